@@ -1,0 +1,49 @@
+/*
+ * inbound.h - verify a message that is not ours to sign and compute the
+ * trust headers to add and the forged copies to remove.
+ *
+ * policy/ decides; milter/ applies. The message body is never changed.
+ */
+#ifndef KYSO_INBOUND_H
+#define KYSO_INBOUND_H
+
+#include <time.h>
+#include <gmime/gmime.h>
+#include "kyso/policy.h"
+
+/* Names of the headers we own. */
+#define KYSO_AR_HEADER "Authentication-Results"
+#define KYSO_VERDICT_HEADER "X-Kyso-Verdict"
+
+struct kyso_inbound_result {
+	enum kyso_action action; /* ACCEPT, or REJECT/TEMPFAIL by policy */
+	char *ar_value;		 /* A-R field value, no leading space, folds
+				    as LF + TAB; NULL: add none */
+	char *verdict_value;	 /* verdict field value, RFC 2047, same folds */
+	char result[16];	 /* smime= result for logs: "pass", "fail", ... */
+	char log[512];		 /* key=value summary for the log line, ASCII */
+};
+
+/* Verify `message` (the whole message, as received) for envelope env at
+ * time now. Returns 0 with res filled (a bad signature is a result, not an
+ * error); -1 only when evaluation itself failed (err says why). */
+int kyso_inbound_process(const struct kyso_config *cfg,
+    const struct kyso_envelope *env, GMimeStream *message, time_t now,
+    struct kyso_inbound_result *res, struct kyso_err *err);
+
+void kyso_inbound_result_clear(struct kyso_inbound_result *res);
+
+/* Forged trust headers (RFC 8601 section 5): fills `del` with 1-based
+ * per-name indices of the Authentication-Results fields whose authserv-id
+ * is ours and of every X-Kyso-Verdict field, highest index first within
+ * each name, so deleting in list order never shifts a later index (P15).
+ * Returns the number of entries (at most max). */
+struct kyso_header_ref {
+	const char *name; /* KYSO_AR_HEADER or KYSO_VERDICT_HEADER */
+	size_t index;	  /* 1-based among fields of that name */
+};
+size_t kyso_inbound_forged(const struct kyso_config *cfg,
+    const struct kyso_header *headers, size_t n, struct kyso_header_ref *del,
+    size_t max);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * mime.h - parse a message with GMime under our limits, and say what kind
+ * of S/MIME structure its top level has.
+ */
+#ifndef KYSO_MIME_H
+#define KYSO_MIME_H
+
+#include <gmime/gmime.h>
+#include "kyso/err.h"
+
+enum kyso_mime_kind {
+	KYSO_MIME_PLAIN = 0,	/* no S/MIME at the top level */
+	KYSO_MIME_SIGNED,	/* multipart/signed (S/MIME protocol) */
+	KYSO_MIME_OPAQUE_SIGNED, /* application/pkcs7-mime signed-data */
+	KYSO_MIME_ENCRYPTED,	/* pkcs7-mime enveloped/authEnveloped, or
+				   multipart/encrypted */
+};
+
+/* Parse a whole message from `in` (left positioned wherever GMime leaves
+ * it). Returns a new message (g_object_unref it) or NULL with KYSO_E_INPUT. */
+GMimeMessage *kyso_mime_parse(GMimeStream *in, struct kyso_err *err);
+
+/* Kind of the message's top-level MIME part. */
+enum kyso_mime_kind kyso_mime_kind(GMimeMessage *msg);
+
+const char *kyso_mime_kind_name(enum kyso_mime_kind kind);
+
+/* Global GMime set-up/tear-down (once per process). */
+void kyso_mime_init(void);
+void kyso_mime_shutdown(void);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * policy.h - facts about a message in, a decision out.
+ *
+ * The milter (or the offline mode) gathers the envelope and the message's
+ * header fields as plain strings; policy decides whether the message is ours
+ * to sign (and with which certificate), is to be verified, or passes as is.
+ * Never sees libmilter; never logs.
+ */
+#ifndef KYSO_POLICY_H
+#define KYSO_POLICY_H
+
+#include "kyso/config.h"
+#include "kyso/limits.h"
+
+struct kyso_header {
+	char *name;  /* field name as received */
+	char *value; /* unfolded or LF-folded value as received */
+};
+
+struct kyso_envelope {
+	const char *queue_id;	 /* Postfix queue id, or NULL */
+	const char *client_addr; /* peer IP in text form; NULL or "" for local
+				    submission (non_smtpd_milters) */
+	const char *client_name; /* peer host name, or NULL */
+	const char *auth_authen; /* SASL login ({auth_authen}), or NULL */
+	const char *daemon_name; /* {daemon_name}, or NULL */
+	const char *env_from;	 /* MAIL FROM address, without <>; "" for null */
+	const struct kyso_header *headers; /* top-level header fields */
+	size_t nheaders;
+};
+
+/* Why a message counts as ours ("origin"), for logs. */
+enum kyso_origin {
+	KYSO_ORIGIN_EXTERNAL = 0,
+	KYSO_ORIGIN_AUTH,	/* SMTP AUTH */
+	KYSO_ORIGIN_MTA,	/* {daemon_name} listed in MTA */
+	KYSO_ORIGIN_INTERNAL,	/* client in InternalHosts */
+	KYSO_ORIGIN_LOCAL,	/* local submission (sendmail(1)) */
+};
+
+enum kyso_action {
+	KYSO_ACTION_ACCEPT = 0, /* pass on unchanged */
+	KYSO_ACTION_SIGN,	/* ours: sign with decision.signer */
+	KYSO_ACTION_VERIFY,	/* not ours: verify and add trust headers */
+	KYSO_ACTION_TEMPFAIL,
+	KYSO_ACTION_REJECT,
+};
+
+struct kyso_decision {
+	enum kyso_action action;
+	enum kyso_origin origin;
+	const char *cert_id;		   /* borrowed from the config, or NULL */
+	const struct kyso_signer *signer;  /* borrowed from the config, or NULL */
+	char from_addr[KYSO_MAX_ADDRESS + 1]; /* lower-cased From addr-spec */
+	char reason[160];		   /* short, loggable, ASCII */
+};
+
+/* Decide what to do with a message whose headers are complete. Returns 0 and
+ * fills d; -1 only for internal errors. Never signs for an external client,
+ * whatever its From says. */
+int kyso_policy_decide(const struct kyso_config *cfg,
+    const struct kyso_envelope *env, struct kyso_decision *d,
+    struct kyso_err *err);
+
+/* Extract the single From addr-spec, lower-cased, from the header list.
+ * Returns -1 (KYSO_E_INPUT) for none, several From fields, or several
+ * mailboxes. Uses GMime's address parser. */
+int kyso_policy_from_address(const struct kyso_header *headers, size_t n,
+    char *out, size_t outlen, struct kyso_err *err);
+
+const char *kyso_action_name(enum kyso_action a);
+const char *kyso_origin_name(enum kyso_origin o);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * sign.h - turn a whole RFC 5322 message into a detached S/MIME
+ * multipart/signed message (RFC 8551 3.5.3, RFC 1847).
+ *
+ * The engine parses the message with GMime (file-backed for large mail),
+ * re-encodes every leaf that is not 7-bit safe (8bit, binary, NUL, bare CR,
+ * lines over 998 octets, trailing blanks, "From " lines), serialises the
+ * signed entity itself in canonical CRLF form, signs exactly those bytes with
+ * OpenSSL CMS (detached, SHA-2, signingTime, SMIMECapabilities, ESS
+ * signingCertificateV2, chain included) and writes the new body. Routing
+ * headers stay where they are: the caller deletes the top-level Content-*
+ * fields and adds the returned Content-Type (and MIME-Version if missing).
+ */
+#ifndef KYSO_SIGN_H
+#define KYSO_SIGN_H
+
+#include <gmime/gmime.h>
+#include "kyso/err.h"
+#include "kyso/signer.h"
+
+struct kyso_sign_opts {
+	const char *boundary; /* fixed outer boundary (tests), NULL: random */
+	time_t signing_time;  /* 0: now */
+};
+
+struct kyso_sign_result {
+	char *content_type; /* outer Content-Type field value (unfolded) */
+	int add_mime_version; /* 1 when the message had no MIME-Version */
+	int reencoded_parts;  /* leaves re-encoded to 7-bit before signing */
+	size_t body_bytes;    /* bytes written to out_body */
+};
+
+/* Read the message from `in` (headers and body, CRLF or LF), write the new
+ * CRLF body to `out_body`, fill res. On failure nothing useful is in
+ * out_body; KYSO_E_INPUT means the message cannot be signed as it is
+ * (e.g. nested 8-bit content that must not be re-encoded). */
+int kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
+    GMimeStream *out_body, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err);
+
+void kyso_sign_result_clear(struct kyso_sign_result *res);
+
+/* Detached CMS signature (DER) over the bytes read from `content`; the
+ * returned buffer is g_malloc'd. Exposed for co-signing and tests. */
+int kyso_sign_detached(const struct kyso_signer *signer, GMimeStream *content,
+    time_t signing_time, unsigned char **der, size_t *der_len,
+    struct kyso_err *err);
+
+#endif

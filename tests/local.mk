@@ -1,0 +1,7 @@
+# tests/ - unit tests (TAP) per smime/ and policy/ file; integration tests
+# live in tests/integration and run from tests/run-all.sh.
+EXTRA_DIST += tests/unit/harness.h
+check_PROGRAMS += tests/unit/test_spool
+tests_unit_test_spool_SOURCES = tests/unit/test_spool.c
+tests_unit_test_spool_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/test_spool
