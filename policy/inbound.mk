@@ -1,0 +1,1 @@
+# policy/ inbound: verdict rules, Authentication-Results and verdict headers.

@@ -1,0 +1,2 @@
+# smime/ verification engine (inbound): verify, certificate facts, trust,
+# revocation. Appends to libkyso_smime.a.

@@ -1,0 +1,1 @@
+# unit tests for the verification engine and inbound policy/headers.

@@ -1,0 +1,1 @@
+# unit tests for policy/ configuration, tables and outbound decisions.
