@@ -1,0 +1,197 @@
+/*
+ * trust.c - load what inbound verification trusts: anchors (file and/or
+ * hashed directory), configured intermediates, CRL files, revocation
+ * settings and the agency/personal policy-OID lists.
+ *
+ * kyso_trust_load() reads every file once; the result is read-only and
+ * shared by all threads (the revocation cache inside has its own lock).
+ */
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "trust_int.h"
+
+/* Split a comma/space list of dotted OIDs into arr; -1 on a bad OID. */
+static int
+parse_oids(const char *list, GPtrArray *arr, const char *what,
+    struct kyso_err *err)
+{
+	char **parts = NULL;
+	ASN1_OBJECT *obj;
+	int i, rc = -1;
+
+	if (list == NULL)
+		return 0;
+	parts = g_strsplit_set(list, ", \t", -1);
+	for (i = 0; parts[i] != NULL; i++) {
+		if (parts[i][0] == '\0')
+			continue;
+		/* dotted numeric form only */
+		if ((obj = OBJ_txt2obj(parts[i], 1)) == NULL) {
+			ERR_clear_error();
+			kyso_err_set(err, KYSO_E_CONFIG,
+			    "%s: \"%s\" is not a dotted OID", what, parts[i]);
+			goto out;
+		}
+		ASN1_OBJECT_free(obj);
+		g_ptr_array_add(arr, g_strdup(parts[i]));
+	}
+	rc = 0;
+out:
+	g_strfreev(parts);
+	return rc;
+}
+
+/* Read every PEM certificate of `path` into sk (at least one). */
+static int
+load_certs(const char *path, STACK_OF(X509) *sk, struct kyso_err *err)
+{
+	BIO *b = NULL;
+	X509 *x;
+	int n = 0, rc = -1;
+
+	if ((b = BIO_new_file(path, "r")) == NULL) {
+		kyso_err_openssl(err, KYSO_E_CONFIG, path);
+		goto out;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+		if (!sk_X509_push(sk, x)) {
+			X509_free(x);
+			kyso_err_openssl(err, KYSO_E_INTERNAL, "sk_X509_push");
+			goto out;
+		}
+		n++;
+	}
+	ERR_clear_error(); /* the end-of-file "no start line" */
+	if (n == 0) {
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "%s: no PEM certificate found", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	BIO_free(b);
+	return rc;
+}
+
+/* Read CRLs from `path`: one or more PEM CRLs, or a single DER CRL. */
+static int
+load_crls(const char *path, STACK_OF(X509_CRL) *sk, struct kyso_err *err)
+{
+	BIO *b = NULL;
+	X509_CRL *c;
+	int n = 0, rc = -1;
+
+	if ((b = BIO_new_file(path, "rb")) == NULL) {
+		kyso_err_openssl(err, KYSO_E_CONFIG, path);
+		goto out;
+	}
+	while ((c = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL)) != NULL) {
+		if (!sk_X509_CRL_push(sk, c)) {
+			X509_CRL_free(c);
+			goto out;
+		}
+		n++;
+	}
+	ERR_clear_error();
+	if (n == 0) {
+		(void)BIO_reset(b);
+		if ((c = d2i_X509_CRL_bio(b, NULL)) != NULL) {
+			if (!sk_X509_CRL_push(sk, c)) {
+				X509_CRL_free(c);
+				goto out;
+			}
+			n++;
+		}
+		ERR_clear_error();
+	}
+	if (n == 0) {
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "%s: no PEM or DER CRL found", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	BIO_free(b);
+	return rc;
+}
+
+struct kyso_trust *
+kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
+{
+	struct kyso_trust *t = g_new0(struct kyso_trust, 1);
+	STACK_OF(X509) *anchors = NULL;
+	int i;
+
+	ERR_clear_error();
+	t->store = X509_STORE_new();
+	t->intermediates = sk_X509_new_null();
+	t->crls = sk_X509_CRL_new_null();
+	t->agency_oids = g_ptr_array_new_with_free_func(g_free);
+	t->personal_oids = g_ptr_array_new_with_free_func(g_free);
+	if (t->store == NULL || t->intermediates == NULL || t->crls == NULL) {
+		kyso_err_openssl(err, KYSO_E_INTERNAL, "trust store");
+		goto fail;
+	}
+	if (spec->anchor_file != NULL) {
+		if ((anchors = sk_X509_new_null()) == NULL ||
+		    load_certs(spec->anchor_file, anchors, err) != 0)
+			goto fail;
+		for (i = 0; i < sk_X509_num(anchors); i++) {
+			if (!X509_STORE_add_cert(t->store,
+				sk_X509_value(anchors, i))) {
+				kyso_err_openssl(err, KYSO_E_CONFIG,
+				    spec->anchor_file);
+				goto fail;
+			}
+		}
+	}
+	if (spec->anchor_dir != NULL &&
+	    !X509_STORE_load_path(t->store, spec->anchor_dir)) {
+		kyso_err_openssl(err, KYSO_E_CONFIG, spec->anchor_dir);
+		goto fail;
+	}
+	if (spec->intermediate_file != NULL &&
+	    load_certs(spec->intermediate_file, t->intermediates, err) != 0)
+		goto fail;
+	if (spec->crl_file != NULL && load_crls(spec->crl_file, t->crls, err) != 0)
+		goto fail;
+	if (parse_oids(spec->agency_oids, t->agency_oids, "AgencyPolicyOIDs",
+		err) != 0 ||
+	    parse_oids(spec->personal_oids, t->personal_oids,
+		"PersonalPolicyOIDs", err) != 0)
+		goto fail;
+	t->cache_dir = spec->cache_dir ? g_strdup(spec->cache_dir) : NULL;
+	t->crl_fetch = spec->crl_fetch;
+	t->ocsp = spec->ocsp;
+	t->timeout = spec->timeout > 0 ? spec->timeout : 10;
+	t->softfail = spec->softfail;
+	t->cache = kyso_revocation_cache_new();
+	sk_X509_pop_free(anchors, X509_free);
+	return t;
+fail:
+	sk_X509_pop_free(anchors, X509_free);
+	kyso_trust_free(t);
+	return NULL;
+}
+
+void
+kyso_trust_free(struct kyso_trust *t)
+{
+	if (t == NULL)
+		return;
+	X509_STORE_free(t->store);
+	sk_X509_pop_free(t->intermediates, X509_free);
+	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
+	g_free(t->cache_dir);
+	if (t->agency_oids != NULL)
+		g_ptr_array_free(t->agency_oids, TRUE);
+	if (t->personal_oids != NULL)
+		g_ptr_array_free(t->personal_oids, TRUE);
+	kyso_revocation_cache_free(t->cache);
+	g_free(t);
+}
