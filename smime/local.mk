@@ -3,7 +3,8 @@ noinst_LIBRARIES += libkyso_smime.a
 libkyso_smime_a_SOURCES = \
 	smime/err.c \
 	smime/spool.c \
-	smime/mime.c
+	smime/mime.c \
+	smime/signer.c
 EXTRA_DIST += include/kyso/err.h include/kyso/limits.h include/kyso/spool.h \
 	include/kyso/signer.h include/kyso/sign.h include/kyso/mime.h \
 	include/kyso/trust.h

@@ -1,0 +1,271 @@
+/*
+ * signer.c - load a signing identity (certificate, key, chain, digest) from
+ * PEM files and check it before any mail depends on it.
+ *
+ * Refuses key files readable by group or others (as OpenSSH does), keys that
+ * do not match the certificate, and unknown digests. Immutable once loaded.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "kyso/signer.h"
+
+struct kyso_signer {
+	X509 *cert;
+	EVP_PKEY *key;
+	STACK_OF(X509) *chain;
+	const EVP_MD *md;
+	const char *micalg;
+};
+
+static const struct {
+	const char *name;   /* configuration spelling */
+	const char *micalg; /* RFC 8551 3.5.3.2 */
+	int nid;
+} digests[] = {
+	{.name = "sha256", .micalg = "sha-256", .nid = NID_sha256},
+	{.name = "sha384", .micalg = "sha-384", .nid = NID_sha384},
+	{.name = "sha512", .micalg = "sha-512", .nid = NID_sha512},
+};
+
+/* Read a passphrase file: first line, without its newline. */
+static char *
+read_passphrase(const char *path, struct kyso_err *err)
+{
+	char buf[1024];
+	FILE *fp = fopen(path, "r");
+	char *pass = NULL;
+
+	if (fp == NULL) {
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: %s", path,
+		    g_strerror(errno));
+		return NULL;
+	}
+	if (fgets(buf, sizeof(buf), fp) == NULL) {
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: empty passphrase file",
+		    path);
+		goto out;
+	}
+	buf[strcspn(buf, "\r\n")] = '\0';
+	pass = kyso_xstrdup(buf);
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	(void)fclose(fp);
+	return pass;
+}
+
+/* The key file must be a regular file not readable by group or others. */
+static int
+check_key_mode(const char *path, struct kyso_err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: %s", path,
+		    g_strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: not a regular file",
+		    path);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "%s: private key is accessible by group or others "
+		    "(mode %04o); run chmod 600 on it",
+		    path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+static X509 *
+load_cert(const char *path, struct kyso_err *err)
+{
+	FILE *fp = fopen(path, "r");
+	X509 *x;
+
+	if (fp == NULL) {
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: %s", path,
+		    g_strerror(errno));
+		return NULL;
+	}
+	x = PEM_read_X509(fp, NULL, NULL, NULL);
+	(void)fclose(fp);
+	if (x == NULL)
+		kyso_err_openssl(err, KYSO_E_CONFIG, path);
+	return x;
+}
+
+static STACK_OF(X509) *
+load_chain(const char *path, struct kyso_err *err)
+{
+	FILE *fp = fopen(path, "r");
+	STACK_OF(X509) *sk = NULL;
+	X509 *x;
+
+	if (fp == NULL) {
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: %s", path,
+		    g_strerror(errno));
+		return NULL;
+	}
+	sk = sk_X509_new_null();
+	while ((x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL)
+		(void)sk_X509_push(sk, x);
+	/* the loop ends on "no start line"; anything else is an error */
+	if (ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE)
+		ERR_clear_error();
+	(void)fclose(fp);
+	if (sk_X509_num(sk) == 0 || ERR_peek_error() != 0) {
+		kyso_err_openssl(err, KYSO_E_CONFIG, path);
+		if (sk_X509_num(sk) == 0)
+			kyso_err_set(err, KYSO_E_CONFIG,
+			    "%s: no certificate in chain file", path);
+		sk_X509_pop_free(sk, X509_free);
+		return NULL;
+	}
+	return sk;
+}
+
+static EVP_PKEY *
+load_key(const char *path, const char *pass_file, struct kyso_err *err)
+{
+	FILE *fp = NULL;
+	EVP_PKEY *key = NULL;
+	char *pass = NULL;
+
+	if (check_key_mode(path, err) < 0)
+		return NULL;
+	if (pass_file != NULL &&
+	    (pass = read_passphrase(pass_file, err)) == NULL)
+		return NULL;
+	if ((fp = fopen(path, "r")) == NULL) {
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: %s", path,
+		    g_strerror(errno));
+		goto out;
+	}
+	/* an empty passphrase makes an encrypted key fail instead of
+	 * prompting on a terminal */
+	key = PEM_read_PrivateKey(fp, NULL, NULL, pass != NULL ? pass : "");
+	if (key == NULL)
+		kyso_err_openssl(err, KYSO_E_CONFIG,
+		    pass_file != NULL ? "cannot read private key (wrong "
+					"passphrase?)"
+				      : "cannot read private key (encrypted "
+					"keys need a passphrase file)");
+out:
+	if (fp != NULL)
+		(void)fclose(fp);
+	if (pass != NULL) {
+		OPENSSL_cleanse(pass, strlen(pass));
+		free(pass);
+	}
+	if (key == NULL && err != NULL) {
+		char msg[sizeof(err->msg)];
+
+		(void)snprintf(msg, sizeof(msg), "%s: %s", path, err->msg);
+		memcpy(err->msg, msg, sizeof(msg));
+	}
+	return key;
+}
+
+struct kyso_signer *
+kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
+{
+	struct kyso_signer *s = kyso_xcalloc(1, sizeof(*s));
+	const char *dname = spec->digest != NULL ? spec->digest : "sha256";
+	size_t i;
+
+	ERR_clear_error();
+	for (i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
+		if (g_ascii_strcasecmp(dname, digests[i].name) == 0)
+			break;
+	if (i == sizeof(digests) / sizeof(digests[0])) {
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "unknown digest \"%s\" (sha256, sha384 or sha512)", dname);
+		goto fail;
+	}
+	s->md = EVP_get_digestbynid(digests[i].nid);
+	s->micalg = digests[i].micalg;
+	if (spec->cert_file == NULL || spec->key_file == NULL) {
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "a signer needs a certificate and a key file");
+		goto fail;
+	}
+	if ((s->cert = load_cert(spec->cert_file, err)) == NULL)
+		goto fail;
+	if ((s->key = load_key(spec->key_file, spec->passphrase_file, err)) ==
+	    NULL)
+		goto fail;
+	if (X509_check_private_key(s->cert, s->key) != 1) {
+		kyso_err_openssl(err, KYSO_E_CONFIG, "");
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "%s: private key does not match certificate %s",
+		    spec->key_file, spec->cert_file);
+		goto fail;
+	}
+	if (spec->chain_file != NULL &&
+	    (s->chain = load_chain(spec->chain_file, err)) == NULL)
+		goto fail;
+	return s;
+fail:
+	kyso_signer_free(s);
+	return NULL;
+}
+
+void
+kyso_signer_free(struct kyso_signer *s)
+{
+	if (s == NULL)
+		return;
+	X509_free(s->cert);
+	EVP_PKEY_free(s->key);
+	sk_X509_pop_free(s->chain, X509_free);
+	free(s);
+}
+
+X509 *
+kyso_signer_cert(const struct kyso_signer *s)
+{
+	return s->cert;
+}
+
+EVP_PKEY *
+kyso_signer_key(const struct kyso_signer *s)
+{
+	return s->key;
+}
+
+STACK_OF(X509) *
+kyso_signer_chain(const struct kyso_signer *s)
+{
+	return s->chain;
+}
+
+const EVP_MD *
+kyso_signer_md(const struct kyso_signer *s)
+{
+	return s->md;
+}
+
+const char *
+kyso_signer_micalg(const struct kyso_signer *s)
+{
+	return s->micalg;
+}
+
+time_t
+kyso_signer_not_after(const struct kyso_signer *s)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(s->cert), &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
