@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <glib.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -139,6 +140,7 @@ load_key(const char *path, const char *pass_file, struct kyso_err *err)
 	FILE *fp = NULL;
 	EVP_PKEY *key = NULL;
 	char *pass = NULL;
+	char empty[1] = "";
 
 	if (check_key_mode(path, err) < 0)
 		return NULL;
@@ -152,7 +154,7 @@ load_key(const char *path, const char *pass_file, struct kyso_err *err)
 	}
 	/* an empty passphrase makes an encrypted key fail instead of
 	 * prompting on a terminal */
-	key = PEM_read_PrivateKey(fp, NULL, NULL, pass != NULL ? pass : "");
+	key = PEM_read_PrivateKey(fp, NULL, NULL, pass != NULL ? pass : empty);
 	if (key == NULL)
 		kyso_err_openssl(err, KYSO_E_CONFIG,
 		    pass_file != NULL ? "cannot read private key (wrong "
@@ -169,8 +171,8 @@ out:
 	if (key == NULL && err != NULL) {
 		char msg[sizeof(err->msg)];
 
-		(void)snprintf(msg, sizeof(msg), "%s: %s", path, err->msg);
-		memcpy(err->msg, msg, sizeof(msg));
+		memcpy(msg, err->msg, sizeof(msg));
+		kyso_err_set(err, KYSO_E_CONFIG, "%.80s: %.160s", path, msg);
 	}
 	return key;
 }
