@@ -5,3 +5,7 @@ check_PROGRAMS += tests/unit/test_spool
 tests_unit_test_spool_SOURCES = tests/unit/test_spool.c
 tests_unit_test_spool_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_spool
+check_PROGRAMS += tests/unit/test_sign
+tests_unit_test_sign_SOURCES = tests/unit/test_sign.c
+tests_unit_test_sign_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/test_sign

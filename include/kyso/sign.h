@@ -16,6 +16,7 @@
 
 #include <gmime/gmime.h>
 #include "kyso/err.h"
+#include "kyso/mime.h"
 #include "kyso/signer.h"
 
 struct kyso_sign_opts {
@@ -24,7 +25,10 @@ struct kyso_sign_opts {
 };
 
 struct kyso_sign_result {
-	char *content_type; /* outer Content-Type field value (unfolded) */
+	enum kyso_mime_kind kind; /* not PLAIN: already signed or encrypted;
+				     nothing was signed or written */
+	char *content_type; /* outer Content-Type field value, folded with
+			       LF + TAB (libmilter's convention), g_free */
 	int add_mime_version; /* 1 when the message had no MIME-Version */
 	int reencoded_parts;  /* leaves re-encoded to 7-bit before signing */
 	size_t body_bytes;    /* bytes written to out_body */

@@ -1,0 +1,341 @@
+/*
+ * canon.c - decide, from the bytes and not from the labels, which MIME
+ * leaves must be re-encoded before signing, and re-encode them.
+ *
+ * A leaf is unsafe when its encoded form holds 8-bit octets, NUL, a bare CR,
+ * a line over 998 octets, trailing blanks, or a line starting "From ".
+ * Text becomes quoted-printable (base64 when mostly 8-bit, or holding NUL or
+ * bare CR); anything else becomes base64. Text is given canonical CRLF line
+ * ends before base64 (RFC 8551 3.1.1). Streams stay file-backed: nothing
+ * here reads a whole part into memory.
+ */
+#include <string.h>
+
+#include "kyso/limits.h"
+#include "canon.h"
+
+/* What a scan of one leaf's encoded bytes found. */
+struct scan {
+	int has8bit;	 /* any octet >= 0x80 */
+	int hasnul;	 /* NUL octet */
+	int barecr;	 /* CR not followed by LF */
+	int longline;	 /* a line over 998 octets without its CRLF */
+	int trailing_ws; /* blank before a line end */
+	int fromline;	 /* a line starting with "From " */
+	size_t count8;	 /* octets >= 0x80 */
+	size_t total;	 /* octets seen */
+};
+
+#define SMTP_LINE_MAX 998 /* RFC 5321 4.5.3.1.6 */
+
+static void
+scan_bytes(struct scan *sc, const unsigned char *p, size_t n, size_t *col,
+    int *prev)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; i < n; i++) {
+		c = p[i];
+		if (*prev == '\r' && c != '\n')
+			sc->barecr = 1;
+		if (c == '\n') {
+			int last = *prev == '\r' ? (i >= 2 ? p[i - 2] : ' ')
+						 : *prev;
+			/* at chunk edges the look-behind is approximate
+			 * but never misses: it errs towards re-encoding */
+			if (*col > 0 && (last == ' ' || last == '\t'))
+				sc->trailing_ws = 1;
+			*col = 0;
+		} else if (c != '\r') {
+			if (*col == 0 && c == 'F' && i + 5 <= n &&
+			    memcmp(p + i, "From ", 5) == 0)
+				sc->fromline = 1;
+			if (++*col > SMTP_LINE_MAX)
+				sc->longline = 1;
+		}
+		if (c >= 0x80) {
+			sc->has8bit = 1;
+			sc->count8++;
+		} else if (c == 0) {
+			sc->hasnul = 1;
+		}
+		*prev = c;
+	}
+	sc->total += n;
+}
+
+static int
+scan_stream(GMimeStream *s, struct scan *sc, struct kyso_err *err)
+{
+	unsigned char buf[8192];
+	size_t col = 0;
+	int prev = '\n';
+	ssize_t n;
+
+	memset(sc, 0, sizeof(*sc));
+	if (g_mime_stream_reset(s) < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot rewind a MIME part");
+		return -1;
+	}
+	while ((n = g_mime_stream_read(s, (char *)buf, sizeof(buf))) > 0)
+		scan_bytes(sc, buf, (size_t)n, &col, &prev);
+	if (n < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot read a MIME part");
+		return -1;
+	}
+	if (prev == '\r')
+		sc->barecr = 1;
+	return g_mime_stream_reset(s) < 0 ? -1 : 0;
+}
+
+static int
+is_text(GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+	return ct != NULL && g_mime_content_type_is_type(ct, "text", "*");
+}
+
+/* Label 8-bit text without a charset as UTF-8 when it is valid UTF-8, so
+ * Vietnamese text does not turn into mojibake (P17). */
+static int
+label_charset(GMimePart *part, GMimeStream *raw, struct kyso_err *err)
+{
+	GMimeObject *obj = GMIME_OBJECT(part);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	char buf[8192 + 4];
+	size_t carry = 0;
+	ssize_t n;
+	const char *end;
+
+	if (g_mime_content_type_get_parameter(ct, "charset") != NULL)
+		return 0;
+	if (g_mime_stream_reset(raw) < 0)
+		goto ioerr;
+	while ((n = g_mime_stream_read(raw, buf + carry, 8192)) > 0) {
+		size_t len = carry + (size_t)n;
+
+		if (!g_utf8_validate(buf, (gssize)len, &end)) {
+			/* an incomplete sequence may continue in the next
+			 * chunk; anything else is not UTF-8 */
+			carry = len - (size_t)(end - buf);
+			if (carry > 3 || g_utf8_get_char_validated(end,
+					     (gssize)carry) != (gunichar)-2)
+				return g_mime_stream_reset(raw) < 0 ? -1 : 0;
+			memmove(buf, end, carry);
+		} else {
+			carry = 0;
+		}
+	}
+	if (n < 0 || g_mime_stream_reset(raw) < 0)
+		goto ioerr;
+	if (carry == 0)
+		g_mime_object_set_content_type_parameter(obj, "charset",
+		    "utf-8");
+	return 0;
+ioerr:
+	kyso_err_set(err, KYSO_E_TEMP, "cannot read a MIME part");
+	return -1;
+}
+
+/* Replace the part's content by its decoded stream (plus, for text that
+ * will be base64, CRLF line ends) and set the new transfer encoding. */
+static void
+reencode(GMimePart *part, GMimeContentEncoding target, int text)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(part);
+	GMimeContentEncoding from = g_mime_data_wrapper_get_encoding(w);
+	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
+	GMimeStream *f = g_mime_stream_filter_new(raw);
+	GMimeFilter *filter;
+	GMimeDataWrapper *nw;
+
+	if (from == GMIME_CONTENT_ENCODING_BASE64 ||
+	    from == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    from == GMIME_CONTENT_ENCODING_UUENCODE) {
+		filter = g_mime_filter_basic_new(from, FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), filter);
+		g_object_unref(filter);
+	}
+	if (text) {
+		/* LF-only text first, so QP writes plain line breaks and
+		 * base64 gets exactly CRLF */
+		filter = g_mime_filter_dos2unix_new(FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), filter);
+		g_object_unref(filter);
+		if (target == GMIME_CONTENT_ENCODING_BASE64) {
+			filter = g_mime_filter_unix2dos_new(FALSE);
+			g_mime_stream_filter_add(GMIME_STREAM_FILTER(f),
+			    filter);
+			g_object_unref(filter);
+		}
+	}
+	nw = g_mime_data_wrapper_new_with_stream(f,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+	g_object_unref(f);
+	g_mime_part_set_content(part, nw);
+	g_object_unref(nw);
+	g_mime_part_set_content_encoding(part, target);
+}
+
+static int
+prepare_leaf(GMimePart *part, int *reencoded, struct kyso_err *err)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(part);
+	GMimeContentEncoding enc;
+	GMimeStream *raw;
+	struct scan sc;
+	int text = is_text(GMIME_OBJECT(part));
+	int unsafe;
+
+	if (w == NULL)
+		return 0; /* empty body */
+	enc = g_mime_data_wrapper_get_encoding(w);
+	raw = g_mime_data_wrapper_get_stream(w);
+	if (scan_stream(raw, &sc, err) < 0)
+		return -1;
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+		/* already 7-bit by label; re-wrap only if the bytes lie */
+		unsafe = sc.has8bit || sc.hasnul || sc.barecr || sc.longline;
+		if (!unsafe && enc == GMIME_CONTENT_ENCODING_BASE64)
+			return 0;
+		if (!unsafe && !sc.fromline && !sc.trailing_ws)
+			return 0;
+	} else {
+		unsafe = sc.has8bit || sc.hasnul || sc.barecr || sc.longline ||
+		    sc.trailing_ws || sc.fromline;
+		if (!unsafe) {
+			/* a clean leaf keeps its bytes; label it honestly */
+			if (enc == GMIME_CONTENT_ENCODING_8BIT ||
+			    enc == GMIME_CONTENT_ENCODING_BINARY)
+				g_mime_part_set_content_encoding(part,
+				    GMIME_CONTENT_ENCODING_7BIT);
+			return 0;
+		}
+		if (text && sc.has8bit && label_charset(part, raw, err) < 0)
+			return -1;
+	}
+	/* RFC 8551 3.1.2: QP for mostly-ASCII text, base64 otherwise; the
+	 * 17% threshold is GMime's own (gmime-filter-best.c) */
+	if (text && !sc.hasnul && !sc.barecr &&
+	    sc.count8 * 100 < sc.total * 17)
+		reencode(part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE, 1);
+	else
+		reencode(part, GMIME_CONTENT_ENCODING_BASE64, text);
+	++*reencoded;
+	return 0;
+}
+
+/* A nested signed or encrypted entity must keep its bytes; it is only
+ * safe to carry if it is already 7-bit clean. */
+static int
+check_untouchable(GMimeObject *obj, int depth, struct kyso_err *err)
+{
+	struct scan sc;
+	GMimeDataWrapper *w;
+	int i, n;
+
+	if (depth > KYSO_MAX_MIME_DEPTH) {
+		kyso_err_set(err, KYSO_E_INPUT, "MIME nesting too deep");
+		return -1;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (i = 0; i < n; i++)
+			if (check_untouchable(g_mime_multipart_get_part(
+						  GMIME_MULTIPART(obj), i),
+				depth + 1, err) < 0)
+				return -1;
+		return 0;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m =
+		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		return m == NULL ? 0
+				 : check_untouchable(
+				       g_mime_message_get_mime_part(m),
+				       depth + 1, err);
+	}
+	if (!GMIME_IS_PART(obj) ||
+	    (w = g_mime_part_get_content(GMIME_PART(obj))) == NULL)
+		return 0;
+	if (scan_stream(g_mime_data_wrapper_get_stream(w), &sc, err) < 0)
+		return -1;
+	if (sc.has8bit || sc.hasnul || sc.barecr || sc.longline) {
+		kyso_err_set(err, KYSO_E_INPUT,
+		    "a nested signed or encrypted part is not 7-bit clean and "
+		    "cannot be re-encoded without breaking it");
+		return -1;
+	}
+	return 0;
+}
+
+/* A multipart or message/rfc822 labelled 8bit/binary is 7-bit once its
+ * leaves are; an 8bit label left behind makes Postfix rewrite it (P1, P14). */
+static void
+relabel_container(GMimeObject *obj)
+{
+	const char *cte =
+	    g_mime_object_get_header(obj, "Content-Transfer-Encoding");
+
+	if (cte == NULL)
+		return;
+	while (*cte == ' ' || *cte == '\t')
+		cte++;
+	if (g_ascii_strncasecmp(cte, "8bit", 4) == 0 ||
+	    g_ascii_strncasecmp(cte, "binary", 6) == 0)
+		g_mime_object_set_header(obj, "Content-Transfer-Encoding",
+		    "7bit", NULL);
+}
+
+static int
+prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
+{
+	int i, n;
+
+	if (depth > KYSO_MAX_MIME_DEPTH) {
+		kyso_err_set(err, KYSO_E_INPUT, "MIME nesting too deep");
+		return -1;
+	}
+	if (GMIME_IS_MULTIPART_SIGNED(obj) || GMIME_IS_MULTIPART_ENCRYPTED(obj))
+		return check_untouchable(obj, depth, err);
+	if (GMIME_IS_MULTIPART(obj)) {
+		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (i = 0; i < n; i++)
+			if (prepare(g_mime_multipart_get_part(
+					GMIME_MULTIPART(obj), i),
+				depth + 1, reencoded, err) < 0)
+				return -1;
+		relabel_container(obj);
+		return 0;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m =
+		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		/* RFC 2046 5.2.1: message/rfc822 itself stays 7bit/8bit; its
+		 * leaves are re-encoded like ours */
+		if (m == NULL || g_mime_message_get_mime_part(m) == NULL)
+			return 0;
+		if (prepare(g_mime_message_get_mime_part(m), depth + 1,
+			reencoded, err) < 0)
+			return -1;
+		relabel_container(obj);
+		return 0;
+	}
+	if (GMIME_IS_APPLICATION_PKCS7_MIME(obj))
+		return check_untouchable(obj, depth, err);
+	if (GMIME_IS_PART(obj))
+		return prepare_leaf(GMIME_PART(obj), reencoded, err);
+	return 0;
+}
+
+int
+kyso_canon_prepare(GMimeObject *obj, int *reencoded, struct kyso_err *err)
+{
+	*reencoded = 0;
+	return prepare(obj, 0, reencoded, err);
+}

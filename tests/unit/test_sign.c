@@ -1,0 +1,467 @@
+/*
+ * test_sign.c - the signing engine's output verifies with OpenSSL's own
+ * S/MIME reader (SMIME_read_CMS + CMS_verify), is 7-bit with lines of at
+ * most 998 octets, carries the promised signed attributes, and decodes back
+ * to the original content. Keys are generated here; nothing is checked in.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "kyso/mime.h"
+#include "kyso/sign.h"
+#include "harness.h"
+
+struct pki {
+	EVP_PKEY *ca_key, *key;
+	X509 *ca, *leaf;
+	char dir[64];
+};
+
+static X509 *
+make_cert(EVP_PKEY *key, EVP_PKEY *issuer_key, X509 *issuer, const char *cn,
+    int ca, long serial)
+{
+	X509 *x = X509_new();
+	X509_NAME *name = X509_NAME_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 30);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, name);
+	X509_set_issuer_name(x,
+	    issuer != NULL ? X509_get_subject_name(issuer) : name);
+	X509_set_pubkey(x, key);
+	X509V3_set_ctx(&ctx, issuer != NULL ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
+	    ca ? "critical,CA:TRUE" : "CA:FALSE");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	if (!ca) {
+		ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_ext_key_usage,
+		    "emailProtection");
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+		ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name,
+		    "email:vanthu@sotttt.hagiang.gov.vn");
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	X509_sign(x, issuer_key, EVP_sha256());
+	X509_NAME_free(name);
+	return x;
+}
+
+static void
+write_pem(const char *path, X509 *x, EVP_PKEY *k)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (x != NULL)
+		PEM_write_X509(fp, x);
+	if (k != NULL) {
+		chmod(path, 0600);
+		PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL, NULL);
+	}
+	fclose(fp);
+}
+
+static struct kyso_signer *
+make_signer(struct pki *p, const char *digest, int ec)
+{
+	struct kyso_signer_spec spec = {0};
+	struct kyso_err err = {0};
+	struct kyso_signer *s;
+	char cert[128], key[128], chain[128];
+
+	p->key = ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
+	p->leaf = make_cert(p->key, p->ca_key, p->ca,
+	    "Sở Thông tin và Truyền thông", 0, ec ? 3 : 2);
+	snprintf(cert, sizeof(cert), "%s/leaf.crt", p->dir);
+	snprintf(key, sizeof(key), "%s/leaf.key", p->dir);
+	snprintf(chain, sizeof(chain), "%s/chain.pem", p->dir);
+	write_pem(cert, p->leaf, NULL);
+	write_pem(key, NULL, p->key);
+	write_pem(chain, p->ca, NULL);
+	spec.cert_file = cert;
+	spec.key_file = key;
+	spec.chain_file = chain;
+	spec.digest = digest;
+	s = kyso_signer_load(&spec, &err);
+	if (s == NULL)
+		DIAG("signer: %s", err.msg);
+	return s;
+}
+
+struct outcome {
+	int rc;
+	struct kyso_err err;
+	struct kyso_sign_result res;
+	GByteArray *msg; /* outer headers we would emit + body */
+};
+
+/* Sign `text` and build the full resulting message as the milter would:
+ * non-Content headers of the input, MIME-Version, new Content-Type. */
+static void
+sign_text(const struct kyso_signer *s, const char *text, struct outcome *o)
+{
+	GMimeStream *in = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	GMimeStream *body = g_mime_stream_mem_new();
+	GByteArray *b;
+	const char *p, *eol;
+	char *ct;
+
+	memset(o, 0, sizeof(*o));
+	o->rc = kyso_sign_message(s, in, body, NULL, &o->res, &o->err);
+	o->msg = g_byte_array_new();
+	if (o->rc == 0 && o->res.content_type != NULL) {
+		/* copy non-Content header lines up to the blank line */
+		for (p = text; *p != '\0' && *p != '\r' && *p != '\n';
+		     p = eol + 1) {
+			eol = strchr(p, '\n');
+			if (g_ascii_strncasecmp(p, "Content-", 8) != 0 &&
+			    !(*p == ' ' || *p == '\t'))
+				g_byte_array_append(o->msg,
+				    (const guint8 *)p, (guint)(eol - p + 1));
+		}
+		ct = g_strdup_printf("MIME-Version: 1.0\r\nContent-Type: %s\r\n"
+				     "\r\n",
+		    o->res.content_type);
+		g_byte_array_append(o->msg, (guint8 *)ct, (guint)strlen(ct));
+		g_free(ct);
+		b = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(body));
+		g_byte_array_append(o->msg, b->data, b->len);
+	}
+	g_object_unref(in);
+	g_object_unref(body);
+}
+
+static void
+outcome_free(struct outcome *o)
+{
+	kyso_sign_result_clear(&o->res);
+	g_byte_array_free(o->msg, TRUE);
+}
+
+/* OpenSSL's own reader splits and verifies; content goes to *content. */
+static int
+openssl_verify(struct pki *p, const struct outcome *o, BIO **content,
+    CMS_ContentInfo **cms_out)
+{
+	BIO *in = BIO_new_mem_buf(o->msg->data, (int)o->msg->len);
+	BIO *bcont = NULL, *out = BIO_new(BIO_s_mem());
+	X509_STORE *store = X509_STORE_new();
+	CMS_ContentInfo *cms;
+	int ok;
+
+	X509_STORE_add_cert(store, p->ca);
+	cms = SMIME_read_CMS(in, &bcont);
+	ok = cms != NULL && bcont != NULL &&
+	    CMS_verify(cms, NULL, store, bcont, out, CMS_BINARY) == 1;
+	if (!ok)
+		ERR_print_errors_fp(stdout);
+	BIO_free(bcont);
+	BIO_free(in);
+	X509_STORE_free(store);
+	*content = out;
+	if (cms_out != NULL)
+		*cms_out = cms;
+	else
+		CMS_ContentInfo_free(cms);
+	return ok;
+}
+
+/* Every octet 7-bit, no NUL, no line over 998 octets, CRLF only in the
+ * body. */
+static int
+seven_bit_clean(const GByteArray *m)
+{
+	size_t i, col = 0;
+
+	for (i = 0; i < m->len; i++) {
+		unsigned char c = m->data[i];
+
+		if (c >= 0x80 || c == 0)
+			return 0;
+		if (c == '\n')
+			col = 0;
+		else if (++col > 999)
+			return 0;
+	}
+	return 1;
+}
+
+/* Decode the first (signed) part's text with GMime and compare. */
+static int
+decoded_equals(const struct outcome *o, const char *want_substring)
+{
+	GMimeStream *s =
+	    g_mime_stream_mem_new_with_buffer((const char *)o->msg->data,
+		o->msg->len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
+	GMimeObject *top, *first;
+	char *text = NULL;
+	int ok = 0;
+
+	if (m == NULL)
+		goto out;
+	top = g_mime_message_get_mime_part(m);
+	if (!GMIME_IS_MULTIPART(top))
+		goto out;
+	first = g_mime_multipart_get_part(GMIME_MULTIPART(top), 0);
+	while (GMIME_IS_MULTIPART(first))
+		first = g_mime_multipart_get_part(GMIME_MULTIPART(first), 0);
+	if (!GMIME_IS_TEXT_PART(first))
+		goto out;
+	text = g_mime_text_part_get_text(GMIME_TEXT_PART(first));
+	ok = text != NULL && strstr(text, want_substring) != NULL;
+out:
+	g_free(text);
+	if (m != NULL)
+		g_object_unref(m);
+	g_object_unref(parser);
+	g_object_unref(s);
+	return ok;
+}
+
+static int
+has_attr(CMS_ContentInfo *cms, int nid)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+
+	return sk_CMS_SignerInfo_num(sis) == 1 &&
+	    CMS_signed_get_attr_by_NID(sk_CMS_SignerInfo_value(sis, 0), nid,
+		-1) >= 0;
+}
+
+static const char vn_text[] =
+    "Kính gửi các cơ quan, đơn vị: Sở Thông tin và Truyền thông tỉnh Hà "
+    "Giang thông báo lịch họp.";
+
+int
+main(void)
+{
+	struct pki p = {0};
+	struct kyso_signer *rsa, *ec, *s384;
+	struct outcome o;
+	BIO *content;
+	CMS_ContentInfo *cms;
+	char *msgtext, *longline;
+	GString *big;
+	int i;
+
+	kyso_mime_init();
+	snprintf(p.dir, sizeof(p.dir), "/tmp/kyso-test-sign.XXXXXX");
+	if (mkdtemp(p.dir) == NULL)
+		return 1;
+	p.ca_key = EVP_RSA_gen(2048);
+	p.ca = make_cert(p.ca_key, p.ca_key, NULL, "Test CA Hà Giang", 1, 1);
+	rsa = make_signer(&p, "sha256", 0);
+	CHECK(rsa != NULL, "load RSA signer with chain");
+	EVP_PKEY_free(p.key);
+	X509_free(p.leaf);
+	s384 = make_signer(&p, "sha384", 0);
+	CHECK(s384 != NULL, "load RSA signer with sha384");
+	EVP_PKEY_free(p.key);
+	X509_free(p.leaf);
+	ec = make_signer(&p, "sha256", 1);
+	CHECK(ec != NULL, "load ECDSA signer");
+	EVP_PKEY_free(p.key);
+	X509_free(p.leaf);
+
+	/* plain ASCII */
+	sign_text(rsa, "From: vanthu@sotttt.hagiang.gov.vn\r\nTo: a@b.vn\r\n"
+		       "Subject: test\r\n\r\nHello world.\r\n", &o);
+	CHECK(o.rc == 0 && o.res.kind == KYSO_MIME_PLAIN, "sign plain ASCII");
+	CHECK(o.res.content_type != NULL &&
+		  strstr(o.res.content_type, "micalg=sha-256") != NULL &&
+		  strstr(o.res.content_type,
+		      "protocol=\"application/pkcs7-signature\"") != NULL,
+	    "content type names protocol and micalg=sha-256");
+	CHECK(o.res.add_mime_version == 1, "MIME-Version is to be added");
+	CHECK(openssl_verify(&p, &o, &content, &cms),
+	    "plain: OpenSSL SMIME_read_CMS + CMS_verify");
+	CHECK(has_attr(cms, NID_pkcs9_signingTime), "signingTime attribute");
+	CHECK(has_attr(cms, NID_SMIMECapabilities),
+	    "SMIMECapabilities attribute");
+	CHECK(has_attr(cms, NID_id_smime_aa_signingCertificateV2),
+	    "ESS signingCertificateV2 attribute");
+	CHECK(sk_X509_num(CMS_get1_certs(cms)) == 2,
+	    "leaf and chain certificates included");
+	CHECK(strstr((char *)o.msg->data, "smime.p7s") != NULL &&
+		  strstr((char *)o.msg->data, "smime.p7m") == NULL,
+	    "signature part is named smime.p7s");
+	CHECK(seven_bit_clean(o.msg), "plain: output is 7-bit");
+	CHECK(decoded_equals(&o, "Hello world."), "plain: content decodes");
+	CMS_ContentInfo_free(cms);
+	BIO_free(content);
+	outcome_free(&o);
+
+	/* Vietnamese UTF-8 sent as 8bit, no MIME headers at all (P17) */
+	msgtext = g_strdup_printf("From: vanthu@sotttt.hagiang.gov.vn\r\n"
+				  "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=\r\n"
+				  "\r\n%s\r\n",
+	    vn_text);
+	sign_text(rsa, msgtext, &o);
+	CHECK(o.rc == 0 && o.res.reencoded_parts == 1,
+	    "8-bit UTF-8 body is re-encoded");
+	CHECK(openssl_verify(&p, &o, &content, NULL), "UTF-8: verifies");
+	CHECK(strstr((char *)o.msg->data, "charset=utf-8") != NULL,
+	    "unlabelled UTF-8 text gets charset=utf-8");
+	CHECK(seven_bit_clean(o.msg), "UTF-8: output is 7-bit");
+	CHECK(decoded_equals(&o, vn_text), "UTF-8: content decodes back");
+	BIO_free(content);
+	outcome_free(&o);
+	g_free(msgtext);
+
+	/* LF-only input with MIME headers and 8bit label */
+	msgtext = g_strdup_printf("From: vanthu@sotttt.hagiang.gov.vn\n"
+				  "MIME-Version: 1.0\n"
+				  "Content-Type: text/plain; charset=utf-8\n"
+				  "Content-Transfer-Encoding: 8bit\n\n"
+				  "%s\nline two\nFrom here on\ntrailing \n",
+	    vn_text);
+	sign_text(rsa, msgtext, &o);
+	CHECK(o.rc == 0, "sign LF-only input");
+	CHECK(openssl_verify(&p, &o, &content, NULL), "LF-only: verifies");
+	CHECK(o.res.add_mime_version == 0, "existing MIME-Version kept");
+	CHECK(seven_bit_clean(o.msg), "LF-only: output is 7-bit");
+	CHECK(decoded_equals(&o, "From here on\ntrailing \n") ||
+		  decoded_equals(&o, "From here on\r\ntrailing \r\n"),
+	    "LF-only: From line and trailing blank survive decoding");
+	BIO_free(content);
+	outcome_free(&o);
+
+	/* a 7-bit line over 998 octets */
+	longline = g_malloc(3001);
+	for (i = 0; i < 3000; i++)
+		longline[i] = (char)('a' + i % 26);
+	longline[3000] = '\0';
+	msgtext = g_strdup_printf("From: vanthu@sotttt.hagiang.gov.vn\r\n"
+				  "\r\n%s\r\n",
+	    longline);
+	sign_text(rsa, msgtext, &o);
+	CHECK(o.rc == 0 && o.res.reencoded_parts == 1,
+	    "long line is re-encoded");
+	CHECK(openssl_verify(&p, &o, &content, NULL), "long line: verifies");
+	CHECK(seven_bit_clean(o.msg), "long line: no line over 998 octets");
+	CHECK(decoded_equals(&o, longline), "long line: decodes back whole");
+	BIO_free(content);
+	outcome_free(&o);
+	g_free(msgtext);
+	g_free(longline);
+
+	/* multipart/alternative + binary attachment, with an epilogue */
+	big = g_string_new("From: vanthu@sotttt.hagiang.gov.vn\r\n"
+			   "MIME-Version: 1.0\r\n"
+			   "Content-Type: multipart/mixed; boundary=\"OUT\"\r\n"
+			   "\r\npreamble\r\n--OUT\r\n"
+			   "Content-Type: multipart/alternative; "
+			   "boundary=\"ALT\"\r\n\r\n--ALT\r\n"
+			   "Content-Type: text/plain; charset=utf-8\r\n"
+			   "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	g_string_append(big, vn_text);
+	g_string_append(big, "\r\n--ALT\r\nContent-Type: text/html; "
+			     "charset=utf-8\r\n"
+			     "Content-Transfer-Encoding: 8bit\r\n\r\n<p>");
+	g_string_append(big, vn_text);
+	g_string_append(big, "</p>\r\n--ALT--\r\n--OUT\r\n"
+			     "Content-Type: application/octet-stream\r\n"
+			     "Content-Transfer-Encoding: binary\r\n"
+			     "Content-Disposition: attachment; "
+			     "filename=\"a.bin\"\r\n\r\n");
+	for (i = 1; i < 256; i++)
+		g_string_append_c(big, (char)i);
+	g_string_append(big, "\r\n--OUT--\r\nepilogue junk\r\n");
+	sign_text(rsa, big->str, &o);
+	CHECK(o.rc == 0 && o.res.reencoded_parts == 3,
+	    "multipart: three leaves re-encoded (got %d)",
+	    o.res.reencoded_parts);
+	CHECK(openssl_verify(&p, &o, &content, NULL), "multipart: verifies");
+	CHECK(seven_bit_clean(o.msg), "multipart: output is 7-bit");
+	CHECK(strstr((char *)o.msg->data, "epilogue junk") == NULL,
+	    "top-level epilogue is not carried (P6)");
+	CHECK(decoded_equals(&o, vn_text), "multipart: text decodes back");
+	BIO_free(content);
+	outcome_free(&o);
+	g_string_free(big, TRUE);
+
+	/* sha384 and ECDSA */
+	sign_text(s384, "From: a@sotttt.hagiang.gov.vn\r\n\r\nx\r\n", &o);
+	CHECK(o.rc == 0 && strstr(o.res.content_type, "micalg=sha-384"),
+	    "sha384 signer writes micalg=sha-384");
+	CHECK(openssl_verify(&p, &o, &content, NULL), "sha384: verifies");
+	BIO_free(content);
+	outcome_free(&o);
+	sign_text(ec, "From: a@sotttt.hagiang.gov.vn\r\n\r\nx\r\n", &o);
+	CHECK(o.rc == 0, "ECDSA signer signs");
+	CHECK(openssl_verify(&p, &o, &content, NULL), "ECDSA: verifies");
+	BIO_free(content);
+	outcome_free(&o);
+
+	/* already signed / encrypted: nothing signed */
+	sign_text(rsa,
+	    "From: a@sotttt.hagiang.gov.vn\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/signed; protocol=\"application/"
+	    "pkcs7-signature\"; micalg=sha-256; boundary=b\r\n\r\n--b\r\n"
+	    "\r\nx\r\n--b\r\nContent-Type: application/pkcs7-signature\r\n"
+	    "\r\nAA==\r\n--b--\r\n",
+	    &o);
+	CHECK(o.rc == 0 && o.res.kind == KYSO_MIME_SIGNED &&
+		  o.res.content_type == NULL,
+	    "already signed message is reported, not signed again");
+	outcome_free(&o);
+	sign_text(rsa,
+	    "From: a@sotttt.hagiang.gov.vn\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: application/pkcs7-mime; smime-type=enveloped-data"
+	    "\r\nContent-Transfer-Encoding: base64\r\n\r\nAA==\r\n",
+	    &o);
+	CHECK(o.rc == 0 && o.res.kind == KYSO_MIME_ENCRYPTED,
+	    "encrypted message is reported, not signed");
+	outcome_free(&o);
+
+	/* a forwarded signed part with 8-bit content cannot be signed */
+	sign_text(rsa,
+	    "From: a@sotttt.hagiang.gov.vn\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+	    "Content-Type: multipart/signed; protocol=\"application/"
+	    "pkcs7-signature\"; micalg=sha-256; boundary=b\r\n\r\n--b\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\nTiếng Việt\r\n--b\r\n"
+	    "Content-Type: application/pkcs7-signature\r\n"
+	    "\r\nAA==\r\n--b--\r\n--o--\r\n",
+	    &o);
+	CHECK(o.rc == -1 && o.err.cls == KYSO_E_INPUT,
+	    "nested 8-bit signed part is refused as input: %s", o.err.msg);
+	outcome_free(&o);
+
+	kyso_signer_free(rsa);
+	kyso_signer_free(s384);
+	kyso_signer_free(ec);
+	EVP_PKEY_free(p.ca_key);
+	X509_free(p.ca);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "%s/leaf.crt", p.dir);
+		unlink(cmd);
+		snprintf(cmd, sizeof(cmd), "%s/leaf.key", p.dir);
+		unlink(cmd);
+		snprintf(cmd, sizeof(cmd), "%s/chain.pem", p.dir);
+		unlink(cmd);
+		rmdir(p.dir);
+	}
+	kyso_mime_shutdown();
+	return TEST_DONE();
+}
