@@ -1,0 +1,148 @@
+/*
+ * config_keys.c - the one table of configuration keys.
+ *
+ * Each row: name, type, where the value goes, default (as configuration
+ * text, so defaults pass through the same parser as the file), bounds,
+ * allowed words and a one-line description. Parsing, the manual check
+ * (tests/unit/test_confman.c) and any help output are driven by this table.
+ */
+#include <stddef.h>
+
+#include <glib.h>
+
+#include "config_int.h"
+
+#define OFF(field) offsetof(struct kyso_config_values, field)
+
+static const char *const onfail_words[] = {"accept", "tempfail", "reject",
+	NULL};
+static const char *const envcheck_words[] = {"none", "domain", "exact", NULL};
+static const char *const digest_words[] = {"sha256", "sha384", "sha512",
+	NULL};
+static const char *const facility_words[] = {"auth", "authpriv", "daemon",
+	"mail", "user", "local0", "local1", "local2", "local3", "local4",
+	"local5", "local6", "local7", NULL};
+/* index = value of settings.revocation_softfail */
+static const char *const revfail_words[] = {"temperror", "softpass", NULL};
+
+const struct kyso_config_key kyso_config_keys[] = {
+	{.name = "Socket", .type = KYSO_KT_SOCKET, .offset = OFF(s.socket),
+	    .required = 1,
+	    .doc = "milter socket: unix:/path, local:/path, inet:port@host or "
+		   "inet6:port@host"},
+	{.name = "PidFile", .type = KYSO_KT_PATH, .offset = OFF(s.pid_file),
+	    .doc = "file to write the daemon's process id to"},
+	{.name = "UserID", .type = KYSO_KT_STRING, .offset = OFF(s.user_id),
+	    .doc = "user[:group] to run as after the keys are loaded"},
+	{.name = "Syslog", .type = KYSO_KT_YESNO, .offset = OFF(s.syslog),
+	    .def = "yes", .doc = "log to syslog"},
+	{.name = "SyslogFacility", .type = KYSO_KT_CHOICE,
+	    .offset = OFF(s.syslog_facility), .def = "mail",
+	    .choices = facility_words, .doc = "syslog facility"},
+	{.name = "AuthservID", .type = KYSO_KT_TOKEN,
+	    .offset = OFF(s.authserv_id),
+	    .doc = "authserv-id of the Authentication-Results fields we add "
+		   "(default: the host name)"},
+	{.name = "SpoolMemoryLimit", .type = KYSO_KT_SIZE,
+	    .offset = OFF(s.spool_memory), .def = "1m", .min = 0,
+	    .max = 1024LL * 1024 * 1024,
+	    .doc = "message bytes kept in memory before spooling to a file "
+		   "(k and m suffixes)"},
+	{.name = "MaximumMessageSize", .type = KYSO_KT_SIZE,
+	    .offset = OFF(s.max_message), .def = "64m", .min = 1024,
+	    .max = 1024LL * 1024 * 1024 * 1024,
+	    .doc = "largest message signed or verified (k and m suffixes)"},
+	{.name = "TemporaryDirectory", .type = KYSO_KT_PATH,
+	    .offset = OFF(s.tmp_dir), .def = "/tmp",
+	    .doc = "directory for spool files and the revocation cache"},
+	{.name = "Domain", .type = KYSO_KT_STRING, .offset = OFF(domain),
+	    .doc = "comma or space separated list of the signing domains"},
+	{.name = "SubDomains", .type = KYSO_KT_YESNO,
+	    .offset = OFF(s.sub_domains), .def = "no",
+	    .doc = "subdomains of Domain are signing domains too"},
+	{.name = "SigningTable", .type = KYSO_KT_PATH,
+	    .offset = OFF(signing_table),
+	    .doc = "file mapping sender patterns to certificate ids"},
+	{.name = "CertificateTable", .type = KYSO_KT_PATH,
+	    .offset = OFF(certificate_table),
+	    .doc = "file mapping certificate ids to certificate, key and chain "
+		   "files"},
+	{.name = "InternalHosts", .type = KYSO_KT_STRING,
+	    .offset = OFF(internal_hosts), .def = "127.0.0.1, ::1",
+	    .doc = "clients whose mail is ours: address/CIDR list, none, or an "
+		   "absolute file name"},
+	{.name = "MTA", .type = KYSO_KT_STRING, .offset = OFF(mta),
+	    .doc = "daemon names ({daemon_name}) of originating submission "
+		   "services"},
+	{.name = "OnUnmappedSender", .type = KYSO_KT_ONFAIL,
+	    .offset = OFF(s.on_unmapped), .def = "accept",
+	    .choices = onfail_words,
+	    .doc = "own-domain sender without a signing table entry: accept "
+		   "(pass unsigned), tempfail or reject"},
+	{.name = "OnInternalError", .type = KYSO_KT_ONFAIL,
+	    .offset = OFF(s.on_internal_error), .def = "tempfail",
+	    .choices = onfail_words,
+	    .doc = "what to do when signing or verifying fails internally"},
+	{.name = "OnOversizedMessage", .type = KYSO_KT_ONFAIL,
+	    .offset = OFF(s.on_too_big), .def = "accept",
+	    .choices = onfail_words,
+	    .doc = "message larger than MaximumMessageSize"},
+	{.name = "EnvelopeCheck", .type = KYSO_KT_ENVCHECK,
+	    .offset = OFF(s.envelope_check), .def = "domain",
+	    .choices = envcheck_words,
+	    .doc = "how the envelope sender must match From before signing: "
+		   "none, domain or exact"},
+	{.name = "SignatureDigest", .type = KYSO_KT_CHOICE,
+	    .offset = OFF(s.digest), .def = "sha256", .choices = digest_words,
+	    .doc = "default digest for signatures: sha256, sha384 or sha512"},
+	{.name = "TrustAnchorFile", .type = KYSO_KT_PATH,
+	    .offset = OFF(s.trust_anchor_file),
+	    .doc = "PEM file of trusted root certificates"},
+	{.name = "TrustAnchorDirectory", .type = KYSO_KT_PATH,
+	    .offset = OFF(s.trust_anchor_dir),
+	    .doc = "OpenSSL hashed directory of trusted root certificates"},
+	{.name = "IntermediateCertificates", .type = KYSO_KT_PATH,
+	    .offset = OFF(s.intermediate_file),
+	    .doc = "PEM file of intermediate CA certificates"},
+	{.name = "CRLFile", .type = KYSO_KT_PATH, .offset = OFF(s.crl_file),
+	    .doc = "PEM or DER file of certificate revocation lists"},
+	{.name = "CRLFetch", .type = KYSO_KT_YESNO, .offset = OFF(s.crl_fetch),
+	    .def = "no", .doc = "fetch CRLs from the distribution points"},
+	{.name = "OCSPCheck", .type = KYSO_KT_YESNO, .offset = OFF(s.ocsp),
+	    .def = "no", .doc = "ask the certificate's OCSP responder"},
+	{.name = "RevocationTimeout", .type = KYSO_KT_INT,
+	    .offset = OFF(s.revocation_timeout), .def = "5", .min = 1,
+	    .max = 60, .doc = "seconds per CRL or OCSP fetch"},
+	{.name = "OnRevocationUnavailable", .type = KYSO_KT_INDEX,
+	    .offset = OFF(s.revocation_softfail), .def = "temperror",
+	    .choices = revfail_words,
+	    .doc = "revocation status unreachable: temperror or softpass"},
+	{.name = "AgencyPolicyOIDs", .type = KYSO_KT_OIDLIST,
+	    .offset = OFF(s.agency_oids),
+	    .doc = "certificate policy OIDs of agency (seal) certificates"},
+	{.name = "PersonalPolicyOIDs", .type = KYSO_KT_OIDLIST,
+	    .offset = OFF(s.personal_oids),
+	    .doc = "certificate policy OIDs of personal certificates"},
+	{.name = "VerifyInbound", .type = KYSO_KT_YESNO,
+	    .offset = OFF(s.verify_inbound), .def = "yes",
+	    .doc = "verify S/MIME signatures of mail that is not ours"},
+	{.name = "OnUnsignedOwnDomain", .type = KYSO_KT_ONFAIL,
+	    .offset = OFF(s.on_unsigned_own_domain), .def = "accept",
+	    .choices = onfail_words,
+	    .doc = "inbound unsigned mail claiming a signing domain: accept "
+		   "(tagged), tempfail or reject"},
+};
+
+const size_t kyso_config_nkeys =
+    sizeof(kyso_config_keys) / sizeof(kyso_config_keys[0]);
+
+const struct kyso_config_key *
+kyso_config_keys_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < kyso_config_nkeys; i++)
+		if (g_ascii_strcasecmp(kyso_config_keys[i].name, name) == 0)
+			return &kyso_config_keys[i];
+	return NULL;
+}

@@ -1,0 +1,261 @@
+/*
+ * config_snapshot.c - the immutable configuration snapshot: load and check
+ * everything a configuration file refers to, share it by an atomic
+ * reference count, free it (signers and trust included) at the last unref.
+ *
+ * Implements include/kyso/config.h. A snapshot is complete or not built at
+ * all; after kyso_config_load() returns nothing in it changes, so worker
+ * threads read it without locks. Never logs.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "kyso/config.h"
+#include "kyso/trust.h"
+#include "config_int.h"
+
+struct kyso_config {
+	atomic_uint refs;
+	char *path;
+	struct kyso_config_values v;
+	struct kyso_strlist domains; /* lower case */
+	struct kyso_strlist mtas;
+	struct kyso_netlist *internal;
+	struct kyso_certtable *certs;
+	struct kyso_signtable *signing;
+	struct kyso_trust *trust;
+};
+
+/* Line a key was set on (0: default). */
+static unsigned
+line_of(const unsigned *lines, const char *name)
+{
+	const struct kyso_config_key *k = kyso_config_keys_find(name);
+
+	return k == NULL ? 0 : lines[k - kyso_config_keys];
+}
+
+static int
+default_authserv_id(struct kyso_config *cfg, struct kyso_err *err)
+{
+	char host[256];
+
+	if (cfg->v.s.authserv_id != NULL)
+		return 0;
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0') {
+		kyso_text_err_at(err, cfg->path, 0,
+		    "AuthservID not set and the host name is unknown");
+		return -1;
+	}
+	host[sizeof(host) - 1] = '\0';
+	cfg->v.s.authserv_id = kyso_xstrdup(host);
+	return 0;
+}
+
+static int
+load_domains(struct kyso_config *cfg, const unsigned *lines,
+    struct kyso_err *err)
+{
+	char shown[64];
+	size_t i;
+
+	if (cfg->v.domain == NULL)
+		return 0;
+	kyso_text_split(cfg->v.domain, &cfg->domains);
+	for (i = 0; i < cfg->domains.n; i++) {
+		kyso_text_lower(cfg->domains.v[i]);
+		if (!kyso_text_is_domain(cfg->domains.v[i])) {
+			kyso_text_printable(shown, sizeof(shown),
+			    cfg->domains.v[i]);
+			kyso_text_err_at(err, cfg->path,
+			    line_of(lines, "Domain"),
+			    "Domain: bad domain \"%s\"", shown);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+load_tables(struct kyso_config *cfg, const unsigned *lines,
+    struct kyso_err *err)
+{
+	const struct kyso_config_values *v = &cfg->v;
+
+	if (v->signing_table != NULL && v->certificate_table == NULL) {
+		kyso_text_err_at(err, cfg->path,
+		    line_of(lines, "SigningTable"),
+		    "SigningTable needs CertificateTable");
+		return -1;
+	}
+	if (v->signing_table != NULL && cfg->domains.n == 0) {
+		kyso_text_err_at(err, cfg->path,
+		    line_of(lines, "SigningTable"),
+		    "SigningTable needs Domain (the signing domains)");
+		return -1;
+	}
+	if (v->certificate_table != NULL &&
+	    (cfg->certs = kyso_table_load_certs(v->certificate_table,
+		 v->s.digest, err)) == NULL)
+		return -1;
+	if (v->signing_table != NULL &&
+	    (cfg->signing = kyso_table_load_signing(v->signing_table,
+		 cfg->certs, err)) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+load_trust(struct kyso_config *cfg, struct kyso_err *err)
+{
+	const struct kyso_settings *s = &cfg->v.s;
+	struct kyso_trust_spec spec = {
+		.anchor_file = s->trust_anchor_file,
+		.anchor_dir = s->trust_anchor_dir,
+		.intermediate_file = s->intermediate_file,
+		.crl_file = s->crl_file,
+		.cache_dir = s->tmp_dir,
+		.crl_fetch = s->crl_fetch,
+		.ocsp = s->ocsp,
+		.timeout = s->revocation_timeout,
+		.softfail = s->revocation_softfail,
+		.agency_oids = s->agency_oids,
+		.personal_oids = s->personal_oids,
+	};
+
+	if (!s->verify_inbound)
+		return 0;
+	if ((cfg->trust = kyso_trust_load(&spec, err)) == NULL) {
+		kyso_text_err_at(err, cfg->path, 0, "%s", err->msg);
+		return -1;
+	}
+	return 0;
+}
+
+struct kyso_config *
+kyso_config_load(const char *path, struct kyso_err *err)
+{
+	struct kyso_config *cfg = kyso_xcalloc(1, sizeof(*cfg));
+	unsigned *lines = kyso_xcalloc(kyso_config_nkeys, sizeof(*lines));
+
+	atomic_init(&cfg->refs, 1);
+	cfg->path = kyso_xstrdup(path);
+	if (kyso_config_parse_file(path, &cfg->v, lines, err) < 0 ||
+	    default_authserv_id(cfg, err) < 0 ||
+	    load_domains(cfg, lines, err) < 0)
+		goto fail;
+	if (cfg->v.mta != NULL)
+		kyso_text_split(cfg->v.mta, &cfg->mtas);
+	if ((cfg->internal = kyso_netlist_load(cfg->v.internal_hosts, path,
+		 line_of(lines, "InternalHosts"), err)) == NULL)
+		goto fail;
+	if (load_tables(cfg, lines, err) < 0 || load_trust(cfg, err) < 0)
+		goto fail;
+	free(lines);
+	return cfg;
+fail:
+	free(lines);
+	kyso_config_unref(cfg);
+	return NULL;
+}
+
+struct kyso_config *
+kyso_config_ref(struct kyso_config *cfg)
+{
+	if (cfg != NULL)
+		atomic_fetch_add_explicit(&cfg->refs, 1, memory_order_relaxed);
+	return cfg;
+}
+
+void
+kyso_config_unref(struct kyso_config *cfg)
+{
+	if (cfg == NULL ||
+	    atomic_fetch_sub_explicit(&cfg->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	kyso_trust_free(cfg->trust);
+	kyso_table_free_signing(cfg->signing);
+	kyso_table_free_certs(cfg->certs);
+	kyso_netlist_free(cfg->internal);
+	kyso_text_strlist_free(&cfg->mtas);
+	kyso_text_strlist_free(&cfg->domains);
+	kyso_config_parse_free(&cfg->v);
+	free(cfg->path);
+	free(cfg);
+}
+
+const struct kyso_settings *
+kyso_config_settings(const struct kyso_config *cfg)
+{
+	return &cfg->v.s;
+}
+
+const char *
+kyso_config_path(const struct kyso_config *cfg)
+{
+	return cfg->path;
+}
+
+int
+kyso_config_is_own_domain(const struct kyso_config *cfg, const char *domain)
+{
+	size_t i, dlen, olen;
+
+	if (domain == NULL)
+		return 0;
+	dlen = strlen(domain);
+	for (i = 0; i < cfg->domains.n; i++) {
+		const char *own = cfg->domains.v[i];
+
+		if (g_ascii_strcasecmp(own, domain) == 0)
+			return 1;
+		olen = strlen(own);
+		if (cfg->v.s.sub_domains && dlen > olen + 1 &&
+		    domain[dlen - olen - 1] == '.' &&
+		    g_ascii_strcasecmp(domain + dlen - olen, own) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+const char *
+kyso_config_lookup_sender(const struct kyso_config *cfg, const char *address)
+{
+	return kyso_table_lookup(cfg->signing, address);
+}
+
+const struct kyso_signer *
+kyso_config_signer(const struct kyso_config *cfg, const char *cert_id)
+{
+	return kyso_table_signer(cfg->certs, cert_id);
+}
+
+int
+kyso_config_is_internal_host(const struct kyso_config *cfg, const char *ip)
+{
+	return kyso_netlist_contains(cfg->internal, ip);
+}
+
+const struct kyso_trust *
+kyso_config_trust(const struct kyso_config *cfg)
+{
+	return cfg->trust;
+}
+
+int
+kyso_config_is_originating_mta(const struct kyso_config *cfg,
+    const char *daemon_name)
+{
+	size_t i;
+
+	if (daemon_name == NULL || daemon_name[0] == '\0')
+		return 0;
+	for (i = 0; i < cfg->mtas.n; i++)
+		if (g_ascii_strcasecmp(cfg->mtas.v[i], daemon_name) == 0)
+			return 1;
+	return 0;
+}

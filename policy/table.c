@@ -1,0 +1,433 @@
+/*
+ * table.c - the CertificateTable (id -> loaded signer) and the SigningTable
+ * (sender pattern -> certificate id).
+ *
+ *   certificate table:  id  cert=/p key=/p [chain=/p] [passphrase-file=/p]
+ *                           [digest=sha256|sha384|sha512]
+ *   signing table:      vanthu@sotttt.hagiang.gov.vn | *@domain |
+ *                       *@*.domain   followed by a certificate id
+ * Patterns are case-insensitive; the first match in file order wins. Every
+ * error names the table file and line. Signers are loaded with
+ * kyso_signer_load() at table load time. Never logs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "kyso/signer.h"
+#include "config_int.h"
+
+#define MAX_CERT_ID 64
+
+struct kyso_certentry {
+	char *id;
+	struct kyso_signer *signer;
+};
+
+struct kyso_certtable {
+	struct kyso_certentry *v;
+	size_t n, cap;
+};
+
+enum pattern_kind {
+	PAT_EXACT = 0, /* local@domain */
+	PAT_DOMAIN,    /* *@domain */
+	PAT_SUBDOMAIN, /* *@*.domain: any subdomain, not domain itself */
+};
+
+struct kyso_signentry {
+	enum pattern_kind kind;
+	char *local;  /* PAT_EXACT only */
+	char *domain; /* lower case, without "*." */
+	char *cert_id;
+};
+
+struct kyso_signtable {
+	struct kyso_signentry *v;
+	size_t n, cap;
+};
+
+/* Grow an array of `size`-byte elements to hold one more. */
+static void *
+grow(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	return kyso_xrealloc(v, *cap * size);
+}
+
+static int
+good_cert_id(const char *s)
+{
+	size_t len = strlen(s), i;
+
+	if (len == 0 || len > MAX_CERT_ID)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!g_ascii_isalnum(s[i]) && s[i] != '.' && s[i] != '_' &&
+		    s[i] != '-')
+			return 0;
+	return 1;
+}
+
+static struct kyso_certentry *
+find_cert(const struct kyso_certtable *t, const char *id)
+{
+	size_t i;
+
+	for (i = 0; t != NULL && i < t->n; i++)
+		if (strcmp(t->v[i].id, id) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+/* Token names of a certificate table entry, in spec order. */
+enum { TOK_CERT, TOK_KEY, TOK_CHAIN, TOK_PASS, TOK_DIGEST, TOK_COUNT };
+static const char *const tok_names[TOK_COUNT] = {
+	[TOK_CERT] = "cert",
+	[TOK_KEY] = "key",
+	[TOK_CHAIN] = "chain",
+	[TOK_PASS] = "passphrase-file",
+	[TOK_DIGEST] = "digest",
+};
+
+/* Split "k=v" tokens into vals[]; problem text in `why` on failure. */
+static int
+cert_tokens(struct kyso_strlist *l, const char **vals, char *why,
+    size_t whylen)
+{
+	char shown[64];
+	size_t i;
+	int t;
+
+	for (i = 1; i < l->n; i++) {
+		char *eq = strchr(l->v[i], '=');
+
+		kyso_text_printable(shown, sizeof(shown), l->v[i]);
+		if (eq == NULL || eq[1] == '\0') {
+			(void)snprintf(why, whylen,
+			    "\"%s\" is not name=value", shown);
+			return -1;
+		}
+		*eq = '\0';
+		for (t = 0; t < TOK_COUNT; t++)
+			if (g_ascii_strcasecmp(l->v[i], tok_names[t]) == 0)
+				break;
+		kyso_text_printable(shown, sizeof(shown), l->v[i]);
+		if (t == TOK_COUNT) {
+			(void)snprintf(why, whylen, "unknown token \"%s\"",
+			    shown);
+			return -1;
+		}
+		if (vals[t] != NULL) {
+			(void)snprintf(why, whylen, "duplicate %s=",
+			    tok_names[t]);
+			return -1;
+		}
+		if (t != TOK_DIGEST && eq[1] != '/') {
+			(void)snprintf(why, whylen,
+			    "%s= needs an absolute path", tok_names[t]);
+			return -1;
+		}
+		vals[t] = eq + 1;
+	}
+	if (vals[TOK_CERT] == NULL || vals[TOK_KEY] == NULL) {
+		(void)snprintf(why, whylen, "needs cert= and key=");
+		return -1;
+	}
+	if (vals[TOK_DIGEST] != NULL &&
+	    strcmp(vals[TOK_DIGEST], "sha256") != 0 &&
+	    strcmp(vals[TOK_DIGEST], "sha384") != 0 &&
+	    strcmp(vals[TOK_DIGEST], "sha512") != 0) {
+		kyso_text_printable(shown, sizeof(shown), vals[TOK_DIGEST]);
+		(void)snprintf(why, whylen,
+		    "bad digest \"%s\" (want sha256, sha384 or sha512)",
+		    shown);
+		return -1;
+	}
+	return 0;
+}
+
+/* One certificate table line: parse, load the signer, append. */
+static int
+cert_line(struct kyso_certtable *t, struct kyso_lines *lr, char *line,
+    const char *default_digest, struct kyso_err *err)
+{
+	struct kyso_strlist l = {0};
+	const char *vals[TOK_COUNT] = {0};
+	struct kyso_signer_spec spec = {0};
+	struct kyso_signer *signer = NULL;
+	char why[200], shown[64];
+	int rc = -1;
+
+	kyso_text_words(line, &l);
+	kyso_text_printable(shown, sizeof(shown), l.v[0]);
+	if (!good_cert_id(l.v[0])) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "bad certificate id \"%s\" (letters, digits, . _ -)",
+		    shown);
+		goto out;
+	}
+	if (find_cert(t, l.v[0]) != NULL) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "duplicate certificate id \"%s\"", shown);
+		goto out;
+	}
+	if (t->n >= KYSO_MAX_TABLE_ENTRIES) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "more than %d entries", KYSO_MAX_TABLE_ENTRIES);
+		goto out;
+	}
+	if (cert_tokens(&l, vals, why, sizeof(why)) < 0) {
+		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,
+		    why);
+		goto out;
+	}
+	spec.cert_file = vals[TOK_CERT];
+	spec.key_file = vals[TOK_KEY];
+	spec.chain_file = vals[TOK_CHAIN];
+	spec.passphrase_file = vals[TOK_PASS];
+	spec.digest = vals[TOK_DIGEST] ? vals[TOK_DIGEST] : default_digest;
+	if ((signer = kyso_signer_load(&spec, err)) == NULL) {
+		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,
+		    err->msg);
+		goto out;
+	}
+	t->v = grow(t->v, t->n, &t->cap, sizeof(*t->v));
+	t->v[t->n].id = kyso_xstrdup(l.v[0]);
+	t->v[t->n].signer = signer;
+	t->n++;
+	rc = 0;
+out:
+	kyso_text_strlist_free(&l);
+	return rc;
+}
+
+struct kyso_certtable *
+kyso_table_load_certs(const char *path, const char *default_digest,
+    struct kyso_err *err)
+{
+	struct kyso_certtable *t = kyso_xcalloc(1, sizeof(*t));
+	struct kyso_lines lr = {0};
+	char *line = NULL;
+	int r;
+
+	if (kyso_lines_open(&lr, path, err) < 0)
+		goto fail;
+	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
+		if (cert_line(t, &lr, line, default_digest, err) < 0)
+			goto fail;
+	if (r < 0)
+		goto fail;
+	kyso_lines_close(&lr);
+	return t;
+fail:
+	kyso_lines_close(&lr);
+	kyso_table_free_certs(t);
+	return NULL;
+}
+
+/* Parse one pattern into e (lower-cased copies); problem in why. */
+static int
+parse_pattern(const char *pattern, struct kyso_signentry *e, char *why,
+    size_t whylen)
+{
+	char *p = kyso_text_lower(kyso_xstrdup(pattern));
+	char *at = strchr(p, '@'), *dom;
+	int rc = -1;
+
+	if (at == NULL || strchr(at + 1, '@') != NULL || at == p) {
+		(void)snprintf(why, whylen, "want local@domain, *@domain or "
+					    "*@*.domain");
+		goto out;
+	}
+	*at = '\0';
+	dom = at + 1;
+	if (strcmp(p, "*") == 0 && strncmp(dom, "*.", 2) == 0) {
+		e->kind = PAT_SUBDOMAIN;
+		dom += 2;
+	} else if (strcmp(p, "*") == 0) {
+		e->kind = PAT_DOMAIN;
+	} else {
+		e->kind = PAT_EXACT;
+		if (strchr(p, '*') != NULL || strchr(dom, '*') != NULL) {
+			(void)snprintf(why, whylen,
+			    "'*' only as the whole local part or as a leading "
+			    "\"*.\" of the domain");
+			goto out;
+		}
+	}
+	if (!kyso_text_is_domain(dom)) {
+		(void)snprintf(why, whylen, "bad domain");
+		goto out;
+	}
+	if (e->kind == PAT_EXACT)
+		e->local = kyso_xstrdup(p);
+	e->domain = kyso_xstrdup(dom);
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+static int
+sign_line(struct kyso_signtable *t, const struct kyso_certtable *certs,
+    struct kyso_lines *lr, char *line, struct kyso_err *err)
+{
+	struct kyso_strlist l = {0};
+	struct kyso_signentry e = {0};
+	char why[160], shown[64];
+	int rc = -1;
+
+	kyso_text_words(line, &l);
+	kyso_text_printable(shown, sizeof(shown), l.v[0]);
+	if (l.n != 2) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "want \"pattern certificate-id\"");
+		goto out;
+	}
+	if (t->n >= KYSO_MAX_TABLE_ENTRIES) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "more than %d entries", KYSO_MAX_TABLE_ENTRIES);
+		goto out;
+	}
+	if (parse_pattern(l.v[0], &e, why, sizeof(why)) < 0) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "bad pattern \"%s\": %s", shown, why);
+		goto out;
+	}
+	if (find_cert(certs, l.v[1]) == NULL) {
+		kyso_text_printable(shown, sizeof(shown), l.v[1]);
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "certificate id \"%s\" is not in the certificate table",
+		    shown);
+		goto out;
+	}
+	e.cert_id = kyso_xstrdup(l.v[1]);
+	t->v = grow(t->v, t->n, &t->cap, sizeof(*t->v));
+	t->v[t->n++] = e;
+	memset(&e, 0, sizeof(e));
+	rc = 0;
+out:
+	free(e.local);
+	free(e.domain);
+	kyso_text_strlist_free(&l);
+	return rc;
+}
+
+struct kyso_signtable *
+kyso_table_load_signing(const char *path, const struct kyso_certtable *certs,
+    struct kyso_err *err)
+{
+	struct kyso_signtable *t = kyso_xcalloc(1, sizeof(*t));
+	struct kyso_lines lr = {0};
+	char *line = NULL;
+	int r;
+
+	if (kyso_lines_open(&lr, path, err) < 0)
+		goto fail;
+	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
+		if (sign_line(t, certs, &lr, line, err) < 0)
+			goto fail;
+	if (r < 0)
+		goto fail;
+	kyso_lines_close(&lr);
+	return t;
+fail:
+	kyso_lines_close(&lr);
+	kyso_table_free_signing(t);
+	return NULL;
+}
+
+static int
+pattern_matches(const struct kyso_signentry *e, const char *local,
+    size_t locallen, const char *domain)
+{
+	size_t dlen, plen;
+
+	switch (e->kind) {
+	case PAT_EXACT:
+		return strlen(e->local) == locallen &&
+		    g_ascii_strncasecmp(e->local, local, locallen) == 0 &&
+		    g_ascii_strcasecmp(e->domain, domain) == 0;
+	case PAT_DOMAIN:
+		return g_ascii_strcasecmp(e->domain, domain) == 0;
+	case PAT_SUBDOMAIN:
+		dlen = strlen(domain);
+		plen = strlen(e->domain);
+		return dlen > plen + 1 && domain[dlen - plen - 1] == '.' &&
+		    g_ascii_strcasecmp(domain + dlen - plen, e->domain) == 0;
+	}
+	return 0;
+}
+
+const char *
+kyso_table_lookup(const struct kyso_signtable *t, const char *address)
+{
+	const char *at;
+	size_t i;
+
+	if (t == NULL || address == NULL ||
+	    (at = strrchr(address, '@')) == NULL || at == address)
+		return NULL;
+	for (i = 0; i < t->n; i++)
+		if (pattern_matches(&t->v[i], address, (size_t)(at - address),
+			at + 1))
+			return t->v[i].cert_id;
+	return NULL;
+}
+
+const struct kyso_signer *
+kyso_table_signer(const struct kyso_certtable *t, const char *cert_id)
+{
+	const struct kyso_certentry *e;
+
+	if (cert_id == NULL || (e = find_cert(t, cert_id)) == NULL)
+		return NULL;
+	return e->signer;
+}
+
+size_t
+kyso_table_count_certs(const struct kyso_certtable *t)
+{
+	return t == NULL ? 0 : t->n;
+}
+
+size_t
+kyso_table_count_signing(const struct kyso_signtable *t)
+{
+	return t == NULL ? 0 : t->n;
+}
+
+void
+kyso_table_free_certs(struct kyso_certtable *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].id);
+		kyso_signer_free(t->v[i].signer);
+	}
+	free(t->v);
+	free(t);
+}
+
+void
+kyso_table_free_signing(struct kyso_signtable *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].local);
+		free(t->v[i].domain);
+		free(t->v[i].cert_id);
+	}
+	free(t->v);
+	free(t);
+}
