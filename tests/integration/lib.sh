@@ -1,0 +1,335 @@
+# lib.sh - shared code for the integration tests: a private Postfix
+# instance on loopback, two capturing next hops, kyso-milter, TAP output.
+# Source it from bash; needs root (Postfix), postfix, smtp-sink, swaks.
+#
+#   kt_init NAME          temp dir $KT (KEEP=1 keeps it), free ports, EXIT trap
+#   kt_pki                the test PKI in $KT_PKI (tests/pki/make-pki.sh)
+#   kt_postfix_start [MILTER]  private instance ($KT/etc, queue $KT/spool,
+#                         log $KT/maillog); MILTER is a Postfix milter address
+#                         (unix:/path, inet:host:port) or "none"
+#   kt_sinks_start        next hops: $KT_SINK8 announces 8BITMIME (mail for
+#                         any domain but hop7.test), $KT_SINK7 does not
+#                         (mail for @hop7.test: Postfix must downgrade 8-bit
+#                         to quoted-printable, pitfall P1)
+#   kt_milter_start CONF  kyso-milter -f -c CONF in the background ($KT_MILTER_PID)
+#   kt_send_internal / kt_send_external / kt_send_submission / kt_send_local
+#                         FROM RCPT FILE: submit FILE via smtpd from 127.0.0.1,
+#                         from 127.0.0.2 (not an internal host), via the
+#                         ORIGINATING submission port, or via sendmail(1)
+#   kt_wait RCPT [SECS]   wait until Postfix relayed the mail for RCPT; prints
+#                         the path of the captured message (sink headers removed)
+#   ok / not_ok / kt_check DESC CMD... / kt_done   TAP output
+# Everything is bounded in time and stopped on exit.
+
+KT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+KT_TOOLS="$KT_TOP/tests/tools"
+KT_INT="$KT_TOP/tests/integration"
+: "${KT_BUILD:=$KT_TOP}"	# where the kyso-milter binary was built
+KT_N=0
+KT_FAILS=0
+KT_MILTER_PID=
+KT_SINK_PIDS=
+KT_POSTFIX_UP=0
+
+# ---- TAP -----------------------------------------------------------------
+ok() { KT_N=$((KT_N + 1)); echo "ok $KT_N - $*"; }
+not_ok() { KT_N=$((KT_N + 1)); KT_FAILS=$((KT_FAILS + 1)); echo "not ok $KT_N - $*"; }
+skip() { KT_N=$((KT_N + 1)); echo "ok $KT_N - # SKIP $*"; }
+diag() { sed 's/^/# /'; }
+# kt_check DESC CMD...: one TAP line; the command's output becomes a diagnostic on failure
+kt_check() {
+	local desc=$1 outf
+	shift
+	outf=$(mktemp "$KT/check.XXXXXX")
+	if "$@" >"$outf" 2>&1; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		diag <"$outf"
+	fi
+	rm -f "$outf"
+}
+kt_done() {
+	echo "1..$KT_N"
+	[ "$KT_FAILS" = 0 ]
+}
+kt_bail() {
+	echo "Bail out! $*"
+	kt_dump_logs
+	exit 1
+}
+
+# ---- set-up --------------------------------------------------------------
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+kt_init() {
+	KT_NAME=$1
+	KT=$(mktemp -d "/tmp/kt-$KT_NAME.XXXXXX")
+	chmod 755 "$KT"
+	trap kt_cleanup EXIT
+	trap 'exit 130' INT TERM
+	# five consecutive free ports from a base that depends on our pid
+	local base=$((20000 + ($$ % 4000) * 10)) i p okp
+	for i in $(seq 0 50); do
+		okp=1
+		for p in 0 1 2 3 4; do
+			port_free $((base + p)) || { okp=0; break; }
+		done
+		[ $okp = 1 ] && break
+		base=$((base + 10))
+	done
+	KT_SMTP_PORT=$base
+	KT_SUB_PORT=$((base + 1))
+	KT_SINK8_PORT=$((base + 2))
+	KT_SINK7_PORT=$((base + 3))
+	KT_MILTER_PORT=$((base + 4))
+	: "${KT_PKI:=$KT/pki}"
+}
+
+kt_pki() {
+	bash "$KT_TOP/tests/pki/make-pki.sh" "$KT_PKI" || kt_bail "make-pki.sh failed"
+}
+
+kt_cleanup() {
+	local rc=$?
+	set +e
+	if [ -n "$KT_MILTER_PID" ] && kill -0 "$KT_MILTER_PID" 2>/dev/null; then
+		kill -TERM "$KT_MILTER_PID" 2>/dev/null
+		for _ in $(seq 1 50); do kill -0 "$KT_MILTER_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$KT_MILTER_PID" 2>/dev/null
+	fi
+	if [ "$KT_POSTFIX_UP" = 1 ]; then
+		timeout 30 postfix -c "$KT/etc" stop >/dev/null 2>&1 ||
+			timeout 10 postfix -c "$KT/etc" abort >/dev/null 2>&1
+	fi
+	local p
+	for p in $KT_SINK_PIDS; do kill -TERM "$p" 2>/dev/null; done
+	if [ -n "${KEEP:-}" ]; then
+		echo "# kept $KT" >&2
+	else
+		rm -rf "$KT"
+	fi
+	return $rc
+}
+
+kt_dump_logs() {
+	if [ -f "$KT/maillog" ]; then
+		echo "--- postfix log (last 40 lines)"
+		tail -n 40 "$KT/maillog"
+	fi | diag
+	if [ -f "$KT/milter.log" ]; then
+		echo "--- kyso-milter log (last 40 lines)"
+		tail -n 40 "$KT/milter.log"
+	fi | diag
+}
+
+# A milter address: "none", or as Postfix wants it (unix:/path, inet:127.0.0.1:port).
+kt_postfix_start() {
+	local milter=${1:-none} e="$KT/etc"
+	mkdir -p "$e" "$KT/spool" "$KT/data"
+	chown postfix "$KT/data"
+	local milters=
+	[ "$milter" != none ] && milters=$milter
+	cat >"$e/main.cf" <<EOF
+compatibility_level = 3.6
+config_directory = $e
+queue_directory = $KT/spool
+data_directory = $KT/data
+command_directory = /usr/sbin
+daemon_directory = /usr/lib/postfix/sbin
+meta_directory = /etc/postfix
+shlib_directory = /usr/lib/postfix
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = postfix-kt
+maillog_file = $KT/maillog
+maillog_file_prefixes = $KT
+myhostname = mx.test.hagiang.gov.vn
+mydomain = test.hagiang.gov.vn
+myorigin = \$myhostname
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mydestination =
+local_recipient_maps =
+local_transport = error:local delivery is disabled
+alias_maps =
+alias_database =
+relay_domains =
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions = permit_mynetworks, reject
+relayhost = [127.0.0.1]:$KT_SINK8_PORT
+transport_maps = inline:{ {hop7.test=smtp:[127.0.0.1]:$KT_SINK7_PORT} }
+smtpd_milters = $milters
+non_smtpd_milters = $milters
+milter_default_action = tempfail
+milter_protocol = 6
+smtputf8_enable = no
+disable_mime_output_conversion = no
+smtp_tls_security_level = none
+smtpd_tls_security_level = none
+message_size_limit = 80000000
+biff = no
+append_dot_mydomain = no
+delay_warning_time = 0
+queue_run_delay = 10s
+minimal_backoff_time = 5s
+maximal_backoff_time = 10s
+smtp_connect_timeout = 10s
+smtpd_banner = \$myhostname ESMTP kyso-test
+EOF
+	cat >"$e/master.cf" <<EOF
+127.0.0.1:$KT_SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$KT_SUB_PORT inet n - n - - smtpd
+  -o syslog_name=postfix-kt/submission
+  -o milter_macro_daemon_name=ORIGINATING
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+	touch "$KT/maillog"
+	timeout 60 postfix -c "$e" check >"$KT/postfix-check.log" 2>&1 ||
+		{ cat "$KT/postfix-check.log" | diag; kt_bail "postfix check failed"; }
+	timeout 60 postfix -c "$e" start >"$KT/postfix-start.log" 2>&1 ||
+		{ cat "$KT/postfix-start.log" | diag; kt_bail "postfix start failed"; }
+	KT_POSTFIX_UP=1
+	kt_wait_port "$KT_SMTP_PORT" 20 || kt_bail "postfix smtpd not listening on $KT_SMTP_PORT"
+}
+
+kt_wait_port() { # PORT SECS
+	local i
+	for i in $(seq 1 $((${2:-10} * 10))); do
+		port_free "$1" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+kt_sinks_start() {
+	mkdir -p "$KT/sink8" "$KT/sink7"
+	chown postfix "$KT/sink8" "$KT/sink7"
+	smtp-sink -u postfix -h sink8.test -d "$KT/sink8/%H%M%S." "127.0.0.1:$KT_SINK8_PORT" 100 \
+		>"$KT/sink8.log" 2>&1 &
+	KT_SINK_PIDS="$KT_SINK_PIDS $!"
+	smtp-sink -8 -u postfix -h sink7.test -d "$KT/sink7/%H%M%S." "127.0.0.1:$KT_SINK7_PORT" 100 \
+		>"$KT/sink7.log" 2>&1 &
+	KT_SINK_PIDS="$KT_SINK_PIDS $!"
+	kt_wait_port "$KT_SINK8_PORT" 10 || kt_bail "smtp-sink (8BITMIME) did not start"
+	kt_wait_port "$KT_SINK7_PORT" 10 || kt_bail "smtp-sink (7bit) did not start"
+}
+
+# ---- kyso-milter ---------------------------------------------------------
+kt_milter_bin() { echo "$KT_BUILD/kyso-milter"; }
+
+# kt_milter_start CONF: foreground daemon in the background, logging to
+# $KT/milter.log; waits for its socket. The socket must be writable by the
+# postfix user, hence the umask.
+kt_milter_start() {
+	local conf=$1 sock
+	sock=$(sed -n 's/^Socket[ \t]\{1,\}//p' "$conf" | tail -n 1)
+	(umask 001 && exec "$(kt_milter_bin)" -f -c "$conf") >>"$KT/milter.log" 2>&1 &
+	KT_MILTER_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		case $sock in
+		unix:* | local:*) [ -S "${sock#*:}" ] && return 0 ;;
+		inet:*) port_free "$(echo "${sock#inet:}" | cut -d@ -f1)" || return 0 ;;
+		esac
+		kill -0 "$KT_MILTER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kt_bail "kyso-milter did not start (socket $sock)"
+}
+
+kt_milter_stop() {
+	[ -n "$KT_MILTER_PID" ] || return 0
+	kill -TERM "$KT_MILTER_PID" 2>/dev/null
+	local i
+	for i in $(seq 1 100); do kill -0 "$KT_MILTER_PID" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$KT_MILTER_PID" 2>/dev/null; then
+		kill -KILL "$KT_MILTER_PID"
+		KT_MILTER_PID=
+		return 1
+	fi
+	wait "$KT_MILTER_PID" 2>/dev/null
+	KT_MILTER_PID=
+}
+
+# peak resident set size of the running milter, in kB
+kt_milter_hwm() { sed -n 's/^VmHWM:[ \t]*\([0-9]*\).*/\1/p' "/proc/$KT_MILTER_PID/status" 2>/dev/null; }
+
+# ---- sending -------------------------------------------------------------
+kt_swaks() { # extra-args... -- FROM RCPT FILE
+	local args=()
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	timeout 120 swaks --server 127.0.0.1 --helo client.test "${args[@]}" \
+		--from "$1" --to "$2" --data "@$3" >>"$KT/swaks.log" 2>&1
+}
+kt_send_internal() { kt_swaks --port "$KT_SMTP_PORT" -- "$@"; }
+kt_send_external() { kt_swaks --port "$KT_SMTP_PORT" --local-interface 127.0.0.2 -- "$@"; }
+kt_send_submission() { kt_swaks --port "$KT_SUB_PORT" --local-interface 127.0.0.2 -- "$@"; }
+kt_send_local() { # FROM RCPT FILE: sendmail(1) of this instance, as root
+	timeout 60 sendmail -C "$KT/etc" -i -f "$1" -- "$2" <"$3" >>"$KT/sendmail.log" 2>&1
+}
+
+# kt_wait RCPT [SECS]: prints the captured message path ($KT/got/<rcpt>.eml,
+# the sink's own X-* and Received lines removed). Returns 1 on bounce,
+# rejection or timeout.
+kt_wait() {
+	local rcpt=$1 secs=${2:-60} i f dir=sink8
+	case $rcpt in *@hop7.test) dir=sink7 ;; esac
+	mkdir -p "$KT/got"
+	for i in $(seq 1 $((secs * 5))); do
+		if grep -q "to=<$rcpt>.*status=sent" "$KT/maillog" 2>/dev/null; then
+			f=$(grep -l -F "X-Rcpt-Args: <$rcpt>" "$KT/$dir"/* 2>/dev/null | head -n 1)
+			if [ -n "$f" ]; then
+				kt_unsink "$f" >"$KT/got/$rcpt.eml"
+				echo "$KT/got/$rcpt.eml"
+				return 0
+			fi
+		fi
+		if grep -q "to=<$rcpt>.*status=\(bounced\|deferred\)" "$KT/maillog" 2>/dev/null; then
+			echo "delivery to $rcpt failed:" >&2
+			grep "to=<$rcpt>" "$KT/maillog" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+	echo "no delivery to $rcpt within ${secs}s" >&2
+	return 1
+}
+
+# Remove smtp-sink's own leading records (X-Client-Addr ... its 3-line
+# Received header) and the empty line it appends.
+kt_unsink() {
+	perl -e '
+		local $/; my $d = <>;
+		$d =~ s/\A(?:X-[A-Za-z-]+: [^\n]*\n)*Received: from [^\n]*\n[ \t][^\n]*\n[ \t][^\n]*\n//
+			or die "not an smtp-sink dump\n";
+		$d =~ s/\n\z//;
+		print $d;' "$1"
+}
+
+# The SMTP envelope the sink saw (MAIL FROM arguments, e.g. BODY=8BITMIME).
+kt_sink_mail_args() { # RCPT
+	local dir=sink8
+	case $1 in *@hop7.test) dir=sink7 ;; esac
+	grep -h -A0 -F "X-Mail-Args:" $(grep -l -F "X-Rcpt-Args: <$1>" "$KT/$dir"/*) | head -n 1
+}
