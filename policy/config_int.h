@@ -49,8 +49,8 @@ void kyso_text_err_at(struct kyso_err *err, const char *file, unsigned line,
 
 struct kyso_lines {
 	FILE *fp;
-	const char *path;	/* borrowed, for messages */
-	unsigned lineno;	/* number of the line last returned */
+	const char *path; /* borrowed, for messages */
+	unsigned lineno;  /* number of the line last returned */
 	char buf[KYSO_MAX_CONFIG_LINE + 1];
 };
 
@@ -71,39 +71,41 @@ void kyso_lines_close(struct kyso_lines *lr);
 
 enum kyso_keytype {
 	KYSO_KT_STRING = 0, /* any text */
-	KYSO_KT_PATH,	    /* absolute file name */
-	KYSO_KT_SOCKET,	    /* libmilter socket: unix:/p, local:/p, inet:.., inet6:.. */
-	KYSO_KT_YESNO,	    /* yes/no/true/false/1/0 into int */
-	KYSO_KT_INT,	    /* decimal into int, min..max */
-	KYSO_KT_SIZE,	    /* decimal bytes with optional k/m suffix into size_t */
-	KYSO_KT_ONFAIL,	    /* accept|tempfail|reject into enum kyso_onfail */
-	KYSO_KT_ENVCHECK,   /* none|domain|exact into enum kyso_envcheck */
-	KYSO_KT_CHOICE,	    /* one of choices, stored as lower-case char * */
-	KYSO_KT_INDEX,	    /* one of choices, stored as its index (int) */
-	KYSO_KT_TOKEN,	    /* one word of printable ASCII, no ';' (AuthservID) */
-	KYSO_KT_OIDLIST,    /* comma list of dotted-decimal OIDs */
+	KYSO_KT_PATH,       /* absolute file name */
+	KYSO_KT_SOCKET,     /* libmilter socket: unix:/p, local:/p, inet:..,
+	                       inet6:.. */
+	KYSO_KT_YESNO,      /* yes/no/true/false/1/0 into int */
+	KYSO_KT_INT,        /* decimal into int, min..max */
+	KYSO_KT_SIZE,   /* decimal bytes with optional k/m suffix into size_t */
+	KYSO_KT_ONFAIL, /* accept|tempfail|reject into enum kyso_onfail */
+	KYSO_KT_ENVCHECK, /* none|domain|exact into enum kyso_envcheck */
+	KYSO_KT_CHOICE,   /* one of choices, stored as lower-case char * */
+	KYSO_KT_INDEX,    /* one of choices, stored as its index (int) */
+	KYSO_KT_TOKEN,    /* one word of printable ASCII, no ';' (AuthservID) */
+	KYSO_KT_OIDLIST,  /* comma list of dotted-decimal OIDs */
 };
 
 /* Everything a configuration file can set: the public settings plus the raw
  * text of keys that the snapshot turns into tables and lists. */
 struct kyso_config_values {
 	struct kyso_settings s;
-	char *domain;		 /* Domain */
-	char *signing_table;	 /* SigningTable */
+	char *domain;            /* Domain */
+	char *signing_table;     /* SigningTable */
 	char *certificate_table; /* CertificateTable */
-	char *internal_hosts;	 /* InternalHosts */
-	char *mta;		 /* MTA */
+	char *internal_hosts;    /* InternalHosts */
+	char *mta;               /* MTA */
 };
 
 struct kyso_config_key {
-	const char *name;	 /* as documented; matched case-insensitively */
+	const char *name; /* as documented; matched case-insensitively */
 	enum kyso_keytype type;
-	size_t offset;		 /* into struct kyso_config_values */
-	const char *def;	 /* default as configuration text, or NULL */
-	long long min, max;	 /* KYSO_KT_INT / KYSO_KT_SIZE bounds */
-	const char *const *choices; /* KYSO_KT_CHOICE / KYSO_KT_INDEX, NULL-ended */
-	int required;		 /* a missing key is an error */
-	const char *doc;	 /* one line for the manual and -h output */
+	size_t offset;      /* into struct kyso_config_values */
+	const char *def;    /* default as configuration text, or NULL */
+	long long min, max; /* KYSO_KT_INT / KYSO_KT_SIZE bounds */
+	const char *const
+	    *choices;    /* KYSO_KT_CHOICE / KYSO_KT_INDEX, NULL-ended */
+	int required;    /* a missing key is an error */
+	const char *doc; /* one line for the manual and -h output */
 };
 
 extern const struct kyso_config_key kyso_config_keys[];

@@ -314,8 +314,8 @@ static int
 is_string_type(enum kyso_keytype t)
 {
 	return t == KYSO_KT_STRING || t == KYSO_KT_PATH ||
-	    t == KYSO_KT_SOCKET || t == KYSO_KT_CHOICE ||
-	    t == KYSO_KT_TOKEN || t == KYSO_KT_OIDLIST;
+	    t == KYSO_KT_SOCKET || t == KYSO_KT_CHOICE || t == KYSO_KT_TOKEN ||
+	    t == KYSO_KT_OIDLIST;
 }
 
 void
@@ -370,8 +370,8 @@ parse_line(struct kyso_lines *lr, char *line, struct kyso_config_values *v,
 		value++;
 	kyso_text_printable(shown, sizeof(shown), line);
 	if ((k = kyso_config_keys_find(line)) == NULL) {
-		kyso_text_err_at(err, lr->path, lr->lineno, "unknown key \"%s\"",
-		    shown);
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "unknown key \"%s\"", shown);
 		return -1;
 	}
 	idx = (size_t)(k - kyso_config_keys);
@@ -415,7 +415,8 @@ kyso_config_parse_file(const char *path, struct kyso_config_values *v,
 		goto out;
 	for (i = 0; i < kyso_config_nkeys; i++)
 		if (kyso_config_keys[i].required && lines[i] == 0) {
-			kyso_text_err_at(err, path, 0, "missing required key %s",
+			kyso_text_err_at(err, path, 0,
+			    "missing required key %s",
 			    kyso_config_keys[i].name);
 			goto out;
 		}

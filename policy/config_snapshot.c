@@ -87,24 +87,22 @@ load_tables(struct kyso_config *cfg, const unsigned *lines,
 	const struct kyso_config_values *v = &cfg->v;
 
 	if (v->signing_table != NULL && v->certificate_table == NULL) {
-		kyso_text_err_at(err, cfg->path,
-		    line_of(lines, "SigningTable"),
+		kyso_text_err_at(err, cfg->path, line_of(lines, "SigningTable"),
 		    "SigningTable needs CertificateTable");
 		return -1;
 	}
 	if (v->signing_table != NULL && cfg->domains.n == 0) {
-		kyso_text_err_at(err, cfg->path,
-		    line_of(lines, "SigningTable"),
+		kyso_text_err_at(err, cfg->path, line_of(lines, "SigningTable"),
 		    "SigningTable needs Domain (the signing domains)");
 		return -1;
 	}
 	if (v->certificate_table != NULL &&
 	    (cfg->certs = kyso_table_load_certs(v->certificate_table,
-		 v->s.digest, err)) == NULL)
+	         v->s.digest, err)) == NULL)
 		return -1;
 	if (v->signing_table != NULL &&
 	    (cfg->signing = kyso_table_load_signing(v->signing_table,
-		 cfg->certs, err)) == NULL)
+	         cfg->certs, err)) == NULL)
 		return -1;
 	return 0;
 }
@@ -114,17 +112,17 @@ load_trust(struct kyso_config *cfg, struct kyso_err *err)
 {
 	const struct kyso_settings *s = &cfg->v.s;
 	struct kyso_trust_spec spec = {
-		.anchor_file = s->trust_anchor_file,
-		.anchor_dir = s->trust_anchor_dir,
-		.intermediate_file = s->intermediate_file,
-		.crl_file = s->crl_file,
-		.cache_dir = s->tmp_dir,
-		.crl_fetch = s->crl_fetch,
-		.ocsp = s->ocsp,
-		.timeout = s->revocation_timeout,
-		.softfail = s->revocation_softfail,
-		.agency_oids = s->agency_oids,
-		.personal_oids = s->personal_oids,
+	    .anchor_file = s->trust_anchor_file,
+	    .anchor_dir = s->trust_anchor_dir,
+	    .intermediate_file = s->intermediate_file,
+	    .crl_file = s->crl_file,
+	    .cache_dir = s->tmp_dir,
+	    .crl_fetch = s->crl_fetch,
+	    .ocsp = s->ocsp,
+	    .timeout = s->revocation_timeout,
+	    .softfail = s->revocation_softfail,
+	    .agency_oids = s->agency_oids,
+	    .personal_oids = s->personal_oids,
 	};
 
 	if (!s->verify_inbound)
@@ -151,7 +149,7 @@ kyso_config_load(const char *path, struct kyso_err *err)
 	if (cfg->v.mta != NULL)
 		kyso_text_split(cfg->v.mta, &cfg->mtas);
 	if ((cfg->internal = kyso_netlist_load(cfg->v.internal_hosts, path,
-		 line_of(lines, "InternalHosts"), err)) == NULL)
+	         line_of(lines, "InternalHosts"), err)) == NULL)
 		goto fail;
 	if (load_tables(cfg, lines, err) < 0 || load_trust(cfg, err) < 0)
 		goto fail;

@@ -22,11 +22,11 @@ const char *
 kyso_action_name(enum kyso_action a)
 {
 	static const char *const names[] = {
-		[KYSO_ACTION_ACCEPT] = "accept",
-		[KYSO_ACTION_SIGN] = "sign",
-		[KYSO_ACTION_VERIFY] = "verify",
-		[KYSO_ACTION_TEMPFAIL] = "tempfail",
-		[KYSO_ACTION_REJECT] = "reject",
+	    [KYSO_ACTION_ACCEPT] = "accept",
+	    [KYSO_ACTION_SIGN] = "sign",
+	    [KYSO_ACTION_VERIFY] = "verify",
+	    [KYSO_ACTION_TEMPFAIL] = "tempfail",
+	    [KYSO_ACTION_REJECT] = "reject",
 	};
 
 	if ((unsigned)a >= sizeof(names) / sizeof(names[0]))
@@ -38,11 +38,11 @@ const char *
 kyso_origin_name(enum kyso_origin o)
 {
 	static const char *const names[] = {
-		[KYSO_ORIGIN_EXTERNAL] = "external",
-		[KYSO_ORIGIN_AUTH] = "auth",
-		[KYSO_ORIGIN_MTA] = "mta",
-		[KYSO_ORIGIN_INTERNAL] = "internal",
-		[KYSO_ORIGIN_LOCAL] = "local",
+	    [KYSO_ORIGIN_EXTERNAL] = "external",
+	    [KYSO_ORIGIN_AUTH] = "auth",
+	    [KYSO_ORIGIN_MTA] = "mta",
+	    [KYSO_ORIGIN_INTERNAL] = "internal",
+	    [KYSO_ORIGIN_LOCAL] = "local",
 	};
 
 	if ((unsigned)o >= sizeof(names) / sizeof(names[0]))
@@ -80,8 +80,7 @@ onfail_action(enum kyso_onfail f)
 	return KYSO_ACTION_TEMPFAIL; /* fail closed */
 }
 
-static void
-set_reason(struct kyso_decision *d, const char *fmt, ...)
+static void set_reason(struct kyso_decision *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -130,13 +129,13 @@ kyso_policy_decide(const struct kyso_config *cfg,
 		/* never sign for a stranger; From only for the log */
 		(void)kyso_policy_from_address(env->headers, env->nheaders,
 		    d->from_addr, sizeof(d->from_addr), NULL);
-		d->action = s->verify_inbound ? KYSO_ACTION_VERIFY
-					      : KYSO_ACTION_ACCEPT;
+		d->action =
+		    s->verify_inbound ? KYSO_ACTION_VERIFY : KYSO_ACTION_ACCEPT;
 		set_reason(d, "external client");
 		return 0;
 	}
 	if (kyso_policy_from_address(env->headers, env->nheaders, d->from_addr,
-		sizeof(d->from_addr), &ferr) < 0) {
+	        sizeof(d->from_addr), &ferr) < 0) {
 		d->action = KYSO_ACTION_ACCEPT;
 		set_reason(d, "ambiguous From: %s", ferr.msg);
 		return 0;

@@ -29,7 +29,7 @@ struct kyso_netlist {
 
 /* RFC 4291 2.5.5.2 IPv4-mapped IPv6 prefix */
 static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-	0xff};
+    0xff};
 
 struct kyso_netlist *
 kyso_netlist_new(void)
@@ -172,8 +172,7 @@ kyso_netlist_contains(const struct kyso_netlist *nl, const char *ip)
 			continue;
 		memcpy(masked, addr, sizeof(masked));
 		mask_bits(masked, net->prefix, sizeof(masked));
-		if (memcmp(masked, net->addr,
-			family == AF_INET ? 4 : 16) == 0)
+		if (memcmp(masked, net->addr, family == AF_INET ? 4 : 16) == 0)
 			return 1;
 	}
 	return 0;

@@ -72,8 +72,7 @@ parse_from(const char *raw, char *out, size_t outlen, struct kyso_err *err)
 	int rc = -1;
 
 	if (lexically_single(raw) < 0) {
-		kyso_err_set(err, KYSO_E_INPUT,
-		    "From is not a single address");
+		kyso_err_set(err, KYSO_E_INPUT, "From is not a single address");
 		goto out;
 	}
 	/* unfold: Postfix hands LF-folded values */
@@ -117,8 +116,8 @@ out:
 }
 
 int
-kyso_policy_from_address(const struct kyso_header *headers, size_t n,
-    char *out, size_t outlen, struct kyso_err *err)
+kyso_policy_from_address(const struct kyso_header *headers, size_t n, char *out,
+    size_t outlen, struct kyso_err *err)
 {
 	const char *raw = NULL;
 	size_t i, count = 0;

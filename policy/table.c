@@ -86,17 +86,16 @@ find_cert(const struct kyso_certtable *t, const char *id)
 /* Token names of a certificate table entry, in spec order. */
 enum { TOK_CERT, TOK_KEY, TOK_CHAIN, TOK_PASS, TOK_DIGEST, TOK_COUNT };
 static const char *const tok_names[TOK_COUNT] = {
-	[TOK_CERT] = "cert",
-	[TOK_KEY] = "key",
-	[TOK_CHAIN] = "chain",
-	[TOK_PASS] = "passphrase-file",
-	[TOK_DIGEST] = "digest",
+    [TOK_CERT] = "cert",
+    [TOK_KEY] = "key",
+    [TOK_CHAIN] = "chain",
+    [TOK_PASS] = "passphrase-file",
+    [TOK_DIGEST] = "digest",
 };
 
 /* Split "k=v" tokens into vals[]; problem text in `why` on failure. */
 static int
-cert_tokens(struct kyso_strlist *l, const char **vals, char *why,
-    size_t whylen)
+cert_tokens(struct kyso_strlist *l, const char **vals, char *why, size_t whylen)
 {
 	char shown[64];
 	size_t i;
@@ -107,8 +106,8 @@ cert_tokens(struct kyso_strlist *l, const char **vals, char *why,
 
 		kyso_text_printable(shown, sizeof(shown), l->v[i]);
 		if (eq == NULL || eq[1] == '\0') {
-			(void)snprintf(why, whylen,
-			    "\"%s\" is not name=value", shown);
+			(void)snprintf(why, whylen, "\"%s\" is not name=value",
+			    shown);
 			return -1;
 		}
 		*eq = '\0';
@@ -122,8 +121,8 @@ cert_tokens(struct kyso_strlist *l, const char **vals, char *why,
 			return -1;
 		}
 		if (vals[t] != NULL) {
-			(void)snprintf(why, whylen, "duplicate %s=",
-			    tok_names[t]);
+			(void)snprintf(why, whylen,
+			    "duplicate %s=", tok_names[t]);
 			return -1;
 		}
 		if (t != TOK_DIGEST && eq[1] != '/') {
@@ -143,8 +142,7 @@ cert_tokens(struct kyso_strlist *l, const char **vals, char *why,
 	    strcmp(vals[TOK_DIGEST], "sha512") != 0) {
 		kyso_text_printable(shown, sizeof(shown), vals[TOK_DIGEST]);
 		(void)snprintf(why, whylen,
-		    "bad digest \"%s\" (want sha256, sha384 or sha512)",
-		    shown);
+		    "bad digest \"%s\" (want sha256, sha384 or sha512)", shown);
 		return -1;
 	}
 	return 0;
@@ -239,8 +237,9 @@ parse_pattern(const char *pattern, struct kyso_signentry *e, char *why,
 	int rc = -1;
 
 	if (at == NULL || strchr(at + 1, '@') != NULL || at == p) {
-		(void)snprintf(why, whylen, "want local@domain, *@domain or "
-					    "*@*.domain");
+		(void)snprintf(why, whylen,
+		    "want local@domain, *@domain or "
+		    "*@*.domain");
 		goto out;
 	}
 	*at = '\0';
@@ -374,7 +373,7 @@ kyso_table_lookup(const struct kyso_signtable *t, const char *address)
 		return NULL;
 	for (i = 0; i < t->n; i++)
 		if (pattern_matches(&t->v[i], address, (size_t)(at - address),
-			at + 1))
+		        at + 1))
 			return t->v[i].cert_id;
 	return NULL;
 }

@@ -107,7 +107,7 @@ kyso_text_is_domain(const char *s)
 			continue;
 		}
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			(c >= '0' && c <= '9') || c == '-'))
+		        (c >= '0' && c <= '9') || c == '-'))
 			return 0;
 		if (c == '-' && label == 0)
 			return 0;

@@ -22,125 +22,124 @@ struct errcase {
 };
 
 static const struct errcase errcases[] = {
-	{"unknown key", SOCK "Foo bar\n", "%s:2: unknown key \"Foo\""},
-	{"unknown key, unprintable bytes shown as ?", SOCK "F\xc3\xb6o bar\n",
-	    "%s:2: unknown key \"F??o\""},
-	{"duplicate key, other case", SOCK "# again\nsocket unix:/y\n",
-	    "%s:3: duplicate key Socket (first set on line 1)"},
-	{"key without value", "Socket\n", "%s:1: Socket: missing value"},
-	{"key with blank value", "Socket   \t \n",
-	    "%s:1: Socket: missing value"},
-	{"missing required key", "# nothing\nSyslog no\n",
-	    "%s: missing required key Socket"},
-	{"empty file", "", "%s: missing required key Socket"},
-	{"bad yes/no", SOCK "Syslog maybe\n",
-	    "%s:2: Syslog: bad value \"maybe\" (want yes or no)"},
-	{"bad number", SOCK "RevocationTimeout 5s\n",
-	    "%s:2: RevocationTimeout: bad number \"5s\""},
-	{"negative number", SOCK "RevocationTimeout -1\n",
-	    "%s:2: RevocationTimeout: bad number \"-1\""},
-	{"number above max", SOCK "RevocationTimeout 61\n",
-	    "%s:2: RevocationTimeout: 61 out of range 1..60"},
-	{"number below min", SOCK "RevocationTimeout 0\n",
-	    "%s:2: RevocationTimeout: 0 out of range 1..60"},
-	{"number overflow", SOCK "RevocationTimeout 99999999999999999999999\n",
-	    "%s:2: RevocationTimeout: bad number \"99999999999999999999999\""},
-	{"bad size suffix", SOCK "SpoolMemoryLimit 1g\n",
-	    "%s:2: SpoolMemoryLimit: bad size \"1g\" (want bytes, optionally "
-	    "with k or m)"},
-	{"size is only a suffix", SOCK "SpoolMemoryLimit k\n",
-	    "%s:2: SpoolMemoryLimit: bad size \"k\" (want bytes, optionally "
-	    "with k or m)"},
-	{"size with space", SOCK "SpoolMemoryLimit 1 m\n",
-	    "%s:2: SpoolMemoryLimit: bad size \"1 m\" (want bytes, optionally "
-	    "with k or m)"},
-	{"size overflow with suffix", SOCK "SpoolMemoryLimit 18014398509481984m\n",
-	    "%s:2: SpoolMemoryLimit: bad size \"18014398509481984m\" (want "
-	    "bytes, optionally with k or m)"},
-	{"size below min", SOCK "MaximumMessageSize 1000\n",
-	    "%s:2: MaximumMessageSize: 1000 out of range "
-	    "1024..1099511627776"},
-	{"size above max", SOCK "SpoolMemoryLimit 1025m\n",
-	    "%s:2: SpoolMemoryLimit: 1025m out of range 0..1073741824"},
-	{"bad OnUnmappedSender", SOCK "OnUnmappedSender discard\n",
-	    "%s:2: OnUnmappedSender: bad value \"discard\" (want "
-	    "accept|tempfail|reject)"},
-	{"bad OnInternalError", SOCK "OnInternalError pass\n",
-	    "%s:2: OnInternalError: bad value \"pass\" (want "
-	    "accept|tempfail|reject)"},
-	{"bad OnOversizedMessage", SOCK "OnOversizedMessage 1\n",
-	    "%s:2: OnOversizedMessage: bad value \"1\" (want "
-	    "accept|tempfail|reject)"},
-	{"bad OnUnsignedOwnDomain", SOCK "OnUnsignedOwnDomain quarantine\n",
-	    "%s:2: OnUnsignedOwnDomain: bad value \"quarantine\" (want "
-	    "accept|tempfail|reject)"},
-	{"bad EnvelopeCheck", SOCK "EnvelopeCheck strict\n",
-	    "%s:2: EnvelopeCheck: bad value \"strict\" (want "
-	    "none|domain|exact)"},
-	{"bad SignatureDigest", SOCK "SignatureDigest sha1\n",
-	    "%s:2: SignatureDigest: bad value \"sha1\" (want "
-	    "sha256|sha384|sha512)"},
-	{"bad OnRevocationUnavailable", SOCK "OnRevocationUnavailable pass\n",
-	    "%s:2: OnRevocationUnavailable: bad value \"pass\" (want "
-	    "temperror|softpass)"},
-	{"bad SyslogFacility", SOCK "SyslogFacility local9\n",
-	    "%s:2: SyslogFacility: bad value \"local9\" (want "
-	    "auth|authpriv|daemon|mail|user|local0|local1|local2|local3|"
-	    "local4|local5|local6|local7)"},
-	{"socket without scheme", "Socket /run/kyso.sock\n",
-	    "%s:1: Socket: bad socket \"/run/kyso.sock\" (want unix:/path or "
-	    "inet:port@host)"},
-	{"socket relative unix path", "Socket unix:kyso.sock\n",
-	    "%s:1: Socket: bad socket \"unix:kyso.sock\" (want unix:/path or "
-	    "inet:port@host)"},
-	{"socket non-numeric port", "Socket inet:smtp@localhost\n",
-	    "%s:1: Socket: bad socket \"inet:smtp@localhost\" (want "
-	    "unix:/path or inet:port@host)"},
-	{"socket empty port", "Socket inet:\n",
-	    "%s:1: Socket: bad socket \"inet:\" (want unix:/path or "
-	    "inet:port@host)"},
-	{"socket empty host", "Socket inet6:8891@\n",
-	    "%s:1: Socket: bad socket \"inet6:8891@\" (want unix:/path or "
-	    "inet:port@host)"},
-	{"relative path", SOCK "PidFile run/kyso.pid\n",
-	    "%s:2: PidFile: \"run/kyso.pid\" is not an absolute path"},
-	{"relative table path", SOCK "SigningTable signing.table\n",
-	    "%s:2: SigningTable: \"signing.table\" is not an absolute path"},
-	{"AuthservID with space", SOCK "AuthservID mx 1\n",
-	    "%s:2: AuthservID: bad value \"mx 1\" (one word of printable "
-	    "ASCII)"},
-	{"AuthservID with ;", SOCK "AuthservID mx;1\n",
-	    "%s:2: AuthservID: bad value \"mx;1\" (one word of printable "
-	    "ASCII)"},
-	{"bad OID", SOCK "AgencyPolicyOIDs 1.2.x\n",
-	    "%s:2: AgencyPolicyOIDs: bad OID list \"1.2.x\""},
-	{"OID without dot", SOCK "PersonalPolicyOIDs 1.3.6, 7\n",
-	    "%s:2: PersonalPolicyOIDs: bad OID list \"1.3.6, 7\""},
-	{"OID trailing dot", SOCK "PersonalPolicyOIDs 1.3.\n",
-	    "%s:2: PersonalPolicyOIDs: bad OID list \"1.3.\""},
-	{"control character", SOCK "Syslog\x01yes\n",
-	    "%s:2: control character 0x01 in line"},
-	{"DEL character", SOCK "Syslog yes\x7f\n",
-	    "%s:2: control character 0x7f in line"},
-	{"bare carriage return", SOCK "Syslog\ryes\n",
-	    "%s:2: carriage return inside a line"},
-	{"bad Domain", SOCK "Domain hagiang.gov.vn, hagiang..gov.vn\n",
-	    "%s:2: Domain: bad domain \"hagiang..gov.vn\""},
-	{"Domain label ends in -", SOCK "Domain sotttt-.hagiang.gov.vn\n",
-	    "%s:2: Domain: bad domain \"sotttt-.hagiang.gov.vn\""},
-	{"bad InternalHosts", SOCK "\nInternalHosts 127.0.0.1, 10.0.0.0/99\n",
-	    "%s:3: InternalHosts: bad address or network \"10.0.0.0/99\""},
-	{"SigningTable without CertificateTable",
-	    SOCK "Domain hagiang.gov.vn\nSigningTable /etc/kyso/signing\n",
-	    "%s:3: SigningTable needs CertificateTable"},
-	{"SigningTable without Domain",
-	    SOCK "CertificateTable /etc/kyso/certs\n"
-		 "SigningTable /etc/kyso/signing\n",
-	    "%s:3: SigningTable needs Domain (the signing domains)"},
-	{"missing certificate table file",
-	    SOCK "Domain hagiang.gov.vn\n"
-		 "CertificateTable /nonexistent/kyso-certs\n",
-	    "/nonexistent/kyso-certs: cannot open: No such file or directory"},
+    {"unknown key", SOCK "Foo bar\n", "%s:2: unknown key \"Foo\""},
+    {"unknown key, unprintable bytes shown as ?", SOCK "F\xc3\xb6o bar\n",
+        "%s:2: unknown key \"F??o\""},
+    {"duplicate key, other case", SOCK "# again\nsocket unix:/y\n",
+        "%s:3: duplicate key Socket (first set on line 1)"},
+    {"key without value", "Socket\n", "%s:1: Socket: missing value"},
+    {"key with blank value", "Socket   \t \n", "%s:1: Socket: missing value"},
+    {"missing required key", "# nothing\nSyslog no\n",
+        "%s: missing required key Socket"},
+    {"empty file", "", "%s: missing required key Socket"},
+    {"bad yes/no", SOCK "Syslog maybe\n",
+        "%s:2: Syslog: bad value \"maybe\" (want yes or no)"},
+    {"bad number", SOCK "RevocationTimeout 5s\n",
+        "%s:2: RevocationTimeout: bad number \"5s\""},
+    {"negative number", SOCK "RevocationTimeout -1\n",
+        "%s:2: RevocationTimeout: bad number \"-1\""},
+    {"number above max", SOCK "RevocationTimeout 61\n",
+        "%s:2: RevocationTimeout: 61 out of range 1..60"},
+    {"number below min", SOCK "RevocationTimeout 0\n",
+        "%s:2: RevocationTimeout: 0 out of range 1..60"},
+    {"number overflow", SOCK "RevocationTimeout 99999999999999999999999\n",
+        "%s:2: RevocationTimeout: bad number \"99999999999999999999999\""},
+    {"bad size suffix", SOCK "SpoolMemoryLimit 1g\n",
+        "%s:2: SpoolMemoryLimit: bad size \"1g\" (want bytes, optionally "
+        "with k or m)"},
+    {"size is only a suffix", SOCK "SpoolMemoryLimit k\n",
+        "%s:2: SpoolMemoryLimit: bad size \"k\" (want bytes, optionally "
+        "with k or m)"},
+    {"size with space", SOCK "SpoolMemoryLimit 1 m\n",
+        "%s:2: SpoolMemoryLimit: bad size \"1 m\" (want bytes, optionally "
+        "with k or m)"},
+    {"size overflow with suffix", SOCK "SpoolMemoryLimit 18014398509481984m\n",
+        "%s:2: SpoolMemoryLimit: bad size \"18014398509481984m\" (want "
+        "bytes, optionally with k or m)"},
+    {"size below min", SOCK "MaximumMessageSize 1000\n",
+        "%s:2: MaximumMessageSize: 1000 out of range "
+        "1024..1099511627776"},
+    {"size above max", SOCK "SpoolMemoryLimit 1025m\n",
+        "%s:2: SpoolMemoryLimit: 1025m out of range 0..1073741824"},
+    {"bad OnUnmappedSender", SOCK "OnUnmappedSender discard\n",
+        "%s:2: OnUnmappedSender: bad value \"discard\" (want "
+        "accept|tempfail|reject)"},
+    {"bad OnInternalError", SOCK "OnInternalError pass\n",
+        "%s:2: OnInternalError: bad value \"pass\" (want "
+        "accept|tempfail|reject)"},
+    {"bad OnOversizedMessage", SOCK "OnOversizedMessage 1\n",
+        "%s:2: OnOversizedMessage: bad value \"1\" (want "
+        "accept|tempfail|reject)"},
+    {"bad OnUnsignedOwnDomain", SOCK "OnUnsignedOwnDomain quarantine\n",
+        "%s:2: OnUnsignedOwnDomain: bad value \"quarantine\" (want "
+        "accept|tempfail|reject)"},
+    {"bad EnvelopeCheck", SOCK "EnvelopeCheck strict\n",
+        "%s:2: EnvelopeCheck: bad value \"strict\" (want "
+        "none|domain|exact)"},
+    {"bad SignatureDigest", SOCK "SignatureDigest sha1\n",
+        "%s:2: SignatureDigest: bad value \"sha1\" (want "
+        "sha256|sha384|sha512)"},
+    {"bad OnRevocationUnavailable", SOCK "OnRevocationUnavailable pass\n",
+        "%s:2: OnRevocationUnavailable: bad value \"pass\" (want "
+        "temperror|softpass)"},
+    {"bad SyslogFacility", SOCK "SyslogFacility local9\n",
+        "%s:2: SyslogFacility: bad value \"local9\" (want "
+        "auth|authpriv|daemon|mail|user|local0|local1|local2|local3|"
+        "local4|local5|local6|local7)"},
+    {"socket without scheme", "Socket /run/kyso.sock\n",
+        "%s:1: Socket: bad socket \"/run/kyso.sock\" (want unix:/path or "
+        "inet:port@host)"},
+    {"socket relative unix path", "Socket unix:kyso.sock\n",
+        "%s:1: Socket: bad socket \"unix:kyso.sock\" (want unix:/path or "
+        "inet:port@host)"},
+    {"socket non-numeric port", "Socket inet:smtp@localhost\n",
+        "%s:1: Socket: bad socket \"inet:smtp@localhost\" (want "
+        "unix:/path or inet:port@host)"},
+    {"socket empty port", "Socket inet:\n",
+        "%s:1: Socket: bad socket \"inet:\" (want unix:/path or "
+        "inet:port@host)"},
+    {"socket empty host", "Socket inet6:8891@\n",
+        "%s:1: Socket: bad socket \"inet6:8891@\" (want unix:/path or "
+        "inet:port@host)"},
+    {"relative path", SOCK "PidFile run/kyso.pid\n",
+        "%s:2: PidFile: \"run/kyso.pid\" is not an absolute path"},
+    {"relative table path", SOCK "SigningTable signing.table\n",
+        "%s:2: SigningTable: \"signing.table\" is not an absolute path"},
+    {"AuthservID with space", SOCK "AuthservID mx 1\n",
+        "%s:2: AuthservID: bad value \"mx 1\" (one word of printable "
+        "ASCII)"},
+    {"AuthservID with ;", SOCK "AuthservID mx;1\n",
+        "%s:2: AuthservID: bad value \"mx;1\" (one word of printable "
+        "ASCII)"},
+    {"bad OID", SOCK "AgencyPolicyOIDs 1.2.x\n",
+        "%s:2: AgencyPolicyOIDs: bad OID list \"1.2.x\""},
+    {"OID without dot", SOCK "PersonalPolicyOIDs 1.3.6, 7\n",
+        "%s:2: PersonalPolicyOIDs: bad OID list \"1.3.6, 7\""},
+    {"OID trailing dot", SOCK "PersonalPolicyOIDs 1.3.\n",
+        "%s:2: PersonalPolicyOIDs: bad OID list \"1.3.\""},
+    {"control character", SOCK "Syslog\x01yes\n",
+        "%s:2: control character 0x01 in line"},
+    {"DEL character", SOCK "Syslog yes\x7f\n",
+        "%s:2: control character 0x7f in line"},
+    {"bare carriage return", SOCK "Syslog\ryes\n",
+        "%s:2: carriage return inside a line"},
+    {"bad Domain", SOCK "Domain hagiang.gov.vn, hagiang..gov.vn\n",
+        "%s:2: Domain: bad domain \"hagiang..gov.vn\""},
+    {"Domain label ends in -", SOCK "Domain sotttt-.hagiang.gov.vn\n",
+        "%s:2: Domain: bad domain \"sotttt-.hagiang.gov.vn\""},
+    {"bad InternalHosts", SOCK "\nInternalHosts 127.0.0.1, 10.0.0.0/99\n",
+        "%s:3: InternalHosts: bad address or network \"10.0.0.0/99\""},
+    {"SigningTable without CertificateTable",
+        SOCK "Domain hagiang.gov.vn\nSigningTable /etc/kyso/signing\n",
+        "%s:3: SigningTable needs CertificateTable"},
+    {"SigningTable without Domain",
+        SOCK "CertificateTable /etc/kyso/certs\n"
+             "SigningTable /etc/kyso/signing\n",
+        "%s:3: SigningTable needs Domain (the signing domains)"},
+    {"missing certificate table file",
+        SOCK "Domain hagiang.gov.vn\n"
+             "CertificateTable /nonexistent/kyso-certs\n",
+        "/nonexistent/kyso-certs: cannot open: No such file or directory"},
 };
 
 /* tmpl with its one "%s" replaced by path. */
@@ -167,7 +166,7 @@ check_errcase(const struct errcase *c)
 	expand(want, sizeof(want), c->want, path);
 	cfg = kyso_config_load(path, &err);
 	CHECK(cfg == NULL && err.cls == KYSO_E_CONFIG &&
-		  strcmp(err.msg, want) == 0,
+	        strcmp(err.msg, want) == 0,
 	    "error: %s: got \"%s\"", c->name, err.msg);
 	kyso_config_unref(cfg);
 }
@@ -205,30 +204,31 @@ check_defaults(void)
 	CHECK(strcmp(s->tmp_dir, "/tmp") == 0, "TemporaryDirectory /tmp");
 	CHECK(s->sub_domains == 0, "SubDomains no");
 	CHECK(s->on_unmapped == KYSO_ONFAIL_ACCEPT &&
-		  s->on_internal_error == KYSO_ONFAIL_TEMPFAIL &&
-		  s->on_too_big == KYSO_ONFAIL_ACCEPT &&
-		  s->on_unsigned_own_domain == KYSO_ONFAIL_ACCEPT,
+	        s->on_internal_error == KYSO_ONFAIL_TEMPFAIL &&
+	        s->on_too_big == KYSO_ONFAIL_ACCEPT &&
+	        s->on_unsigned_own_domain == KYSO_ONFAIL_ACCEPT,
 	    "On* defaults accept/tempfail/accept/accept");
-	CHECK(s->envelope_check == KYSO_ENVCHECK_DOMAIN, "EnvelopeCheck domain");
+	CHECK(s->envelope_check == KYSO_ENVCHECK_DOMAIN,
+	    "EnvelopeCheck domain");
 	CHECK(strcmp(s->digest, "sha256") == 0, "SignatureDigest sha256");
 	CHECK(s->trust_anchor_file == NULL && s->trust_anchor_dir == NULL &&
-		  s->intermediate_file == NULL && s->crl_file == NULL,
+	        s->intermediate_file == NULL && s->crl_file == NULL,
 	    "trust files unset");
-	CHECK(s->crl_fetch == 0 && s->ocsp == 0 &&
-		  s->revocation_timeout == 5 && s->revocation_softfail == 0,
+	CHECK(s->crl_fetch == 0 && s->ocsp == 0 && s->revocation_timeout == 5 &&
+	        s->revocation_softfail == 0,
 	    "revocation defaults: no fetch, no OCSP, 5 s, temperror");
 	CHECK(s->agency_oids == NULL && s->personal_oids == NULL,
 	    "OID lists unset");
 	CHECK(s->verify_inbound == 1 && kyso_config_trust(cfg) != NULL,
 	    "VerifyInbound yes builds trust material (no anchors)");
 	CHECK(kyso_config_is_internal_host(cfg, "127.0.0.1") &&
-		  kyso_config_is_internal_host(cfg, "::1") &&
-		  !kyso_config_is_internal_host(cfg, "127.0.0.2"),
+	        kyso_config_is_internal_host(cfg, "::1") &&
+	        !kyso_config_is_internal_host(cfg, "127.0.0.2"),
 	    "InternalHosts default 127.0.0.1, ::1");
 	CHECK(!kyso_config_is_own_domain(cfg, "hagiang.gov.vn"),
 	    "no Domain: nothing is own");
 	CHECK(kyso_config_lookup_sender(cfg, "a@hagiang.gov.vn") == NULL &&
-		  kyso_config_signer(cfg, "x") == NULL,
+	        kyso_config_signer(cfg, "x") == NULL,
 	    "no tables: no mapping, no signer");
 	CHECK(!kyso_config_is_originating_mta(cfg, "ORIGINATING"),
 	    "no MTA list");
@@ -244,34 +244,35 @@ check_values(void)
 	struct kyso_config *cfg;
 	const struct kyso_settings *s;
 
-	cfg = load_text("# full file\r\n"
-			"SOCKET   inet:8891@127.0.0.1  # comment\r\n"
-			"pidfile /run/kyso/k#1.pid\n"
-			"UserID kyso:kyso\n"
-			"Syslog false\n"
-			"SyslogFacility LOCAL3\n"
-			"AuthservID mx.hagiang.gov.vn\n"
-			"SpoolMemoryLimit 512k\n"
-			"MaximumMessageSize 2M\n"
-			"TemporaryDirectory /var/tmp\n"
-			"Domain HaGiang.gov.vn,  sotttt.hagiang.gov.vn\tbqp.vn\n"
-			"SubDomains 1\n"
-			"InternalHosts 10.0.0.0/8 2001:db8::/32\n"
-			"MTA ORIGINATING, submission\n"
-			"OnUnmappedSender REJECT\n"
-			"OnInternalError accept\n"
-			"OnOversizedMessage tempfail\n"
-			"EnvelopeCheck exact\n"
-			"SignatureDigest sha512\n"
-			"CRLFetch on\n"
-			"OCSPCheck true\n"
-			"RevocationTimeout 60\n"
-			"OnRevocationUnavailable softpass\n"
-			"AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1\n"
-			"PersonalPolicyOIDs 1.3.6.1.4.1.55555.1.2, 2.16.704.1\n"
-			"VerifyInbound off\n"
-			"OnUnsignedOwnDomain reject\n",
-	    &err);
+	cfg =
+	    load_text("# full file\r\n"
+	              "SOCKET   inet:8891@127.0.0.1  # comment\r\n"
+	              "pidfile /run/kyso/k#1.pid\n"
+	              "UserID kyso:kyso\n"
+	              "Syslog false\n"
+	              "SyslogFacility LOCAL3\n"
+	              "AuthservID mx.hagiang.gov.vn\n"
+	              "SpoolMemoryLimit 512k\n"
+	              "MaximumMessageSize 2M\n"
+	              "TemporaryDirectory /var/tmp\n"
+	              "Domain HaGiang.gov.vn,  sotttt.hagiang.gov.vn\tbqp.vn\n"
+	              "SubDomains 1\n"
+	              "InternalHosts 10.0.0.0/8 2001:db8::/32\n"
+	              "MTA ORIGINATING, submission\n"
+	              "OnUnmappedSender REJECT\n"
+	              "OnInternalError accept\n"
+	              "OnOversizedMessage tempfail\n"
+	              "EnvelopeCheck exact\n"
+	              "SignatureDigest sha512\n"
+	              "CRLFetch on\n"
+	              "OCSPCheck true\n"
+	              "RevocationTimeout 60\n"
+	              "OnRevocationUnavailable softpass\n"
+	              "AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1\n"
+	              "PersonalPolicyOIDs 1.3.6.1.4.1.55555.1.2, 2.16.704.1\n"
+	              "VerifyInbound off\n"
+	              "OnUnsignedOwnDomain reject\n",
+	        &err);
 	CHECK(cfg != NULL, "file setting every plain key loads: %s", err.msg);
 	if (cfg == NULL)
 		return;
@@ -289,51 +290,51 @@ check_values(void)
 	CHECK(strcmp(s->tmp_dir, "/var/tmp") == 0, "TemporaryDirectory");
 	CHECK(s->sub_domains == 1, "SubDomains 1");
 	CHECK(s->on_unmapped == KYSO_ONFAIL_REJECT &&
-		  s->on_internal_error == KYSO_ONFAIL_ACCEPT &&
-		  s->on_too_big == KYSO_ONFAIL_TEMPFAIL &&
-		  s->on_unsigned_own_domain == KYSO_ONFAIL_REJECT,
+	        s->on_internal_error == KYSO_ONFAIL_ACCEPT &&
+	        s->on_too_big == KYSO_ONFAIL_TEMPFAIL &&
+	        s->on_unsigned_own_domain == KYSO_ONFAIL_REJECT,
 	    "On* values, any case");
 	CHECK(s->envelope_check == KYSO_ENVCHECK_EXACT, "EnvelopeCheck exact");
 	CHECK(strcmp(s->digest, "sha512") == 0, "SignatureDigest sha512");
 	CHECK(s->crl_fetch == 1 && s->ocsp == 1 &&
-		  s->revocation_timeout == 60 && s->revocation_softfail == 1,
+	        s->revocation_timeout == 60 && s->revocation_softfail == 1,
 	    "revocation settings");
 	CHECK(strcmp(s->agency_oids, "1.3.6.1.4.1.55555.1.1") == 0 &&
-		  strcmp(s->personal_oids,
-		      "1.3.6.1.4.1.55555.1.2, 2.16.704.1") == 0,
+	        strcmp(s->personal_oids, "1.3.6.1.4.1.55555.1.2, 2.16.704.1") ==
+	            0,
 	    "OID lists kept as text");
 	CHECK(s->verify_inbound == 0 && kyso_config_trust(cfg) == NULL,
 	    "VerifyInbound off: no trust material");
 	CHECK(kyso_config_is_own_domain(cfg, "hagiang.gov.vn") &&
-		  kyso_config_is_own_domain(cfg, "bqp.vn") &&
-		  kyso_config_is_own_domain(cfg, "sotttt.hagiang.gov.vn"),
+	        kyso_config_is_own_domain(cfg, "bqp.vn") &&
+	        kyso_config_is_own_domain(cfg, "sotttt.hagiang.gov.vn"),
 	    "Domain list, lower-cased, comma/space/tab separated");
 	CHECK(kyso_config_is_own_domain(cfg, "a.b.hagiang.gov.vn") &&
-		  kyso_config_is_own_domain(cfg, "SoYT.HaGiang.gov.vn"),
+	        kyso_config_is_own_domain(cfg, "SoYT.HaGiang.gov.vn"),
 	    "SubDomains yes: any subdomain, any case");
 	CHECK(!kyso_config_is_own_domain(cfg, "evilhagiang.gov.vn") &&
-		  !kyso_config_is_own_domain(cfg, "hagiang.gov.vn.evil.org") &&
-		  !kyso_config_is_own_domain(cfg, "gov.vn") &&
-		  !kyso_config_is_own_domain(cfg, ".hagiang.gov.vn") &&
-		  !kyso_config_is_own_domain(cfg, "") &&
-		  !kyso_config_is_own_domain(cfg, NULL),
+	        !kyso_config_is_own_domain(cfg, "hagiang.gov.vn.evil.org") &&
+	        !kyso_config_is_own_domain(cfg, "gov.vn") &&
+	        !kyso_config_is_own_domain(cfg, ".hagiang.gov.vn") &&
+	        !kyso_config_is_own_domain(cfg, "") &&
+	        !kyso_config_is_own_domain(cfg, NULL),
 	    "look-alike domains are not own");
 	CHECK(kyso_config_is_originating_mta(cfg, "ORIGINATING") &&
-		  kyso_config_is_originating_mta(cfg, "Submission") &&
-		  !kyso_config_is_originating_mta(cfg, "smtpd") &&
-		  !kyso_config_is_originating_mta(cfg, "") &&
-		  !kyso_config_is_originating_mta(cfg, NULL),
+	        kyso_config_is_originating_mta(cfg, "Submission") &&
+	        !kyso_config_is_originating_mta(cfg, "smtpd") &&
+	        !kyso_config_is_originating_mta(cfg, "") &&
+	        !kyso_config_is_originating_mta(cfg, NULL),
 	    "MTA list");
 	CHECK(kyso_config_is_internal_host(cfg, "10.1.2.3") &&
-		  !kyso_config_is_internal_host(cfg, "127.0.0.1"),
+	        !kyso_config_is_internal_host(cfg, "127.0.0.1"),
 	    "InternalHosts replaces the default");
 	kyso_config_unref(cfg);
 
 	cfg = load_text(SOCK "Domain hagiang.gov.vn\nSubDomains no\n"
-			     "InternalHosts none\n",
+	                     "InternalHosts none\n",
 	    &err);
 	CHECK(cfg != NULL && kyso_config_is_own_domain(cfg, "hagiang.gov.vn") &&
-		  !kyso_config_is_own_domain(cfg, "sotttt.hagiang.gov.vn"),
+	        !kyso_config_is_own_domain(cfg, "sotttt.hagiang.gov.vn"),
 	    "SubDomains no: the listed domain only");
 	CHECK(cfg != NULL && !kyso_config_is_internal_host(cfg, "127.0.0.1"),
 	    "InternalHosts none");
@@ -383,18 +384,18 @@ check_lines(void)
 	(void)snprintf(want, sizeof(want),
 	    "%s: cannot open: No such file or directory", path);
 	CHECK(cfg == NULL && err.cls == KYSO_E_CONFIG &&
-		  strcmp(err.msg, want) == 0,
+	        strcmp(err.msg, want) == 0,
 	    "missing file: %s", err.msg);
 
 	path = fx_write("anchors-missing.conf",
 	    SOCK "TrustAnchorFile /nonexistent/kyso-roots.pem\n");
 	cfg = kyso_config_load(path, &err);
 	CHECK(cfg == NULL && err.cls == KYSO_E_CONFIG &&
-		  strncmp(err.msg, path, strlen(path)) == 0 &&
-		  strstr(err.msg, "/nonexistent/kyso-roots.pem") != NULL,
+	        strncmp(err.msg, path, strlen(path)) == 0 &&
+	        strstr(err.msg, "/nonexistent/kyso-roots.pem") != NULL,
 	    "unreadable trust anchors name both files: %s", err.msg);
 	cfg = load_text(SOCK "TrustAnchorFile /nonexistent/kyso-roots.pem\n"
-			     "VerifyInbound no\n",
+	                     "VerifyInbound no\n",
 	    &err);
 	CHECK(cfg != NULL, "VerifyInbound no: trust files are not read");
 	kyso_config_unref(cfg);
@@ -414,23 +415,24 @@ check_table(void)
 		ok = k->name != NULL && k->doc != NULL && k->doc[0] != '\0';
 		for (j = 0; j < i; j++)
 			if (g_ascii_strcasecmp(k->name,
-				kyso_config_keys[j].name) == 0)
+			        kyso_config_keys[j].name) == 0)
 				ok = 0;
 		if (k->type == KYSO_KT_ONFAIL || k->type == KYSO_KT_ENVCHECK ||
 		    k->type == KYSO_KT_CHOICE || k->type == KYSO_KT_INDEX)
 			ok = ok && k->choices != NULL;
 		memset(&v, 0, sizeof(v));
 		if (k->def != NULL)
-			ok = ok && kyso_config_parse_value(k, &v, k->def,
-				       &err) == 0;
+			ok = ok &&
+			    kyso_config_parse_value(k, &v, k->def, &err) == 0;
 		kyso_config_parse_free(&v);
 		ok = ok && kyso_config_keys_find(k->name) == k;
-		CHECK(ok, "key table row %s: unique, documented, default parses",
+		CHECK(ok,
+		    "key table row %s: unique, documented, default parses",
 		    k->name);
 	}
 	CHECK(kyso_config_keys_find("sigNINGtable") != NULL &&
-		  kyso_config_keys_find("Signing") == NULL &&
-		  kyso_config_keys_find("") == NULL,
+	        kyso_config_keys_find("Signing") == NULL &&
+	        kyso_config_keys_find("") == NULL,
 	    "keys_find: any case, whole names only");
 }
 
@@ -457,8 +459,9 @@ check_refcount(void)
 	CHECK(cfg != NULL && kyso_config_ref(cfg) == cfg, "ref returns cfg");
 	kyso_config_unref(cfg);
 	for (i = 0; i < 4; i++)
-		ok = ok && pthread_create(&th[i], NULL, ref_worker,
-			       kyso_config_ref(cfg)) == 0;
+		ok = ok &&
+		    pthread_create(&th[i], NULL, ref_worker,
+		        kyso_config_ref(cfg)) == 0;
 	for (i = 0; i < 4; i++)
 		ok = ok && pthread_join(th[i], NULL) == 0;
 	CHECK(ok && kyso_config_settings(cfg)->socket != NULL,

@@ -74,8 +74,8 @@ main(void)
 			continue;
 		documented++;
 		CHECK(kyso_config_keys_find(lines[i] + 3) != NULL &&
-			  strcmp(kyso_config_keys_find(lines[i] + 3)->name,
-			      lines[i] + 3) == 0,
+		        strcmp(kyso_config_keys_find(lines[i] + 3)->name,
+		            lines[i] + 3) == 0,
 		    "documented key %s exists, spelled as in the table",
 		    lines[i] + 3);
 	}

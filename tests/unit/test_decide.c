@@ -15,30 +15,37 @@
 #include "harness.h"
 #include "policy_fixture.h"
 
-enum cfgname { C_BASE, C_TEMPFAIL, C_REJECT, C_EXACT, C_NONE, C_NOVERIFY,
-	C_COUNT };
-
-static const char *const cfg_extra[C_COUNT] = {
-	[C_BASE] = "",
-	[C_TEMPFAIL] = "OnUnmappedSender tempfail\n",
-	[C_REJECT] = "OnUnmappedSender reject\n",
-	[C_EXACT] = "EnvelopeCheck exact\n",
-	[C_NONE] = "EnvelopeCheck none\n",
-	[C_NOVERIFY] = "VerifyInbound no\n",
+enum cfgname {
+	C_BASE,
+	C_TEMPFAIL,
+	C_REJECT,
+	C_EXACT,
+	C_NONE,
+	C_NOVERIFY,
+	C_COUNT
 };
 
-#define ACC KYSO_ACTION_ACCEPT
-#define SIGN KYSO_ACTION_SIGN
-#define VER KYSO_ACTION_VERIFY
-#define TMP KYSO_ACTION_TEMPFAIL
-#define REJ KYSO_ACTION_REJECT
-#define O_EXT KYSO_ORIGIN_EXTERNAL
-#define O_AUTH KYSO_ORIGIN_AUTH
-#define O_MTA KYSO_ORIGIN_MTA
-#define O_INT KYSO_ORIGIN_INTERNAL
-#define O_LOC KYSO_ORIGIN_LOCAL
+static const char *const cfg_extra[C_COUNT] = {
+    [C_BASE] = "",
+    [C_TEMPFAIL] = "OnUnmappedSender tempfail\n",
+    [C_REJECT] = "OnUnmappedSender reject\n",
+    [C_EXACT] = "EnvelopeCheck exact\n",
+    [C_NONE] = "EnvelopeCheck none\n",
+    [C_NOVERIFY] = "VerifyInbound no\n",
+};
 
-#define VANTHU "vanthu@sotttt.hagiang.gov.vn"
+#define ACC    KYSO_ACTION_ACCEPT
+#define SIGN   KYSO_ACTION_SIGN
+#define VER    KYSO_ACTION_VERIFY
+#define TMP    KYSO_ACTION_TEMPFAIL
+#define REJ    KYSO_ACTION_REJECT
+#define O_EXT  KYSO_ORIGIN_EXTERNAL
+#define O_AUTH KYSO_ORIGIN_AUTH
+#define O_MTA  KYSO_ORIGIN_MTA
+#define O_INT  KYSO_ORIGIN_INTERNAL
+#define O_LOC  KYSO_ORIGIN_LOCAL
+
+#define VANTHU   "vanthu@sotttt.hagiang.gov.vn"
 #define STRANGER "203.0.113.5"
 
 struct dcase {
@@ -54,157 +61,150 @@ struct dcase {
 };
 
 static const struct dcase cases[] = {
-	/* origins */
-	{"auth user signs", C_BASE, STRANGER, "vanthu", NULL, VANTHU,
-	    {VANTHU}, SIGN, O_AUTH, "a", "auth sender, certificate a", VANTHU},
-	{"auth user, domain pattern", C_BASE, STRANGER, "user1", NULL, "",
-	    {"Nguyen <nguyen@sotttt.hagiang.gov.vn>"}, SIGN, O_AUTH, "b",
-	    "auth sender, certificate b", "nguyen@sotttt.hagiang.gov.vn"},
-	{"originating daemon signs", C_BASE, STRANGER, NULL, "ORIGINATING",
-	    VANTHU, {VANTHU}, SIGN, O_MTA, "a", "mta sender", VANTHU},
-	{"daemon name any case", C_BASE, STRANGER, NULL, "originating",
-	    VANTHU, {VANTHU}, SIGN, O_MTA, "a", "mta sender", VANTHU},
-	{"local submission (no client)", C_BASE, NULL, NULL, NULL, VANTHU,
-	    {VANTHU}, SIGN, O_LOC, "a", "local sender", VANTHU},
-	{"local submission (empty client)", C_BASE, "", NULL, "smtpd", VANTHU,
-	    {VANTHU}, SIGN, O_LOC, "a", "local sender", VANTHU},
-	{"internal network", C_BASE, "10.20.30.40", NULL, "smtpd", VANTHU,
-	    {VANTHU}, SIGN, O_INT, "a", "internal sender", VANTHU},
-	{"non_smtpd 127.0.0.1", C_BASE, "127.0.0.1", NULL, NULL, VANTHU,
-	    {VANTHU}, SIGN, O_INT, "a", "internal sender", VANTHU},
-	{"internal ::1", C_BASE, "::1", NULL, NULL, VANTHU, {VANTHU}, SIGN,
-	    O_INT, "a", "internal sender", VANTHU},
-	{"internal v4-mapped", C_BASE, "::ffff:10.0.0.5", NULL, NULL, VANTHU,
-	    {VANTHU}, SIGN, O_INT, "a", "internal sender", VANTHU},
-	{"auth wins over external address", C_BASE, "198.51.100.1", "u",
-	    "smtpd", VANTHU, {VANTHU}, SIGN, O_AUTH, "a", "auth", VANTHU},
-	/* strangers are verified, whatever From says */
-	{"spoofed own From from outside", C_BASE, STRANGER, NULL, "smtpd",
-	    VANTHU, {VANTHU}, VER, O_EXT, NULL, "external client", VANTHU},
-	{"external, empty auth macro", C_BASE, STRANGER, "", "smtpd", VANTHU,
-	    {VANTHU}, VER, O_EXT, NULL, "external client", VANTHU},
-	{"external, unlisted daemon", C_BASE, "192.0.2.1", NULL, "ORIG",
-	    "", {VANTHU}, VER, O_EXT, NULL, "external client", VANTHU},
-	{"external IPv6", C_BASE, "2001:db8::1", NULL, NULL, "", {VANTHU},
-	    VER, O_EXT, NULL, "external client", VANTHU},
-	{"external, two From fields", C_BASE, STRANGER, NULL, NULL, "",
-	    {VANTHU, "x@gmail.com"}, VER, O_EXT, NULL, "external client",
-	    NULL},
-	{"external, VerifyInbound no", C_NOVERIFY, STRANGER, NULL, NULL, "",
-	    {VANTHU}, ACC, O_EXT, NULL, "external client", VANTHU},
-	{"external, foreign From", C_BASE, STRANGER, NULL, NULL, "",
-	    {"a@gmail.com"}, VER, O_EXT, NULL, "external client",
-	    "a@gmail.com"},
-	/* From parsing for our own mail */
-	{"no From", C_BASE, NULL, NULL, NULL, "", {NULL}, ACC, O_LOC, NULL,
-	    "ambiguous From: no From field", NULL},
-	{"two From fields", C_BASE, NULL, "u", NULL, "", {VANTHU, VANTHU},
-	    ACC, O_AUTH, NULL, "ambiguous From: 2 From fields", NULL},
-	{"two mailboxes", C_BASE, NULL, "u", NULL, "",
-	    {VANTHU ", boss@sotttt.hagiang.gov.vn"}, ACC, O_AUTH, NULL,
-	    "ambiguous From: From is not a single address", NULL},
-	{"display name then second address", C_BASE, NULL, "u", NULL, "",
-	    {"\"Evil\" <evil@gmail.com> <" VANTHU ">"}, ACC, O_AUTH, NULL,
-	    "ambiguous From: From is not a single address", NULL},
-	{"address@own@evil", C_BASE, NULL, "u", NULL, "",
-	    {VANTHU "@evil.com"}, ACC, O_AUTH, NULL,
-	    "ambiguous From: From is not a single address", NULL},
-	{"semicolon trailer", C_BASE, NULL, "u", NULL, "",
-	    {VANTHU ";x@evil.com"}, ACC, O_AUTH, NULL,
-	    "ambiguous From: From is not a single address", NULL},
-	{"empty group", C_BASE, NULL, "u", NULL, "", {"undisclosed:;"}, ACC,
-	    O_AUTH, NULL, "ambiguous From: From is not a single address",
-	    NULL},
-	{"group of one", C_BASE, NULL, "u", NULL, "", {"g: " VANTHU ";"},
-	    ACC, O_AUTH, NULL, "ambiguous From: From is not a single address",
-	    NULL},
-	{"no address", C_BASE, NULL, "u", NULL, "", {"Van Thu"}, ACC, O_AUTH,
-	    NULL, "ambiguous From: From is not a single address", NULL},
-	{"empty value", C_BASE, NULL, "u", NULL, "", {""}, ACC, O_AUTH, NULL,
-	    "ambiguous From: From is not a single address", NULL},
-	{"address after an address-like name", C_BASE, NULL, "u", NULL, "",
-	    {"a@gmail.com <" VANTHU ">"}, ACC, O_AUTH, NULL,
-	    "ambiguous From: From is not a single address", NULL},
-	{"unclosed angle", C_BASE, NULL, "u", NULL, "", {"<" VANTHU}, ACC,
-	    O_AUTH, NULL, "ambiguous From: From must hold exactly one mailbox",
-	    NULL},
-	{"quoted local part with @", C_BASE, NULL, "u", NULL, "",
-	    {"\"vanthu@sotttt\"@hagiang.gov.vn"}, ACC, O_AUTH, NULL,
-	    "ambiguous From: From address is malformed", NULL},
-	{"too long", C_BASE, NULL, "u", NULL, "",
-	    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@sotttt.hagiang.gov.vn"},
-	    ACC, O_AUTH, NULL, "ambiguous From: From address is too long", NULL},
-	{"UTF-8 display name, mixed case", C_BASE, NULL, "u", NULL, "",
-	    {"\"V\xc4\x83n th\xc6\xb0\" <VanThu@SoTTTT.HaGiang.gov.vn>"}, SIGN,
-	    O_AUTH, "a", "auth sender", VANTHU},
-	{"encoded-word display name", C_BASE, NULL, "u", NULL, "",
-	    {"=?utf-8?b?VsSDbiB0aMawIA==?= <" VANTHU ">"}, SIGN, O_AUTH, "a",
-	    "auth sender", VANTHU},
-	{"folded value", C_BASE, NULL, "u", NULL, "",
-	    {"Van Thu\n\t<" VANTHU ">"}, SIGN, O_AUTH, "a", "auth sender",
-	    VANTHU},
-	{"@ inside a comment", C_BASE, NULL, "u", NULL, "",
-	    {VANTHU " (sent @ office)"}, SIGN, O_AUTH, "a", "auth sender",
-	    VANTHU},
-	{"own address only as display name", C_BASE, NULL, "u", NULL, "",
-	    {"\"" VANTHU "\" <evil@gmail.com>"}, ACC, O_AUTH, NULL,
-	    "not a signing domain", "evil@gmail.com"},
-	/* signing domains and the table */
-	{"foreign domain", C_BASE, NULL, "u", NULL, "", {"a@gmail.com"}, ACC,
-	    O_AUTH, NULL, "not a signing domain", "a@gmail.com"},
-	{"look-alike domain", C_BASE, NULL, "u", NULL, "",
-	    {"vanthu@evilhagiang.gov.vn"}, ACC, O_AUTH, NULL,
-	    "not a signing domain", "vanthu@evilhagiang.gov.vn"},
-	{"own domain as a suffix label", C_BASE, NULL, "u", NULL, "",
-	    {"vanthu@hagiang.gov.vn.evil.org"}, ACC, O_AUTH, NULL,
-	    "not a signing domain", "vanthu@hagiang.gov.vn.evil.org"},
-	{"unmapped: accept", C_BASE, NULL, "u", NULL, "",
-	    {"x@soyt.hagiang.gov.vn"}, ACC, O_AUTH, NULL, "unmapped sender",
-	    "x@soyt.hagiang.gov.vn"},
-	{"unmapped: tempfail", C_TEMPFAIL, NULL, "u", NULL, "",
-	    {"x@soyt.hagiang.gov.vn"}, TMP, O_AUTH, NULL, "unmapped sender",
-	    "x@soyt.hagiang.gov.vn"},
-	{"unmapped: reject", C_REJECT, NULL, "u", NULL, "",
-	    {"x@hagiang.gov.vn"}, REJ, O_AUTH, NULL, "unmapped sender",
-	    "x@hagiang.gov.vn"},
-	{"unmapped before envelope check", C_REJECT, NULL, "u", NULL,
-	    "x@gmail.com", {"x@hagiang.gov.vn"}, REJ, O_AUTH, NULL,
-	    "unmapped sender", "x@hagiang.gov.vn"},
-	/* envelope checks */
-	{"domain: null sender", C_BASE, NULL, "u", NULL, "", {VANTHU}, SIGN,
-	    O_AUTH, "a", "auth", VANTHU},
-	{"domain: NULL envelope", C_BASE, NULL, "u", NULL, NULL, {VANTHU},
-	    SIGN, O_AUTH, "a", "auth", VANTHU},
-	{"domain: same domain", C_BASE, NULL, "u", NULL,
-	    "Other@SOTTTT.hagiang.gov.vn", {VANTHU}, SIGN, O_AUTH, "a", "auth",
-	    VANTHU},
-	{"domain: foreign envelope", C_BASE, NULL, "u", NULL,
-	    "bounce@gmail.com", {VANTHU}, ACC, O_AUTH, NULL,
-	    "envelope sender bounce@gmail.com does not match From", VANTHU},
-	{"domain: parent domain differs", C_BASE, NULL, "u", NULL,
-	    "x@hagiang.gov.vn", {VANTHU}, ACC, O_AUTH, NULL,
-	    "envelope sender x@hagiang.gov.vn does not match From", VANTHU},
-	{"domain: envelope without @", C_BASE, NULL, "u", NULL, "postmaster",
-	    {VANTHU}, ACC, O_AUTH, NULL,
-	    "envelope sender postmaster does not match From", VANTHU},
-	{"domain: unprintable envelope shown as ?", C_BASE, NULL, "u", NULL,
-	    "b\x01\xff" "ad@evil.com", {VANTHU}, ACC, O_AUTH, NULL,
-	    "envelope sender b??ad@evil.com does not match From", VANTHU},
-	{"exact: same address any case", C_EXACT, NULL, "u", NULL,
-	    "VanThu@sotttt.HAGIANG.gov.vn", {VANTHU}, SIGN, O_AUTH, "a",
-	    "auth", VANTHU},
-	{"exact: same domain is not enough", C_EXACT, NULL, "u", NULL,
-	    "other@sotttt.hagiang.gov.vn", {VANTHU}, ACC, O_AUTH, NULL,
-	    "envelope sender other@sotttt.hagiang.gov.vn does not match From",
-	    VANTHU},
-	{"exact: null sender", C_EXACT, NULL, "u", NULL, "", {VANTHU}, SIGN,
-	    O_AUTH, "a", "auth", VANTHU},
-	{"none: anything goes", C_NONE, NULL, "u", NULL, "x@gmail.com",
-	    {VANTHU}, SIGN, O_AUTH, "a", "auth", VANTHU},
+    /* origins */
+    {"auth user signs", C_BASE, STRANGER, "vanthu", NULL, VANTHU, {VANTHU},
+        SIGN, O_AUTH, "a", "auth sender, certificate a", VANTHU},
+    {"auth user, domain pattern", C_BASE, STRANGER, "user1", NULL, "",
+        {"Nguyen <nguyen@sotttt.hagiang.gov.vn>"}, SIGN, O_AUTH, "b",
+        "auth sender, certificate b", "nguyen@sotttt.hagiang.gov.vn"},
+    {"originating daemon signs", C_BASE, STRANGER, NULL, "ORIGINATING", VANTHU,
+        {VANTHU}, SIGN, O_MTA, "a", "mta sender", VANTHU},
+    {"daemon name any case", C_BASE, STRANGER, NULL, "originating", VANTHU,
+        {VANTHU}, SIGN, O_MTA, "a", "mta sender", VANTHU},
+    {"local submission (no client)", C_BASE, NULL, NULL, NULL, VANTHU, {VANTHU},
+        SIGN, O_LOC, "a", "local sender", VANTHU},
+    {"local submission (empty client)", C_BASE, "", NULL, "smtpd", VANTHU,
+        {VANTHU}, SIGN, O_LOC, "a", "local sender", VANTHU},
+    {"internal network", C_BASE, "10.20.30.40", NULL, "smtpd", VANTHU, {VANTHU},
+        SIGN, O_INT, "a", "internal sender", VANTHU},
+    {"non_smtpd 127.0.0.1", C_BASE, "127.0.0.1", NULL, NULL, VANTHU, {VANTHU},
+        SIGN, O_INT, "a", "internal sender", VANTHU},
+    {"internal ::1", C_BASE, "::1", NULL, NULL, VANTHU, {VANTHU}, SIGN, O_INT,
+        "a", "internal sender", VANTHU},
+    {"internal v4-mapped", C_BASE, "::ffff:10.0.0.5", NULL, NULL, VANTHU,
+        {VANTHU}, SIGN, O_INT, "a", "internal sender", VANTHU},
+    {"auth wins over external address", C_BASE, "198.51.100.1", "u", "smtpd",
+        VANTHU, {VANTHU}, SIGN, O_AUTH, "a", "auth", VANTHU},
+    /* strangers are verified, whatever From says */
+    {"spoofed own From from outside", C_BASE, STRANGER, NULL, "smtpd", VANTHU,
+        {VANTHU}, VER, O_EXT, NULL, "external client", VANTHU},
+    {"external, empty auth macro", C_BASE, STRANGER, "", "smtpd", VANTHU,
+        {VANTHU}, VER, O_EXT, NULL, "external client", VANTHU},
+    {"external, unlisted daemon", C_BASE, "192.0.2.1", NULL, "ORIG", "",
+        {VANTHU}, VER, O_EXT, NULL, "external client", VANTHU},
+    {"external IPv6", C_BASE, "2001:db8::1", NULL, NULL, "", {VANTHU}, VER,
+        O_EXT, NULL, "external client", VANTHU},
+    {"external, two From fields", C_BASE, STRANGER, NULL, NULL, "",
+        {VANTHU, "x@gmail.com"}, VER, O_EXT, NULL, "external client", NULL},
+    {"external, VerifyInbound no", C_NOVERIFY, STRANGER, NULL, NULL, "",
+        {VANTHU}, ACC, O_EXT, NULL, "external client", VANTHU},
+    {"external, foreign From", C_BASE, STRANGER, NULL, NULL, "",
+        {"a@gmail.com"}, VER, O_EXT, NULL, "external client", "a@gmail.com"},
+    /* From parsing for our own mail */
+    {"no From", C_BASE, NULL, NULL, NULL, "", {NULL}, ACC, O_LOC, NULL,
+        "ambiguous From: no From field", NULL},
+    {"two From fields", C_BASE, NULL, "u", NULL, "", {VANTHU, VANTHU}, ACC,
+        O_AUTH, NULL, "ambiguous From: 2 From fields", NULL},
+    {"two mailboxes", C_BASE, NULL, "u", NULL, "",
+        {VANTHU ", boss@sotttt.hagiang.gov.vn"}, ACC, O_AUTH, NULL,
+        "ambiguous From: From is not a single address", NULL},
+    {"display name then second address", C_BASE, NULL, "u", NULL, "",
+        {"\"Evil\" <evil@gmail.com> <" VANTHU ">"}, ACC, O_AUTH, NULL,
+        "ambiguous From: From is not a single address", NULL},
+    {"address@own@evil", C_BASE, NULL, "u", NULL, "", {VANTHU "@evil.com"}, ACC,
+        O_AUTH, NULL, "ambiguous From: From is not a single address", NULL},
+    {"semicolon trailer", C_BASE, NULL, "u", NULL, "", {VANTHU ";x@evil.com"},
+        ACC, O_AUTH, NULL, "ambiguous From: From is not a single address",
+        NULL},
+    {"empty group", C_BASE, NULL, "u", NULL, "", {"undisclosed:;"}, ACC, O_AUTH,
+        NULL, "ambiguous From: From is not a single address", NULL},
+    {"group of one", C_BASE, NULL, "u", NULL, "", {"g: " VANTHU ";"}, ACC,
+        O_AUTH, NULL, "ambiguous From: From is not a single address", NULL},
+    {"no address", C_BASE, NULL, "u", NULL, "", {"Van Thu"}, ACC, O_AUTH, NULL,
+        "ambiguous From: From is not a single address", NULL},
+    {"empty value", C_BASE, NULL, "u", NULL, "", {""}, ACC, O_AUTH, NULL,
+        "ambiguous From: From is not a single address", NULL},
+    {"address after an address-like name", C_BASE, NULL, "u", NULL, "",
+        {"a@gmail.com <" VANTHU ">"}, ACC, O_AUTH, NULL,
+        "ambiguous From: From is not a single address", NULL},
+    {"unclosed angle", C_BASE, NULL, "u", NULL, "", {"<" VANTHU}, ACC, O_AUTH,
+        NULL, "ambiguous From: From must hold exactly one mailbox", NULL},
+    {"quoted local part with @", C_BASE, NULL, "u", NULL, "",
+        {"\"vanthu@sotttt\"@hagiang.gov.vn"}, ACC, O_AUTH, NULL,
+        "ambiguous From: From address is malformed", NULL},
+    {"too long", C_BASE, NULL, "u", NULL, "",
+        {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@sotttt.hagiang.gov."
+         "vn"},
+        ACC, O_AUTH, NULL, "ambiguous From: From address is too long", NULL},
+    {"UTF-8 display name, mixed case", C_BASE, NULL, "u", NULL, "",
+        {"\"V\xc4\x83n th\xc6\xb0\" <VanThu@SoTTTT.HaGiang.gov.vn>"}, SIGN,
+        O_AUTH, "a", "auth sender", VANTHU},
+    {"encoded-word display name", C_BASE, NULL, "u", NULL, "",
+        {"=?utf-8?b?VsSDbiB0aMawIA==?= <" VANTHU ">"}, SIGN, O_AUTH, "a",
+        "auth sender", VANTHU},
+    {"folded value", C_BASE, NULL, "u", NULL, "", {"Van Thu\n\t<" VANTHU ">"},
+        SIGN, O_AUTH, "a", "auth sender", VANTHU},
+    {"@ inside a comment", C_BASE, NULL, "u", NULL, "",
+        {VANTHU " (sent @ office)"}, SIGN, O_AUTH, "a", "auth sender", VANTHU},
+    {"own address only as display name", C_BASE, NULL, "u", NULL, "",
+        {"\"" VANTHU "\" <evil@gmail.com>"}, ACC, O_AUTH, NULL,
+        "not a signing domain", "evil@gmail.com"},
+    /* signing domains and the table */
+    {"foreign domain", C_BASE, NULL, "u", NULL, "", {"a@gmail.com"}, ACC,
+        O_AUTH, NULL, "not a signing domain", "a@gmail.com"},
+    {"look-alike domain", C_BASE, NULL, "u", NULL, "",
+        {"vanthu@evilhagiang.gov.vn"}, ACC, O_AUTH, NULL,
+        "not a signing domain", "vanthu@evilhagiang.gov.vn"},
+    {"own domain as a suffix label", C_BASE, NULL, "u", NULL, "",
+        {"vanthu@hagiang.gov.vn.evil.org"}, ACC, O_AUTH, NULL,
+        "not a signing domain", "vanthu@hagiang.gov.vn.evil.org"},
+    {"unmapped: accept", C_BASE, NULL, "u", NULL, "", {"x@soyt.hagiang.gov.vn"},
+        ACC, O_AUTH, NULL, "unmapped sender", "x@soyt.hagiang.gov.vn"},
+    {"unmapped: tempfail", C_TEMPFAIL, NULL, "u", NULL, "",
+        {"x@soyt.hagiang.gov.vn"}, TMP, O_AUTH, NULL, "unmapped sender",
+        "x@soyt.hagiang.gov.vn"},
+    {"unmapped: reject", C_REJECT, NULL, "u", NULL, "", {"x@hagiang.gov.vn"},
+        REJ, O_AUTH, NULL, "unmapped sender", "x@hagiang.gov.vn"},
+    {"unmapped before envelope check", C_REJECT, NULL, "u", NULL, "x@gmail.com",
+        {"x@hagiang.gov.vn"}, REJ, O_AUTH, NULL, "unmapped sender",
+        "x@hagiang.gov.vn"},
+    /* envelope checks */
+    {"domain: null sender", C_BASE, NULL, "u", NULL, "", {VANTHU}, SIGN, O_AUTH,
+        "a", "auth", VANTHU},
+    {"domain: NULL envelope", C_BASE, NULL, "u", NULL, NULL, {VANTHU}, SIGN,
+        O_AUTH, "a", "auth", VANTHU},
+    {"domain: same domain", C_BASE, NULL, "u", NULL,
+        "Other@SOTTTT.hagiang.gov.vn", {VANTHU}, SIGN, O_AUTH, "a", "auth",
+        VANTHU},
+    {"domain: foreign envelope", C_BASE, NULL, "u", NULL, "bounce@gmail.com",
+        {VANTHU}, ACC, O_AUTH, NULL,
+        "envelope sender bounce@gmail.com does not match From", VANTHU},
+    {"domain: parent domain differs", C_BASE, NULL, "u", NULL,
+        "x@hagiang.gov.vn", {VANTHU}, ACC, O_AUTH, NULL,
+        "envelope sender x@hagiang.gov.vn does not match From", VANTHU},
+    {"domain: envelope without @", C_BASE, NULL, "u", NULL, "postmaster",
+        {VANTHU}, ACC, O_AUTH, NULL,
+        "envelope sender postmaster does not match From", VANTHU},
+    {"domain: unprintable envelope shown as ?", C_BASE, NULL, "u", NULL,
+        "b\x01\xff"
+        "ad@evil.com",
+        {VANTHU}, ACC, O_AUTH, NULL,
+        "envelope sender b??ad@evil.com does not match From", VANTHU},
+    {"exact: same address any case", C_EXACT, NULL, "u", NULL,
+        "VanThu@sotttt.HAGIANG.gov.vn", {VANTHU}, SIGN, O_AUTH, "a", "auth",
+        VANTHU},
+    {"exact: same domain is not enough", C_EXACT, NULL, "u", NULL,
+        "other@sotttt.hagiang.gov.vn", {VANTHU}, ACC, O_AUTH, NULL,
+        "envelope sender other@sotttt.hagiang.gov.vn does not match From",
+        VANTHU},
+    {"exact: null sender", C_EXACT, NULL, "u", NULL, "", {VANTHU}, SIGN, O_AUTH,
+        "a", "auth", VANTHU},
+    {"none: anything goes", C_NONE, NULL, "u", NULL, "x@gmail.com", {VANTHU},
+        SIGN, O_AUTH, "a", "auth", VANTHU},
 };
 
 static struct kyso_config *
@@ -215,13 +215,13 @@ load_cfg(enum cfgname which, const char *certs, const char *signing)
 	char *text, name[32];
 
 	text = g_strdup_printf("Socket unix:/run/kyso.sock\n"
-			       "Domain hagiang.gov.vn\n"
-			       "SubDomains yes\n"
-			       "InternalHosts 127.0.0.1, ::1, 10.0.0.0/8\n"
-			       "MTA ORIGINATING\n"
-			       "CertificateTable %s\n"
-			       "SigningTable %s\n"
-			       "%s",
+	                       "Domain hagiang.gov.vn\n"
+	                       "SubDomains yes\n"
+	                       "InternalHosts 127.0.0.1, ::1, 10.0.0.0/8\n"
+	                       "MTA ORIGINATING\n"
+	                       "CertificateTable %s\n"
+	                       "SigningTable %s\n"
+	                       "%s",
 	    certs, signing, cfg_extra[which]);
 	(void)snprintf(name, sizeof(name), "k%d.conf", (int)which);
 	cfg = kyso_config_load(fx_write(name, text), &err);
@@ -269,11 +269,11 @@ run_case(struct kyso_config *const *cfgs, const struct dcase *c)
 	env.nheaders = n;
 	rc = kyso_policy_decide(cfgs[c->cfg], &env, &d, &err);
 	ok = rc == 0 && d.action == c->action && d.origin == c->origin;
-	ok = ok && (c->cert == NULL ? d.cert_id == NULL && d.signer == NULL
-				    : d.cert_id != NULL &&
-			   strcmp(d.cert_id, c->cert) == 0 &&
-			   d.signer == kyso_config_signer(cfgs[c->cfg],
-					   c->cert));
+	ok = ok &&
+	    (c->cert == NULL
+	            ? d.cert_id == NULL && d.signer == NULL
+	            : d.cert_id != NULL && strcmp(d.cert_id, c->cert) == 0 &&
+	                d.signer == kyso_config_signer(cfgs[c->cfg], c->cert));
 	ok = ok && strncmp(d.reason, c->reason, strlen(c->reason)) == 0 &&
 	    printable(d.reason);
 	ok = ok && strcmp(d.from_addr, c->addr ? c->addr : "") == 0;
@@ -286,22 +286,20 @@ static void
 check_names(void)
 {
 	CHECK(strcmp(kyso_action_name(KYSO_ACTION_ACCEPT), "accept") == 0 &&
-		  strcmp(kyso_action_name(KYSO_ACTION_SIGN), "sign") == 0 &&
-		  strcmp(kyso_action_name(KYSO_ACTION_VERIFY), "verify") == 0 &&
-		  strcmp(kyso_action_name(KYSO_ACTION_TEMPFAIL), "tempfail") ==
-		      0 &&
-		  strcmp(kyso_action_name(KYSO_ACTION_REJECT), "reject") == 0 &&
-		  strcmp(kyso_action_name((enum kyso_action)99), "unknown") ==
-		      0,
+	        strcmp(kyso_action_name(KYSO_ACTION_SIGN), "sign") == 0 &&
+	        strcmp(kyso_action_name(KYSO_ACTION_VERIFY), "verify") == 0 &&
+	        strcmp(kyso_action_name(KYSO_ACTION_TEMPFAIL), "tempfail") ==
+	            0 &&
+	        strcmp(kyso_action_name(KYSO_ACTION_REJECT), "reject") == 0 &&
+	        strcmp(kyso_action_name((enum kyso_action)99), "unknown") == 0,
 	    "action names");
 	CHECK(strcmp(kyso_origin_name(KYSO_ORIGIN_EXTERNAL), "external") == 0 &&
-		  strcmp(kyso_origin_name(KYSO_ORIGIN_AUTH), "auth") == 0 &&
-		  strcmp(kyso_origin_name(KYSO_ORIGIN_MTA), "mta") == 0 &&
-		  strcmp(kyso_origin_name(KYSO_ORIGIN_INTERNAL), "internal") ==
-		      0 &&
-		  strcmp(kyso_origin_name(KYSO_ORIGIN_LOCAL), "local") == 0 &&
-		  strcmp(kyso_origin_name((enum kyso_origin)99), "unknown") ==
-		      0,
+	        strcmp(kyso_origin_name(KYSO_ORIGIN_AUTH), "auth") == 0 &&
+	        strcmp(kyso_origin_name(KYSO_ORIGIN_MTA), "mta") == 0 &&
+	        strcmp(kyso_origin_name(KYSO_ORIGIN_INTERNAL), "internal") ==
+	            0 &&
+	        strcmp(kyso_origin_name(KYSO_ORIGIN_LOCAL), "local") == 0 &&
+	        strcmp(kyso_origin_name((enum kyso_origin)99), "unknown") == 0,
 	    "origin names");
 }
 
@@ -309,19 +307,18 @@ static void
 check_from_address(void)
 {
 	struct kyso_header h = {(char *)(uintptr_t) "from",
-		(char *)(uintptr_t) "Van Thu <VANTHU@sotttt.hagiang.gov.vn>"};
+	    (char *)(uintptr_t) "Van Thu <VANTHU@sotttt.hagiang.gov.vn>"};
 	struct kyso_err err = {0};
 	char out[64], tiny[8] = "junk";
 
 	CHECK(kyso_policy_from_address(&h, 1, out, sizeof(out), &err) == 0 &&
-		  strcmp(out, VANTHU) == 0,
+	        strcmp(out, VANTHU) == 0,
 	    "from_address: lower-cased addr-spec, field name any case");
-	CHECK(kyso_policy_from_address(&h, 1, tiny, sizeof(tiny), &err) ==
-			-1 &&
-		  err.cls == KYSO_E_INPUT && tiny[0] == '\0',
+	CHECK(kyso_policy_from_address(&h, 1, tiny, sizeof(tiny), &err) == -1 &&
+	        err.cls == KYSO_E_INPUT && tiny[0] == '\0',
 	    "from_address: short buffer is refused, left empty: %s", err.msg);
 	CHECK(kyso_policy_from_address(&h, 0, out, sizeof(out), &err) == -1 &&
-		  err.cls == KYSO_E_INPUT && out[0] == '\0',
+	        err.cls == KYSO_E_INPUT && out[0] == '\0',
 	    "from_address: no headers: %s", err.msg);
 }
 
@@ -337,12 +334,13 @@ main(void)
 	fx_init();
 	fx_keys();
 	text = g_strdup_printf("a cert=%s/a.crt key=%s/a.key\n"
-			       "b cert=%s/b.crt key=%s/b.key\n",
+	                       "b cert=%s/b.crt key=%s/b.key\n",
 	    fx_dir, fx_dir, fx_dir, fx_dir);
 	certs = fx_write("certs", text);
 	g_free(text);
-	signing = fx_write("signing", VANTHU "  a\n"
-					     "*@sotttt.hagiang.gov.vn  b\n");
+	signing = fx_write("signing",
+	    VANTHU "  a\n"
+	           "*@sotttt.hagiang.gov.vn  b\n");
 	for (i = 0; i < C_COUNT; i++)
 		cfgs[i] = load_cfg((enum cfgname)i, certs, signing);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

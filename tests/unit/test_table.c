@@ -43,46 +43,46 @@ struct certcase {
 #define A "cert=@D/a.crt key=@D/a.key"
 
 static const struct certcase certcases[] = {
-	{"bad id", "a/b " A "\n",
-	    "bad certificate id \"a/b\" (letters, digits, . _ -)", NULL, 1},
-	{"id too long",
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
-	    A "\n",
-	    "bad certificate id \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaa\" (letters, digits, . _ -)",
-	    NULL, 1},
-	{"duplicate id", "# two\na " A "\n\na " A "\n",
-	    "duplicate certificate id \"a\"", NULL, 4},
-	{"token without =", "a cert " A "\n", "a: \"cert\" is not name=value",
-	    NULL, 1},
-	{"empty value", "a cert= key=@D/a.key\n",
-	    "a: \"cert=\" is not name=value", NULL, 1},
-	{"unknown token", "a " A " colour=red\n",
-	    "a: unknown token \"colour\"", NULL, 1},
-	{"duplicate token", "a " A " key=@D/b.key\n", "a: duplicate key=",
-	    NULL, 1},
-	{"relative cert", "a cert=a.crt key=@D/a.key\n",
-	    "a: cert= needs an absolute path", NULL, 1},
-	{"relative chain", "a " A " chain=chain.pem\n",
-	    "a: chain= needs an absolute path", NULL, 1},
-	{"no key", "a cert=@D/a.crt\n", "a: needs cert= and key=", NULL, 1},
-	{"id alone", "a\n", "a: needs cert= and key=", NULL, 1},
-	{"bad digest", "a " A " digest=md5\n",
-	    "a: bad digest \"md5\" (want sha256, sha384 or sha512)", NULL, 1},
-	{"key readable by others", "a cert=@D/a.crt key=@D/loose.key\n",
-	    "a: @D/loose.key: private key is accessible by group or others "
-	    "(mode 0644); run chmod 600 on it",
-	    NULL, 1},
-	{"key of another certificate", "b cert=@D/b.crt key=@D/b.key\n"
-				       "a cert=@D/a.crt key=@D/b.key\n",
-	    NULL, "does not match", 2},
-	{"missing certificate file", "a cert=@D/none.crt key=@D/a.key\n",
-	    NULL, "No such file", 1},
-	{"encrypted key without passphrase", "a cert=@D/a.crt key=@D/enc.key\n",
-	    NULL, "passphrase", 1},
-	{"wrong passphrase file",
-	    "a cert=@D/a.crt key=@D/enc.key passphrase-file=@D/a.crt\n", NULL,
-	    "passphrase", 1},
+    {"bad id", "a/b " A "\n",
+        "bad certificate id \"a/b\" (letters, digits, . _ -)", NULL, 1},
+    {"id too long",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa " A
+        "\n",
+        "bad certificate id \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaa\" (letters, digits, . _ -)",
+        NULL, 1},
+    {"duplicate id", "# two\na " A "\n\na " A "\n",
+        "duplicate certificate id \"a\"", NULL, 4},
+    {"token without =", "a cert " A "\n", "a: \"cert\" is not name=value", NULL,
+        1},
+    {"empty value", "a cert= key=@D/a.key\n", "a: \"cert=\" is not name=value",
+        NULL, 1},
+    {"unknown token", "a " A " colour=red\n", "a: unknown token \"colour\"",
+        NULL, 1},
+    {"duplicate token", "a " A " key=@D/b.key\n", "a: duplicate key=", NULL, 1},
+    {"relative cert", "a cert=a.crt key=@D/a.key\n",
+        "a: cert= needs an absolute path", NULL, 1},
+    {"relative chain", "a " A " chain=chain.pem\n",
+        "a: chain= needs an absolute path", NULL, 1},
+    {"no key", "a cert=@D/a.crt\n", "a: needs cert= and key=", NULL, 1},
+    {"id alone", "a\n", "a: needs cert= and key=", NULL, 1},
+    {"bad digest", "a " A " digest=md5\n",
+        "a: bad digest \"md5\" (want sha256, sha384 or sha512)", NULL, 1},
+    {"key readable by others", "a cert=@D/a.crt key=@D/loose.key\n",
+        "a: @D/loose.key: private key is accessible by group or others "
+        "(mode 0644); run chmod 600 on it",
+        NULL, 1},
+    {"key of another certificate",
+        "b cert=@D/b.crt key=@D/b.key\n"
+        "a cert=@D/a.crt key=@D/b.key\n",
+        NULL, "does not match", 2},
+    {"missing certificate file", "a cert=@D/none.crt key=@D/a.key\n", NULL,
+        "No such file", 1},
+    {"encrypted key without passphrase", "a cert=@D/a.crt key=@D/enc.key\n",
+        NULL, "passphrase", 1},
+    {"wrong passphrase file",
+        "a cert=@D/a.crt key=@D/enc.key passphrase-file=@D/a.crt\n", NULL,
+        "passphrase", 1},
 };
 
 static void
@@ -120,38 +120,38 @@ struct signcase {
 };
 
 static const struct signcase signcases[] = {
-	{"one token", "vanthu@sotttt.hagiang.gov.vn\n",
-	    "want \"pattern certificate-id\"", 1},
-	{"three tokens", "*@hagiang.gov.vn a b\n",
-	    "want \"pattern certificate-id\"", 1},
-	{"unknown id", "# x\n*@hagiang.gov.vn zz\n",
-	    "certificate id \"zz\" is not in the certificate table", 2},
-	{"no @", "hagiang.gov.vn a\n",
-	    "bad pattern \"hagiang.gov.vn\": want local@domain, *@domain or "
-	    "*@*.domain",
-	    1},
-	{"two @", "a@b@hagiang.gov.vn a\n",
-	    "bad pattern \"a@b@hagiang.gov.vn\": want local@domain, *@domain "
-	    "or *@*.domain",
-	    1},
-	{"empty local part", "@hagiang.gov.vn a\n",
-	    "bad pattern \"@hagiang.gov.vn\": want local@domain, *@domain or "
-	    "*@*.domain",
-	    1},
-	{"partial wildcard", "van*@hagiang.gov.vn a\n",
-	    "bad pattern \"van*@hagiang.gov.vn\": '*' only as the whole local "
-	    "part or as a leading \"*.\" of the domain",
-	    1},
-	{"address in any subdomain", "vanthu@*.hagiang.gov.vn a\n",
-	    "bad pattern \"vanthu@*.hagiang.gov.vn\": '*' only as the whole "
-	    "local part or as a leading \"*.\" of the domain",
-	    1},
-	{"any domain", "*@* a\n", "bad pattern \"*@*\": bad domain", 1},
-	{"double wildcard domain", "*@*.*.gov.vn a\n",
-	    "bad pattern \"*@*.*.gov.vn\": bad domain", 1},
-	{"empty label", "*@hagiang..gov.vn a\n",
-	    "bad pattern \"*@hagiang..gov.vn\": bad domain", 1},
-	{"long line", NULL, "line longer than 4096 bytes", 1},
+    {"one token", "vanthu@sotttt.hagiang.gov.vn\n",
+        "want \"pattern certificate-id\"", 1},
+    {"three tokens", "*@hagiang.gov.vn a b\n",
+        "want \"pattern certificate-id\"", 1},
+    {"unknown id", "# x\n*@hagiang.gov.vn zz\n",
+        "certificate id \"zz\" is not in the certificate table", 2},
+    {"no @", "hagiang.gov.vn a\n",
+        "bad pattern \"hagiang.gov.vn\": want local@domain, *@domain or "
+        "*@*.domain",
+        1},
+    {"two @", "a@b@hagiang.gov.vn a\n",
+        "bad pattern \"a@b@hagiang.gov.vn\": want local@domain, *@domain "
+        "or *@*.domain",
+        1},
+    {"empty local part", "@hagiang.gov.vn a\n",
+        "bad pattern \"@hagiang.gov.vn\": want local@domain, *@domain or "
+        "*@*.domain",
+        1},
+    {"partial wildcard", "van*@hagiang.gov.vn a\n",
+        "bad pattern \"van*@hagiang.gov.vn\": '*' only as the whole local "
+        "part or as a leading \"*.\" of the domain",
+        1},
+    {"address in any subdomain", "vanthu@*.hagiang.gov.vn a\n",
+        "bad pattern \"vanthu@*.hagiang.gov.vn\": '*' only as the whole "
+        "local part or as a leading \"*.\" of the domain",
+        1},
+    {"any domain", "*@* a\n", "bad pattern \"*@*\": bad domain", 1},
+    {"double wildcard domain", "*@*.*.gov.vn a\n",
+        "bad pattern \"*@*.*.gov.vn\": bad domain", 1},
+    {"empty label", "*@hagiang..gov.vn a\n",
+        "bad pattern \"*@hagiang..gov.vn\": bad domain", 1},
+    {"long line", NULL, "line longer than 4096 bytes", 1},
 };
 
 static void
@@ -173,7 +173,7 @@ check_signcase(const struct signcase *c, const struct kyso_certtable *certs)
 	t = kyso_table_load_signing(path, certs, &err);
 	full = g_strdup_printf("%s:%u: %s", path, c->line, c->want);
 	CHECK(t == NULL && err.cls == KYSO_E_CONFIG &&
-		  strcmp(err.msg, full) == 0,
+	        strcmp(err.msg, full) == 0,
 	    "signing table: %s: %s", c->name, err.msg);
 	kyso_table_free_signing(t);
 	g_free(full);
@@ -194,22 +194,22 @@ static const char lookup_table[] =
     "vanphong@hagiang.gov.vn        a   # shadowed by the line above\n";
 
 static const struct probe probes[] = {
-	{"vanthu@sotttt.hagiang.gov.vn", "a"},
-	{"VanThu@SoTTTT.HaGiang.GOV.vn", "a"},
-	{"vanthu2@sotttt.hagiang.gov.vn", "b"},
-	{"anthu@sotttt.hagiang.gov.vn", "b"},
-	{"other@sotttt.hagiang.gov.vn", "b"},
-	{"x@soyt.hagiang.gov.vn", "a"},
-	{"x@a.b.hagiang.gov.vn", "a"},
-	{"x@hagiang.gov.vn", "b"},
-	{"vanphong@hagiang.gov.vn", "b"},
-	{"x@.hagiang.gov.vn", NULL},
-	{"x@evilhagiang.gov.vn", NULL},
-	{"x@hagiang.gov.vn.evil.org", NULL},
-	{"vanthu@sotttt.hagiang.gov.vn.evil", NULL},
-	{"sotttt.hagiang.gov.vn", NULL},
-	{"@sotttt.hagiang.gov.vn", NULL},
-	{"", NULL},
+    {"vanthu@sotttt.hagiang.gov.vn", "a"},
+    {"VanThu@SoTTTT.HaGiang.GOV.vn", "a"},
+    {"vanthu2@sotttt.hagiang.gov.vn", "b"},
+    {"anthu@sotttt.hagiang.gov.vn", "b"},
+    {"other@sotttt.hagiang.gov.vn", "b"},
+    {"x@soyt.hagiang.gov.vn", "a"},
+    {"x@a.b.hagiang.gov.vn", "a"},
+    {"x@hagiang.gov.vn", "b"},
+    {"vanphong@hagiang.gov.vn", "b"},
+    {"x@.hagiang.gov.vn", NULL},
+    {"x@evilhagiang.gov.vn", NULL},
+    {"x@hagiang.gov.vn.evil.org", NULL},
+    {"vanthu@sotttt.hagiang.gov.vn.evil", NULL},
+    {"sotttt.hagiang.gov.vn", NULL},
+    {"@sotttt.hagiang.gov.vn", NULL},
+    {"", NULL},
 };
 
 static void
@@ -227,21 +227,21 @@ check_lookup(const struct kyso_certtable *certs)
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		got = kyso_table_lookup(t, probes[i].address);
 		CHECK(probes[i].want == NULL
-			  ? got == NULL
-			  : got != NULL && strcmp(got, probes[i].want) == 0,
+		        ? got == NULL
+		        : got != NULL && strcmp(got, probes[i].want) == 0,
 		    "lookup \"%s\" -> %s (got %s)", probes[i].address,
 		    probes[i].want ? probes[i].want : "unmapped",
 		    got ? got : "unmapped");
 	}
 	CHECK(kyso_table_lookup(t, NULL) == NULL &&
-		  kyso_table_lookup(NULL, "x@hagiang.gov.vn") == NULL,
+	        kyso_table_lookup(NULL, "x@hagiang.gov.vn") == NULL,
 	    "NULL address or table: unmapped");
 	kyso_table_free_signing(t);
 
 	t = kyso_table_load_signing(fx_write("signing", "# only comments\n\n"),
 	    certs, &err);
 	CHECK(t != NULL && kyso_table_count_signing(t) == 0 &&
-		  kyso_table_lookup(t, "vanthu@sotttt.hagiang.gov.vn") == NULL,
+	        kyso_table_lookup(t, "vanthu@sotttt.hagiang.gov.vn") == NULL,
 	    "empty signing table maps nothing");
 	kyso_table_free_signing(t);
 }
@@ -260,11 +260,11 @@ check_good_certs(void)
 	char *text;
 
 	text = with_dir("# id  files\n"
-			"a   cert=@D/a.crt key=@D/a.key\n"
-			"b   KEY=@D/b.key Cert=@D/b.crt digest=sha512\n"
-			"enc cert=@D/a.crt key=@D/enc.key "
-			"passphrase-file=@D/enc.pass\n"
-			"a.b_c-1 cert=@D/b.crt key=@D/b.key chain=@D/a.crt\n");
+	                "a   cert=@D/a.crt key=@D/a.key\n"
+	                "b   KEY=@D/b.key Cert=@D/b.crt digest=sha512\n"
+	                "enc cert=@D/a.crt key=@D/enc.key "
+	                "passphrase-file=@D/enc.pass\n"
+	                "a.b_c-1 cert=@D/b.crt key=@D/b.key chain=@D/a.crt\n");
 	t = kyso_table_load_certs(fx_write("certs", text), "sha384", &err);
 	g_free(text);
 	CHECK(t != NULL && kyso_table_count_certs(t) == 4,
@@ -276,11 +276,11 @@ check_good_certs(void)
 	CHECK(kyso_table_signer(t, "enc") != NULL,
 	    "encrypted key with passphrase-file loads");
 	CHECK(kyso_table_signer(t, "a.b_c-1") != NULL &&
-		  kyso_signer_chain(kyso_table_signer(t, "a.b_c-1")) != NULL,
+	        kyso_signer_chain(kyso_table_signer(t, "a.b_c-1")) != NULL,
 	    "chain= is loaded");
 	CHECK(kyso_table_signer(t, "A") == NULL &&
-		  kyso_table_signer(t, "c") == NULL &&
-		  kyso_table_signer(t, NULL) == NULL,
+	        kyso_table_signer(t, "c") == NULL &&
+	        kyso_table_signer(t, NULL) == NULL,
 	    "ids are exact; unknown id has no signer");
 	return t;
 }
@@ -294,45 +294,45 @@ check_through_config(void)
 	char *text, *want;
 	const char *certs, *signing, *conf;
 
-	certs = fx_write("certs", text = with_dir(
-				      "a cert=@D/a.crt key=@D/a.key\n"
-				      "loose cert=@D/a.crt key=@D/loose.key\n"));
+	certs = fx_write("certs",
+	    text = with_dir("a cert=@D/a.crt key=@D/a.key\n"
+	                    "loose cert=@D/a.crt key=@D/loose.key\n"));
 	g_free(text);
 	signing = fx_write("signing", "*@hagiang.gov.vn a\n");
 	text = g_strdup_printf("Socket unix:/run/k.sock\n"
-			       "Domain hagiang.gov.vn\n"
-			       "CertificateTable %s\n"
-			       "SigningTable %s\n"
-			       "VerifyInbound no\n",
+	                       "Domain hagiang.gov.vn\n"
+	                       "CertificateTable %s\n"
+	                       "SigningTable %s\n"
+	                       "VerifyInbound no\n",
 	    certs, signing);
 	conf = fx_write("k.conf", text);
 	g_free(text);
 	cfg = kyso_config_load(conf, &err);
 	want = with_dir("@D/certs:2: loose: @D/loose.key: private key is "
-			"accessible by group or others (mode 0644); run chmod "
-			"600 on it");
+	                "accessible by group or others (mode 0644); run chmod "
+	                "600 on it");
 	CHECK(cfg == NULL && err.cls == KYSO_E_CONFIG &&
-		  strcmp(err.msg, want) == 0,
+	        strcmp(err.msg, want) == 0,
 	    "config load refuses a 0644 key naming the table line: %s",
 	    err.msg);
 	g_free(want);
 
-	certs = fx_write("certs", text = with_dir(
-				      "a cert=@D/a.crt key=@D/a.key\n"));
+	certs = fx_write("certs",
+	    text = with_dir("a cert=@D/a.crt key=@D/a.key\n"));
 	g_free(text);
 	cfg = kyso_config_load(conf, &err);
 	CHECK(cfg != NULL && kyso_config_signer(cfg, "a") != NULL &&
-		  strcmp(kyso_config_lookup_sender(cfg,
-			     "vanthu@hagiang.gov.vn"),
-		      "a") == 0,
+	        strcmp(kyso_config_lookup_sender(cfg, "vanthu@hagiang.gov.vn"),
+	            "a") == 0,
 	    "config with both tables loads: %s", err.msg);
 	kyso_config_unref(cfg);
 
-	signing = fx_write("signing", "*@hagiang.gov.vn a\n"
-				      "*@bqp.vn b\n");
+	signing = fx_write("signing",
+	    "*@hagiang.gov.vn a\n"
+	    "*@bqp.vn b\n");
 	cfg = kyso_config_load(conf, &err);
 	want = g_strdup_printf("%s:2: certificate id \"b\" is not in the "
-			       "certificate table",
+	                       "certificate table",
 	    signing);
 	CHECK(cfg == NULL && strcmp(err.msg, want) == 0,
 	    "config load names the signing table line: %s", err.msg);
