@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kyso/limits.h"
+#include "kyso/mime.h"
 #include "canon.h"
 
 /* What a scan of one leaf's encoded bytes found. */
@@ -78,7 +79,7 @@ scan_stream(GMimeStream *s, struct scan *sc, struct kyso_err *err)
 		kyso_err_set(err, KYSO_E_TEMP, "cannot rewind a MIME part");
 		return -1;
 	}
-	while ((n = g_mime_stream_read(s, (char *)buf, sizeof(buf))) > 0)
+	while ((n = kyso_mime_read(s, buf, sizeof(buf))) > 0)
 		scan_bytes(sc, buf, (size_t)n, &col, &prev);
 	if (n < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot read a MIME part");
@@ -86,7 +87,11 @@ scan_stream(GMimeStream *s, struct scan *sc, struct kyso_err *err)
 	}
 	if (prev == '\r')
 		sc->barecr = 1;
-	return g_mime_stream_reset(s) < 0 ? -1 : 0;
+	if (g_mime_stream_reset(s) < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot rewind a MIME part");
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -113,7 +118,7 @@ label_charset(GMimePart *part, GMimeStream *raw, struct kyso_err *err)
 		return 0;
 	if (g_mime_stream_reset(raw) < 0)
 		goto ioerr;
-	while ((n = g_mime_stream_read(raw, buf + carry, 8192)) > 0) {
+	while ((n = kyso_mime_read(raw, buf + carry, 8192)) > 0) {
 		size_t len = carry + (size_t)n;
 
 		if (!g_utf8_validate(buf, (gssize)len, &end)) {

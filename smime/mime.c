@@ -18,6 +18,19 @@ kyso_mime_shutdown(void)
 	g_mime_shutdown();
 }
 
+ssize_t
+kyso_mime_read(GMimeStream *s, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (g_mime_stream_eos(s))
+		return 0;
+	n = g_mime_stream_read(s, buf, len);
+	if (n < 0 && g_mime_stream_eos(s))
+		return 0;
+	return n;
+}
+
 GMimeMessage *
 kyso_mime_parse(GMimeStream *in, struct kyso_err *err)
 {

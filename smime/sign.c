@@ -141,7 +141,7 @@ kyso_sign_detached(const struct kyso_signer *signer, GMimeStream *content,
 
 	if (cms_op_begin(&op, signer, signing_time, err) < 0)
 		return -1;
-	while ((n = g_mime_stream_read(content, buf, sizeof(buf))) > 0)
+	while ((n = kyso_mime_read(content, buf, sizeof(buf))) > 0)
 		if (cms_op_update(&op, buf, (size_t)n, err) < 0)
 			goto out;
 	if (n < 0) {
@@ -284,7 +284,7 @@ copy_and_digest(GMimeStream *entity, GMimeStream *out, struct cms_op *op,
 	ssize_t n;
 	int rc = -1;
 
-	while ((n = g_mime_stream_read(entity, buf, SIGN_CHUNK)) > 0)
+	while ((n = kyso_mime_read(entity, buf, SIGN_CHUNK)) > 0)
 		if (cms_op_update(op, buf, (size_t)n, err) < 0 ||
 		    put(out, buf, (size_t)n, total, err) < 0)
 			goto out;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kyso/mime.h"
 #include "kyso/spool.h"
 
 struct kyso_spool {
@@ -132,6 +133,10 @@ kyso_spool_stream(struct kyso_spool *sp)
 		g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(s), sp->mem);
 		return s;
 	}
+	/* GMime's fs stream trusts its own idea of the file offset, and
+	 * resetting a stream already "at" its start does not seek: put the
+	 * shared offset at 0 ourselves */
+	(void)lseek(sp->fd, 0, SEEK_SET);
 	if (sp->disk == NULL)
 		sp->disk = g_mime_stream_fs_new_with_bounds(dup(sp->fd), 0,
 		    (gint64)sp->size);
@@ -161,6 +166,23 @@ kyso_spool_pread(struct kyso_spool *sp, void *buf, size_t len, size_t offset,
 		kyso_err_set(err, KYSO_E_TEMP, "spool read: %s",
 		    g_strerror(errno));
 	return n;
+}
+
+int
+kyso_spool_copy_stream(struct kyso_spool *sp, GMimeStream *in,
+    struct kyso_err *err)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = kyso_mime_read(in, buf, sizeof(buf))) > 0)
+		if (kyso_spool_write(sp, buf, (size_t)n, err) < 0)
+			return -1;
+	if (n < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "spool: cannot read input");
+		return -1;
+	}
+	return 0;
 }
 
 void

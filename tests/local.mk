@@ -9,3 +9,5 @@ check_PROGRAMS += tests/unit/test_sign
 tests_unit_test_sign_SOURCES = tests/unit/test_sign.c
 tests_unit_test_sign_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_sign
+TESTS += tests/check-layering.sh tests/check-banned.sh
+EXTRA_DIST += tests/check-layering.sh tests/check-banned.sh

@@ -25,6 +25,10 @@ enum kyso_mime_kind kyso_mime_kind(GMimeMessage *msg);
 
 const char *kyso_mime_kind_name(enum kyso_mime_kind kind);
 
+/* g_mime_stream_read() that reports the end of a bounded stream (file
+ * substreams answer -1 there) as 0, and only real failures as -1. */
+ssize_t kyso_mime_read(GMimeStream *s, void *buf, size_t len);
+
 /* Global GMime set-up/tear-down (once per process). */
 void kyso_mime_init(void);
 void kyso_mime_shutdown(void);

@@ -38,6 +38,10 @@ GMimeStream *kyso_spool_stream(struct kyso_spool *sp);
 ssize_t kyso_spool_pread(struct kyso_spool *sp, void *buf, size_t len,
     size_t offset, struct kyso_err *err);
 
+/* Append everything readable from `in` (from its current position). */
+int kyso_spool_copy_stream(struct kyso_spool *sp, GMimeStream *in,
+    struct kyso_err *err);
+
 void kyso_spool_free(struct kyso_spool *sp);
 
 #endif

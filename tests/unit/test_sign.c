@@ -143,6 +143,9 @@ sign_text(const struct kyso_signer *s, const char *text, struct outcome *o)
 		b = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(body));
 		g_byte_array_append(o->msg, b->data, b->len);
 	}
+	/* keep a NUL after the bytes so strstr() may look at them */
+	g_byte_array_append(o->msg, (const guint8 *)"", 1);
+	o->msg->len--;
 	g_object_unref(in);
 	g_object_unref(body);
 }
@@ -298,8 +301,13 @@ main(void)
 	    "SMIMECapabilities attribute");
 	CHECK(has_attr(cms, NID_id_smime_aa_signingCertificateV2),
 	    "ESS signingCertificateV2 attribute");
-	CHECK(sk_X509_num(CMS_get1_certs(cms)) == 2,
-	    "leaf and chain certificates included");
+	{
+		STACK_OF(X509) *certs = CMS_get1_certs(cms);
+
+		CHECK(sk_X509_num(certs) == 2,
+		    "leaf and chain certificates included");
+		sk_X509_pop_free(certs, X509_free);
+	}
 	CHECK(strstr((char *)o.msg->data, "smime.p7s") != NULL &&
 		  strstr((char *)o.msg->data, "smime.p7m") == NULL,
 	    "signature part is named smime.p7s");
@@ -343,6 +351,7 @@ main(void)
 	    "LF-only: From line and trailing blank survive decoding");
 	BIO_free(content);
 	outcome_free(&o);
+	g_free(msgtext);
 
 	/* a 7-bit line over 998 octets */
 	longline = g_malloc(3001);
