@@ -1,16 +1,68 @@
 /*
- * revocation.c - revocation status of a verified chain: configured CRL
- * files, CRLs fetched from the CRL distribution point, and OCSP from the
- * AIA responder, with a small in-memory cache.
+ * revocation.c - revocation status of a verified chain (RFC 5280 CRLs,
+ * RFC 6960 OCSP), with a small cache.
+ *
+ * Sources, all optional: configured CRL files, CRLs carried in the CMS,
+ * CRLs fetched from the certificate's http CRL distribution point
+ * (CRLFetch; bounded size, timeout, cached in memory and in cache_dir until
+ * nextUpdate), and the leaf's AIA OCSP responder (OCSPCheck; nonce,
+ * responder signature checked against the anchors, thisUpdate/nextUpdate,
+ * answers cached by CertID until nextUpdate). A source that applies but
+ * cannot answer makes the result UNAVAILABLE unless another source gave a
+ * definite answer; REVOKED from any source wins. Never logs.
  */
-#include <glib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "trust_int.h"
+#include <glib.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/http.h>
+#include <openssl/ocsp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "verify_int.h"
+
+/* Largest CRL we fetch (bytes). */
+#define KYSO_MAX_CRL_BYTES (10 * 1024 * 1024)
+/* Largest OCSP response we accept (bytes). */
+#define KYSO_MAX_OCSP_BYTES (256 * 1024)
+/* Entries kept in the in-memory revocation cache. */
+#define KYSO_MAX_REV_CACHE 4096
+/* Clock skew allowed on OCSP thisUpdate/nextUpdate (seconds). */
+#define KYSO_OCSP_SKEW 300
+/* How long an OCSP answer without nextUpdate is cached (seconds). */
+#define KYSO_OCSP_DEFAULT_TTL 300
+
+struct rev_entry {
+	GBytes *data;	 /* CRL DER, or NULL for an OCSP answer */
+	enum kyso_revocation status; /* OCSP answer */
+	char *note;
+	time_t expires;
+};
 
 struct kyso_rev_cache {
 	GMutex lock;
-	GHashTable *entries;
+	GHashTable *entries; /* char * key -> struct rev_entry * */
 };
+
+static void
+entry_free(gpointer p)
+{
+	struct rev_entry *e = p;
+
+	if (e == NULL)
+		return;
+	if (e->data != NULL)
+		g_bytes_unref(e->data);
+	g_free(e->note);
+	g_free(e);
+}
 
 struct kyso_rev_cache *
 kyso_revocation_cache_new(void)
@@ -19,7 +71,7 @@ kyso_revocation_cache_new(void)
 
 	g_mutex_init(&c->lock);
 	c->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    g_free);
+	    entry_free);
 	return c;
 }
 
@@ -31,4 +83,583 @@ kyso_revocation_cache_free(struct kyso_rev_cache *c)
 	g_hash_table_destroy(c->entries);
 	g_mutex_clear(&c->lock);
 	g_free(c);
+}
+
+/* Copy of the cached entry for key valid at now, or NULL. */
+static struct rev_entry *
+cache_get(struct kyso_rev_cache *c, const char *key, time_t now)
+{
+	struct rev_entry *e, *r = NULL;
+
+	g_mutex_lock(&c->lock);
+	e = g_hash_table_lookup(c->entries, key);
+	if (e != NULL && e->expires > now) {
+		r = g_new0(struct rev_entry, 1);
+		r->data = e->data ? g_bytes_ref(e->data) : NULL;
+		r->status = e->status;
+		r->note = g_strdup(e->note);
+		r->expires = e->expires;
+	}
+	g_mutex_unlock(&c->lock);
+	return r;
+}
+
+static gboolean
+expired(gpointer k, gpointer v, gpointer now)
+{
+	(void)k;
+	return ((struct rev_entry *)v)->expires <= *(time_t *)now;
+}
+
+static void
+cache_put(struct kyso_rev_cache *c, const char *key, GBytes *data,
+    enum kyso_revocation status, const char *note, time_t expires,
+    time_t now)
+{
+	struct rev_entry *e = g_new0(struct rev_entry, 1);
+
+	e->data = data ? g_bytes_ref(data) : NULL;
+	e->status = status;
+	e->note = g_strdup(note);
+	e->expires = expires;
+	g_mutex_lock(&c->lock);
+	if (g_hash_table_size(c->entries) >= KYSO_MAX_REV_CACHE) {
+		g_hash_table_foreach_remove(c->entries, expired, &now);
+		if (g_hash_table_size(c->entries) >= KYSO_MAX_REV_CACHE)
+			g_hash_table_remove_all(c->entries);
+	}
+	g_hash_table_replace(c->entries, g_strdup(key), e);
+	g_mutex_unlock(&c->lock);
+}
+
+/* Short text of the last OpenSSL error (static, for notes). */
+static const char *
+ossl_reason(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	return r ? r : "no detail";
+}
+
+/* ---- CRLs */
+
+static X509_CRL *
+crl_parse(const unsigned char *p, size_t len)
+{
+	BIO *b;
+	X509_CRL *c;
+	const unsigned char *q = p;
+
+	/* P22: some CAs publish PEM at the CDP */
+	if (len > 10 && memcmp(p, "-----BEGIN", 10) == 0) {
+		b = BIO_new_mem_buf(p, (int)len);
+		c = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+	} else {
+		c = d2i_X509_CRL(NULL, &q, (long)len);
+	}
+	ERR_clear_error();
+	return c;
+}
+
+/* First http:// URL of x's CRL distribution points, or NULL. */
+static char *
+cdp_url(X509 *x)
+{
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x,
+	    NID_crl_distribution_points, NULL, NULL);
+	char *url = NULL;
+	int i, j;
+
+	for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps) && !url; i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
+			continue;
+		for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname);
+		     j++) {
+			GENERAL_NAME *g =
+			    sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
+			const char *u;
+
+			if (g->type != GEN_URI)
+				continue;
+			u = (const char *)ASN1_STRING_get0_data(
+			    g->d.uniformResourceIdentifier);
+			if (g_ascii_strncasecmp(u, "http://", 7) == 0) {
+				url = g_strndup(u, (gsize)ASN1_STRING_length(
+				    g->d.uniformResourceIdentifier));
+				break;
+			}
+		}
+	}
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	ERR_clear_error();
+	return url;
+}
+
+static char *
+cache_path(const struct kyso_trust *t, const char *url)
+{
+	char *h = g_compute_checksum_for_string(G_CHECKSUM_SHA256, url, -1);
+	char *p = g_strdup_printf("%s/crl-%s.der", t->cache_dir, h);
+
+	g_free(h);
+	return p;
+}
+
+/* Expiry of a CRL for caching: nextUpdate, or one hour. */
+static time_t
+crl_expiry(const X509_CRL *c, time_t now)
+{
+	const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(c);
+
+	return nu ? kyso_cert_time(nu) : now + 3600;
+}
+
+static void
+disk_store(const struct kyso_trust *t, const char *url, GBytes *der)
+{
+	char *path = cache_path(t, url);
+	char *tmp = g_strdup_printf("%s.%lu.tmp", path,
+	    (unsigned long)g_thread_self() ^ (unsigned long)getpid());
+	gsize len;
+	const char *p = g_bytes_get_data(der, &len);
+
+	/* best effort: a failed write only costs a refetch */
+	if (g_file_set_contents(tmp, p, (gssize)len, NULL))
+		(void)rename(tmp, path);
+	(void)unlink(tmp);
+	g_free(tmp);
+	g_free(path);
+}
+
+static GBytes *
+disk_load(const struct kyso_trust *t, const char *url, time_t now)
+{
+	char *path = cache_path(t, url), *data = NULL;
+	gsize len = 0;
+	GBytes *r = NULL;
+	X509_CRL *c;
+
+	if (g_file_get_contents(path, &data, &len, NULL)) {
+		c = crl_parse((const unsigned char *)data, len);
+		if (c != NULL && crl_expiry(c, now) > now)
+			r = g_bytes_new(data, len);
+		X509_CRL_free(c);
+	}
+	g_free(data);
+	g_free(path);
+	return r;
+}
+
+/* Fetch url (http only) with t's timeout and a size bound. */
+static GBytes *
+http_get(const struct kyso_trust *t, const char *url, size_t max,
+    char **why)
+{
+	BIO *resp;
+	GByteArray *a;
+	char buf[16384];
+	int n;
+
+	ERR_clear_error();
+	resp = OSSL_HTTP_get(url, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
+	    NULL, 0, max, t->timeout);
+	if (resp == NULL) {
+		*why = g_strdup_printf("cannot fetch %s: %s", url,
+		    ossl_reason());
+		ERR_clear_error();
+		return NULL;
+	}
+	a = g_byte_array_new();
+	while ((n = BIO_read(resp, buf, sizeof(buf))) > 0 && a->len <= max)
+		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
+	BIO_free_all(resp);
+	ERR_clear_error();
+	if (a->len > max) {
+		*why = g_strdup_printf("%s: response too large", url);
+		g_byte_array_unref(a);
+		return NULL;
+	}
+	return g_byte_array_free_to_bytes(a);
+}
+
+/* The CRL at x's distribution point: memory cache, disk cache, network.
+ * NULL with *why when it applies but cannot be had; NULL with *why NULL
+ * when x has no http CDP. */
+static X509_CRL *
+fetch_crl(const struct kyso_trust *t, X509 *x, time_t now, char **why)
+{
+	char *url = cdp_url(x), *key = NULL;
+	struct rev_entry *e = NULL;
+	GBytes *der = NULL;
+	X509_CRL *c = NULL;
+	const unsigned char *p;
+	gsize len;
+
+	*why = NULL;
+	if (url == NULL)
+		return NULL;
+	key = g_strconcat("crl:", url, NULL);
+	if ((e = cache_get(t->cache, key, now)) != NULL)
+		der = g_bytes_ref(e->data);
+	else if (t->cache_dir != NULL && (der = disk_load(t, url, now)) != NULL)
+		cache_put(t->cache, key, der, KYSO_REV_NOT_CHECKED, NULL,
+		    now + 60, now);
+	if (der == NULL) {
+		if ((der = http_get(t, url, KYSO_MAX_CRL_BYTES, why)) == NULL)
+			goto out;
+		p = g_bytes_get_data(der, &len);
+		if ((c = crl_parse(p, len)) == NULL) {
+			*why = g_strdup_printf("%s: not a CRL", url);
+			goto out;
+		}
+		cache_put(t->cache, key, der, KYSO_REV_NOT_CHECKED, NULL,
+		    crl_expiry(c, now), now);
+		if (t->cache_dir != NULL)
+			disk_store(t, url, der);
+		goto out;
+	}
+	p = g_bytes_get_data(der, &len);
+	c = crl_parse(p, len);
+out:
+	if (der != NULL)
+		g_bytes_unref(der);
+	entry_free(e);
+	g_free(key);
+	g_free(url);
+	return c;
+}
+
+/* Judge x against one CRL by `issuer`. Returns -1 when the CRL is not
+ * usable for x (other issuer, bad signature, not yet valid). */
+static int
+crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now,
+    enum kyso_revocation *st, char **note, const char *src)
+{
+	X509_REVOKED *rev = NULL;
+	const ASN1_TIME *nu;
+	char *when;
+
+	if (X509_NAME_cmp(X509_CRL_get_issuer(c),
+		X509_get_subject_name(issuer)) != 0 ||
+	    X509_CRL_verify(c, X509_get0_pubkey(issuer)) <= 0 ||
+	    kyso_cert_time(X509_CRL_get0_lastUpdate(c)) > now + KYSO_OCSP_SKEW) {
+		ERR_clear_error();
+		return -1;
+	}
+	if (X509_CRL_get0_by_cert(c, &rev, x) == 1) {
+		time_t rt = kyso_cert_time(X509_REVOKED_get0_revocationDate(rev));
+		GDateTime *d = g_date_time_new_from_unix_utc(rt);
+
+		when = d ? g_date_time_format(d, "%Y-%m-%dT%H:%M:%SZ")
+			 : g_strdup("?");
+		*st = KYSO_REV_REVOKED;
+		g_free(*note);
+		*note = g_strdup_printf("CRL (%s): revoked %s", src, when);
+		g_free(when);
+		if (d != NULL)
+			g_date_time_unref(d);
+		return 0;
+	}
+	nu = X509_CRL_get0_nextUpdate(c);
+	if (nu != NULL && kyso_cert_time(nu) < now) {
+		*st = KYSO_REV_UNAVAILABLE;
+		g_free(*note);
+		*note = g_strdup_printf("CRL (%s) expired", src);
+		return 0;
+	}
+	*st = KYSO_REV_GOOD;
+	g_free(*note);
+	*note = g_strdup_printf("CRL (%s): good", src);
+	return 0;
+}
+
+/* CRL status of x (issued by issuer) from every CRL source. */
+static enum kyso_revocation
+crl_status(const struct kyso_trust *t, X509 *x, X509 *issuer,
+    STACK_OF(X509_CRL) *cms_crls, time_t now, char **note)
+{
+	enum kyso_revocation best = KYSO_REV_NOT_CHECKED, st;
+	STACK_OF(X509_CRL) *srcs[2] = {t->crls, cms_crls};
+	const char *names[2] = {"file", "message"};
+	X509_CRL *fetched;
+	char *why = NULL;
+	int s, i;
+
+	for (s = 0; s < 2; s++) {
+		for (i = 0; srcs[s] != NULL && i < sk_X509_CRL_num(srcs[s]);
+		     i++) {
+			char *n = NULL;
+
+			if (crl_judge(sk_X509_CRL_value(srcs[s], i), x, issuer,
+				now, &st, &n, names[s]) != 0)
+				continue;
+			if (st == KYSO_REV_REVOKED || best == KYSO_REV_NOT_CHECKED ||
+			    (best == KYSO_REV_UNAVAILABLE && st == KYSO_REV_GOOD)) {
+				best = st;
+				g_free(*note);
+				*note = n;
+				n = NULL;
+			}
+			g_free(n);
+			if (best == KYSO_REV_REVOKED)
+				return best;
+		}
+	}
+	if (!t->crl_fetch || best == KYSO_REV_GOOD)
+		return best;
+	fetched = fetch_crl(t, x, now, &why);
+	if (fetched != NULL) {
+		char *n = NULL;
+
+		if (crl_judge(fetched, x, issuer, now, &st, &n, "fetched") == 0 &&
+		    (st == KYSO_REV_REVOKED || best != KYSO_REV_GOOD)) {
+			best = st;
+			g_free(*note);
+			*note = n;
+			n = NULL;
+		} else if (best == KYSO_REV_NOT_CHECKED) {
+			best = KYSO_REV_UNAVAILABLE;
+			g_free(*note);
+			*note = g_strdup("fetched CRL unusable");
+		}
+		g_free(n);
+		X509_CRL_free(fetched);
+	} else if (why != NULL && best == KYSO_REV_NOT_CHECKED) {
+		best = KYSO_REV_UNAVAILABLE;
+		g_free(*note);
+		*note = g_strdup_printf("CRL unavailable: %s", why);
+	}
+	g_free(why);
+	return best;
+}
+
+/* ---- OCSP */
+
+static char *
+ocsp_url(X509 *x)
+{
+	STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(x);
+	char *r = NULL;
+	int i;
+
+	for (i = 0; urls != NULL && i < sk_OPENSSL_STRING_num(urls); i++) {
+		const char *u = sk_OPENSSL_STRING_value(urls, i);
+
+		if (g_ascii_strncasecmp(u, "http://", 7) == 0) {
+			r = g_strdup(u);
+			break;
+		}
+	}
+	X509_email_free(urls);
+	ERR_clear_error();
+	return r;
+}
+
+static char *
+certid_key(OCSP_CERTID *id)
+{
+	unsigned char *der = NULL;
+	int n = i2d_OCSP_CERTID(id, &der);
+	char *hex, *key;
+
+	if (n <= 0)
+		return NULL;
+	hex = OPENSSL_buf2hexstr(der, n);
+	key = g_strconcat("ocsp:", hex ? hex : "", NULL);
+	OPENSSL_free(hex);
+	OPENSSL_free(der);
+	return key;
+}
+
+/* Send req to url; the parsed response or NULL with *why. */
+static OCSP_RESPONSE *
+ocsp_send(const struct kyso_trust *t, const char *url, OCSP_REQUEST *req,
+    char **why)
+{
+	char *host = NULL, *port = NULL, *path = NULL;
+	BIO *reqbio = NULL, *resp = NULL;
+	OCSP_RESPONSE *r = NULL;
+	int ssl = 0;
+
+	if (!OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path,
+		NULL, NULL) || ssl) {
+		*why = g_strdup_printf("unusable OCSP URL %s", url);
+		goto out;
+	}
+	if ((reqbio = ASN1_item_i2d_mem_bio(ASN1_ITEM_rptr(OCSP_REQUEST),
+		 (const ASN1_VALUE *)req)) == NULL)
+		goto out;
+	resp = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, NULL,
+	    NULL, NULL, NULL, 0, NULL, "application/ocsp-request", reqbio,
+	    "application/ocsp-response", 1, KYSO_MAX_OCSP_BYTES, t->timeout, 0);
+	if (resp == NULL) {
+		*why = g_strdup_printf("OCSP responder %s unreachable: %s", url,
+		    ossl_reason());
+		goto out;
+	}
+	if ((r = d2i_OCSP_RESPONSE_bio(resp, NULL)) == NULL)
+		*why = g_strdup_printf("OCSP responder %s: bad response", url);
+out:
+	if (*why == NULL && r == NULL)
+		*why = g_strdup("OCSP request failed");
+	BIO_free_all(resp);
+	BIO_free(reqbio);
+	OPENSSL_free(host);
+	OPENSSL_free(port);
+	OPENSSL_free(path);
+	ERR_clear_error();
+	return r;
+}
+
+/* OCSP status of chain[0]; NOT_CHECKED when it has no responder. */
+static enum kyso_revocation
+ocsp_status(const struct kyso_trust *t, STACK_OF(X509) *chain, time_t now,
+    char **note)
+{
+	X509 *leaf = sk_X509_value(chain, 0), *issuer = sk_X509_value(chain, 1);
+	enum kyso_revocation st = KYSO_REV_UNAVAILABLE;
+	OCSP_CERTID *id = NULL;
+	OCSP_REQUEST *req = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	ASN1_GENERALIZEDTIME *revt = NULL, *thisu = NULL, *nextu = NULL;
+	struct rev_entry *e = NULL;
+	char *url = ocsp_url(leaf), *key = NULL, *why = NULL;
+	int status, reason;
+	time_t exp;
+
+	if (url == NULL)
+		return KYSO_REV_NOT_CHECKED;
+	if ((id = OCSP_cert_to_id(NULL, leaf, issuer)) == NULL ||
+	    (key = certid_key(id)) == NULL) {
+		why = g_strdup("cannot build OCSP CertID");
+		goto out;
+	}
+	if ((e = cache_get(t->cache, key, now)) != NULL) {
+		st = e->status;
+		*note = g_strdup(e->note);
+		goto out;
+	}
+	if ((req = OCSP_REQUEST_new()) == NULL ||
+	    !OCSP_request_add0_id(req, OCSP_CERTID_dup(id)) ||
+	    !OCSP_request_add1_nonce(req, NULL, -1)) {
+		why = g_strdup("cannot build OCSP request");
+		goto out;
+	}
+	if ((resp = ocsp_send(t, url, req, &why)) == NULL)
+		goto out;
+	if (OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
+	    (bs = OCSP_response_get1_basic(resp)) == NULL) {
+		why = g_strdup_printf("OCSP responder error %s",
+		    OCSP_response_status_str(OCSP_response_status(resp)));
+		goto out;
+	}
+	/* RFC 6960 4.4.1: an echoed nonce must match; some responders
+	 * (RFC 5019 profile) echo none */
+	if (OCSP_check_nonce(req, bs) == 0) {
+		why = g_strdup("OCSP nonce mismatch");
+		goto out;
+	}
+	if (OCSP_basic_verify(bs, chain, t->store, 0) <= 0) {
+		why = g_strdup("OCSP response signature not trusted");
+		goto out;
+	}
+	if (!OCSP_resp_find_status(bs, id, &status, &reason, &revt, &thisu,
+		&nextu)) {
+		why = g_strdup("OCSP response has no status for the certificate");
+		goto out;
+	}
+	if (!OCSP_check_validity(thisu, nextu, KYSO_OCSP_SKEW, -1)) {
+		why = g_strdup("OCSP response outside its validity");
+		goto out;
+	}
+	if (status == V_OCSP_CERTSTATUS_GOOD) {
+		st = KYSO_REV_GOOD;
+		*note = g_strdup("OCSP: good");
+	} else if (status == V_OCSP_CERTSTATUS_REVOKED) {
+		st = KYSO_REV_REVOKED;
+		*note = g_strdup_printf("OCSP: revoked (%s)",
+		    OCSP_crl_reason_str(reason));
+	} else {
+		why = g_strdup("OCSP: unknown certificate");
+		goto out;
+	}
+	exp = nextu ? kyso_cert_time(nextu) : now + KYSO_OCSP_DEFAULT_TTL;
+	cache_put(t->cache, key, NULL, st, *note, exp, now);
+out:
+	if (why != NULL) {
+		st = KYSO_REV_UNAVAILABLE;
+		*note = why;
+	}
+	entry_free(e);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	OCSP_REQUEST_free(req);
+	OCSP_CERTID_free(id);
+	g_free(key);
+	g_free(url);
+	ERR_clear_error();
+	return st;
+}
+
+enum kyso_revocation
+kyso_revocation_check(const struct kyso_trust *t, STACK_OF(X509) *chain,
+    STACK_OF(X509_CRL) *cms_crls, time_t now, char **note)
+{
+	enum kyso_revocation leaf = KYSO_REV_NOT_CHECKED, st;
+	char *n = NULL, *ocsp_note = NULL;
+	int i;
+
+	*note = NULL;
+	if (sk_X509_num(chain) < 2) {
+		*note = g_strdup("not checked: the signer is an anchor");
+		return KYSO_REV_NOT_CHECKED;
+	}
+	/* intermediates: a revoked CA revokes everything below it */
+	for (i = sk_X509_num(chain) - 2; i >= 1; i--) {
+		st = crl_status(t, sk_X509_value(chain, i),
+		    sk_X509_value(chain, i + 1), cms_crls, now, &n);
+		if (st == KYSO_REV_REVOKED) {
+			*note = g_strdup_printf("issuing CA: %s", n);
+			g_free(n);
+			return KYSO_REV_REVOKED;
+		}
+		g_free(n);
+		n = NULL;
+	}
+	if (t->ocsp) {
+		leaf = ocsp_status(t, chain, now, &ocsp_note);
+		if (leaf == KYSO_REV_REVOKED || leaf == KYSO_REV_GOOD) {
+			*note = ocsp_note;
+			/* a CRL may still say revoked where OCSP said good */
+			if (leaf == KYSO_REV_GOOD &&
+			    crl_status(t, sk_X509_value(chain, 0),
+				sk_X509_value(chain, 1), cms_crls, now, &n) ==
+				KYSO_REV_REVOKED) {
+				g_free(*note);
+				*note = n;
+				return KYSO_REV_REVOKED;
+			}
+			g_free(n);
+			return leaf;
+		}
+	}
+	st = crl_status(t, sk_X509_value(chain, 0), sk_X509_value(chain, 1),
+	    cms_crls, now, &n);
+	if (st == KYSO_REV_REVOKED || st == KYSO_REV_GOOD ||
+	    leaf == KYSO_REV_NOT_CHECKED) {
+		if (st == KYSO_REV_NOT_CHECKED && n == NULL)
+			n = g_strdup("not checked: no CRL or OCSP source");
+		*note = n;
+		g_free(ocsp_note);
+		return st;
+	}
+	/* OCSP unavailable and no definite CRL answer */
+	*note = ocsp_note;
+	g_free(n);
+	return KYSO_REV_UNAVAILABLE;
 }

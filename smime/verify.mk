@@ -2,5 +2,9 @@
 # revocation. Appends to libkyso_smime.a.
 libkyso_smime_a_SOURCES += \
 	smime/trust.c \
-	smime/revocation.c
-EXTRA_DIST += smime/trust_int.h include/kyso/verify.h
+	smime/cert.c \
+	smime/revocation.c \
+	smime/verify.c \
+	smime/verify_find.c \
+	smime/verify_signer.c
+EXTRA_DIST += smime/trust_int.h smime/verify_int.h include/kyso/verify.h

@@ -32,6 +32,10 @@ enum kyso_revocation {
 /* Facts about one SignerInfo. Strings are owned by the result (g_free). */
 struct kyso_signer_info {
 	int signature_ok;     /* digest and signature over attributes valid */
+	char *signature_error; /* why not, when !signature_ok */
+	int cert_missing;     /* signer certificate not in the message */
+	int ess_mismatch;     /* ESS signingCertificate(V2) names another
+				 certificate (RFC 5035): a failure */
 	int chain_ok;	      /* chains to a configured anchor, purpose ok */
 	char *chain_error;    /* X509 verify error text when !chain_ok */
 	int valid_now;	      /* certificate validity covers `now` */

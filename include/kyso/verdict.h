@@ -1,0 +1,84 @@
+/*
+ * verdict.h - the inbound verdict model (policy/inbound.c) and the text of
+ * the two trust headers built from it: Authentication-Results
+ * (policy/ar_header.c, RFC 8601 + RFC 7281, ASCII only) and X-Kyso-Verdict
+ * (policy/verdict_header.c, Vietnamese + English, RFC 2047 encoded).
+ * The rules are documented for administrators in doc/VERDICTS.md.
+ */
+#ifndef KYSO_VERDICT_H
+#define KYSO_VERDICT_H
+
+#include <stddef.h>
+#include "kyso/verify.h"
+
+/* Why a signer (or the message) got its result. */
+enum kyso_why {
+	KYSO_WHY_OK = 0,
+	KYSO_WHY_NONE,		/* no S/MIME signature */
+	KYSO_WHY_ENCRYPTED,	/* encrypted only: nothing to verify */
+	KYSO_WHY_MALFORMED,	/* MIME or CMS cannot be parsed */
+	KYSO_WHY_ECONTENT,	/* embedded content differs from the part */
+	KYSO_WHY_NOCERT,	/* signer certificate not in the message */
+	KYSO_WHY_BADSIG,	/* digest or signature mismatch */
+	KYSO_WHY_WEAK,		/* MD5/SHA-1 or short key */
+	KYSO_WHY_EKU,		/* certificate not for e-mail protection */
+	KYSO_WHY_KU,		/* key usage forbids signing */
+	KYSO_WHY_UNTRUSTED,	/* does not chain to a configured anchor */
+	KYSO_WHY_EXPIRED,	/* not valid now */
+	KYSO_WHY_REVOKED,
+	KYSO_WHY_REVUNAVAIL,	/* revocation unknown, hard-fail policy */
+	KYSO_WHY_FROM_MISMATCH,	/* certificate e-mail is not the From */
+	KYSO_WHY_NO_EMAIL,	/* personal certificate without e-mail */
+	KYSO_WHY_NO_FROM,	/* message has no single From address */
+	KYSO_WHY_PARTIAL,	/* signature covers only one part */
+};
+
+struct kyso_signer_verdict {
+	const char *result; /* "pass", "fail", ... (static) */
+	enum kyso_why why;
+	char note[200];	    /* ASCII detail for the A-R comment */
+};
+
+struct kyso_verdict {
+	const char *result; /* message result: best signer's, or none/... */
+	enum kyso_why why;
+	int best;	    /* index of the signer giving `result`, or -1 */
+	size_t n;	    /* = res->nsigners */
+	struct kyso_signer_verdict *s;
+	int own_domain;	    /* From is one of our own domains */
+	int softpass;	    /* pass although revocation was unavailable */
+};
+
+/* Apply the verdict rules to res. softfail: OnRevocationUnavailable is
+ * softpass. from_addr may be NULL (no single From). v->s is g_malloc'd;
+ * free it with kyso_inbound_verdict_clear(). */
+void kyso_inbound_judge(const struct kyso_verify_result *res,
+    const char *from_addr, int softfail, struct kyso_verdict *v);
+void kyso_inbound_verdict_clear(struct kyso_verdict *v);
+
+/* Short text of a reason: English (ASCII) or Vietnamese (UTF-8). */
+const char *kyso_inbound_why_text(enum kyso_why why, int vietnamese);
+
+/* The Authentication-Results value (no field name, no leading space,
+ * folded with LF + TAB, ASCII only), g_malloc'd. */
+char *kyso_ar_header_format(const char *authserv_id, const char *from_addr,
+    const struct kyso_verify_result *res, const struct kyso_verdict *v);
+
+/* 1 when an Authentication-Results value names `authserv_id` as its
+ * authserv-id (first token after optional CFWS, case-insensitive). */
+int kyso_ar_header_is_ours(const char *value, const char *authserv_id);
+
+/* Make `s` printable: every control character (C0, DEL, C1) and invalid
+ * UTF-8 becomes a space. Returns a new string. */
+char *kyso_verdict_header_clean(const char *s);
+
+/* RFC 2047 B-encode UTF-8 text as encoded-words of at most 75 characters,
+ * joined by LF + TAB. ASCII only, never a CR. Returns a new string. */
+char *kyso_verdict_header_encode(const char *utf8);
+
+/* The X-Kyso-Verdict value: readable verdict in Vietnamese and English,
+ * encoded with kyso_verdict_header_encode(). */
+char *kyso_verdict_header_format(const struct kyso_verify_result *res,
+    const struct kyso_verdict *v);
+
+#endif

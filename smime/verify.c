@@ -1,0 +1,257 @@
+/*
+ * verify.c - kyso_verify_message(): find the S/MIME signature of a message
+ * (verify_find.c), parse the CMS, compute each signer's content digest over
+ * the exact received bytes, and collect per-signer facts (verify_signer.c).
+ *
+ * Detached content is hashed as received; only if that fails for a signer
+ * and the content has bare LF line ends is the CRLF-canonical form tried
+ * (RFC 8551 3.1.1: what was signed is canonical CRLF). An opaque
+ * SignedData that also travels with detached content must carry the same
+ * bytes (CVE-2018-18509 class): otherwise econtent_mismatch.
+ */
+#include <string.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+
+#include "kyso/limits.h"
+#include "verify_int.h"
+
+/* Read the whole stream (from its start) into memory. */
+static GByteArray *
+slurp(GMimeStream *s, struct kyso_err *err)
+{
+	GByteArray *a = g_byte_array_new();
+	char buf[65536];
+	ssize_t n;
+
+	(void)g_mime_stream_reset(s);
+	while ((n = g_mime_stream_read(s, buf, sizeof(buf))) > 0)
+		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
+	if (n < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot read the message");
+		g_byte_array_unref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Bare-LF line ends turned into CRLF; NULL when there are none. */
+static GByteArray *
+crlf_canonical(const char *p, size_t len)
+{
+	GByteArray *a;
+	size_t i;
+	int bare = 0;
+
+	for (i = 0; i < len && !bare; i++)
+		bare = p[i] == '\n' && (i == 0 || p[i - 1] != '\r');
+	if (!bare)
+		return NULL;
+	a = g_byte_array_sized_new((guint)(len + len / 32 + 2));
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			g_byte_array_append(a, (const guint8 *)"\r", 1);
+		g_byte_array_append(a, (const guint8 *)p + i, 1);
+	}
+	return a;
+}
+
+/* Digest `content` (NULL: the embedded eContent) for every signer; set
+ * ok[i] to whether signer i's messageDigest/signature matches. */
+static int
+digest_signers(CMS_ContentInfo *cms, const char *content, size_t len,
+    STACK_OF(CMS_SignerInfo) *sis, int n, int *ok)
+{
+	BIO *in = NULL, *chain = NULL;
+	char buf[16384];
+	int i, good = 0;
+
+	if (content != NULL &&
+	    (in = BIO_new_mem_buf(content, (int)len)) == NULL)
+		goto out;
+	if ((chain = CMS_dataInit(cms, in)) == NULL)
+		goto out;
+	while (BIO_read(chain, buf, sizeof(buf)) > 0)
+		;
+	for (i = 0; i < n; i++) {
+		ok[i] = CMS_SignerInfo_verify_content(
+			    sk_CMS_SignerInfo_value(sis, i), chain) > 0;
+		good += ok[i];
+	}
+out:
+	/* CMS_dataInit pushed digest BIOs on top of `in`: free them all */
+	if (chain != NULL)
+		BIO_free_all(chain);
+	else
+		BIO_free(in);
+	ERR_clear_error();
+	return good;
+}
+
+static int
+bytes_equal(const ASN1_OCTET_STRING *os, const char *p, size_t len)
+{
+	return (size_t)ASN1_STRING_length(os) == len &&
+	    memcmp(ASN1_STRING_get0_data(os), p, len) == 0;
+}
+
+static void
+set_malformed(struct kyso_verify_result *res, const char *why)
+{
+	res->malformed = 1;
+	if (res->malformed_reason == NULL)
+		res->malformed_reason = g_strdup(why);
+}
+
+/* Verify the CMS of f (already found, not malformed) into res. */
+static void
+verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
+    const char *from_addr, time_t now, struct kyso_verify_result *res)
+{
+	const unsigned char *p = f->cms_der->data;
+	CMS_ContentInfo *cms = NULL;
+	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(X509) *certs = NULL;
+	STACK_OF(X509_CRL) *crls = NULL;
+	ASN1_OCTET_STRING **pos, *econtent = NULL;
+	GByteArray *canon = NULL;
+	const char *content = f->content;
+	size_t content_len = f->content_len;
+	int *ok = NULL, *ok2 = NULL, n, i, good;
+
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)f->cms_der->len);
+	if (cms == NULL || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		set_malformed(res, "signature is not a CMS SignedData");
+		goto out;
+	}
+	sis = CMS_get0_SignerInfos(cms);
+	n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
+	if (n <= 0) {
+		set_malformed(res, "SignedData without signers");
+		goto out;
+	}
+	if (n > KYSO_MAX_SIGNERS)
+		n = KYSO_MAX_SIGNERS;
+	pos = CMS_get0_content(cms);
+	econtent = pos ? *pos : NULL;
+	if (f->opaque) {
+		if (econtent == NULL) {
+			set_malformed(res, "opaque signed-data without content");
+			goto out;
+		}
+		content = (const char *)ASN1_STRING_get0_data(econtent);
+		content_len = (size_t)ASN1_STRING_length(econtent);
+	} else if (econtent != NULL &&
+	    !bytes_equal(econtent, f->content, f->content_len)) {
+		/* RFC 8551 3.5.3.1: a detached signature carries no content;
+		 * one that does and differs would show one text and sign
+		 * another */
+		canon = crlf_canonical(f->content, f->content_len);
+		if (canon == NULL || !bytes_equal(econtent,
+					 (const char *)canon->data, canon->len))
+			res->econtent_mismatch = 1;
+		if (canon != NULL)
+			g_byte_array_unref(canon);
+		canon = NULL;
+	}
+	/* find each signer's certificate among those in the message */
+	(void)CMS_set1_signers_certs(cms, NULL, 0);
+	ERR_clear_error();
+	ok = g_new0(int, n);
+	good = digest_signers(cms, content, content_len, sis, n, ok);
+	if (good < n && !f->opaque &&
+	    (canon = crlf_canonical(content, content_len)) != NULL) {
+		ok2 = g_new0(int, n);
+		if (digest_signers(cms, (const char *)canon->data, canon->len,
+			sis, n, ok2) > good) {
+			memcpy(ok, ok2, sizeof(int) * (size_t)n);
+			content = (const char *)canon->data;
+			content_len = canon->len;
+		}
+	}
+	res->nested = kyso_verify_has_signature(content, content_len);
+	certs = CMS_get1_certs(cms);
+	crls = CMS_get1_crls(cms);
+	ERR_clear_error();
+	res->signers = g_new0(struct kyso_signer_info, n);
+	res->nsigners = (size_t)n;
+	for (i = 0; i < n; i++) {
+		CMS_SignerInfo *s = sk_CMS_SignerInfo_value(sis, i);
+		X509 *signer = NULL;
+
+		CMS_SignerInfo_get0_algs(s, NULL, &signer, NULL, NULL);
+		kyso_verify_signer(trust, s, signer, ok[i], certs, crls,
+		    from_addr, now, &res->signers[i]);
+	}
+out:
+	g_free(ok);
+	g_free(ok2);
+	if (canon != NULL)
+		g_byte_array_unref(canon);
+	sk_X509_pop_free(certs, X509_free);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+}
+
+int
+kyso_verify_message(const struct kyso_trust *trust, GMimeStream *msg,
+    const char *from_addr, time_t now, struct kyso_verify_result *res,
+    struct kyso_err *err)
+{
+	struct kyso_found f;
+	GByteArray *raw;
+
+	memset(res, 0, sizeof(*res));
+	memset(&f, 0, sizeof(f));
+	if (trust == NULL) {
+		kyso_err_set(err, KYSO_E_INTERNAL, "verify: no trust material");
+		return -1;
+	}
+	/* XXX: the message is held in memory while verifying; the milter
+	 * bounds it with MaximumMessageSize */
+	if ((raw = slurp(msg, err)) == NULL)
+		return -1;
+	kyso_verify_find((const char *)raw->data, raw->len, &f);
+	res->found = f.found;
+	res->whole = f.whole;
+	res->opaque = f.opaque;
+	res->encrypted = f.encrypted;
+	res->part = f.part ? g_strdup(f.part) : NULL;
+	if (f.malformed)
+		set_malformed(res, f.malformed_reason);
+	else if (f.found)
+		verify_cms(trust, &f, from_addr, now, res);
+	kyso_verify_found_clear(&f);
+	g_byte_array_unref(raw);
+	return 0;
+}
+
+void
+kyso_verify_result_clear(struct kyso_verify_result *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	for (i = 0; i < res->nsigners; i++) {
+		struct kyso_signer_info *s = &res->signers[i];
+
+		g_free(s->signature_error);
+		g_free(s->chain_error);
+		g_free(s->weak_reason);
+		g_free(s->revocation_note);
+		g_free(s->email);
+		g_free(s->subject_cn);
+		g_free(s->subject);
+		g_free(s->issuer_rfc4514);
+		g_free(s->issuer_cn);
+		g_free(s->serial_hex);
+		g_free(s->digest);
+	}
+	g_free(res->signers);
+	g_free(res->malformed_reason);
+	g_free(res->part);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,465 @@
+/*
+ * verify_find.c - locate the S/MIME signature of a message in its raw
+ * bytes and say what it covers.
+ *
+ * Works on the bytes as received, never on a re-serialisation: for a
+ * detached multipart/signed the signed content is exactly the octets
+ * between the first "--B" delimiter line and the CRLF before the next one
+ * (RFC 2046 5.1.1). GMime is used only to parse Content-Type values. The
+ * signature counts for the whole message only when it is the top-level
+ * entity (IMAP part "TEXT"); anywhere else it is reported with its IMAP
+ * part number (RFC 7281 body.smime-part) and is partial.
+ */
+#include <string.h>
+
+#include <gmime/gmime.h>
+#include <openssl/err.h>
+
+#include "kyso/limits.h"
+#include "verify_int.h"
+
+struct span {
+	const char *p;
+	size_t len;
+};
+
+/* Length of the line ending at p (2 for CRLF, 1 for LF, 0 for none). */
+static size_t
+eol_len(const char *p, const char *end)
+{
+	if (p < end && *p == '\n')
+		return 1;
+	if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+		return 2;
+	return 0;
+}
+
+/* Split an entity into header block and body at the first empty line. */
+static void
+split_entity(struct span e, struct span *hdr, struct span *body)
+{
+	const char *p = e.p, *end = e.p + e.len;
+	size_t n;
+
+	hdr->p = e.p;
+	/* an entity that starts with an empty line has no header fields */
+	if ((n = eol_len(p, end)) > 0) {
+		hdr->len = 0;
+		body->p = p + n;
+		body->len = (size_t)(end - body->p);
+		return;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		if ((n = eol_len(p, end)) > 0) {
+			hdr->len = (size_t)(p - e.p);
+			body->p = p + n;
+			body->len = (size_t)(end - body->p);
+			return;
+		}
+	}
+	hdr->len = e.len;
+	body->p = end;
+	body->len = 0;
+}
+
+/* Unfolded value of the first header field `name` in hdr, or NULL. */
+static char *
+header_value(struct span hdr, const char *name)
+{
+	const char *p = hdr.p, *end = hdr.p + hdr.len;
+	size_t nlen = strlen(name);
+	GString *v;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl + 1 : end;
+		const char *q = p + nlen;
+
+		if ((size_t)(end - p) > nlen &&
+		    g_ascii_strncasecmp(p, name, nlen) == 0) {
+			while (q < le && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q < le && *q == ':') {
+				v = g_string_new(NULL);
+				for (q++;;) {
+					for (; q < le; q++)
+						if (*q != '\r' && *q != '\n')
+							g_string_append_c(v, *q);
+					if (le >= end || (*le != ' ' && *le != '\t'))
+						break;
+					/* continuation line */
+					nl = memchr(le, '\n', (size_t)(end - le));
+					q = le;
+					le = nl ? nl + 1 : end;
+				}
+				return g_strstrip(g_string_free(v, FALSE));
+			}
+		}
+		p = le;
+	}
+	return NULL;
+}
+
+static GMimeContentType *
+content_type_of(struct span hdr)
+{
+	char *v = header_value(hdr, "Content-Type");
+	GMimeContentType *ct;
+
+	ct = g_mime_content_type_parse(NULL, v ? v : "text/plain");
+	g_free(v);
+	return ct;
+}
+
+/* Is `type` application/<base> or application/x-<base>? */
+static int
+is_pkcs7(GMimeContentType *ct, const char *base)
+{
+	const char *t = g_mime_content_type_get_media_type(ct);
+	const char *s = g_mime_content_type_get_media_subtype(ct);
+
+	if (t == NULL || s == NULL || g_ascii_strcasecmp(t, "application"))
+		return 0;
+	if (g_ascii_strncasecmp(s, "x-", 2) == 0)
+		s += 2;
+	return g_ascii_strcasecmp(s, base) == 0;
+}
+
+static int
+str_is_pkcs7(const char *type, const char *base)
+{
+	GMimeContentType *ct;
+	int r;
+
+	if (type == NULL)
+		return 0;
+	ct = g_mime_content_type_parse(NULL, type);
+	r = ct != NULL && is_pkcs7(ct, base);
+	if (ct != NULL)
+		g_object_unref(ct);
+	return r;
+}
+
+/* Decode body per the entity's Content-Transfer-Encoding. */
+static GByteArray *
+decode_body(struct span hdr, struct span body)
+{
+	char *cte = header_value(hdr, "Content-Transfer-Encoding");
+	GMimeContentEncoding enc = cte ? g_mime_content_encoding_from_string(cte)
+				       : GMIME_CONTENT_ENCODING_DEFAULT;
+	GByteArray *out = g_byte_array_new();
+	GMimeEncoding st;
+	size_t n;
+
+	g_free(cte);
+	if (enc != GMIME_CONTENT_ENCODING_BASE64 &&
+	    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
+	    enc != GMIME_CONTENT_ENCODING_UUENCODE) {
+		g_byte_array_append(out, (const guint8 *)body.p,
+		    (guint)body.len);
+		return out;
+	}
+	g_mime_encoding_init_decode(&st, enc);
+	g_byte_array_set_size(out,
+	    (guint)g_mime_encoding_outlen(&st, body.len) + 16);
+	n = g_mime_encoding_flush(&st, body.p, body.len, (char *)out->data);
+	g_byte_array_set_size(out, (guint)n);
+	return out;
+}
+
+/* Is line p the delimiter "--B" (or the close "--B--")? Returns 1 for a
+ * delimiter, 2 for the close delimiter, 0 otherwise (RFC 2046 5.1.1:
+ * trailing linear white space is allowed). */
+static int
+is_delimiter(const char *p, const char *end, const char *b, size_t blen)
+{
+	const char *q;
+
+	if ((size_t)(end - p) < blen + 2 || p[0] != '-' || p[1] != '-' ||
+	    memcmp(p + 2, b, blen) != 0)
+		return 0;
+	q = p + 2 + blen;
+	if (end - q >= 2 && q[0] == '-' && q[1] == '-')
+		return 2;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	return (q == end || eol_len(q, end) > 0) ? 1 : 0;
+}
+
+/* Split a multipart body into its parts. Returns the parts; *closed says
+ * whether the close delimiter was seen. */
+static GArray *
+split_multipart(struct span body, const char *b, int *closed)
+{
+	GArray *parts = g_array_new(FALSE, FALSE, sizeof(struct span));
+	const char *p = body.p, *end = body.p + body.len;
+	const char *start = NULL; /* content start of the current part */
+	size_t blen = strlen(b);
+
+	*closed = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl + 1 : end;
+		int d = is_delimiter(p, end, b, blen);
+
+		if (d > 0) {
+			if (start != NULL) {
+				/* the line end before the delimiter belongs
+				 * to the delimiter */
+				const char *ce = p;
+				struct span s;
+
+				if (ce > start && ce[-1] == '\n')
+					ce--;
+				if (ce > start && ce[-1] == '\r')
+					ce--;
+				s.p = start;
+				s.len = (size_t)(ce - start);
+				g_array_append_val(parts, s);
+			}
+			if (d == 2) {
+				*closed = 1;
+				break;
+			}
+			start = le;
+		}
+		p = le;
+	}
+	return parts;
+}
+
+int
+kyso_verify_is_signed_data(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	int r = 0;
+
+	if (cms != NULL)
+		r = OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed;
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return r;
+}
+
+static char *
+child_spec(const char *prefix, int i)
+{
+	return prefix[0] ? g_strdup_printf("%s.%d", prefix, i)
+			 : g_strdup_printf("%d", i);
+}
+
+static void
+set_found(struct kyso_found *f, const char *prefix, int top)
+{
+	f->found = 1;
+	f->whole = top;
+	f->part = g_strdup(top ? "TEXT" : prefix);
+}
+
+static void
+malformed(struct kyso_found *f, const char *why)
+{
+	f->malformed = 1;
+	if (f->malformed_reason == NULL)
+		f->malformed_reason = g_strdup(why);
+}
+
+/* multipart/signed: ct is its type, body its body. Returns 1 when it is
+ * an S/MIME signature (found filled), 0 when it is some other protocol. */
+static int
+take_detached(GMimeContentType *ct, struct span body, const char *prefix,
+    int top, struct kyso_found *f)
+{
+	const char *proto = g_mime_content_type_get_parameter(ct, "protocol");
+	const char *b = g_mime_content_type_get_parameter(ct, "boundary");
+	GMimeContentType *sct = NULL;
+	struct span hdr, sbody, *parts;
+	GArray *arr = NULL;
+	int closed, rc = 1;
+
+	/* RFC 8551 3.10 / P9: standard or x- name, quoted or not; a missing
+	 * protocol is judged by the second part's type */
+	if (proto != NULL && !str_is_pkcs7(proto, "pkcs7-signature"))
+		return 0;
+	if (b == NULL || b[0] == '\0') {
+		if (proto == NULL)
+			return 0;
+		set_found(f, prefix, top);
+		malformed(f, "multipart/signed without boundary");
+		return 1;
+	}
+	arr = split_multipart(body, b, &closed);
+	parts = (struct span *)(void *)arr->data;
+	if (arr->len >= 2) {
+		split_entity(parts[1], &hdr, &sbody);
+		sct = content_type_of(hdr);
+		if (proto == NULL && !is_pkcs7(sct, "pkcs7-signature")) {
+			rc = 0;
+			goto out;
+		}
+	} else if (proto == NULL) {
+		rc = 0;
+		goto out;
+	}
+	set_found(f, prefix, top);
+	if (arr->len != 2) {
+		malformed(f, arr->len < 2 ? "multipart/signed with fewer than two parts"
+					  : "multipart/signed with more than two parts");
+		goto out;
+	}
+	if (!is_pkcs7(sct, "pkcs7-signature")) {
+		malformed(f, "second part of multipart/signed is not application/pkcs7-signature");
+		goto out;
+	}
+	f->content = parts[0].p;
+	f->content_len = parts[0].len;
+	f->cms_der = decode_body(hdr, sbody);
+out:
+	if (sct != NULL)
+		g_object_unref(sct);
+	g_array_free(arr, TRUE);
+	return rc;
+}
+
+static void walk(struct span e, const char *prefix, int top, int depth,
+    struct kyso_found *f);
+
+/* application/(x-)pkcs7-mime or a .p7m octet-stream: 1 when signed-data */
+static int
+take_opaque(GMimeContentType *ct, struct span hdr, struct span body,
+    const char *prefix, int top, struct kyso_found *f)
+{
+	const char *st = g_mime_content_type_get_parameter(ct, "smime-type");
+	GByteArray *der;
+
+	if (st != NULL && g_ascii_strcasecmp(st, "signed-data") != 0) {
+		/* enveloped-data, authEnveloped-data, compressed-data,
+		 * certs-only: nothing of ours to verify */
+		if (top && (g_ascii_strcasecmp(st, "enveloped-data") == 0 ||
+			       g_ascii_strcasecmp(st, "authEnveloped-data") == 0))
+			f->encrypted = 1;
+		return 0;
+	}
+	der = decode_body(hdr, body);
+	if (!kyso_verify_is_signed_data(der->data, der->len)) {
+		if (st == NULL) {
+			/* unlabelled: encrypted or garbage; not a signature */
+			if (top && is_pkcs7(ct, "pkcs7-mime"))
+				f->encrypted = 1;
+			g_byte_array_unref(der);
+			return 0;
+		}
+		set_found(f, prefix, top);
+		f->opaque = 1;
+		malformed(f, "pkcs7-mime signed-data is not a CMS SignedData");
+		g_byte_array_unref(der);
+		return 1;
+	}
+	set_found(f, prefix, top);
+	f->opaque = 1;
+	f->cms_der = der;
+	return 1;
+}
+
+static int
+has_p7m_name(struct span hdr, GMimeContentType *ct)
+{
+	const char *name = g_mime_content_type_get_parameter(ct, "name");
+	char *cd = header_value(hdr, "Content-Disposition");
+	int r = 0;
+
+	if (name != NULL && g_str_has_suffix(name, ".p7m"))
+		r = 1;
+	if (cd != NULL && strstr(cd, ".p7m") != NULL)
+		r = 1;
+	g_free(cd);
+	return r;
+}
+
+static void
+walk(struct span e, const char *prefix, int top, int depth,
+    struct kyso_found *f)
+{
+	struct span hdr, body, *parts;
+	GMimeContentType *ct;
+	const char *b;
+	GArray *arr;
+	guint i;
+	int closed;
+
+	if (depth > KYSO_MAX_MIME_DEPTH)
+		return;
+	split_entity(e, &hdr, &body);
+	if ((ct = content_type_of(hdr)) == NULL)
+		return;
+	if (g_mime_content_type_is_type(ct, "multipart", "signed")) {
+		if (take_detached(ct, body, prefix, top, f))
+			goto out;
+	} else if (g_mime_content_type_is_type(ct, "multipart", "encrypted")) {
+		f->encrypted = top;
+		goto out;
+	}
+	if (is_pkcs7(ct, "pkcs7-mime") ||
+	    (g_mime_content_type_is_type(ct, "application", "octet-stream") &&
+		has_p7m_name(hdr, ct))) {
+		(void)take_opaque(ct, hdr, body, prefix, top, f);
+		goto out;
+	}
+	if (g_mime_content_type_is_type(ct, "multipart", "*")) {
+		b = g_mime_content_type_get_parameter(ct, "boundary");
+		if (b == NULL || b[0] == '\0')
+			goto out;
+		arr = split_multipart(body, b, &closed);
+		parts = (struct span *)(void *)arr->data;
+		for (i = 0; i < arr->len && !f->found; i++) {
+			char *spec = child_spec(prefix, (int)i + 1);
+
+			walk(parts[i], spec, 0, depth + 1, f);
+			g_free(spec);
+		}
+		g_array_free(arr, TRUE);
+	} else if (g_mime_content_type_is_type(ct, "message", "rfc822") ||
+	    g_mime_content_type_is_type(ct, "message", "global")) {
+		/* a forwarded message: its signature is never ours (P16) */
+		walk(body, prefix[0] ? prefix : "1", 0, depth + 1, f);
+	}
+out:
+	g_object_unref(ct);
+}
+
+void
+kyso_verify_find(const char *raw, size_t len, struct kyso_found *f)
+{
+	struct span e = {raw, len};
+
+	memset(f, 0, sizeof(*f));
+	walk(e, "", 1, 0, f);
+}
+
+int
+kyso_verify_has_signature(const char *raw, size_t len)
+{
+	struct kyso_found f;
+	int r;
+
+	kyso_verify_find(raw, len, &f);
+	r = f.found;
+	kyso_verify_found_clear(&f);
+	return r;
+}
+
+void
+kyso_verify_found_clear(struct kyso_found *f)
+{
+	g_free(f->malformed_reason);
+	g_free(f->part);
+	if (f->cms_der != NULL)
+		g_byte_array_unref(f->cms_der);
+	memset(f, 0, sizeof(*f));
+}

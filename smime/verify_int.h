@@ -1,0 +1,78 @@
+/*
+ * verify_int.h - internal interfaces of the verification engine, shared by
+ * smime/verify*.c, cert.c and revocation.c only (not a public contract).
+ */
+#ifndef KYSO_VERIFY_INT_H
+#define KYSO_VERIFY_INT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <glib.h>
+#include <openssl/cms.h>
+#include <openssl/x509.h>
+
+#include "kyso/err.h"
+#include "kyso/verify.h"
+#include "trust_int.h"
+
+/* ---- cert.c: certificate facts (all strings g_malloc'd, caller frees) */
+
+/* First e-mail address: SAN rfc822Name, else subject emailAddress; NULL if
+ * the certificate has none. */
+char *kyso_cert_email(X509 *x);
+/* 1 when `addr` equals (ASCII case-insensitively) one of the certificate's
+ * SAN rfc822Names, or, when it has none, a subject emailAddress. */
+int kyso_cert_email_matches(X509 *x, const char *addr);
+/* RFC 4514 string of a name; octets >= 0x80 and control bytes as \XX. */
+char *kyso_cert_name_rfc4514(const X509_NAME *n);
+/* UTF-8 value of the first attribute `nid` of a name, or NULL. */
+char *kyso_cert_name_attr(const X509_NAME *n, int nid);
+/* Upper-case hex serial, no separators. */
+char *kyso_cert_serial_hex(X509 *x);
+/* time_t of an ASN1_TIME (0 on error). */
+time_t kyso_cert_time(const ASN1_TIME *t);
+/* Certificate kind from the trust's OID lists, else the default rule. */
+enum kyso_cert_kind kyso_cert_kind(const struct kyso_trust *t, X509 *x);
+
+/* ---- revocation.c */
+
+/* Revocation status of chain[0] (and CRL status of the intermediates):
+ * chain is leaf first, anchor last. `note` gets a short ASCII explanation
+ * (g_malloc'd). Never fails: problems become KYSO_REV_UNAVAILABLE. */
+enum kyso_revocation kyso_revocation_check(const struct kyso_trust *t,
+    STACK_OF(X509) *chain, STACK_OF(X509_CRL) *cms_crls, time_t now,
+    char **note);
+
+/* ---- verify_find.c: locate the signed entity in the raw bytes */
+
+struct kyso_found {
+	int found, whole, malformed, opaque, encrypted;
+	char *malformed_reason;
+	char *part;	     /* IMAP part spec */
+	const char *content; /* detached: the signed bytes (inside raw) */
+	size_t content_len;
+	GByteArray *cms_der; /* the decoded CMS */
+};
+
+/* Walk the message in raw[0..len) and fill f. Never fails: structural
+ * problems are reported as f->malformed. */
+void kyso_verify_find(const char *raw, size_t len, struct kyso_found *f);
+void kyso_verify_found_clear(struct kyso_found *f);
+/* 1 when the entity in raw[0..len) contains an S/MIME signature anywhere. */
+int kyso_verify_has_signature(const char *raw, size_t len);
+/* Content-Type parsing helper shared with verify.c: 1 when the bytes are a
+ * DER CMS SignedData. */
+int kyso_verify_is_signed_data(const unsigned char *der, size_t len);
+
+/* ---- verify_signer.c: facts about one SignerInfo */
+
+/* Fill si for signer `s` (certificate `signer`, may be NULL) of cms.
+ * content_ok says whether its messageDigest (or, without signed attributes,
+ * its signature) matched the content, as computed by verify.c. */
+void kyso_verify_signer(const struct kyso_trust *t, CMS_SignerInfo *s,
+    X509 *signer, int content_ok, STACK_OF(X509) *cms_certs,
+    STACK_OF(X509_CRL) *cms_crls, const char *from_addr, time_t now,
+    struct kyso_signer_info *si);
+
+#endif

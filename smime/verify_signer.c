@@ -1,0 +1,285 @@
+/*
+ * verify_signer.c - the facts about one SignerInfo: signature over the
+ * signed attributes, ESS signingCertificate binding (RFC 5035), algorithm
+ * strength, chain to the configured anchors with purpose smime_sign
+ * (RFC 8550 4.4: keyUsage and emailProtection), validity now and at
+ * signingTime, revocation, e-mail match with From, and kind.
+ *
+ * CMS_verify() is all-or-nothing over signers, so each SignerInfo is
+ * judged on its own here. Never logs; never fails (problems are facts).
+ */
+#include <string.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/ess.h>
+#include <openssl/evp.h>
+#include <openssl/x509v3.h>
+
+#include "verify_int.h"
+
+/* Smallest RSA/DSA modulus we accept as not weak. */
+#define KYSO_MIN_RSA_BITS 2048
+
+static const char *
+digest_name(int nid)
+{
+	switch (nid) {
+	case NID_md5:
+		return "md5";
+	case NID_sha1:
+		return "sha-1";
+	case NID_sha224:
+		return "sha-224";
+	case NID_sha256:
+		return "sha-256";
+	case NID_sha384:
+		return "sha-384";
+	case NID_sha512:
+		return "sha-512";
+	default:
+		return OBJ_nid2sn(nid) ? OBJ_nid2sn(nid) : "unknown";
+	}
+}
+
+static int
+weak_md(int nid)
+{
+	return nid == NID_md5 || nid == NID_sha1 || nid == NID_md2 ||
+	    nid == NID_md4;
+}
+
+static void
+check_algorithms(CMS_SignerInfo *s, X509 *signer,
+    struct kyso_signer_info *si)
+{
+	X509_ALGOR *dig = NULL, *sig = NULL;
+	EVP_PKEY *pk = X509_get0_pubkey(signer);
+	int dnid, snid, mdnid = NID_undef, pknid = NID_undef, bits;
+
+	CMS_SignerInfo_get0_algs(s, NULL, NULL, &dig, &sig);
+	dnid = dig ? OBJ_obj2nid(dig->algorithm) : NID_undef;
+	snid = sig ? OBJ_obj2nid(sig->algorithm) : NID_undef;
+	si->digest = g_strdup(digest_name(dnid));
+	if (weak_md(dnid)) {
+		si->weak = 1;
+		si->weak_reason = g_strdup_printf("%s digest", si->digest);
+		return;
+	}
+	if (snid != NID_undef && OBJ_find_sigid_algs(snid, &mdnid, &pknid) &&
+	    weak_md(mdnid)) {
+		si->weak = 1;
+		si->weak_reason = g_strdup_printf("%s signature algorithm",
+		    OBJ_nid2sn(snid));
+		return;
+	}
+	if (pk != NULL && (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ||
+			      EVP_PKEY_get_base_id(pk) == EVP_PKEY_DSA) &&
+	    (bits = EVP_PKEY_get_bits(pk)) < KYSO_MIN_RSA_BITS) {
+		si->weak = 1;
+		si->weak_reason = g_strdup_printf("%d-bit key", bits);
+	}
+	ERR_clear_error();
+}
+
+static time_t
+signing_time(CMS_SignerInfo *s)
+{
+	int i = CMS_signed_get_attr_by_NID(s, NID_pkcs9_signingTime, -1);
+	X509_ATTRIBUTE *a;
+	ASN1_TYPE *t;
+
+	if (i < 0 || (a = CMS_signed_get_attr(s, i)) == NULL ||
+	    (t = X509_ATTRIBUTE_get0_type(a, 0)) == NULL)
+		return 0;
+	/* RFC 8551 2.5.1: UTCTime through 2049, GeneralizedTime after */
+	if (t->type != V_ASN1_UTCTIME && t->type != V_ASN1_GENERALIZEDTIME)
+		return 0;
+	return kyso_cert_time(t->value.utctime);
+}
+
+/* 1 ok/absent, 0 mismatch: ESS signingCertificate(V2) names `signer`. */
+static int
+check_ess(CMS_SignerInfo *s, X509 *signer)
+{
+	ASN1_STRING *v1 = CMS_signed_get0_data_by_OBJ(s,
+	    OBJ_nid2obj(NID_id_smime_aa_signingCertificate), -3,
+	    V_ASN1_SEQUENCE);
+	ASN1_STRING *v2 = CMS_signed_get0_data_by_OBJ(s,
+	    OBJ_nid2obj(NID_id_smime_aa_signingCertificateV2), -3,
+	    V_ASN1_SEQUENCE);
+	ESS_SIGNING_CERT *ss = NULL;
+	ESS_SIGNING_CERT_V2 *ss2 = NULL;
+	STACK_OF(X509) *chain = NULL;
+	const unsigned char *p;
+	int ok = 0;
+
+	if (v1 == NULL && v2 == NULL) {
+		ERR_clear_error();
+		return 1;
+	}
+	if (v1 != NULL) {
+		p = ASN1_STRING_get0_data(v1);
+		if ((ss = d2i_ESS_SIGNING_CERT(NULL, &p,
+			 ASN1_STRING_length(v1))) == NULL)
+			goto out;
+	}
+	if (v2 != NULL) {
+		p = ASN1_STRING_get0_data(v2);
+		if ((ss2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p,
+			 ASN1_STRING_length(v2))) == NULL)
+			goto out;
+	}
+	if ((chain = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(chain, signer))
+		goto out;
+	ok = OSSL_ESS_check_signing_certs(ss, ss2, chain, 1) > 0;
+out:
+	sk_X509_free(chain);
+	ESS_SIGNING_CERT_free(ss);
+	ESS_SIGNING_CERT_V2_free(ss2);
+	ERR_clear_error();
+	return ok;
+}
+
+static int
+covers(X509 *x, time_t t)
+{
+	return t >= kyso_cert_time(X509_get0_notBefore(x)) &&
+	    t <= kyso_cert_time(X509_get0_notAfter(x));
+}
+
+/* Every certificate of the chain (or the leaf alone) valid at t. */
+static int
+chain_valid_at(STACK_OF(X509) *chain, X509 *leaf, time_t t)
+{
+	int i;
+
+	if (chain == NULL)
+		return covers(leaf, t);
+	for (i = 0; i < sk_X509_num(chain); i++)
+		if (!covers(sk_X509_value(chain, i), t))
+			return 0;
+	return 1;
+}
+
+/* Build and check the chain (trust, purpose; time judged separately).
+ * Returns the verified chain or NULL with si->chain_error. */
+static STACK_OF(X509) *
+build_chain(const struct kyso_trust *t, X509 *signer,
+    STACK_OF(X509) *cms_certs, struct kyso_signer_info *si)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	STACK_OF(X509) *chain = NULL;
+	X509_VERIFY_PARAM *vp;
+	int i;
+
+	if (ctx == NULL || untrusted == NULL)
+		goto out;
+	for (i = 0; cms_certs != NULL && i < sk_X509_num(cms_certs); i++)
+		sk_X509_push(untrusted, sk_X509_value(cms_certs, i));
+	for (i = 0; i < sk_X509_num(t->intermediates); i++)
+		sk_X509_push(untrusted, sk_X509_value(t->intermediates, i));
+	if (!X509_STORE_CTX_init(ctx, t->store, signer, untrusted))
+		goto out;
+	/* RFC 8550 4.4.2/4.4.4: S/MIME signing purpose (KU, EKU) */
+	X509_STORE_CTX_set_default(ctx, "smime_sign");
+	vp = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_NO_CHECK_TIME);
+	if (X509_verify_cert(ctx) > 0) {
+		chain = X509_STORE_CTX_get1_chain(ctx);
+	} else {
+		si->chain_error = g_strdup(X509_verify_cert_error_string(
+		    X509_STORE_CTX_get_error(ctx)));
+	}
+out:
+	if (chain == NULL && si->chain_error == NULL)
+		si->chain_error = g_strdup("chain could not be built");
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(untrusted);
+	ERR_clear_error();
+	return chain;
+}
+
+static void
+cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
+    struct kyso_signer_info *si)
+{
+	uint32_t fl = X509_get_extension_flags(x);
+
+	si->ku_ok = !(fl & EXFLAG_KUSAGE) ||
+	    (X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
+	si->eku_ok = !(fl & EXFLAG_XKUSAGE) ||
+	    (X509_get_extended_key_usage(x) & (XKU_SMIME | XKU_ANYEKU));
+	si->email = kyso_cert_email(x);
+	si->email_matches = kyso_cert_email_matches(x, from_addr);
+	si->subject_cn = kyso_cert_name_attr(X509_get_subject_name(x),
+	    NID_commonName);
+	si->subject = kyso_cert_name_rfc4514(X509_get_subject_name(x));
+	si->issuer_rfc4514 = kyso_cert_name_rfc4514(X509_get_issuer_name(x));
+	si->issuer_cn = kyso_cert_name_attr(X509_get_issuer_name(x),
+	    NID_commonName);
+	si->serial_hex = kyso_cert_serial_hex(x);
+	si->not_before = kyso_cert_time(X509_get0_notBefore(x));
+	si->not_after = kyso_cert_time(X509_get0_notAfter(x));
+	si->kind = kyso_cert_kind(t, x);
+	ERR_clear_error();
+}
+
+void
+kyso_verify_signer(const struct kyso_trust *t, CMS_SignerInfo *s,
+    X509 *signer, int content_ok, STACK_OF(X509) *cms_certs,
+    STACK_OF(X509_CRL) *cms_crls, const char *from_addr, time_t now,
+    struct kyso_signer_info *si)
+{
+	STACK_OF(X509) *chain = NULL;
+	int attrs_ok;
+
+	memset(si, 0, sizeof(*si));
+	si->signing_time = signing_time(s);
+	if (signer == NULL) {
+		X509_ALGOR *dig = NULL;
+
+		CMS_SignerInfo_get0_algs(s, NULL, NULL, &dig, NULL);
+		si->digest = g_strdup(
+		    digest_name(dig ? OBJ_obj2nid(dig->algorithm) : NID_undef));
+		si->cert_missing = 1;
+		si->signature_error =
+		    g_strdup("signer certificate not in the message");
+		si->chain_error = g_strdup("no signer certificate");
+		si->revocation_note = g_strdup("not checked");
+		return;
+	}
+	cert_facts(t, signer, from_addr, si);
+	check_algorithms(s, signer, si);
+	/* the signature over the signed attributes; without attributes the
+	 * content check already verified the signature itself */
+	attrs_ok = CMS_signed_get_attr_count(s) < 0 ||
+	    CMS_SignerInfo_verify(s) > 0;
+	ERR_clear_error();
+	if (!attrs_ok)
+		si->signature_error = g_strdup("signature value invalid");
+	else if (!content_ok)
+		si->signature_error = g_strdup("content digest mismatch");
+	else if (!check_ess(s, signer)) {
+		si->ess_mismatch = 1;
+		si->signature_error =
+		    g_strdup("ESS signingCertificate names another certificate");
+	}
+	si->signature_ok = si->signature_error == NULL;
+
+	chain = build_chain(t, signer, cms_certs, si);
+	si->chain_ok = chain != NULL;
+	si->valid_now = chain_valid_at(chain, signer, now);
+	si->valid_at_signing = si->signing_time != 0
+	    ? chain_valid_at(chain, signer, si->signing_time)
+	    : si->valid_now;
+	if (chain != NULL)
+		si->revocation = kyso_revocation_check(t, chain, cms_crls, now,
+		    &si->revocation_note);
+	else
+		si->revocation_note = g_strdup("not checked: chain not trusted");
+	sk_X509_pop_free(chain, X509_free);
+	ERR_clear_error();
+}

@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# make-inbound-cases.sh OUTDIR - signed test messages for inbound
+# verification, made at test time by four independent signers: OpenSSL
+# (`openssl cms`), GnuPG (`gpgsm`), NSS (`cmsutil`) and Python
+# `cryptography` - over the throwaway PKI of make-pki.sh, plus a signer whose
+# common name carries CR/LF and control characters.
+#
+# Environment: OCSP_PORT, CRL_PORT (as make-pki.sh; written into the
+# certificates' AIA and CDP). Writes OUTDIR/cases.tsv, one line per message:
+#   name  file  from  profile  phase  facts  result
+# profile: which trust configuration (OUTDIR/<profile>.conf, kyso-milter.conf
+# syntax); phase: "up" (OCSP responder and CRL server running), "down"
+# (neither running) or "any"; facts: key=value checks on the
+# kyso_verify_message result; result: the expected smime= result.
+# A signer tool that is not installed leaves its lines out (with a
+# "skip" line naming the tool) - except python3-cryptography, which is
+# installed with apt-get when missing and possible.
+set -euo pipefail
+
+out=${1:?usage: make-inbound-cases.sh OUTDIR}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+pki="$out/pki"
+m="$out/msg"
+w="$out/work"
+mkdir -p "$m" "$w"
+
+bash "$here/make-pki.sh" "$pki" >/dev/null
+
+cases="$out/cases.tsv"
+: >"$cases"
+case_line() { # name from profile phase facts result
+	printf '%s\tmsg/%s.eml\t%s\t%s\t%s\t%s\t%s\n' "$1" "$1" "$2" "$3" "$4" "$5" "$6" >>"$cases"
+}
+case_line_as() { # name file-base from profile phase facts result
+	printf '%s\tmsg/%s.eml\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" >>"$cases"
+}
+skip_line() { printf 'skip\t%s\n' "$1" >>"$cases"; }
+
+crlf() { perl -pe 's/\r?\n/\r\n/'; }
+
+# ---- trust profiles (kyso-milter.conf syntax)
+profile() { # name extra-lines
+	{
+		printf 'Socket unix:%s/sock\nDomain hagiang.gov.vn\nSubDomains yes\n' "$out"
+		printf 'AuthservID mx.hagiang.gov.vn\nTrustAnchorFile %s/root.crt\n' "$pki"
+		printf 'TemporaryDirectory %s\nRevocationTimeout 2\n' "$w"
+		printf '%s\n' "$2"
+	} >"$out/$1.conf"
+}
+oids='AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1
+PersonalPolicyOIDs 1.3.6.1.4.1.55555.1.2'
+profile crl "CRLFile $pki/crl-all.pem
+$oids"
+profile ocsp "OCSPCheck yes
+$oids"
+profile ocspsoft "OCSPCheck yes
+OnRevocationUnavailable softpass
+$oids"
+profile fetch "CRLFetch yes
+$oids"
+profile nooid ""
+profile norev "$oids"
+profile strict "CRLFile $pki/crl-all.pem
+OnUnsignedOwnDomain reject
+$oids"
+
+# ---- one extra certificate: a signer name with CR/LF and control bytes
+if [ ! -e "$pki/badcn.crt" ]; then
+	cat >"$w/badcn.ext" <<X
+basicConstraints = critical,CA:false
+keyUsage = critical,digitalSignature,nonRepudiation
+extendedKeyUsage = emailProtection
+subjectAltName = email:badcn@sotttt.hagiang.gov.vn
+X
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/badcn.key" 2>/dev/null
+	badcn=$(printf 'Nguy\xe1\xbb\x85n\r\nX-Injected: 1\t\x01\x7f\xc2\x85 End')
+	openssl req -new -utf8 -key "$pki/badcn.key" -subj "/C=VN/CN=$badcn" -out "$w/badcn.csr" 2>/dev/null
+	openssl x509 -req -in "$w/badcn.csr" -CA "$pki/intermediate.crt" -CAkey "$pki/intermediate.key" \
+		-set_serial 0x4BAD -days 365 -extfile "$w/badcn.ext" -out "$pki/badcn.crt" 2>/dev/null
+fi
+
+# ---- the signed content: a MIME entity, canonical CRLF, 7-bit
+content="$w/content.mime"
+printf '%s\n' 'Content-Type: text/plain; charset=utf-8' \
+	'Content-Transfer-Encoding: quoted-printable' '' \
+	'K=C3=ADnh g=E1=BB=ADi c=C3=A1c c=C6=A1 quan, =C4=91=C6=A1n v=E1=BB=8B.' \
+	'Xin chao - this text is signed.' | crlf >"$content"
+other="$w/other.mime"
+printf '%s\n' 'Content-Type: text/plain; charset=us-ascii' '' \
+	'Pay 1000000 VND to account 666.' | crlf >"$other"
+
+hdrs() { # from subject
+	printf '%s\n' "From: $1" 'To: nhan@hagiang.gov.vn' "Subject: $2" \
+		'Date: Mon, 02 Mar 2026 08:00:00 +0700' "Message-ID: <$2@test.kyso>" \
+		'MIME-Version: 1.0' | crlf
+}
+
+b64() { openssl base64 -in "$1" | crlf; }
+
+# detached NAME FROM CONTENT SIG [PROTOCOL-PARAMS]
+detached() {
+	local params=${5:-'protocol="application/pkcs7-signature"; micalg=sha-256'}
+	local b=${BND:-----=_kyso_B1}
+	{
+		hdrs "$2" "$1"
+		printf 'Content-Type: multipart/signed; %s;\r\n boundary="%s"\r\n\r\n' "$params" "$b"
+		printf 'This is an S/MIME signed message.\r\n\r\n--%s\r\n' "$b"
+		cat "$3"
+		printf '\r\n--%s\r\n' "$b"
+		printf 'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\n'
+		printf 'Content-Transfer-Encoding: base64\r\n'
+		printf 'Content-Disposition: attachment; filename="smime.p7s"\r\n\r\n'
+		b64 "$4"
+		printf '\r\n--%s--\r\n' "$b"
+	} >"$m/$1.eml"
+}
+
+# opaque NAME FROM SIG [CONTENT-TYPE]
+opaque() {
+	local ct=${4:-'application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"'}
+	{
+		hdrs "$2" "$1"
+		printf 'Content-Type: %s\r\nContent-Transfer-Encoding: base64\r\n' "$ct"
+		printf 'Content-Disposition: attachment; filename="smime.p7m"\r\n\r\n'
+		b64 "$3"
+	} >"$m/$1.eml"
+}
+
+# body of a message (everything after its header block)
+body_of() { perl -0777 -ne 'print $1 if /\r?\n\r?\n(.*)\z/s' "$1"; }
+# the MIME header lines of a message (Content-*), for re-wrapping
+mime_hdrs_of() { perl -0777 -ne '($h)=/\A(.*?\r?\n)\r?\n/s; $h=~s/\r?\n[ \t]+/ /g; print grep { /^Content-/i } map {"$_\r\n"} split /\r?\n/, $h' "$1"; }
+
+# wrapped NAME FROM INNER-MSG: signed entity inside multipart/mixed + footer
+wrapped() {
+	{
+		hdrs "$2" "$1"
+		printf 'Content-Type: multipart/mixed; boundary="mix"\r\n\r\n--mix\r\n'
+		mime_hdrs_of "$3"
+		printf '\r\n'
+		body_of "$3"
+		printf '\r\n--mix\r\nContent-Type: text/plain\r\n\r\n-- \r\nList footer added in transit.\r\n--mix--\r\n'
+	} >"$m/$1.eml"
+}
+
+# forwarded NAME FROM INNER-MSG: signed message as message/rfc822 part 2
+forwarded() {
+	{
+		hdrs "$2" "$1"
+		printf 'Content-Type: multipart/mixed; boundary="fwd"\r\n\r\n--fwd\r\n'
+		printf 'Content-Type: text/plain\r\n\r\nSee the forwarded message.\r\n--fwd\r\n'
+		printf 'Content-Type: message/rfc822\r\n\r\n'
+		cat "$3"
+		printf '\r\n--fwd--\r\n'
+	} >"$m/$1.eml"
+}
+
+# flip one byte at offset len-OFF of a file
+flip() { perl -0777 -i -pe 'my $o = length($_) - '"$2"'; substr($_, $o, 1) = chr(ord(substr($_, $o, 1)) ^ 1);' "$1"; }
+
+ossl_sign() { # out.der cert key [extra openssl cms args]
+	local o=$1 c=$2 k=$3
+	shift 3
+	openssl cms -sign -binary -in "$content" -signer "$pki/$c.crt" -inkey "$pki/$k.key" \
+		-outform DER -out "$o" "$@" 2>/dev/null
+}
+
+V=vanthu@sotttt.hagiang.gov.vn
+P=nguyenvanan@sotttt.hagiang.gov.vn
+CH="$pki/chain.pem"
+ok1='found=1 whole=1 n=1 s0.sig=1 s0.chain=1 s0.now=1 s0.weak=0'
+
+# ---- OpenSSL, detached
+ossl_sign "$w/o-agency.der" sotttt-agency sotttt-agency -certfile "$CH"
+detached o-agency-valid "Văn thư <$V>" "$content" "$w/o-agency.der"
+case_line o-agency-valid "$V" crl any "$ok1 s0.rev=good s0.kind=agency s0.email=1 part=TEXT" pass
+case_line_as o-agency-valid-norev o-agency-valid "$V" norev any "$ok1 s0.rev=not_checked" pass
+ossl_sign "$w/o-personal.der" personal personal -certfile "$CH"
+detached o-personal-valid "$P" "$content" "$w/o-personal.der"
+case_line o-personal-valid "$P" crl any "$ok1 s0.kind=personal s0.email=1" pass
+ossl_sign "$w/o-ubnd.der" ubnd-agency ubnd-agency -certfile "$CH"
+detached o-ubnd-noemail "vanphong@hagiang.gov.vn" "$content" "$w/o-ubnd.der"
+case_line o-ubnd-noemail "vanphong@hagiang.gov.vn" crl any "$ok1 s0.kind=agency s0.email=0 s0.hasemail=0" pass
+
+sed 's/signed\./signed!/' "$content" >"$w/tampered.mime"
+detached o-tampered-body "$V" "$w/tampered.mime" "$w/o-agency.der"
+case_line o-tampered-body "$V" crl any "found=1 whole=1 s0.sig=0 s0.chain=1" fail
+cp "$w/o-agency.der" "$w/o-tsig.der"
+flip "$w/o-tsig.der" 20
+detached o-tampered-sig "$V" "$content" "$w/o-tsig.der"
+case_line o-tampered-sig "$V" crl any "found=1 whole=1 s0.sig=0" fail
+
+ossl_sign "$w/o-expired.der" expired expired -certfile "$CH"
+detached o-expired "expired@sotttt.hagiang.gov.vn" "$content" "$w/o-expired.der"
+case_line o-expired "expired@sotttt.hagiang.gov.vn" crl any "found=1 s0.sig=1 s0.chain=1 s0.now=0" policy
+ossl_sign "$w/o-revoked.der" revoked revoked -certfile "$CH"
+detached o-revoked "revoked@sotttt.hagiang.gov.vn" "$content" "$w/o-revoked.der"
+case_line o-revoked "revoked@sotttt.hagiang.gov.vn" crl any "found=1 s0.sig=1 s0.chain=1 s0.rev=revoked" policy
+ossl_sign "$w/o-untrusted.der" untrusted untrusted -certfile "$pki/untrusted-root.crt"
+detached o-untrusted "untrusted@sotttt.hagiang.gov.vn" "$content" "$w/o-untrusted.der"
+case_line o-untrusted "untrusted@sotttt.hagiang.gov.vn" crl any "found=1 s0.sig=1 s0.chain=0" policy
+ossl_sign "$w/o-noeku.der" noeku noeku -certfile "$CH"
+detached o-noeku "other@sotttt.hagiang.gov.vn" "$content" "$w/o-noeku.der"
+case_line o-noeku "other@sotttt.hagiang.gov.vn" crl any "found=1 s0.sig=1 s0.chain=0 s0.eku=0" policy
+ossl_sign "$w/o-mismatch.der" mismatch mismatch -certfile "$CH"
+detached o-mismatch "$V" "$content" "$w/o-mismatch.der"
+case_line o-mismatch "$V" crl any "found=1 s0.sig=1 s0.chain=1 s0.email=0 s0.hasemail=1" policy
+ossl_sign "$w/o-sha1.der" sotttt-agency sotttt-agency -certfile "$CH" -md sha1
+detached o-weak-sha1 "$V" "$content" "$w/o-sha1.der" 'protocol="application/pkcs7-signature"; micalg=sha-1'
+case_line o-weak-sha1 "$V" crl any "found=1 s0.sig=1 s0.chain=1 s0.weak=1" policy
+ossl_sign "$w/o-rsa1024.der" weak weak -certfile "$CH"
+detached o-weak-rsa1024 "weak@sotttt.hagiang.gov.vn" "$content" "$w/o-rsa1024.der"
+case_line o-weak-rsa1024 "weak@sotttt.hagiang.gov.vn" crl any "found=1 s0.sig=1 s0.weak=1" policy
+
+wrapped o-partial "$V" "$m/o-agency-valid.eml"
+case_line o-partial "$V" crl any "found=1 whole=0 part=1 s0.sig=1 s0.chain=1" policy
+forwarded o-forwarded "$V" "$m/o-agency-valid.eml"
+case_line o-forwarded "$V" crl any "found=1 whole=0 part=2 s0.sig=1" policy
+
+ossl_sign "$w/o-multi.der" sotttt-agency sotttt-agency -signer "$pki/personal.crt" -inkey "$pki/personal.key" -certfile "$CH"
+detached o-multi "$V" "$content" "$w/o-multi.der"
+case_line o-multi "$V" crl any "found=1 whole=1 n=2 s0.sig=1 s1.sig=1 s0.email=1 s1.email=0" pass
+ossl_sign "$w/o-multi-exp.der" expired expired -signer "$pki/sotttt-agency.crt" -inkey "$pki/sotttt-agency.key" -certfile "$CH"
+detached o-multi-one-expired "$V" "$content" "$w/o-multi-exp.der"
+case_line o-multi-one-expired "$V" crl any "found=1 n=2 s0.now=1 s1.now=0" pass
+
+head -c 600 /dev/urandom >"$w/garbage.der"
+detached o-garbage "$V" "$content" "$w/garbage.der"
+case_line o-garbage "$V" crl any "found=1 malformed=1" permerror
+
+crlf_to_lf() { perl -0777 -pe 's/\r\n/\n/g' "$1" >"$2"; }
+crlf_to_lf "$m/o-agency-valid.eml" "$m/o-lf-only.eml"
+case_line o-lf-only "$V" crl any "$ok1" pass
+detached o-x-protocol-md5 "$V" "$content" "$w/o-agency.der" 'protocol=application/x-pkcs7-signature; micalg=md5'
+case_line o-x-protocol-md5 "$V" crl any "$ok1" pass
+detached o-no-micalg-no-protocol "$V" "$content" "$w/o-agency.der" 'x-note=none'
+case_line o-no-micalg-no-protocol "$V" crl any "$ok1" pass
+
+ossl_sign "$w/o-cades.der" sotttt-agency sotttt-agency -certfile "$CH" -cades
+detached o-cades "$V" "$content" "$w/o-cades.der"
+case_line o-cades "$V" crl any "$ok1" pass
+
+# CVE-2018-18509 class: embedded eContent differs from the shown part
+openssl cms -sign -binary -nodetach -in "$other" -signer "$pki/sotttt-agency.crt" \
+	-inkey "$pki/sotttt-agency.key" -certfile "$CH" -outform DER -out "$w/o-econtent.der" 2>/dev/null
+detached o-econtent-mismatch "$V" "$content" "$w/o-econtent.der"
+case_line o-econtent-mismatch "$V" crl any "found=1 econtent=1" fail
+
+ossl_sign "$w/o-nocerts.der" sotttt-agency sotttt-agency -nocerts
+detached o-nocerts "$V" "$content" "$w/o-nocerts.der"
+case_line o-nocerts "$V" crl any "found=1 s0.sig=0 s0.nocert=1" neutral
+
+# nested: the personal signature inside the agency's (signed and sealed)
+BND=inner-B2 detached o-personal-b2 "$P" "$content" "$w/o-personal.der"
+mime_hdrs_of "$m/o-personal-b2.eml" >"$w/inner.mime"
+printf '\r\n' >>"$w/inner.mime"
+body_of "$m/o-personal-b2.eml" >>"$w/inner.mime"
+rm -f "$m/o-personal-b2.eml"
+openssl cms -sign -binary -in "$w/inner.mime" -signer "$pki/sotttt-agency.crt" \
+	-inkey "$pki/sotttt-agency.key" -certfile "$CH" -outform DER -out "$w/o-outer.der" 2>/dev/null
+detached o-nested "$V" "$w/inner.mime" "$w/o-outer.der"
+case_line o-nested "$V" crl any "$ok1 nested=1" pass
+
+ossl_sign "$w/o-badcn.der" badcn badcn -certfile "$CH"
+detached o-badcn "badcn@sotttt.hagiang.gov.vn" "$content" "$w/o-badcn.der"
+case_line o-badcn "badcn@sotttt.hagiang.gov.vn" norev any "$ok1 s0.email=1" pass
+
+{
+	hdrs "Văn thư <$V>" o-unsigned-own
+	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
+} >"$m/o-unsigned-own.eml"
+case_line o-unsigned-own "$V" crl any "found=0" none
+{
+	hdrs "someone@example.org" o-unsigned-ext
+	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
+} >"$m/o-unsigned-ext.eml"
+case_line o-unsigned-ext "someone@example.org" crl any "found=0" none
+
+# ---- OpenSSL, opaque
+ossl_sign "$w/op-agency.der" sotttt-agency sotttt-agency -certfile "$CH" -nodetach
+opaque op-agency-valid "$V" "$w/op-agency.der"
+case_line op-agency-valid "$V" crl any "$ok1 opaque=1" pass
+opaque op-x-nosmimetype "$V" "$w/op-agency.der" 'application/x-pkcs7-mime; name=smime.p7m'
+case_line op-x-nosmimetype "$V" crl any "$ok1 opaque=1" pass
+perl -0777 -pe 's/this text is signed/this text is SIGNED/' "$w/op-agency.der" >"$w/op-tampered.der"
+opaque op-tampered-content "$V" "$w/op-tampered.der"
+case_line op-tampered-content "$V" crl any "found=1 opaque=1 s0.sig=0" fail
+opaque op-garbage "$V" "$w/garbage.der"
+case_line op-garbage "$V" crl any "found=1 malformed=1" permerror
+wrapped op-partial "$V" "$m/op-agency-valid.eml"
+case_line op-partial "$V" crl any "found=1 whole=0 part=1 s0.sig=1" policy
+
+# ---- revocation over the network (OCSP responder, CRL server)
+case_line_as ocsp-good o-agency-valid "$V" ocsp up "$ok1 s0.rev=good s0.revnote=OCSP" pass
+case_line_as ocsp-revoked o-revoked "revoked@sotttt.hagiang.gov.vn" ocsp up "found=1 s0.sig=1 s0.rev=revoked s0.revnote=OCSP" policy
+case_line_as ocsp-down o-agency-valid "$V" ocsp down "$ok1 s0.rev=unavailable" temperror
+case_line_as ocsp-down-soft o-agency-valid "$V" ocspsoft down "$ok1 s0.rev=unavailable" pass
+case_line_as fetch-good o-agency-valid "$V" fetch up "$ok1 s0.rev=good s0.revnote=CRL" pass
+case_line_as fetch-revoked o-revoked "revoked@sotttt.hagiang.gov.vn" fetch up "found=1 s0.rev=revoked" policy
+case_line_as nooid-personal o-personal-valid "$P" nooid any "$ok1 s0.kind=personal" pass
+case_line_as nooid-agency o-ubnd-noemail "vanphong@hagiang.gov.vn" nooid any "$ok1 s0.kind=agency" pass
+case_line_as strict-unsigned-own o-unsigned-own "$V" strict any "found=0" none
+
+# ---- GnuPG gpgsm
+if command -v gpgsm >/dev/null 2>&1; then
+	export GNUPGHOME="$w/gnupg"
+	rm -rf "$GNUPGHOME"
+	mkdir -m 700 "$GNUPGHOME"
+	echo allow-loopback-pinentry >"$GNUPGHOME/gpg-agent.conf"
+	# gpgsm reads only legacy PKCS#12 encryption
+	openssl pkcs12 -export -inkey "$pki/personal.key" -in "$pki/personal.crt" -name personal \
+		-passout pass:test -keypbe PBE-SHA1-3DES -certpbe NONE -macalg sha1 -out "$w/g.p12"
+	gpgsm --batch --import "$pki/root.crt" "$pki/intermediate.crt" >/dev/null 2>&1
+	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$w/g.p12" >/dev/null 2>&1
+	echo "$(openssl x509 -in "$pki/root.crt" -noout -fingerprint -sha1 | sed 's/.*=//') S relax" \
+		>"$GNUPGHOME/trustlist.txt"
+	fp=$(gpgsm --with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr/{print $10; exit}')
+	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --disable-crl-checks \
+		--disable-policy-checks --include-certs -1 -u "$fp" --detach-sign \
+		-o "$w/g.der" "$content" >/dev/null 2>&1
+	gpgconf --kill gpg-agent >/dev/null 2>&1 || true
+	detached g-personal-valid "$P" "$content" "$w/g.der"
+	case_line g-personal-valid "$P" crl any "$ok1 s0.kind=personal s0.email=1" pass
+	detached g-tampered-body "$P" "$w/tampered.mime" "$w/g.der"
+	case_line g-tampered-body "$P" crl any "found=1 s0.sig=0" fail
+	cp "$w/g.der" "$w/g-tsig.der"
+	flip "$w/g-tsig.der" 20
+	detached g-tampered-sig "$P" "$content" "$w/g-tsig.der"
+	case_line g-tampered-sig "$P" crl any "found=1 s0.sig=0" fail
+	wrapped g-partial "$P" "$m/g-personal-valid.eml"
+	case_line g-partial "$P" crl any "found=1 whole=0 part=1 s0.sig=1" policy
+	unset GNUPGHOME
+else
+	skip_line gpgsm
+fi
+
+# ---- NSS cmsutil
+if command -v cmsutil >/dev/null 2>&1 && command -v pk12util >/dev/null 2>&1; then
+	db="sql:$w/nss"
+	rm -rf "$w/nss"
+	mkdir -p "$w/nss"
+	certutil -N -d "$db" --empty-password
+	pk12util -i "$pki/sotttt-agency.p12" -d "$db" -W test >/dev/null
+	certutil -A -n root -t "CT,C,C" -d "$db" -i "$pki/root.crt"
+	# -Y NONE: no SMIMEEncryptionKeyPreference, else NSS wants keyEncipherment
+	cmsutil -S -T -G -P -Y NONE -H SHA256 -N sotttt-agency -d "$db" -i "$content" -o "$w/n.der" 2>/dev/null
+	detached n-agency-valid "$V" "$content" "$w/n.der"
+	case_line n-agency-valid "$V" crl any "$ok1 s0.kind=agency s0.email=1" pass
+	detached n-tampered-body "$V" "$w/tampered.mime" "$w/n.der"
+	case_line n-tampered-body "$V" crl any "found=1 s0.sig=0" fail
+	cp "$w/n.der" "$w/n-tsig.der"
+	flip "$w/n-tsig.der" 20
+	detached n-tampered-sig "$V" "$content" "$w/n-tsig.der"
+	case_line n-tampered-sig "$V" crl any "found=1 s0.sig=0" fail
+	wrapped n-partial "$V" "$m/n-agency-valid.eml"
+	case_line n-partial "$V" crl any "found=1 whole=0 part=1" policy
+	cmsutil -S -G -P -Y NONE -H SHA256 -N sotttt-agency -d "$db" -i "$content" -o "$w/n-op.der" 2>/dev/null
+	opaque n-opaque-valid "$V" "$w/n-op.der"
+	case_line n-opaque-valid "$V" crl any "$ok1 opaque=1" pass
+else
+	skip_line cmsutil
+fi
+
+# ---- Python cryptography
+py=python3
+if ! $py -c 'import cryptography.hazmat.primitives.serialization.pkcs7' 2>/dev/null &&
+	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-cryptography >/dev/null 2>&1 || true
+	py=/usr/bin/python3
+fi
+if $py -c 'import cryptography.hazmat.primitives.serialization.pkcs7' 2>/dev/null; then
+	cat >"$w/psign.py" <<'PY'
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs7
+cert = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())
+key = serialization.load_pem_private_key(open(sys.argv[2], 'rb').read(), None)
+pems = open(sys.argv[3], 'rb').read().split(b'-----END CERTIFICATE-----')
+data = open(sys.argv[4], 'rb').read()
+b = pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(cert, key, hashes.SHA256())
+for p in pems:
+    if b'-----BEGIN CERTIFICATE-----' in p:
+        b = b.add_certificate(x509.load_pem_x509_certificate(p + b'-----END CERTIFICATE-----\n'))
+opts = [pkcs7.PKCS7Options.Binary]
+if sys.argv[6] == 'detached':
+    opts.append(pkcs7.PKCS7Options.DetachedSignature)
+open(sys.argv[5], 'wb').write(b.sign(serialization.Encoding.DER, opts))
+PY
+	$py "$w/psign.py" "$pki/personal.crt" "$pki/personal.key" "$CH" "$content" "$w/p.der" detached
+	$py "$w/psign.py" "$pki/personal.crt" "$pki/personal.key" "$CH" "$content" "$w/p-op.der" opaque
+	detached p-personal-valid "$P" "$content" "$w/p.der"
+	case_line p-personal-valid "$P" crl any "$ok1 s0.kind=personal s0.email=1" pass
+	opaque p-opaque-valid "$P" "$w/p-op.der"
+	case_line p-opaque-valid "$P" crl any "$ok1 opaque=1" pass
+	detached p-tampered-body "$P" "$w/tampered.mime" "$w/p.der"
+	case_line p-tampered-body "$P" crl any "found=1 s0.sig=0" fail
+	cp "$w/p.der" "$w/p-tsig.der"
+	flip "$w/p-tsig.der" 20
+	detached p-tampered-sig "$P" "$content" "$w/p-tsig.der"
+	case_line p-tampered-sig "$P" crl any "found=1 s0.sig=0" fail
+	forwarded p-forwarded "$P" "$m/p-personal-valid.eml"
+	case_line p-forwarded "$P" crl any "found=1 whole=0 part=2" policy
+else
+	skip_line python3-cryptography
+fi

@@ -1,0 +1,123 @@
+/*
+ * inbound_cases.h - read the cases.tsv written by
+ * tests/pki/make-inbound-cases.sh and the trust profile files it names
+ * (kyso-milter.conf syntax). Header-only, shared by test_verify.c and
+ * test_inbound.c.
+ */
+#ifndef KYSO_INBOUND_CASES_H
+#define KYSO_INBOUND_CASES_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+#include <gmime/gmime.h>
+
+#include "kyso/trust.h"
+
+struct icase {
+	char *name, *file, *from, *profile, *phase, *facts, *result;
+};
+
+/* All cases for `phase` ("up": need the network servers; "down": all the
+ * others). Skipped tools are reported through *skips (a string list). */
+static GPtrArray *
+icases_load(const char *dir, const char *phase, GPtrArray *skips)
+{
+	char *path = g_build_filename(dir, "cases.tsv", NULL), *text = NULL;
+	GPtrArray *arr = g_ptr_array_new();
+	char **lines;
+	int i;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL)) {
+		g_free(path);
+		return arr;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (i = 0; lines[i] != NULL; i++) {
+		char **f = g_strsplit(lines[i], "\t", -1);
+
+		if (g_strv_length(f) == 2 && strcmp(f[0], "skip") == 0)
+			g_ptr_array_add(skips, g_strdup(f[1]));
+		if (g_strv_length(f) == 7) {
+			int up = strcmp(f[4], "up") == 0;
+
+			if (up == (strcmp(phase, "up") == 0)) {
+				struct icase *c = g_new0(struct icase, 1);
+
+				c->name = g_strdup(f[0]);
+				c->file = g_build_filename(dir, f[1], NULL);
+				c->from = g_strdup(f[2]);
+				c->profile = g_strdup(f[3]);
+				c->phase = g_strdup(f[4]);
+				c->facts = g_strdup(f[5]);
+				c->result = g_strdup(f[6]);
+				g_ptr_array_add(arr, c);
+			}
+		}
+		g_strfreev(f);
+	}
+	g_strfreev(lines);
+	g_free(text);
+	g_free(path);
+	return arr;
+}
+
+/* Value of `key` in a kyso-milter.conf style file, or NULL (g_free). */
+static char *
+iconf_get(const char *conf, const char *key)
+{
+	char *text = NULL, **lines, *r = NULL;
+	size_t klen = strlen(key);
+	int i;
+
+	if (!g_file_get_contents(conf, &text, NULL, NULL))
+		return NULL;
+	lines = g_strsplit(text, "\n", -1);
+	for (i = 0; lines[i] != NULL && r == NULL; i++)
+		if (strncmp(lines[i], key, klen) == 0 && lines[i][klen] == ' ')
+			r = g_strstrip(g_strdup(lines[i] + klen + 1));
+	g_strfreev(lines);
+	g_free(text);
+	return r;
+}
+
+/* Load the trust material of profile `name` in dir. */
+static struct kyso_trust *
+iprofile_trust(const char *dir, const char *name, struct kyso_err *err)
+{
+	char *conf = g_strdup_printf("%s/%s.conf", dir, name);
+	char *v[10];
+	struct kyso_trust_spec s = {0};
+	struct kyso_trust *t;
+	char *fetch, *ocsp, *rev, *tmo;
+	int i;
+
+	v[0] = iconf_get(conf, "TrustAnchorFile");
+	v[1] = iconf_get(conf, "IntermediateCertificates");
+	v[2] = iconf_get(conf, "CRLFile");
+	v[3] = iconf_get(conf, "TemporaryDirectory");
+	v[4] = iconf_get(conf, "AgencyPolicyOIDs");
+	v[5] = iconf_get(conf, "PersonalPolicyOIDs");
+	v[6] = fetch = iconf_get(conf, "CRLFetch");
+	v[7] = ocsp = iconf_get(conf, "OCSPCheck");
+	v[8] = rev = iconf_get(conf, "OnRevocationUnavailable");
+	v[9] = tmo = iconf_get(conf, "RevocationTimeout");
+	s.anchor_file = v[0];
+	s.intermediate_file = v[1];
+	s.crl_file = v[2];
+	s.cache_dir = v[3];
+	s.agency_oids = v[4];
+	s.personal_oids = v[5];
+	s.crl_fetch = fetch != NULL && strcmp(fetch, "yes") == 0;
+	s.ocsp = ocsp != NULL && strcmp(ocsp, "yes") == 0;
+	s.softfail = rev != NULL && strcmp(rev, "softpass") == 0;
+	s.timeout = tmo != NULL ? (int)g_ascii_strtoll(tmo, NULL, 10) : 5;
+	t = kyso_trust_load(&s, err);
+	for (i = 0; i < 10; i++)
+		g_free(v[i]);
+	g_free(conf);
+	return t;
+}
+
+#endif
