@@ -6,9 +6,10 @@
  *
  * Safety: every untrusted string (certificate names, notes) is first
  * stripped of control characters (C0, DEL, C1, line/paragraph separators)
- * and made valid UTF-8; the whole text is then B-encoded as UTF-8
- * encoded-words joined by LF + TAB, so the value holds no raw 8-bit byte
- * and no line break an attacker could choose.
+ * and made valid UTF-8; the whole text is then encoded as UTF-8
+ * Q encoded-words joined by LF + TAB, so the value holds no raw 8-bit byte
+ * and no line break an attacker could choose. Q encoding (not B): every
+ * word decodes on its own, even in decoders that join adjacent words.
  */
 #include <string.h>
 
@@ -16,9 +17,10 @@
 
 #include "kyso/verdict.h"
 
-/* UTF-8 bytes per encoded-word: 36 -> 48 base64 characters, a 60-column
- * word, so even the first line ("X-Kyso-Verdict: " + word) stays < 78. */
-#define KYSO_EW_BYTES 36
+/* Encoded characters per encoded-word: with "=?UTF-8?Q?" and "?=" a word
+ * is at most 60 columns, so even the first line ("X-Kyso-Verdict: " +
+ * word) stays < 78. */
+#define KYSO_EW_TEXT 48
 /* Longest certificate name shown (characters). */
 #define KYSO_MAX_SHOWN_NAME 200
 
@@ -53,33 +55,53 @@ kyso_verdict_header_clean(const char *s)
 	return clean_n(s, KYSO_MAX_SHOWN_NAME);
 }
 
+/* Q-encoding of one character into buf (RFC 2047 4.2, restricted to the
+ * characters allowed in a phrase, 5(3)); returns its length. */
+static size_t
+q_char(const char *p, const char *next, char *buf)
+{
+	size_t n = 0;
+
+	for (; p < next; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == ' ')
+			buf[n++] = '_';
+		else if (g_ascii_isalnum(c) || strchr("!*+-/", c))
+			buf[n++] = (char)c;
+		else
+			n += (size_t)g_snprintf(buf + n, 4, "=%02X", c);
+	}
+	return n;
+}
+
 char *
 kyso_verdict_header_encode(const char *utf8)
 {
 	char *clean = clean_n(utf8, KYSO_MAX_VERDICT_TEXT);
-	GString *out = g_string_new(NULL);
-	const char *p = clean, *end = clean + strlen(clean);
+	GString *out = g_string_new(NULL), *word = g_string_new(NULL);
+	const char *p = clean;
+	char buf[16];
+	size_t n;
 
-	/* an empty text still gives one (empty) encoded-word */
-	do {
-		const char *q = p, *next;
-		gchar *b64;
+	/* RFC 2047 5: encoded-words of whole characters, each one at most
+	 * KYSO_EW_TEXT encoded characters, separated by folding white space
+	 * (which decoders drop between adjacent encoded-words) */
+	while (*p != '\0') {
+		const char *next = g_utf8_next_char(p);
 
-		while (q < end) {
-			next = g_utf8_next_char(q);
-			if (next - p > KYSO_EW_BYTES)
-				break;
-			q = next;
+		n = q_char(p, next, buf);
+		if (word->len + n > KYSO_EW_TEXT) {
+			g_string_append_printf(out, "%s=?UTF-8?Q?%s?=",
+			    out->len ? "\n\t" : "", word->str);
+			g_string_truncate(word, 0);
 		}
-		if (q == p && q < end) /* cannot happen for valid UTF-8 */
-			q = g_utf8_next_char(q);
-		b64 = g_base64_encode((const guchar *)p, (gsize)(q - p));
-		if (out->len > 0)
-			g_string_append(out, "\n\t");
-		g_string_append_printf(out, "=?UTF-8?B?%s?=", b64);
-		g_free(b64);
-		p = q;
-	} while (p < end);
+		g_string_append_len(word, buf, (gssize)n);
+		p = next;
+	}
+	g_string_append_printf(out, "%s=?UTF-8?Q?%s?=", out->len ? "\n\t" : "",
+	    word->str);
+	g_string_free(word, TRUE);
 	g_free(clean);
 	return g_string_free(out, FALSE);
 }

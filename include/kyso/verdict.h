@@ -72,7 +72,7 @@ int kyso_ar_header_is_ours(const char *value, const char *authserv_id);
  * UTF-8 becomes a space. Returns a new string. */
 char *kyso_verdict_header_clean(const char *s);
 
-/* RFC 2047 B-encode UTF-8 text as encoded-words of at most 75 characters,
+/* RFC 2047 Q-encode UTF-8 text as encoded-words of at most 60 characters,
  * joined by LF + TAB. ASCII only, never a CR. Returns a new string. */
 char *kyso_verdict_header_encode(const char *utf8);
 

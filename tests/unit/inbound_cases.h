@@ -21,7 +21,7 @@ struct icase {
 
 /* All cases for `phase` ("up": need the network servers; "down": all the
  * others). Skipped tools are reported through *skips (a string list). */
-static GPtrArray *
+static G_GNUC_UNUSED GPtrArray *
 icases_load(const char *dir, const char *phase, GPtrArray *skips)
 {
 	char *path = g_build_filename(dir, "cases.tsv", NULL), *text = NULL;
@@ -64,7 +64,7 @@ icases_load(const char *dir, const char *phase, GPtrArray *skips)
 }
 
 /* Value of `key` in a kyso-milter.conf style file, or NULL (g_free). */
-static char *
+static G_GNUC_UNUSED char *
 iconf_get(const char *conf, const char *key)
 {
 	char *text = NULL, **lines, *r = NULL;
@@ -83,7 +83,7 @@ iconf_get(const char *conf, const char *key)
 }
 
 /* Load the trust material of profile `name` in dir. */
-static struct kyso_trust *
+static G_GNUC_UNUSED struct kyso_trust *
 iprofile_trust(const char *dir, const char *name, struct kyso_err *err)
 {
 	char *conf = g_strdup_printf("%s/%s.conf", dir, name);

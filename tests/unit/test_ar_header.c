@@ -1,0 +1,122 @@
+/*
+ * test_ar_header.c - Authentication-Results text (RFC 8601 / RFC 7281):
+ * one resinfo per signer, serial and issuer together, RFC 4514 issuer with
+ * \XX octets as a quoted-string, untrusted strings escaped, ASCII only;
+ * and recognition of forged copies that carry our authserv-id.
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include "kyso/verdict.h"
+#include "harness.h"
+
+static int
+ascii_lf_tab(const char *v)
+{
+	const char *p;
+
+	for (p = v; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\r' || c >= 0x80 || (c < 0x20 && c != '\n' && c != '\t'))
+			return 0;
+		if (c == '\n' && p[1] != '\t')
+			return 0;
+	}
+	return 1;
+}
+
+int
+main(void)
+{
+	struct kyso_signer_info si[2];
+	struct kyso_verify_result r;
+	struct kyso_verdict v;
+	char *ar;
+
+	memset(si, 0, sizeof(si));
+	memset(&r, 0, sizeof(r));
+	si[0].signature_ok = si[0].chain_ok = si[0].valid_now = 1;
+	si[0].ku_ok = si[0].eku_ok = si[0].email_matches = 1;
+	si[0].email = (char *)"vanthu@sotttt.hagiang.gov.vn";
+	si[0].serial_hex = (char *)"2A05F812673607B0";
+	si[0].issuer_rfc4514 = (char *)"CN=CA ph\\E1\\BB\\A5c,O=Ban \"C\",C=VN";
+	si[0].kind = KYSO_KIND_AGENCY;
+	si[0].revocation = KYSO_REV_GOOD;
+	si[0].revocation_note = (char *)"OCSP: good (ok)";
+	si[1] = si[0];
+	si[1].email = (char *)"evil \"x\"@example.org";
+	si[1].email_matches = 0;
+	r.found = r.whole = 1;
+	r.part = (char *)"TEXT";
+	r.nsigners = 2;
+	r.signers = si;
+	kyso_inbound_judge(&r, "vanthu@sotttt.hagiang.gov.vn", 0, &v);
+	CHECK(strcmp(v.result, "pass") == 0 && v.best == 0,
+	    "best signer gives the message result");
+	CHECK(strcmp(v.s[1].result, "policy") == 0 &&
+		  v.s[1].why == KYSO_WHY_FROM_MISMATCH,
+	    "second signer: From mismatch is policy");
+	ar = kyso_ar_header_format("mx.hagiang.gov.vn", "vanthu@sotttt.hagiang.gov.vn",
+	    &r, &v);
+	CHECK(ascii_lf_tab(ar), "ASCII, LF+TAB folds");
+	CHECK(g_str_has_prefix(ar, "mx.hagiang.gov.vn;\n\tsmime=pass ("),
+	    "authserv-id then the first resinfo with a comment");
+	CHECK(strstr(ar, "body.smime-issuer=\"CN=CA ph\\\\E1\\\\BB\\\\A5c,O=Ban "
+			 "\\\"C\\\",C=VN\"") != NULL,
+	    "issuer quoted, backslashes and quotes escaped (P26)");
+	CHECK(strstr(ar, "body.smime-serial=2A05F812673607B0") != NULL &&
+		  strstr(ar, "body.smime-part=TEXT") != NULL &&
+		  strstr(ar, "header.from=vanthu@sotttt.hagiang.gov.vn") != NULL,
+	    "serial, part and header.from present");
+	CHECK(strstr(ar, ";\n\tsmime=policy (") != NULL,
+	    "one resinfo per signer");
+	CHECK(strstr(ar, "body.smime-identifier=\"evil \\\"x\\\"@example.org\"") !=
+		  NULL,
+	    "an address that is not a dot-atom is a quoted-string");
+	CHECK(strstr(ar, "OCSP: good \\(ok\\)") != NULL,
+	    "parentheses in a comment are escaped");
+	g_free(ar);
+	kyso_inbound_verdict_clear(&v);
+
+	si[0].issuer_rfc4514 = (char *)"CN=\xc3\xa0";
+	r.nsigners = 1;
+	kyso_inbound_judge(&r, NULL, 0, &v);
+	ar = kyso_ar_header_format("mx", NULL, &r, &v);
+	CHECK(ascii_lf_tab(ar) && strstr(ar, "smime-issuer") == NULL &&
+		  strstr(ar, "smime-serial") == NULL,
+	    "a non-ASCII issuer is never emitted, nor its serial alone");
+	CHECK(strcmp(v.result, "policy") == 0 && v.why == KYSO_WHY_NO_FROM,
+	    "no From address: signer with e-mail cannot pass");
+	g_free(ar);
+	kyso_inbound_verdict_clear(&v);
+
+	memset(&r, 0, sizeof(r));
+	r.found = 1;
+	r.malformed = 1;
+	r.part = (char *)"TEXT";
+	r.malformed_reason = (char *)"bad\r\n(CMS)";
+	kyso_inbound_judge(&r, "a@b", 0, &v);
+	ar = kyso_ar_header_format("mx", "a@b", &r, &v);
+	CHECK(strcmp(v.result, "permerror") == 0 && ascii_lf_tab(ar) &&
+		  strstr(ar, "bad??\\(CMS\\)") != NULL,
+	    "malformed: permerror, reason sanitised: %s", ar);
+	g_free(ar);
+	kyso_inbound_verdict_clear(&v);
+
+	CHECK(kyso_ar_header_is_ours("mx.hagiang.gov.vn; smime=pass", "mx.hagiang.gov.vn"),
+	    "our authserv-id is recognised");
+	CHECK(kyso_ar_header_is_ours(" (c) MX.Hagiang.gov.vn;dkim=pass", "mx.hagiang.gov.vn"),
+	    "after CFWS, case-insensitive");
+	CHECK(kyso_ar_header_is_ours("\"mx.hagiang.gov.vn\" 1; none", "mx.hagiang.gov.vn"),
+	    "quoted authserv-id with a version");
+	CHECK(kyso_ar_header_is_ours("\n\tmx.hagiang.gov.vn\n\t; smime=pass", "mx.hagiang.gov.vn"),
+	    "folded");
+	CHECK(!kyso_ar_header_is_ours("mx.hagiang.gov.vn.evil.org; smime=pass", "mx.hagiang.gov.vn"),
+	    "a longer name is not ours");
+	CHECK(!kyso_ar_header_is_ours("other.example; smime=pass (mx.hagiang.gov.vn)",
+		  "mx.hagiang.gov.vn"),
+	    "another authserv-id is kept");
+	return TEST_DONE();
+}
