@@ -238,8 +238,8 @@ kt_sinks_start() {
 kt_milter_bin() { echo "$KT_BUILD/kyso-milter"; }
 
 # kt_milter_start CONF: foreground daemon in the background, logging to
-# $KT/milter.log; waits for its socket. The socket must be writable by the
-# postfix user, hence the umask.
+# $KT/milter.log; waits for its socket and gives it to group postfix (the
+# daemon runs as root here, and Postfix's processes run as postfix).
 kt_milter_start() {
 	local conf=$1 sock
 	sock=$(sed -n 's/^Socket[ \t]\{1,\}//p' "$conf" | tail -n 1)
@@ -248,7 +248,13 @@ kt_milter_start() {
 	local i
 	for i in $(seq 1 100); do
 		case $sock in
-		unix:* | local:*) [ -S "${sock#*:}" ] && return 0 ;;
+		unix:* | local:*)
+			if [ -S "${sock#*:}" ]; then
+				# Postfix's smtpd and cleanup run as postfix
+				chgrp postfix "${sock#*:}" && chmod g+rw "${sock#*:}"
+				return 0
+			fi
+			;;
 		inet:*) port_free "$(echo "${sock#inet:}" | cut -d@ -f1)" || return 0 ;;
 		esac
 		kill -0 "$KT_MILTER_PID" 2>/dev/null || break
@@ -279,8 +285,15 @@ kt_swaks() { # extra-args... -- FROM RCPT FILE
 	local args=()
 	while [ "$1" != -- ]; do args+=("$1"); shift; done
 	shift
+	# swaks ends DATA with CRLF . CRLF after the data as given, so a file
+	# ending in a line break would gain an empty line: drop that line break
+	local data="$KT/swaks-data.$$"
+	perl -0777 -pe 's/\r?\n\z//' "$3" >"$data" || return 1
 	timeout 120 swaks --server 127.0.0.1 --helo client.test "${args[@]}" \
-		--from "$1" --to "$2" --data "@$3" >>"$KT/swaks.log" 2>&1
+		--from "$1" --to "$2" --data "@$data" >>"$KT/swaks.log" 2>&1
+	local rc=$?
+	rm -f "$data"
+	return $rc
 }
 kt_send_internal() { kt_swaks --port "$KT_SMTP_PORT" -- "$@"; }
 kt_send_external() { kt_swaks --port "$KT_SMTP_PORT" --local-interface 127.0.0.2 -- "$@"; }
@@ -332,4 +345,139 @@ kt_sink_mail_args() { # RCPT
 	local dir=sink8
 	case $1 in *@hop7.test) dir=sink7 ;; esac
 	grep -h -A0 -F "X-Mail-Args:" $(grep -l -F "X-Rcpt-Args: <$1>" "$KT/$dir"/*) | head -n 1
+}
+
+# ---- kyso-milter configuration -------------------------------------------
+# kt_config [EXTRA-LINE...]: writes $KT/kyso.conf, $KT/signing.table and
+# $KT/certificate.table for the test PKI (Sở TT&TT with its encrypted key,
+# UBND with a no-e-mail nonRepudiation-only certificate, an ECDSA one);
+# extra lines are appended to kyso.conf. Sets KT_SOCK and KT_CONF.
+kt_config() {
+	mkdir -p "$KT/run" "$KT/tmp"
+	chmod 755 "$KT/run"
+	KT_SOCK="$KT/run/kyso.sock"
+	KT_CONF="$KT/kyso.conf"
+	cat >"$KT/signing.table" <<EOT
+# sender pattern                  certificate id
+vanthu.ec@sotttt.hagiang.gov.vn   sotttt-ec
+*@sotttt.hagiang.gov.vn           sotttt
+*@ubnd.hagiang.gov.vn             ubnd
+EOT
+	cat >"$KT/certificate.table" <<EOT
+sotttt    cert=$KT_PKI/sotttt-agency.crt key=$KT_PKI/sotttt-agency.enc.key chain=$KT_PKI/chain.pem passphrase-file=$KT_PKI/sotttt-agency.pass
+sotttt-ec cert=$KT_PKI/ecdsa-agency.crt key=$KT_PKI/ecdsa-agency.key chain=$KT_PKI/chain.pem
+ubnd      cert=$KT_PKI/ubnd-agency.crt key=$KT_PKI/ubnd-agency.key chain=$KT_PKI/chain.pem
+EOT
+	cat >"$KT_CONF" <<EOT
+Socket              unix:$KT_SOCK
+Syslog              no
+AuthservID          mx.test.hagiang.gov.vn
+Domain              hagiang.gov.vn
+SubDomains          yes
+SigningTable        $KT/signing.table
+CertificateTable    $KT/certificate.table
+InternalHosts       127.0.0.1
+MTA                 ORIGINATING
+OnUnmappedSender    accept
+TrustAnchorFile     $KT_PKI/root.crt
+IntermediateCertificates $KT_PKI/chain.pem
+TemporaryDirectory  $KT/tmp
+EOT
+	local l
+	for l in "$@"; do echo "$l" >>"$KT_CONF"; done
+}
+
+# kt_start_all [EXTRA-CONF-LINE...]: PKI, config, milter, sinks, Postfix
+kt_start_all() {
+	kt_pki
+	kt_config "$@"
+	[ -x "$(kt_milter_bin)" ] || kt_bail "no kyso-milter binary at $(kt_milter_bin) (set KT_BUILD)"
+	"$(kt_milter_bin)" -c "$KT_CONF" -n >"$KT/config-check.log" 2>&1 ||
+		{ diag <"$KT/config-check.log"; kt_bail "kyso-milter -n rejects the test configuration"; }
+	kt_milter_start "$KT_CONF"
+	kt_sinks_start
+	kt_postfix_start "unix:$KT_SOCK"
+}
+
+# ---- checks on delivered messages ----------------------------------------
+# top-level Content-Type of a message file
+kt_ctype() {
+	perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g;
+		if (/^Content-Type:[ \t]*([^;\n]*)/mi) { print lc $1, "\n" } else { print "text/plain\n" }' "$1"
+}
+kt_is_signed() { [ "$(kt_ctype "$1")" = multipart/signed ]; }
+
+# the signed part holds only 7-bit bytes and no line over 998 octets
+kt_is_7bit() {
+	perl -ne 'BEGIN { $bad = 0 } s/\r?\n\z//;
+		if (/[\x80-\xff\x00]/) { print "8-bit or NUL byte in line $.\n"; $bad = 1 }
+		if (length($_) > 998) { print "line $. has ", length($_), " octets\n"; $bad = 1 }
+		END { exit $bad }' "$1"
+}
+
+# the signed attributes and the certificates carried in smime.p7s
+kt_sig_attrs() { # P7S
+	local p
+	p=$(openssl cms -cmsout -print -inform DER -in "$1") || return 1
+	local oid name miss=0
+	for oid in 1.2.840.113549.1.9.3:contentType 1.2.840.113549.1.9.4:messageDigest \
+		1.2.840.113549.1.9.5:signingTime 1.2.840.113549.1.9.15:SMIMECapabilities \
+		1.2.840.113549.1.9.16.2.47:signingCertificateV2; do
+		name=${oid#*:}
+		oid=${oid%%:*}
+		grep -q "($oid)" <<<"$p" || { echo "missing signed attribute $name"; miss=1; }
+	done
+	local ncert
+	ncert=$(grep -c 'cert_info:' <<<"$p")
+	[ "$ncert" -ge 2 ] || { echo "only $ncert certificate(s) included: no chain"; miss=1; }
+	return $miss
+}
+
+# same decoded MIME content (types, charsets, bytes) in two entities
+kt_same_content() { # ORIGINAL SIGNED-ENTITY
+	diff <(perl "$KT_TOOLS/mime-digest.pl" "$1") <(perl "$KT_TOOLS/mime-digest.pl" "$2")
+}
+
+# kt_check_signed GOT ORIGINAL LABEL: the full set of checks for a message
+# that must arrive signed. Splits into $KT/split/<label>/.
+kt_check_signed() {
+	local got=$1 orig=$2 label=$3 d="$KT/split/$3"
+	if ! kt_is_signed "$got"; then
+		not_ok "$label: arrived as multipart/signed (got $(kt_ctype "$got"))"
+		return 1
+	fi
+	ok "$label: arrived as multipart/signed"
+	mkdir -p "$d"
+	kt_check "$label: three independent verifiers accept" \
+		env VERIFY3_OUT="$d" bash "$KT_INT/verify3.sh" "$got" "$KT_PKI/root.crt" "$KT_PKI/chain.pem"
+	[ -f "$d/content" ] || return 1
+	kt_check "$label: decoded signed part equals the original content" kt_same_content "$orig" "$d/content"
+	kt_check "$label: signed part is 7-bit with lines <= 998 octets" kt_is_7bit "$d/content"
+	kt_check "$label: signed attributes and chain present" kt_sig_attrs "$d/smime.p7s"
+	kt_check "$label: protocol and signature part as RFC 8551 names them" \
+		grep -qx 'protocol=application/pkcs7-signature' "$d/info"
+	kt_check "$label: outer From/To/Subject/Message-ID kept" kt_same_routing "$orig" "$got"
+}
+
+# the routing fields of the original are on the outer message, unchanged
+kt_same_routing() { # ORIGINAL GOT
+	local h a b bad=0
+	for h in From To Subject Message-ID; do
+		a=$(kt_header "$1" "$h")
+		b=$(kt_header "$2" "$h")
+		[ "$a" = "$b" ] || { echo "$h: '$a' became '$b'"; bad=1; }
+	done
+	return $bad
+}
+kt_header() { # FILE NAME: first value, unfolded, CR removed
+	perl -0777 -e '$n = shift; $_ = <>; s/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g;
+		print "$1" if /^\Q$n\E:[ \t]*(.*)$/mi' "$2" "$1"
+}
+
+# the (single) signer certificate of a split message is CERT
+kt_signer_is() { # SPLITDIR CERT
+	openssl cms -verify -noverify -binary -inform DER -in "$1/smime.p7s" -content "$1/content.crlf" \
+		-signer "$1/signer.pem" -out /dev/null 2>"$1/signer.err" || { cat "$1/signer.err"; return 1; }
+	cmp <(openssl x509 -in "$1/signer.pem" -outform DER) <(openssl x509 -in "$2" -outform DER) ||
+		{ openssl x509 -in "$1/signer.pem" -noout -subject -nameopt utf8; return 1; }
 }

@@ -1,0 +1,13 @@
+# tests/integration.mk - the test infrastructure shipped in the tarball:
+# the throwaway PKI (used by make check's tests too), the Postfix
+# integration suite, its tools, the whole-suite runner, dependencies and demo.
+# The integration suite needs root and Postfix; it runs from tests/run-all.sh,
+# not from make check.
+EXTRA_DIST += tests/pki/make-pki.sh \
+	tests/tools/split-signed.pl tests/tools/mime-digest.pl \
+	tests/tools/mime-tree.pl tests/tools/make-msg.pl \
+	tests/integration/lib.sh tests/integration/run.sh \
+	tests/integration/verify3.sh tests/integration/t-harness.sh \
+	tests/integration/t-sign.sh tests/integration/t-large.sh \
+	tests/integration/t-digest.sh tests/integration/t-offline.sh \
+	tests/run-all.sh contrib/install-deps.sh contrib/demo.sh
