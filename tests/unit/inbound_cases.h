@@ -19,13 +19,28 @@ struct icase {
 	char *name, *file, *from, *profile, *phase, *facts, *result;
 };
 
+static void
+icase_free(gpointer p)
+{
+	struct icase *c = p;
+
+	g_free(c->name);
+	g_free(c->file);
+	g_free(c->from);
+	g_free(c->profile);
+	g_free(c->phase);
+	g_free(c->facts);
+	g_free(c->result);
+	g_free(c);
+}
+
 /* All cases for `phase` ("up": need the network servers; "down": all the
  * others). Skipped tools are reported through *skips (a string list). */
 static G_GNUC_UNUSED GPtrArray *
 icases_load(const char *dir, const char *phase, GPtrArray *skips)
 {
 	char *path = g_build_filename(dir, "cases.tsv", NULL), *text = NULL;
-	GPtrArray *arr = g_ptr_array_new();
+	GPtrArray *arr = g_ptr_array_new_with_free_func(icase_free);
 	char **lines;
 	int i;
 

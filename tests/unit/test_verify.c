@@ -172,7 +172,7 @@ main(int argc, char **argv)
 				continue;
 			*eq = '\0';
 			got = fact(&r, facts[j], buf, sizeof(buf));
-			if (strcmp(facts[j] + strlen(facts[j]) - 4, "note") == 0
+			if (g_str_has_suffix(facts[j], "note")
 				? strstr(got, eq + 1) == NULL
 				: strcmp(got, eq + 1) != 0) {
 				size_t l = strlen(bad);
