@@ -1,5 +1,11 @@
 # milter/ - the daemon; the only directory that includes libmilter.
 sbin_PROGRAMS += kyso-milter
-kyso_milter_SOURCES = milter/main.c
+kyso_milter_SOURCES = \
+	milter/main.c \
+	milter/daemon.c \
+	milter/callbacks.c \
+	milter/offline.c \
+	milter/log.c
 kyso_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS)
 kyso_milter_LDADD = libkyso_policy.a $(SMIME_LIBS) $(MILTER_LIBS)
+EXTRA_DIST += milter/kyso_milter.h

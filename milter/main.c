@@ -1,9 +1,103 @@
-/* main.c - placeholder entry point until the daemon lands (next commit). */
+/*
+ * main.c - kyso-milter's command line: run the daemon, check a
+ * configuration (-n), or process one message file offline (-t).
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kyso/mime.h"
+#include "kyso_milter.h"
+
+static void
+usage(FILE *fp)
+{
+	(void)fprintf(fp,
+	    "usage: kyso-milter -c FILE [-f] [-v] [-p PIDFILE] [-u USER[:GROUP]]\n"
+	    "                   [-B BODY_CHUNK_BYTES]\n"
+	    "       kyso-milter -c FILE -n\n"
+	    "       kyso-milter -c FILE -t MSGFILE [-e ENVFROM] [-a AUTHUSER]\n"
+	    "                   [-i CLIENT_IP] [-d DAEMON_NAME]\n"
+	    "       kyso-milter -V\n"
+	    "  -c FILE   configuration file (kyso-milter.conf(5))\n"
+	    "  -f        stay in the foreground, log to stderr\n"
+	    "  -n        check the configuration and exit (0 = good)\n"
+	    "  -t FILE   process one message file, print the result\n"
+	    "  -v        verbose (debug) logging\n");
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	fputs("kyso-milter: daemon not built yet\n", stderr);
-	return 1;
+	const char *conf = NULL, *pid_file = NULL, *user = NULL;
+	struct kyso_offline_args off = {0};
+	struct kyso_config *cfg;
+	struct kyso_err err = {0};
+	int ch, foreground = 0, check = 0, verbose = 0, rc;
+	unsigned long chunk;
+	char *end;
+
+	while ((ch = getopt(argc, argv, "a:B:c:d:e:fhi:np:t:u:vV")) != -1) {
+		switch (ch) {
+		case 'a': off.auth_user = optarg; break;
+		case 'B':
+			chunk = strtoul(optarg, &end, 10);
+			if (*end != '\0' || chunk < KYSO_BODY_CHUNK_MIN ||
+			    chunk > KYSO_BODY_CHUNK_DEFAULT) {
+				(void)fprintf(stderr, "kyso-milter: -B wants "
+						      "%d..%d bytes\n",
+				    KYSO_BODY_CHUNK_MIN,
+				    KYSO_BODY_CHUNK_DEFAULT);
+				return 2;
+			}
+			kyso_callbacks_set_body_chunk(chunk);
+			break;
+		case 'c': conf = optarg; break;
+		case 'd': off.daemon_name = optarg; break;
+		case 'e': off.env_from = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'i': off.client_ip = optarg; break;
+		case 'n': check = 1; break;
+		case 'p': pid_file = optarg; break;
+		case 't': off.msg_file = optarg; break;
+		case 'u': user = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'V':
+			(void)printf("kyso-milter %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (conf == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	kyso_mime_init();
+	if ((cfg = kyso_config_load(conf, &err)) == NULL) {
+		(void)fprintf(stderr, "kyso-milter: %s\n", err.msg);
+		kyso_mime_shutdown();
+		return check ? 1 : 78; /* EX_CONFIG */
+	}
+	if (check) {
+		(void)printf("kyso-milter: %s: configuration OK\n", conf);
+		kyso_config_unref(cfg);
+		kyso_mime_shutdown();
+		return 0;
+	}
+	if (off.msg_file != NULL) {
+		kyso_log_open(0, NULL, verbose);
+		rc = kyso_offline_run(cfg, &off);
+		kyso_config_unref(cfg);
+		kyso_mime_shutdown();
+		return rc;
+	}
+	kyso_log_open(foreground ? 0 : kyso_config_settings(cfg)->syslog,
+	    kyso_config_settings(cfg)->syslog_facility, verbose);
+	(void)kyso_daemon_set_config(cfg);
+	rc = kyso_daemon_run(conf, foreground, pid_file, user, verbose);
+	(void)kyso_daemon_set_config(NULL);
+	kyso_mime_shutdown();
+	return rc;
 }

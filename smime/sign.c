@@ -176,13 +176,19 @@ puts_(GMimeStream *out, const char *s, size_t *total, struct kyso_err *err)
 /* A scratch stream for the signed entity: memory for small messages, an
  * unlinked temporary file for large ones. */
 static GMimeStream *
-scratch_stream(gint64 input_size, struct kyso_err *err)
+scratch_stream(gint64 input_size, const struct kyso_sign_opts *opts,
+    struct kyso_err *err)
 {
-	const char *dir = getenv("TMPDIR");
+	const char *dir = opts != NULL && opts->tmp_dir != NULL
+	    ? opts->tmp_dir
+	    : getenv("TMPDIR");
+	size_t limit = opts != NULL && opts->mem_limit != 0
+	    ? opts->mem_limit
+	    : SIGN_MEMORY_LIMIT;
 	char *path;
 	int fd;
 
-	if (input_size >= 0 && input_size < SIGN_MEMORY_LIMIT)
+	if (input_size >= 0 && (size_t)input_size < limit)
 		return g_mime_stream_mem_new();
 	path = g_strdup_printf("%s/kyso-sign.XXXXXX",
 	    dir != NULL && *dir != '\0' ? dir : "/tmp");
@@ -200,9 +206,10 @@ scratch_stream(gint64 input_size, struct kyso_err *err)
 
 /* Serialise the signed entity, CRLF everywhere, into a new stream. */
 static GMimeStream *
-write_entity(GMimeObject *top, gint64 input_size, struct kyso_err *err)
+write_entity(GMimeObject *top, gint64 input_size,
+    const struct kyso_sign_opts *opts, struct kyso_err *err)
 {
-	GMimeStream *scratch = scratch_stream(input_size, err);
+	GMimeStream *scratch = scratch_stream(input_size, opts, err);
 	GMimeStream *f;
 	GMimeFilter *crlf;
 	GMimeFormatOptions *fo;
@@ -384,7 +391,7 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 		goto out;
 	if (GMIME_IS_MULTIPART(top))
 		g_mime_multipart_set_epilogue(GMIME_MULTIPART(top), NULL);
-	if ((entity = write_entity(top, input_size, err)) == NULL)
+	if ((entity = write_entity(top, input_size, opts, err)) == NULL)
 		goto out;
 	boundary = opts != NULL && opts->boundary != NULL
 	    ? g_strdup(opts->boundary)

@@ -11,3 +11,18 @@ tests_unit_test_sign_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_sign
 TESTS += tests/check-layering.sh tests/check-banned.sh
 EXTRA_DIST += tests/check-layering.sh tests/check-banned.sh
+# protocol-level tests of the real daemon through OpenDKIM's miltertest
+TESTS += tests/milter/run.sh
+EXTRA_DIST += tests/milter/run.sh tests/milter/common.lua \
+	tests/milter/t-sign-auth-user.lua \
+	tests/milter/t-pass-external-claims-domain.lua \
+	tests/milter/t-sign-originating-daemon.lua \
+	tests/milter/t-strip-forged-ar.lua \
+	tests/milter/t-unmapped-reject.lua \
+	tests/milter/t-unmapped-accept.lua \
+	tests/milter/t-tempfail-spool-error.lua \
+	tests/milter/t-already-signed.lua
+check_PROGRAMS += tests/unit/test_process
+tests_unit_test_process_SOURCES = tests/unit/test_process.c
+tests_unit_test_process_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_process

@@ -22,6 +22,9 @@
 struct kyso_sign_opts {
 	const char *boundary; /* fixed outer boundary (tests), NULL: random */
 	time_t signing_time;  /* 0: now */
+	const char *tmp_dir;  /* scratch files, NULL: $TMPDIR or /tmp */
+	size_t mem_limit;     /* scratch in memory below this input size,
+				 0: 1 MiB */
 };
 
 struct kyso_sign_result {

@@ -1,0 +1,299 @@
+/*
+ * daemon.c - the daemon's life: the current configuration snapshot and its
+ * reload on SIGUSR1, the socket, background mode, pid file, privilege drop.
+ *
+ * The snapshot pointer is the only mutable global besides the log settings;
+ * it is swapped under a mutex and every message holds its own reference.
+ * libmilter owns SIGHUP/SIGTERM/SIGINT (it stops on them), so reload is
+ * SIGUSR1, handled by a thread waiting in sigwait().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "kyso_milter.h"
+
+static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kyso_config *current_config; /* guarded by config_lock */
+
+int
+kyso_daemon_set_config(struct kyso_config *cfg)
+{
+	struct kyso_config *old;
+
+	(void)pthread_mutex_lock(&config_lock);
+	old = current_config;
+	current_config = cfg;
+	(void)pthread_mutex_unlock(&config_lock);
+	kyso_config_unref(old); /* freed when its last message ends */
+	return 0;
+}
+
+struct kyso_config *
+kyso_daemon_config(void)
+{
+	struct kyso_config *cfg;
+
+	(void)pthread_mutex_lock(&config_lock);
+	cfg = current_config != NULL ? kyso_config_ref(current_config) : NULL;
+	(void)pthread_mutex_unlock(&config_lock);
+	return cfg;
+}
+
+int
+kyso_daemon_reload(void)
+{
+	struct kyso_config *cur = kyso_daemon_config();
+	struct kyso_config *cfg;
+	struct kyso_err err = {0};
+
+	if (cur == NULL)
+		return -1;
+	cfg = kyso_config_load(kyso_config_path(cur), &err);
+	if (cfg == NULL) {
+		kyso_log(LOG_ERR,
+		    "reload failed, keeping the running configuration: %s",
+		    err.msg);
+		kyso_config_unref(cur);
+		return -1;
+	}
+	kyso_config_unref(cur);
+	(void)kyso_daemon_set_config(cfg);
+	kyso_log(LOG_NOTICE, "configuration reloaded from %s",
+	    kyso_config_path(cfg));
+	return 0;
+}
+
+static void *
+reload_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGUSR1)
+			(void)kyso_daemon_reload();
+	}
+	return NULL;
+}
+
+static int
+write_pid_file(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL) {
+		kyso_log(LOG_ERR, "cannot write pid file %s: %s", path,
+		    g_strerror(errno));
+		return -1;
+	}
+	(void)fprintf(fp, "%ld\n", (long)getpid());
+	return fclose(fp) == 0 ? 0 : -1;
+}
+
+/* Look up "user[:group]"; fills uid/gid. */
+static int
+lookup_user(const char *spec, uid_t *uid, gid_t *gid, char **name)
+{
+	char *copy = kyso_xstrdup(spec), *colon = strchr(copy, ':');
+	struct passwd *pw;
+	struct group *gr;
+	int rc = -1;
+
+	if (colon != NULL)
+		*colon++ = '\0';
+	if ((pw = getpwnam(copy)) == NULL) {
+		kyso_log(LOG_ERR, "unknown user %s", copy);
+		goto out;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (colon != NULL) {
+		if ((gr = getgrnam(colon)) == NULL) {
+			kyso_log(LOG_ERR, "unknown group %s", colon);
+			goto out;
+		}
+		*gid = gr->gr_gid;
+	}
+	*name = kyso_xstrdup(copy);
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+static int
+drop_privileges(const char *spec, const char *sock_path)
+{
+	uid_t uid;
+	gid_t gid;
+	char *name = NULL;
+	int rc = -1;
+
+	if (lookup_user(spec, &uid, &gid, &name) < 0)
+		return -1;
+	/* the MTA (running as this user or its group) must reach us */
+	if (sock_path != NULL && chown(sock_path, uid, gid) < 0)
+		kyso_log(LOG_WARNING, "cannot chown %s: %s", sock_path,
+		    g_strerror(errno));
+	if (getuid() == 0 &&
+	    (initgroups(name, gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) {
+		kyso_log(LOG_ERR, "cannot switch to user %s: %s", spec,
+		    g_strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(name);
+	return rc;
+}
+
+static int
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		(void)dup2(fd, 0);
+		(void)dup2(fd, 1);
+		(void)dup2(fd, 2);
+		if (fd > 2)
+			(void)close(fd);
+	}
+	return chdir("/");
+}
+
+/* Path of a unix: or local: socket specification, else NULL. */
+static const char *
+unix_socket_path(const char *spec)
+{
+	if (strncmp(spec, "unix:", 5) == 0)
+		return spec + 5;
+	if (strncmp(spec, "local:", 6) == 0)
+		return spec + 6;
+	if (spec[0] == '/')
+		return spec;
+	return NULL;
+}
+
+/* libmilter keeps its listening socket to itself; find it (the only
+ * listening TCP socket we have) and set TCP_NODELAY, which Linux copies to
+ * every accepted connection. Without it libmilter's separate small writes
+ * of a modification and its reply meet Nagle and delayed ACK: ~40 ms per
+ * message on inet sockets (DESIGN.md, measured with OpenDKIM). */
+static void
+set_listener_nodelay(void)
+{
+	int fd, on = 1, listening;
+	socklen_t len;
+	struct sockaddr_storage ss;
+
+	for (fd = 3; fd < 1024; fd++) {
+		len = sizeof(listening);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+			&len) < 0 ||
+		    !listening)
+			continue;
+		len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+			sizeof(on)) < 0)
+			kyso_log(LOG_WARNING, "cannot set TCP_NODELAY: %s",
+			    g_strerror(errno));
+	}
+}
+
+int
+kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
+    const char *user, int verbose)
+{
+	struct kyso_config *cfg = kyso_daemon_config();
+	const struct kyso_settings *st = kyso_config_settings(cfg);
+	const char *sock_path = unix_socket_path(st->socket);
+	static sigset_t reload_set;
+	sigset_t block;
+	pthread_t tid;
+	int rc;
+
+	(void)config_path;
+	(void)verbose;
+	if (pid_file == NULL)
+		pid_file = st->pid_file;
+	if (user == NULL)
+		user = st->user_id;
+	if (kyso_callbacks_register() < 0) {
+		kyso_log(LOG_ERR, "smfi_register failed");
+		goto fail;
+	}
+	if (smfi_setconn((char *)st->socket) != MI_SUCCESS ||
+	    smfi_opensocket(1) != MI_SUCCESS) {
+		kyso_log(LOG_ERR, "cannot open socket %s", st->socket);
+		goto fail;
+	}
+	/* only the MTA may talk to us: whoever reaches this socket can ask
+	 * for signatures */
+	if (sock_path != NULL && chmod(sock_path, 0660) < 0)
+		kyso_log(LOG_WARNING, "cannot chmod %s: %s", sock_path,
+		    g_strerror(errno));
+	if (sock_path == NULL)
+		set_listener_nodelay();
+	if (!foreground && daemonize() < 0) {
+		kyso_log(LOG_ERR, "cannot go to the background: %s",
+		    g_strerror(errno));
+		goto fail;
+	}
+	if (pid_file != NULL && write_pid_file(pid_file) < 0)
+		goto fail;
+	if (user != NULL && drop_privileges(user, sock_path) < 0)
+		goto fail;
+	/* block SIGUSR1 for our reload thread, and the signals libmilter
+	 * waits for in its own thread, so no other thread takes them */
+	(void)sigemptyset(&block);
+	(void)sigaddset(&block, SIGUSR1);
+	(void)sigaddset(&block, SIGHUP);
+	(void)sigaddset(&block, SIGTERM);
+	(void)sigaddset(&block, SIGINT);
+	(void)pthread_sigmask(SIG_BLOCK, &block, NULL);
+	(void)sigemptyset(&reload_set);
+	(void)sigaddset(&reload_set, SIGUSR1);
+	if (pthread_create(&tid, NULL, reload_thread, &reload_set) != 0) {
+		kyso_log(LOG_ERR, "cannot start the reload thread");
+		goto fail;
+	}
+	(void)pthread_detach(tid);
+	kyso_log(LOG_NOTICE, "kyso-milter %s listening on %s", PACKAGE_VERSION,
+	    st->socket);
+	kyso_config_unref(cfg);
+	rc = smfi_main();
+	kyso_log(LOG_NOTICE, "kyso-milter stopping");
+	if (pid_file != NULL)
+		(void)unlink(pid_file);
+	return rc == MI_SUCCESS ? 0 : 1;
+fail:
+	kyso_config_unref(cfg);
+	return 1;
+}

@@ -1,0 +1,47 @@
+/*
+ * kyso_milter.h - private to milter/: the daemon's shared pieces.
+ */
+#ifndef KYSO_MILTER_H
+#define KYSO_MILTER_H
+
+#include <stdarg.h>
+#include <syslog.h>
+#include "kyso/config.h"
+#include "kyso/process.h"
+
+/* log.c: syslog, or stderr in the foreground; never untrusted bytes raw */
+void kyso_log_open(int use_syslog, const char *facility, int verbose);
+void kyso_log(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int kyso_log_verbose(void);
+/* Copy s into buf replacing anything but printable ASCII with '?'. */
+const char *kyso_printable(const char *s, char *buf, size_t len);
+
+/* daemon.c: the current configuration snapshot and its reload */
+int kyso_daemon_set_config(struct kyso_config *cfg); /* takes the ref */
+struct kyso_config *kyso_daemon_config(void);	     /* new ref */
+int kyso_daemon_reload(void);	/* 0 swapped, -1 kept the old one */
+int kyso_daemon_run(const char *config_path, int foreground,
+    const char *pid_file, const char *user, int verbose);
+
+/* callbacks.c: libmilter registration */
+int kyso_callbacks_register(void);
+/* Body replacement chunk size (-B): libmilter's own packet limit by
+ * default; smaller for MTA-side test tools that cannot take large packets
+ * (OpenDKIM's miltertest overflows above 1 KiB). Call before threads. */
+#define KYSO_BODY_CHUNK_DEFAULT 65535
+#define KYSO_BODY_CHUNK_MIN 512
+void kyso_callbacks_set_body_chunk(size_t n);
+
+/* offline.c: the -t mode */
+struct kyso_offline_args {
+	const char *msg_file;
+	const char *env_from;
+	const char *auth_user;
+	const char *client_ip; /* NULL/"": local submission */
+	const char *daemon_name;
+};
+int kyso_offline_run(const struct kyso_config *cfg,
+    const struct kyso_offline_args *a);
+
+#endif

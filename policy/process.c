@@ -1,0 +1,248 @@
+/*
+ * process.c - run one message through policy and the S/MIME engine and
+ * describe the result as an outcome for the caller to apply.
+ *
+ * Signing: policy picks the certificate; the engine writes the new body to
+ * a spool; the outcome says to strip top-level Content-* fields and add the
+ * multipart/signed Content-Type. Already signed or encrypted mail passes
+ * unchanged (co-signing comes later). Verifying: inbound.c computes the
+ * trust headers; forged copies of ours are removed in every direction.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kyso/process.h"
+#include "kyso/sign.h"
+
+static const char text_tempfail[] =
+    "Message cannot be processed right now, try again later";
+static const char text_reject[] = "Message refused by signing policy";
+
+/* Map an OnXxx setting onto the outcome's action and fixed reply. */
+static void
+set_failure_action(struct kyso_outcome *out, enum kyso_onfail how)
+{
+	switch (how) {
+	case KYSO_ONFAIL_TEMPFAIL:
+		out->action = KYSO_ACTION_TEMPFAIL;
+		out->reply_code = "451";
+		out->reply_xcode = "4.7.0";
+		out->reply_text = text_tempfail;
+		break;
+	case KYSO_ONFAIL_REJECT:
+		out->action = KYSO_ACTION_REJECT;
+		out->reply_code = "550";
+		out->reply_xcode = "5.7.1";
+		out->reply_text = text_reject;
+		break;
+	case KYSO_ONFAIL_ACCEPT:
+	default:
+		out->action = KYSO_ACTION_ACCEPT;
+		break;
+	}
+}
+
+static void logf_append(struct kyso_outcome *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Append printf-formatted text to the outcome's log, truncating. */
+static void
+logf_append(struct kyso_outcome *out, const char *fmt, ...)
+{
+	size_t len = strlen(out->log);
+	va_list ap;
+
+	if (len + 1 >= sizeof(out->log))
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(out->log + len, sizeof(out->log) - len, fmt, ap);
+	va_end(ap);
+}
+
+/* An internal or temporary failure: nothing is changed; OnInternalError
+ * decides the reply (default tempfail). */
+static void
+internal_failure(const struct kyso_config *cfg, struct kyso_outcome *out,
+    const struct kyso_err *err)
+{
+	kyso_outcome_clear_edits(out);
+	set_failure_action(out,
+	    err->cls == KYSO_E_INPUT ? KYSO_ONFAIL_ACCEPT
+				     : kyso_config_settings(cfg)
+					   ->on_internal_error);
+	(void)snprintf(out->result, sizeof(out->result), "%s",
+	    err->cls == KYSO_E_INPUT ? "unsigned" : "error");
+	logf_append(out, " error_class=%s error=\"%s\"",
+	    kyso_err_class_name(err->cls), err->msg);
+}
+
+static int
+do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
+    struct kyso_outcome *out, struct kyso_err *err)
+{
+	const struct kyso_settings *st = kyso_config_settings(cfg);
+	struct kyso_sign_result res;
+	struct kyso_sign_opts opts = {0};
+	GMimeStream *in = kyso_spool_stream(msg);
+	GMimeStream *body = NULL;
+	int rc = -1;
+
+	/* the new body stays in memory only when the message did */
+	body = g_mime_stream_mem_new();
+	if (kyso_spool_on_disk(msg) ||
+	    kyso_spool_size(msg) > st->spool_memory) {
+		char *path = g_strdup_printf("%s/kyso-out.XXXXXX", st->tmp_dir);
+		int fd = mkstemp(path);
+
+		g_object_unref(body);
+		body = NULL;
+		if (fd < 0) {
+			kyso_err_set(err, KYSO_E_TEMP, "cannot create %s",
+			    path);
+			g_free(path);
+			goto out;
+		}
+		(void)unlink(path);
+		g_free(path);
+		body = g_mime_stream_fs_new(fd);
+	}
+	opts.tmp_dir = st->tmp_dir;
+	opts.mem_limit = st->spool_memory;
+	if (kyso_sign_message(out->decision.signer, in, body, &opts, &res,
+		err) < 0)
+		goto out;
+	if (res.kind != KYSO_MIME_PLAIN) {
+		/* already signed or encrypted by the sender: keep it intact */
+		(void)snprintf(out->result, sizeof(out->result), "unsigned");
+		logf_append(out, " skipped=%s", kyso_mime_kind_name(res.kind));
+		rc = 0;
+		goto out;
+	}
+	if (g_mime_stream_reset(body) < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot rewind signed body");
+		goto out;
+	}
+	out->strip_content = 1;
+	out->add_mime_version = res.add_mime_version;
+	out->content_type = g_strdup(res.content_type);
+	out->body = body;
+	body = NULL;
+	(void)snprintf(out->result, sizeof(out->result), "signed");
+	logf_append(out, " reencoded=%d", res.reencoded_parts);
+	kyso_sign_result_clear(&res);
+	rc = 0;
+out:
+	if (body != NULL)
+		g_object_unref(body);
+	g_object_unref(in);
+	return rc;
+}
+
+static int
+do_verify(const struct kyso_config *cfg, const struct kyso_envelope *env,
+    struct kyso_spool *msg, time_t now, struct kyso_outcome *out,
+    struct kyso_err *err)
+{
+	struct kyso_inbound_result ir;
+	GMimeStream *in = kyso_spool_stream(msg);
+	int rc;
+
+	memset(&ir, 0, sizeof(ir));
+	rc = kyso_inbound_process(cfg, env, in, now, &ir, err);
+	g_object_unref(in);
+	if (rc < 0)
+		return -1;
+	out->ar_value = ir.ar_value;
+	out->verdict_value = ir.verdict_value;
+	ir.ar_value = ir.verdict_value = NULL;
+	(void)snprintf(out->result, sizeof(out->result), "%s", ir.result);
+	logf_append(out, " %s", ir.log);
+	if (ir.action == KYSO_ACTION_TEMPFAIL)
+		set_failure_action(out, KYSO_ONFAIL_TEMPFAIL);
+	else if (ir.action == KYSO_ACTION_REJECT)
+		set_failure_action(out, KYSO_ONFAIL_REJECT);
+	kyso_inbound_result_clear(&ir);
+	return 0;
+}
+
+int
+kyso_process_message(const struct kyso_config *cfg,
+    const struct kyso_envelope *env, struct kyso_spool *msg, int too_big,
+    time_t now, struct kyso_outcome *out)
+{
+	const struct kyso_settings *st = kyso_config_settings(cfg);
+	struct kyso_err err = {0};
+	struct kyso_decision *d = &out->decision;
+
+	memset(out, 0, sizeof(*out));
+	out->action = KYSO_ACTION_ACCEPT;
+	if (kyso_policy_decide(cfg, env, d, &err) < 0) {
+		internal_failure(cfg, out, &err);
+		return 0;
+	}
+	(void)snprintf(out->log, sizeof(out->log),
+	    "action=%s origin=%s from=<%s> cert=%s reason=\"%s\"",
+	    kyso_action_name(d->action), kyso_origin_name(d->origin),
+	    d->from_addr, d->cert_id != NULL ? d->cert_id : "-", d->reason);
+	/* our own trust headers are never believed when they come in */
+	out->nforged = kyso_inbound_forged(cfg, env->headers, env->nheaders,
+	    out->forged, KYSO_MAX_FORGED);
+	if (d->action == KYSO_ACTION_SIGN || d->action == KYSO_ACTION_VERIFY) {
+		if (too_big) {
+			set_failure_action(out, st->on_too_big);
+			(void)snprintf(out->result, sizeof(out->result),
+			    "too-big");
+			logf_append(out, " size_limit=exceeded");
+			return 0;
+		}
+	}
+	switch (d->action) {
+	case KYSO_ACTION_SIGN:
+		if (do_sign(cfg, msg, out, &err) < 0)
+			internal_failure(cfg, out, &err);
+		break;
+	case KYSO_ACTION_VERIFY:
+		if (do_verify(cfg, env, msg, now, out, &err) < 0)
+			internal_failure(cfg, out, &err);
+		break;
+	case KYSO_ACTION_TEMPFAIL:
+		set_failure_action(out, KYSO_ONFAIL_TEMPFAIL);
+		(void)snprintf(out->result, sizeof(out->result), "refused");
+		break;
+	case KYSO_ACTION_REJECT:
+		set_failure_action(out, KYSO_ONFAIL_REJECT);
+		(void)snprintf(out->result, sizeof(out->result), "refused");
+		break;
+	case KYSO_ACTION_ACCEPT:
+	default:
+		(void)snprintf(out->result, sizeof(out->result), "unsigned");
+		break;
+	}
+	return 0;
+}
+
+void
+kyso_outcome_clear_edits(struct kyso_outcome *out)
+{
+	out->strip_content = 0;
+	out->add_mime_version = 0;
+	g_free(out->content_type);
+	out->content_type = NULL;
+	if (out->body != NULL)
+		g_object_unref(out->body);
+	out->body = NULL;
+	g_free(out->ar_value);
+	out->ar_value = NULL;
+	g_free(out->verdict_value);
+	out->verdict_value = NULL;
+}
+
+void
+kyso_outcome_clear(struct kyso_outcome *out)
+{
+	kyso_outcome_clear_edits(out);
+	memset(out, 0, sizeof(*out));
+}

@@ -1,0 +1,51 @@
+-- common.lua - helpers for the miltertest cases: connect to the running
+-- kyso-milter (socket given as -D sock=...), walk the protocol with the
+-- facts a case sets, fail loudly with the step that went wrong.
+function check(err, what)
+	if err ~= nil then
+		error(what .. ": " .. tostring(err))
+	end
+end
+
+function expect_reply(conn, want, what)
+	local r = mt.getreply(conn)
+	if r ~= want then
+		error(what .. ": unexpected reply " .. tostring(r))
+	end
+end
+
+-- send one message; opts: ip, host, daemon, auth, envfrom, headers
+-- ({{name, value}, ...}), body. Returns the connection after EOM.
+function send(opts)
+	local conn = mt.connect(sock, 40, 0.25)
+	if conn == nil then
+		error("cannot connect to " .. sock)
+	end
+	if opts.daemon ~= nil then
+		check(mt.macro(conn, SMFIC_CONNECT, "{daemon_name}", opts.daemon),
+		    "connect macro")
+	end
+	check(mt.conninfo(conn, opts.host or "client.example",
+	    opts.ip or "192.0.2.10"), "conninfo")
+	expect_reply(conn, SMFIR_CONTINUE, "connect")
+	-- HELO first: miltertest discards MAIL-stage macros sent before it
+	check(mt.helo(conn, "client.example"), "helo")
+	expect_reply(conn, SMFIR_CONTINUE, "helo")
+	if opts.auth ~= nil then
+		check(mt.macro(conn, SMFIC_MAIL, "{auth_authen}", opts.auth,
+		    "i", "TESTQID"), "mail macros")
+	else
+		check(mt.macro(conn, SMFIC_MAIL, "i", "TESTQID"), "mail macro")
+	end
+	check(mt.mailfrom(conn, "<" .. (opts.envfrom or "") .. ">"), "mailfrom")
+	expect_reply(conn, SMFIR_CONTINUE, "mailfrom")
+	check(mt.rcptto(conn, "<someone@example.org>"), "rcptto")
+	for _, h in ipairs(opts.headers) do
+		check(mt.header(conn, h[1], h[2]), "header " .. h[1])
+		expect_reply(conn, SMFIR_CONTINUE, "header " .. h[1])
+	end
+	check(mt.eoh(conn), "eoh")
+	check(mt.bodystring(conn, opts.body or "Hello.\r\n"), "body")
+	check(mt.eom(conn), "eom")
+	return conn
+end

@@ -1,0 +1,153 @@
+#!/bin/bash
+# run.sh - protocol-level tests of the real kyso-milter daemon driven by
+# OpenDKIM's miltertest (the MTA side of the milter protocol), one Lua
+# script per behaviour, plus daemon life-cycle checks (reload on SIGUSR1,
+# bad reload keeps the running configuration, clean stop on SIGTERM,
+# refusal of a group-readable key). TAP output.
+#   env: top_srcdir (source tree), top_builddir (where kyso-milter is)
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+BIN=$top_builddir/kyso-milter
+here=$top_srcdir/tests/milter
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
+
+if ! command -v miltertest >/dev/null 2>&1; then
+	echo "1..0 # SKIP miltertest not installed (Debian package miltertest)"
+	exit 0
+fi
+T=$(mktemp -d /tmp/kyso-mt.XXXXXX)
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null
+	wait 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+bash "$top_srcdir/tests/pki/make-pki.sh" "$T/pki" >"$T/pki.log" 2>&1 ||
+	{ echo "Bail out! test PKI failed"; cat "$T/pki.log"; exit 1; }
+
+# write_conf NAME [extra lines...]: a configuration for one case
+write_conf() {
+	local name=$1
+	shift
+	cat >"$T/$name.conf" <<C
+Socket unix:$T/$name.sock
+Syslog no
+AuthservID mail.hagiang.gov.vn
+Domain hagiang.gov.vn
+SubDomains yes
+SigningTable $T/signing.table
+CertificateTable $T/cert.table
+InternalHosts 127.0.0.1, ::1
+MTA ORIGINATING
+TrustAnchorFile $T/pki/root.crt
+C
+	for l in "$@"; do echo "$l" >>"$T/$name.conf"; done
+}
+cat >"$T/signing.table" <<C
+*@sotttt.hagiang.gov.vn sotttt
+C
+echo "sotttt cert=$T/pki/sotttt-agency.crt key=$T/pki/sotttt-agency.key chain=$T/pki/chain.pem" >"$T/cert.table"
+
+start() { # NAME
+	rm -f "$T/$1.sock"
+	"$BIN" -f -B 1024 -c "$T/$1.conf" >>"$T/$1.log" 2>&1 &
+	PID=$!
+	for _ in $(seq 1 50); do
+		[ -S "$T/$1.sock" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+stop() {
+	kill "$PID" 2>/dev/null
+	wait "$PID" 2>/dev/null
+	PID=
+}
+
+# run_case LUA CONFNAME: one miltertest script against a fresh daemon
+run_case() {
+	local lua=$1 name=$2
+	if ! start "$name"; then
+		not_ok "$lua: daemon did not start"
+		sed 's/^/# /' "$T/$name.log"
+		return
+	fi
+	if miltertest -D sock="unix:$T/$name.sock" -D srcdir="$top_srcdir" \
+		-s "$here/$lua.lua" >"$T/$lua.out" 2>&1; then
+		ok "$lua"
+	else
+		not_ok "$lua"
+		sed 's/^/# /' "$T/$lua.out" "$T/$name.log"
+	fi
+	stop
+}
+
+write_conf default
+write_conf reject "OnUnmappedSender reject"
+write_conf nospool "SpoolMemoryLimit 1024" "TemporaryDirectory $T/does-not-exist"
+run_case t-sign-auth-user default
+run_case t-pass-external-claims-domain default
+run_case t-sign-originating-daemon default
+run_case t-strip-forged-ar default
+run_case t-unmapped-accept default
+run_case t-unmapped-reject reject
+run_case t-tempfail-spool-error nospool
+run_case t-already-signed default
+
+# ---- life cycle ---------------------------------------------------------
+write_conf life
+if start life; then
+	# reload: map a new domain, SIGUSR1, the new mapping signs
+	echo "*@sonv.hagiang.gov.vn sotttt" >>"$T/signing.table"
+	kill -USR1 "$PID"
+	sleep 1
+	if grep -q "configuration reloaded" "$T/life.log"; then
+		ok "SIGUSR1 reloads the configuration"
+	else
+		not_ok "SIGUSR1 reloads the configuration"
+		sed 's/^/# /' "$T/life.log"
+	fi
+	# a broken table: the reload is refused, the old snapshot keeps serving
+	echo "this line is not valid" >>"$T/signing.table"
+	kill -USR1 "$PID"
+	sleep 1
+	if grep -q "reload failed, keeping the running configuration" \
+		"$T/life.log" && kill -0 "$PID" 2>/dev/null &&
+		miltertest -D sock="unix:$T/life.sock" -D srcdir="$top_srcdir" \
+			-s "$here/t-sign-auth-user.lua" >"$T/life.out" 2>&1; then
+		ok "bad reload keeps the previous configuration serving"
+	else
+		not_ok "bad reload keeps the previous configuration serving"
+		sed 's/^/# /' "$T/life.log" "$T/life.out"
+	fi
+	kill -TERM "$PID"
+	st=0
+	wait "$PID" || st=$?
+	PID=
+	if [ "$st" = 0 ]; then ok "SIGTERM stops the daemon cleanly"; else
+		not_ok "SIGTERM stops the daemon cleanly (status $st)"; fi
+else
+	not_ok "life-cycle daemon did not start"
+fi
+sed -i '$d' "$T/signing.table"
+
+# a group-readable key is refused at start-up with a clear message
+cp "$T/pki/sotttt-agency.key" "$T/loose.key"
+chmod 640 "$T/loose.key"
+echo "sotttt cert=$T/pki/sotttt-agency.crt key=$T/loose.key" >"$T/cert-loose.table"
+write_conf loose
+sed -i "s|^CertificateTable .*|CertificateTable $T/cert-loose.table|" "$T/loose.conf"
+out=$("$BIN" -c "$T/loose.conf" -n 2>&1)
+if [ $? != 0 ] && echo "$out" | grep -q "chmod 600"; then
+	ok "group-readable key refused: $(echo "$out" | head -1)"
+else
+	not_ok "group-readable key refused"
+	echo "$out" | sed 's/^/# /'
+fi
+echo "1..$n"
+[ "$fails" = 0 ]

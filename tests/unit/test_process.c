@@ -1,0 +1,288 @@
+/*
+ * test_process.c - the processing core end to end below the milter: a real
+ * configuration and test PKI (tests/pki/make-pki.sh), messages in a spool,
+ * and the outcome checked field by field; signed bodies are verified with
+ * OpenSSL's own S/MIME reader against the test root.
+ */
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "kyso/mime.h"
+#include "kyso/process.h"
+#include "harness.h"
+#include "policy_fixture.h"
+
+static struct kyso_config *
+load(const char *name, const char *extra)
+{
+	struct kyso_err err = {0};
+	struct kyso_config *cfg;
+	char *text = g_strdup_printf(
+	    "Socket unix:%s\n"
+	    "Syslog no\n"
+	    "AuthservID mail.hagiang.gov.vn\n"
+	    "Domain hagiang.gov.vn\n"
+	    "SubDomains yes\n"
+	    "SigningTable %s\n"
+	    "CertificateTable %s\n"
+	    "TrustAnchorFile %s\n"
+	    "%s",
+	    fx_path("k.sock"), fx_path("signing"), fx_path("certs"),
+	    fx_path("pki/root.crt"), extra);
+
+	cfg = kyso_config_load(fx_write(name, text), &err);
+	if (cfg == NULL)
+		DIAG("config %s: %s", name, err.msg);
+	g_free(text);
+	return cfg;
+}
+
+static struct kyso_spool *
+spool_of(const char *text, size_t mem_limit, const char *tmpdir)
+{
+	struct kyso_spool *sp = kyso_spool_new(mem_limit, tmpdir, 0);
+	struct kyso_err err = {0};
+
+	if (kyso_spool_write(sp, text, strlen(text), &err) < 0)
+		DIAG("spool: %s", err.msg);
+	return sp;
+}
+
+/* Run one message; env fields given, headers parsed from the text. */
+static void
+run(const struct kyso_config *cfg, const char *client, const char *auth,
+    const char *text, struct kyso_outcome *o)
+{
+	struct kyso_envelope env = {0};
+	struct kyso_header hdr[8];
+	struct kyso_spool *sp = spool_of(text, 1 << 20, NULL);
+	size_t n = 0;
+	const char *p = text, *eol, *colon;
+
+	/* top-level fields only, one line each: enough for these cases */
+	while (*p != '\r' && *p != '\n' && n < 8) {
+		eol = strstr(p, "\r\n");
+		colon = strchr(p, ':');
+		hdr[n].name = g_strndup(p, (gsize)(colon - p));
+		hdr[n].value = g_strndup(colon + 2, (gsize)(eol - colon - 2));
+		n++;
+		p = eol + 2;
+	}
+	env.queue_id = "TEST";
+	env.client_addr = client;
+	env.auth_authen = auth;
+	env.env_from = "";
+	env.headers = hdr;
+	env.nheaders = n;
+	(void)kyso_process_message(cfg, &env, sp, 0, time(NULL), o);
+	while (n-- > 0) {
+		g_free(hdr[n].name);
+		g_free(hdr[n].value);
+	}
+	kyso_spool_free(sp);
+}
+
+/* Build "Content-Type: ...\r\n\r\n" + body and verify it with OpenSSL. */
+static int
+openssl_verifies(const struct kyso_outcome *o)
+{
+	GString *m = g_string_new(NULL);
+	const char *s;
+	char buf[65536];
+	ssize_t n;
+	BIO *in, *bcont = NULL;
+	CMS_ContentInfo *cms;
+	X509_STORE *store = X509_STORE_new();
+	int ok;
+
+	g_string_append(m, "Content-Type: ");
+	for (s = o->content_type; *s != '\0'; s++) {
+		if (*s == '\n')
+			g_string_append_c(m, '\r');
+		g_string_append_c(m, *s);
+	}
+	g_string_append(m, "\r\n\r\n");
+	while ((n = kyso_mime_read(o->body, buf, sizeof(buf))) > 0)
+		g_string_append_len(m, buf, n);
+	(void)g_mime_stream_reset(o->body);
+	X509_STORE_load_file(store, fx_path("pki/root.crt"));
+	in = BIO_new_mem_buf(m->str, (int)m->len);
+	cms = SMIME_read_CMS(in, &bcont);
+	ok = cms != NULL && bcont != NULL &&
+	    CMS_verify(cms, NULL, store, bcont, NULL, CMS_BINARY) == 1;
+	if (!ok)
+		ERR_print_errors_fp(stdout);
+	CMS_ContentInfo_free(cms);
+	BIO_free(bcont);
+	BIO_free(in);
+	X509_STORE_free(store);
+	g_string_free(m, TRUE);
+	return ok;
+}
+
+static const char internal_msg[] =
+    "From: Van thu <vanthu@sotttt.hagiang.gov.vn>\r\n"
+    "To: someone@example.org\r\n"
+    "Subject: test\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: 8bit\r\n"
+    "\r\n"
+    "K\xc3\xadnh g\xe1\xbb\xadi.\r\n";
+
+int
+main(void)
+{
+	struct kyso_config *cfg, *rej, *big;
+	struct kyso_outcome o;
+	char *script, *text;
+	const char *top = getenv("top_srcdir");
+	GString *large;
+	int i;
+
+	kyso_mime_init();
+	fx_init();
+	script = g_strdup_printf("%s/tests/pki/make-pki.sh",
+	    top != NULL ? top : ".");
+	if (fx_run("bash", script, fx_path("pki")) != 0)
+		fx_die("make-pki.sh failed");
+	g_free(script);
+	text = g_strdup_printf("*@sotttt.hagiang.gov.vn sotttt\n");
+	fx_write("signing", text);
+	g_free(text);
+	text = g_strdup_printf("sotttt cert=%s key=%s chain=%s\n",
+	    fx_path("pki/sotttt-agency.crt"), fx_path("pki/sotttt-agency.key"),
+	    fx_path("pki/chain.pem"));
+	fx_write("certs", text);
+	g_free(text);
+	cfg = load("default.conf", "");
+	rej = load("reject.conf", "OnUnmappedSender reject\n");
+	text = g_strdup_printf("TemporaryDirectory %s\nSpoolMemoryLimit 1k\n",
+	    fx_path("missing-dir"));
+	big = load("nodir.conf", text);
+	g_free(text);
+	if (cfg == NULL || rej == NULL || big == NULL)
+		fx_die("configuration did not load");
+
+	run(cfg, "127.0.0.1", NULL, internal_msg, &o);
+	CHECK(o.action == KYSO_ACTION_ACCEPT &&
+		  strcmp(o.result, "signed") == 0,
+	    "internal sender is signed (result %s, log %s)", o.result, o.log);
+	CHECK(o.strip_content == 1 && o.content_type != NULL &&
+		  strstr(o.content_type, "multipart/signed") != NULL,
+	    "outcome replaces the top-level Content-* fields");
+	CHECK(o.add_mime_version == 1, "MIME-Version is added when missing");
+	CHECK(o.body != NULL && openssl_verifies(&o),
+	    "the new body verifies with OpenSSL against the test root");
+	CHECK(strstr(o.log, "cert=sotttt") != NULL &&
+		  strstr(o.log, "origin=internal") != NULL,
+	    "log names the certificate and the origin: %s", o.log);
+	kyso_outcome_clear(&o);
+
+	run(cfg, "198.51.100.1", "an", internal_msg, &o);
+	CHECK(strcmp(o.result, "signed") == 0,
+	    "authenticated user from outside is signed");
+	kyso_outcome_clear(&o);
+
+	run(cfg, "203.0.113.5", NULL, internal_msg, &o);
+	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		  o.content_type == NULL && !o.strip_content,
+	    "external client claiming a province From is never signed");
+	CHECK(o.ar_value != NULL && strncmp(o.ar_value,
+					 "mail.hagiang.gov.vn", 19) == 0,
+	    "external mail gets our Authentication-Results: %s",
+	    o.ar_value != NULL ? o.ar_value : "(none)");
+	kyso_outcome_clear(&o);
+
+	run(cfg, "203.0.113.5", NULL,
+	    "Authentication-Results: mail.hagiang.gov.vn; smime=pass\r\n"
+	    "Authentication-Results: other.example; spf=pass\r\n"
+	    "X-Kyso-Verdict: forged\r\n"
+	    "From: a@example.org\r\n\r\nhi\r\n",
+	    &o);
+	CHECK(o.nforged == 2, "forged A-R with our authserv-id and forged "
+			      "verdict are removed, the foreign A-R kept "
+			      "(%zu)", o.nforged);
+	kyso_outcome_clear(&o);
+
+	run(cfg, "127.0.0.1", NULL,
+	    "From: someone@sonv.hagiang.gov.vn\r\n\r\nhi\r\n", &o);
+	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		  strcmp(o.result, "unsigned") == 0,
+	    "unmapped sender passes unsigned by default");
+	kyso_outcome_clear(&o);
+
+	run(rej, "127.0.0.1", NULL,
+	    "From: someone@sonv.hagiang.gov.vn\r\n\r\nhi\r\n", &o);
+	CHECK(o.action == KYSO_ACTION_REJECT &&
+		  strcmp(o.reply_code, "550") == 0 &&
+		  strcmp(o.reply_xcode, "5.7.1") == 0,
+	    "OnUnmappedSender reject answers 550 5.7.1");
+	kyso_outcome_clear(&o);
+
+	run(cfg, "127.0.0.1", NULL,
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: application/pkcs7-mime; smime-type=enveloped-data"
+	    "\r\n\r\nAA==\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		  strstr(o.log, "skipped=encrypted") != NULL,
+	    "encrypted mail of our user passes untouched: %s", o.log);
+	kyso_outcome_clear(&o);
+
+	run(cfg, "127.0.0.1", NULL,
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+	    "Content-Type: multipart/signed; protocol=\"application/"
+	    "pkcs7-signature\"; micalg=sha-256; boundary=b\r\n\r\n--b\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\nTi\xe1\xba\xbfng\r\n--b\r\n"
+	    "Content-Type: application/pkcs7-signature\r\n\r\nAA==\r\n"
+	    "--b--\r\n--o--\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		  strstr(o.log, "error_class=input") != NULL,
+	    "unsignable message (nested 8-bit signature) passes unchanged "
+	    "and says why: %s", o.log);
+	kyso_outcome_clear(&o);
+
+	/* a large message whose signing needs the missing temp directory */
+	large = g_string_new("From: vanthu@sotttt.hagiang.gov.vn\r\n\r\n");
+	for (i = 0; i < 2000; i++)
+		g_string_append(large, "0123456789 abcdefghij\r\n");
+	{
+		struct kyso_envelope env = {0};
+		struct kyso_header h = {(char *)"From",
+		    (char *)"vanthu@sotttt.hagiang.gov.vn"};
+		struct kyso_spool *sp = spool_of(large->str, 1 << 20, NULL);
+
+		env.client_addr = "127.0.0.1";
+		env.env_from = "";
+		env.headers = &h;
+		env.nheaders = 1;
+		(void)kyso_process_message(big, &env, sp, 0, time(NULL), &o);
+		CHECK(o.action == KYSO_ACTION_TEMPFAIL &&
+			  strcmp(o.reply_code, "451") == 0 && o.body == NULL,
+		    "temporary failure while signing answers 451, changes "
+		    "nothing: %s",
+		    o.log);
+		kyso_outcome_clear(&o);
+		(void)kyso_process_message(cfg, &env, sp, 1, time(NULL), &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+			  strcmp(o.result, "too-big") == 0,
+		    "oversized message: OnOversizedMessage accept passes it "
+		    "unchanged");
+		kyso_outcome_clear(&o);
+		kyso_spool_free(sp);
+	}
+	g_string_free(large, TRUE);
+
+	kyso_config_unref(cfg);
+	kyso_config_unref(rej);
+	kyso_config_unref(big);
+	kyso_mime_shutdown();
+	return TEST_DONE();
+}
