@@ -8,7 +8,7 @@
 #   3. tests/integration/run.sh against the binary just built: real Postfix
 #      instances on loopback, kyso-milter, three independent verifiers
 #   4. a copy of the tree built with --enable-sanitizers (ASan + UBSan):
-#      make check again
+#      make check again, and the integration suite against that daemon
 #   5. make distcheck (when CI=true or RUNALL_DISTCHECK=1)
 # Counts every TAP result (":test-result:" lines of the .trs files, the
 # integration TAP lines) plus one per build step, and ends with the line
@@ -123,6 +123,23 @@ if tar --exclude=.git --exclude=autom4te.cache -cf - . | tar -C "$asan" -xf - &&
 			show_failed_tests "$asan"
 			grep -q '^:test-result: \(FAIL\|ERROR\)' $(find "$asan" -name '*.trs') 2>/dev/null ||
 				step_fail "sanitizer make check (exit $rc)" "$log/asan-check.log"
+		fi
+		say "integration tests against the sanitizer build ($(elapsed))"
+		its=()
+		for t in tests/integration/t-*.sh; do
+			[ "$t" = tests/integration/t-harness.sh ] || its+=("$t")
+		done
+		KT_BUILD=$asan KT_SANITIZED=1 KT_LOGDIR="$log/integration-asan" \
+			bash tests/integration/run.sh "${its[@]}" >"$log/integration-asan.log" 2>&1
+		grep '^not ok\|^# t-\|^integration: ' "$log/integration-asan.log"
+		line=$(grep '^integration: ' "$log/integration-asan.log" | tail -n 1)
+		if [ -n "$line" ]; then
+			set -- $(echo "$line" | tr -dc '0-9 ')
+			pass=$((pass + $1))
+			fail=$((fail + $2))
+			skipn=$((skipn + ${3:-0}))
+		else
+			step_fail "sanitizer integration suite produced no summary" "$log/integration-asan.log"
 		fi
 	else
 		step_fail "sanitizer build" "$log/asan-make.log"

@@ -243,6 +243,7 @@ kt_milter_bin() { echo "$KT_BUILD/kyso-milter"; }
 kt_milter_start() {
 	local conf=$1 sock
 	sock=$(sed -n 's/^Socket[ \t]\{1,\}//p' "$conf" | tail -n 1)
+	case $sock in unix:* | local:*) rm -f "${sock#*:}" ;; esac
 	(umask 001 && exec "$(kt_milter_bin)" -f -c "$conf") >>"$KT/milter.log" 2>&1 &
 	KT_MILTER_PID=$!
 	local i
@@ -275,6 +276,11 @@ kt_milter_stop() {
 	fi
 	wait "$KT_MILTER_PID" 2>/dev/null
 	KT_MILTER_PID=
+	# a sanitizer build reports memory errors and leaks on its log
+	if grep -q 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$KT/milter.log" 2>/dev/null; then
+		grep -A 20 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$KT/milter.log" | head -n 40
+		return 1
+	fi
 }
 
 # peak resident set size of the running milter, in kB
