@@ -24,16 +24,16 @@
 #include "kyso_milter.h"
 
 struct msg {
-	struct kyso_config *cfg;   /* snapshot held for this message */
-	char *env_from;		   /* MAIL FROM, without <> */
-	char *auth_authen;	   /* {auth_authen} or NULL */
+	struct kyso_config *cfg;     /* snapshot held for this message */
+	char *env_from;              /* MAIL FROM, without <> */
+	char *auth_authen;           /* {auth_authen} or NULL */
 	struct kyso_header *headers; /* as received (LF folds) */
 	size_t nheaders, cap;
-	size_t header_bytes;	   /* sum of header sizes */
-	struct kyso_spool *spool;  /* headers CRLF, blank line, body */
-	int too_big;		   /* stopped buffering at the size limit */
-	int header_overflow;	   /* over KYSO_MAX_HEADERS/_HEADER_BYTES */
-	int io_error;		   /* spool write failed */
+	size_t header_bytes;      /* sum of header sizes */
+	struct kyso_spool *spool; /* headers CRLF, blank line, body */
+	int too_big;              /* stopped buffering at the size limit */
+	int header_overflow;      /* over KYSO_MAX_HEADERS/_HEADER_BYTES */
+	int io_error;             /* spool write failed */
 	char io_reason[160];
 	struct timespec start;
 };
@@ -42,7 +42,7 @@ struct conn {
 	char client_addr[INET6_ADDRSTRLEN]; /* "unknown" without an address */
 	char client_name[256];
 	char daemon_name[128];
-	int leadspc;	  /* SMFIP_HDR_LEADSPC negotiated */
+	int leadspc; /* SMFIP_HDR_LEADSPC negotiated */
 	struct msg *msg;
 };
 
@@ -94,18 +94,20 @@ copy_macro(SMFICTX *ctx, const char *name, char *buf, size_t len)
 }
 
 static sfsistat
-cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0,
-    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+    unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
 {
-	const unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
+	const unsigned long want =
+	    SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
 	struct conn *c = conn_get(ctx);
 
 	(void)f2;
 	(void)f3;
 	if ((f0 & want) != want) {
-		kyso_log(LOG_ERR, "MTA does not offer header and body changes; "
-				  "cannot work with it");
+		kyso_log(LOG_ERR,
+		    "MTA does not offer header and body changes; "
+		    "cannot work with it");
 		return SMFIS_REJECT; /* libmilter: fail the negotiation */
 	}
 	*pf0 = want;
@@ -134,7 +136,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	 * sendmail(1) submissions as 127.0.0.1, which InternalHosts covers */
 	if (addr == NULL ||
 	    inet_ntop(sa->sa_family, addr, c->client_addr,
-		sizeof(c->client_addr)) == NULL)
+	        sizeof(c->client_addr)) == NULL)
 		(void)snprintf(c->client_addr, sizeof(c->client_addr),
 		    "unknown");
 	(void)snprintf(c->client_name, sizeof(c->client_name), "%s",
@@ -180,13 +182,13 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	m = kyso_xcalloc(1, sizeof(*m));
 	m->cfg = cfg;
 	(void)clock_gettime(CLOCK_MONOTONIC, &m->start);
-	m->env_from = strip_angle(argv != NULL && argv[0] != NULL ? argv[0]
-								  : "");
+	m->env_from =
+	    strip_angle(argv != NULL && argv[0] != NULL ? argv[0] : "");
 	auth = smfi_getsymval(ctx, (char *)"{auth_authen}");
 	if (auth != NULL && *auth != '\0')
 		m->auth_authen = kyso_xstrdup(auth);
-	m->spool = kyso_spool_new(st->spool_memory, st->tmp_dir,
-	    st->max_message);
+	m->spool =
+	    kyso_spool_new(st->spool_memory, st->tmp_dir, st->max_message);
 	copy_macro(ctx, "{daemon_name}", c->daemon_name,
 	    sizeof(c->daemon_name));
 	c->msg = m;
@@ -215,8 +217,7 @@ spool_put(struct msg *m, const void *buf, size_t len)
 
 /* Header value from libmilter (LF between folded lines) to CRLF bytes. */
 static void
-spool_header(struct msg *m, const char *name, const char *value,
-    int leadspc)
+spool_header(struct msg *m, const char *name, const char *value, int leadspc)
 {
 	const char *p, *nl;
 
@@ -251,14 +252,14 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	}
 	if (m->nheaders == m->cap) {
 		m->cap = m->cap ? m->cap * 2 : 32;
-		m->headers = kyso_xrealloc(m->headers,
-		    m->cap * sizeof(*m->headers));
+		m->headers =
+		    kyso_xrealloc(m->headers, m->cap * sizeof(*m->headers));
 	}
 	m->headers[m->nheaders].name = kyso_xstrdup(name);
 	/* policy sees the value without the leading blank */
 	m->headers[m->nheaders].value = kyso_xstrdup(
 	    c->leadspc && (*value == ' ' || *value == '\t') ? value + 1
-							     : value);
+	                                                    : value);
 	m->nheaders++;
 	m->header_bytes += size;
 	spool_header(m, name, value, c->leadspc);
@@ -357,20 +358,22 @@ apply(SMFICTX *ctx, const struct conn *c, const struct kyso_outcome *o)
 
 	for (i = 0; i < o->nforged; i++)
 		if (smfi_chgheader(ctx, (char *)o->forged[i].name,
-			(int)o->forged[i].index, NULL) != MI_SUCCESS)
+		        (int)o->forged[i].index, NULL) != MI_SUCCESS)
 			goto out;
 	if (o->strip_content && strip_content_headers(ctx, m) < 0)
 		goto out;
 	if (o->add_mime_version) {
 		v = header_value(c, "1.0");
-		if (smfi_addheader(ctx, (char *)"MIME-Version", v) != MI_SUCCESS)
+		if (smfi_addheader(ctx, (char *)"MIME-Version", v) !=
+		    MI_SUCCESS)
 			goto out;
 		g_free(v);
 		v = NULL;
 	}
 	if (o->content_type != NULL) {
 		v = header_value(c, o->content_type);
-		if (smfi_addheader(ctx, (char *)"Content-Type", v) != MI_SUCCESS)
+		if (smfi_addheader(ctx, (char *)"Content-Type", v) !=
+		    MI_SUCCESS)
 			goto out;
 		g_free(v);
 		v = NULL;
@@ -389,7 +392,8 @@ apply(SMFICTX *ctx, const struct conn *c, const struct kyso_outcome *o)
 	}
 	if (o->ar_value != NULL) {
 		v = header_value(c, o->ar_value);
-		if (smfi_insheader(ctx, 0, (char *)KYSO_AR_HEADER, v) != MI_SUCCESS)
+		if (smfi_insheader(ctx, 0, (char *)KYSO_AR_HEADER, v) !=
+		    MI_SUCCESS)
 			goto out;
 	}
 	rc = 0;
@@ -443,7 +447,7 @@ cb_eom(SMFICTX *ctx)
 		    m->io_error ? m->io_reason : "too many header fields");
 		(void)smfi_setreply(ctx, (char *)"451", (char *)"4.3.0",
 		    (char *)"Message cannot be processed right now, "
-			    "try again later");
+		            "try again later");
 		conn_end_message(c);
 		return SMFIS_TEMPFAIL;
 	}
@@ -464,19 +468,17 @@ cb_eom(SMFICTX *ctx)
 		    qbuf, o.log);
 		(void)smfi_setreply(ctx, (char *)"451", (char *)"4.3.0",
 		    (char *)"Message cannot be processed right now, "
-			    "try again later");
+		            "try again later");
 		rv = SMFIS_TEMPFAIL;
 	} else {
 		char client[64];
 
-		kyso_log(o.action == KYSO_ACTION_ACCEPT ? LOG_INFO
-							: LOG_NOTICE,
+		kyso_log(o.action == KYSO_ACTION_ACCEPT ? LOG_INFO : LOG_NOTICE,
 		    "%s: kyso result=%s client=%s %s forged_removed=%zu "
 		    "elapsed_ms=%ld",
 		    qbuf, o.result,
-		    kyso_printable(c->client_addr[0] ? c->client_addr
-						     : "local",
-			client, sizeof(client)),
+		    kyso_printable(c->client_addr[0] ? c->client_addr : "local",
+		        client, sizeof(client)),
 		    o.log, o.nforged, elapsed_ms(&m->start));
 		rv = reply(ctx, &o);
 	}

@@ -213,15 +213,15 @@ set_listener_nodelay(void)
 	for (fd = 3; fd < 1024; fd++) {
 		len = sizeof(listening);
 		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
-			&len) < 0 ||
+		        &len) < 0 ||
 		    !listening)
 			continue;
 		len = sizeof(ss);
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
 		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
 			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-			sizeof(on)) < 0)
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) <
+		    0)
 			kyso_log(LOG_WARNING, "cannot set TCP_NODELAY: %s",
 			    g_strerror(errno));
 	}

@@ -19,8 +19,8 @@ const char *kyso_printable(const char *s, char *buf, size_t len);
 
 /* daemon.c: the current configuration snapshot and its reload */
 int kyso_daemon_set_config(struct kyso_config *cfg); /* takes the ref */
-struct kyso_config *kyso_daemon_config(void);	     /* new ref */
-int kyso_daemon_reload(void);	/* 0 swapped, -1 kept the old one */
+struct kyso_config *kyso_daemon_config(void);        /* new ref */
+int kyso_daemon_reload(void); /* 0 swapped, -1 kept the old one */
 int kyso_daemon_run(const char *config_path, int foreground,
     const char *pid_file, const char *user, int verbose);
 
@@ -30,7 +30,7 @@ int kyso_callbacks_register(void);
  * default; smaller for MTA-side test tools that cannot take large packets
  * (OpenDKIM's miltertest overflows above 1 KiB). Call before threads. */
 #define KYSO_BODY_CHUNK_DEFAULT 65535
-#define KYSO_BODY_CHUNK_MIN 512
+#define KYSO_BODY_CHUNK_MIN     512
 void kyso_callbacks_set_body_chunk(size_t n);
 
 /* offline.c: the -t mode */

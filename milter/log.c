@@ -18,10 +18,17 @@ static const struct {
 	const char *name;
 	int code;
 } facilities[] = {
-	{"mail", LOG_MAIL},	{"daemon", LOG_DAEMON}, {"user", LOG_USER},
-	{"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
-	{"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
-	{"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+    {"mail", LOG_MAIL},
+    {"daemon", LOG_DAEMON},
+    {"user", LOG_USER},
+    {"local0", LOG_LOCAL0},
+    {"local1", LOG_LOCAL1},
+    {"local2", LOG_LOCAL2},
+    {"local3", LOG_LOCAL3},
+    {"local4", LOG_LOCAL4},
+    {"local5", LOG_LOCAL5},
+    {"local6", LOG_LOCAL6},
+    {"local7", LOG_LOCAL7},
 };
 
 void
@@ -30,8 +37,9 @@ kyso_log_open(int use_syslog, const char *facility, int verbose)
 	int fac = LOG_MAIL;
 	size_t i;
 
-	for (i = 0; facility != NULL && i < sizeof(facilities) /
-		 sizeof(facilities[0]); i++)
+	for (i = 0;
+	     facility != NULL && i < sizeof(facilities) / sizeof(facilities[0]);
+	     i++)
 		if (strcasecmp(facility, facilities[i].name) == 0)
 			fac = facilities[i].code;
 	log_to_syslog = use_syslog;
@@ -81,9 +89,8 @@ kyso_printable(const char *s, char *buf, size_t len)
 	if (s == NULL)
 		s = "";
 	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"')
-		    ? s[i]
-		    : '?';
+		buf[i] =
+		    (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
 	buf[i] = '\0';
 	return buf;
 }

@@ -14,7 +14,8 @@ static void
 usage(FILE *fp)
 {
 	(void)fprintf(fp,
-	    "usage: kyso-milter -c FILE [-f] [-v] [-p PIDFILE] [-u USER[:GROUP]]\n"
+	    "usage: kyso-milter -c FILE [-f] [-v] [-p PIDFILE] [-u "
+	    "USER[:GROUP]]\n"
 	    "                   [-B BODY_CHUNK_BYTES]\n"
 	    "       kyso-milter -c FILE -n\n"
 	    "       kyso-milter -c FILE -t MSGFILE [-e ENVFROM] [-a AUTHUSER]\n"
@@ -40,34 +41,61 @@ main(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "a:B:c:d:e:fhi:np:t:u:vV")) != -1) {
 		switch (ch) {
-		case 'a': off.auth_user = optarg; break;
+		case 'a':
+			off.auth_user = optarg;
+			break;
 		case 'B':
 			chunk = strtoul(optarg, &end, 10);
 			if (*end != '\0' || chunk < KYSO_BODY_CHUNK_MIN ||
 			    chunk > KYSO_BODY_CHUNK_DEFAULT) {
-				(void)fprintf(stderr, "kyso-milter: -B wants "
-						      "%d..%d bytes\n",
+				(void)fprintf(stderr,
+				    "kyso-milter: -B wants "
+				    "%d..%d bytes\n",
 				    KYSO_BODY_CHUNK_MIN,
 				    KYSO_BODY_CHUNK_DEFAULT);
 				return 2;
 			}
 			kyso_callbacks_set_body_chunk(chunk);
 			break;
-		case 'c': conf = optarg; break;
-		case 'd': off.daemon_name = optarg; break;
-		case 'e': off.env_from = optarg; break;
-		case 'f': foreground = 1; break;
-		case 'i': off.client_ip = optarg; break;
-		case 'n': check = 1; break;
-		case 'p': pid_file = optarg; break;
-		case 't': off.msg_file = optarg; break;
-		case 'u': user = optarg; break;
-		case 'v': verbose = 1; break;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'd':
+			off.daemon_name = optarg;
+			break;
+		case 'e':
+			off.env_from = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'i':
+			off.client_ip = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'p':
+			pid_file = optarg;
+			break;
+		case 't':
+			off.msg_file = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case 'V':
 			(void)printf("kyso-milter %s\n", PACKAGE_VERSION);
 			return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (conf == NULL || optind != argc) {

@@ -35,13 +35,13 @@ split_header(const char *data, size_t len, struct parsed *p)
 		size_t start = i, eol, colon;
 		GString *val;
 
-		if (data[i] == '\n' || (data[i] == '\r' && i + 1 < len &&
-					   data[i + 1] == '\n')) {
+		if (data[i] == '\n' ||
+		    (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')) {
 			p->body_off = i + (data[i] == '\r' ? 2 : 1);
 			return 0;
 		}
-		for (colon = i; colon < len && data[colon] != ':' &&
-		     data[colon] != '\n';
+		for (colon = i;
+		     colon < len && data[colon] != ':' && data[colon] != '\n';
 		     colon++)
 			;
 		if (colon >= len || data[colon] != ':')
@@ -55,7 +55,7 @@ split_header(const char *data, size_t len, struct parsed *p)
 				;
 			g_string_append_len(val, data + i,
 			    (gssize)(eol - i -
-				(eol > i && data[eol - 1] == '\r' ? 1 : 0)));
+			        (eol > i && data[eol - 1] == '\r' ? 1 : 0)));
 			i = eol < len ? eol + 1 : len;
 			if (i < len && (data[i] == ' ' || data[i] == '\t'))
 				g_string_append_c(val, '\n');
@@ -196,7 +196,7 @@ kyso_offline_run(const struct kyso_config *cfg,
 		g_string_append(hdr, "\r\n");
 		if (kyso_spool_write(sp, hdr->str, hdr->len, &err) < 0 ||
 		    kyso_spool_write(sp, data + p.body_off, len - p.body_off,
-			&err) < 0) {
+		        &err) < 0) {
 			if (err.cls != KYSO_E_INPUT) {
 				(void)fprintf(stderr, "kyso-milter: %s\n",
 				    err.msg);

@@ -70,9 +70,9 @@ internal_failure(const struct kyso_config *cfg, struct kyso_outcome *out,
 {
 	kyso_outcome_clear_edits(out);
 	set_failure_action(out,
-	    err->cls == KYSO_E_INPUT ? KYSO_ONFAIL_ACCEPT
-				     : kyso_config_settings(cfg)
-					   ->on_internal_error);
+	    err->cls == KYSO_E_INPUT
+	        ? KYSO_ONFAIL_ACCEPT
+	        : kyso_config_settings(cfg)->on_internal_error);
 	(void)snprintf(out->result, sizeof(out->result), "%s",
 	    err->cls == KYSO_E_INPUT ? "unsigned" : "error");
 	logf_append(out, " error_class=%s error=\"%s\"",
@@ -112,7 +112,7 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
 	opts.tmp_dir = st->tmp_dir;
 	opts.mem_limit = st->spool_memory;
 	if (kyso_sign_message(out->decision.signer, in, body, &opts, &res,
-		err) < 0)
+	        err) < 0)
 		goto out;
 	if (res.kind != KYSO_MIME_PLAIN) {
 		/* already signed or encrypted by the sender: keep it intact */

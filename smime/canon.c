@@ -17,14 +17,14 @@
 
 /* What a scan of one leaf's encoded bytes found. */
 struct scan {
-	int has8bit;	 /* any octet >= 0x80 */
-	int hasnul;	 /* NUL octet */
-	int barecr;	 /* CR not followed by LF */
-	int longline;	 /* a line over 998 octets without its CRLF */
+	int has8bit;     /* any octet >= 0x80 */
+	int hasnul;      /* NUL octet */
+	int barecr;      /* CR not followed by LF */
+	int longline;    /* a line over 998 octets without its CRLF */
 	int trailing_ws; /* blank before a line end */
-	int fromline;	 /* a line starting with "From " */
-	size_t count8;	 /* octets >= 0x80 */
-	size_t total;	 /* octets seen */
+	int fromline;    /* a line starting with "From " */
+	size_t count8;   /* octets >= 0x80 */
+	size_t total;    /* octets seen */
 };
 
 #define SMTP_LINE_MAX 998 /* RFC 5321 4.5.3.1.6 */
@@ -41,8 +41,8 @@ scan_bytes(struct scan *sc, const unsigned char *p, size_t n, size_t *col,
 		if (*prev == '\r' && c != '\n')
 			sc->barecr = 1;
 		if (c == '\n') {
-			int last = *prev == '\r' ? (i >= 2 ? p[i - 2] : ' ')
-						 : *prev;
+			int last =
+			    *prev == '\r' ? (i >= 2 ? p[i - 2] : ' ') : *prev;
 			/* at chunk edges the look-behind is approximate
 			 * but never misses: it errs towards re-encoding */
 			if (*col > 0 && (last == ' ' || last == '\t'))
@@ -125,8 +125,9 @@ label_charset(GMimePart *part, GMimeStream *raw, struct kyso_err *err)
 			/* an incomplete sequence may continue in the next
 			 * chunk; anything else is not UTF-8 */
 			carry = len - (size_t)(end - buf);
-			if (carry > 3 || g_utf8_get_char_validated(end,
-					     (gssize)carry) != (gunichar)-2)
+			if (carry > 3 ||
+			    g_utf8_get_char_validated(end, (gssize)carry) !=
+			        (gunichar)-2)
 				return g_mime_stream_reset(raw) < 0 ? -1 : 0;
 			memmove(buf, end, carry);
 		} else {
@@ -224,8 +225,7 @@ prepare_leaf(GMimePart *part, int *reencoded, struct kyso_err *err)
 	}
 	/* RFC 8551 3.1.2: QP for mostly-ASCII text, base64 otherwise; the
 	 * 17% threshold is GMime's own (gmime-filter-best.c) */
-	if (text && !sc.hasnul && !sc.barecr &&
-	    sc.count8 * 100 < sc.total * 17)
+	if (text && !sc.hasnul && !sc.barecr && sc.count8 * 100 < sc.total * 17)
 		reencode(part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE, 1);
 	else
 		reencode(part, GMIME_CONTENT_ENCODING_BASE64, text);
@@ -250,8 +250,8 @@ check_untouchable(GMimeObject *obj, int depth, struct kyso_err *err)
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++)
 			if (check_untouchable(g_mime_multipart_get_part(
-						  GMIME_MULTIPART(obj), i),
-				depth + 1, err) < 0)
+			                          GMIME_MULTIPART(obj), i),
+			        depth + 1, err) < 0)
 				return -1;
 		return 0;
 	}
@@ -259,10 +259,10 @@ check_untouchable(GMimeObject *obj, int depth, struct kyso_err *err)
 		GMimeMessage *m =
 		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 
-		return m == NULL ? 0
-				 : check_untouchable(
-				       g_mime_message_get_mime_part(m),
-				       depth + 1, err);
+		return m == NULL
+		    ? 0
+		    : check_untouchable(g_mime_message_get_mime_part(m),
+		          depth + 1, err);
 	}
 	if (!GMIME_IS_PART(obj) ||
 	    (w = g_mime_part_get_content(GMIME_PART(obj))) == NULL)
@@ -310,9 +310,10 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 	if (GMIME_IS_MULTIPART(obj)) {
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++)
-			if (prepare(g_mime_multipart_get_part(
-					GMIME_MULTIPART(obj), i),
-				depth + 1, reencoded, err) < 0)
+			if (prepare(g_mime_multipart_get_part(GMIME_MULTIPART(
+			                                          obj),
+			                i),
+			        depth + 1, reencoded, err) < 0)
 				return -1;
 		relabel_container(obj);
 		return 0;
@@ -326,7 +327,7 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 		if (m == NULL || g_mime_message_get_mime_part(m) == NULL)
 			return 0;
 		if (prepare(g_mime_message_get_mime_part(m), depth + 1,
-			reencoded, err) < 0)
+		        reencoded, err) < 0)
 			return -1;
 		relabel_container(obj);
 		return 0;

@@ -14,8 +14,7 @@
 #include "kyso/err.h"
 
 void
-kyso_err_set(struct kyso_err *err, enum kyso_errclass cls, const char *fmt,
-    ...)
+kyso_err_set(struct kyso_err *err, enum kyso_errclass cls, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -28,8 +27,7 @@ kyso_err_set(struct kyso_err *err, enum kyso_errclass cls, const char *fmt,
 }
 
 void
-kyso_err_openssl(struct kyso_err *err, enum kyso_errclass cls,
-    const char *what)
+kyso_err_openssl(struct kyso_err *err, enum kyso_errclass cls, const char *what)
 {
 	unsigned long e;
 	size_t len;
@@ -63,11 +61,11 @@ const char *
 kyso_err_class_name(enum kyso_errclass cls)
 {
 	static const char *const names[] = {
-		[KYSO_E_NONE] = "none",
-		[KYSO_E_INPUT] = "input",
-		[KYSO_E_TEMP] = "temp",
-		[KYSO_E_CONFIG] = "config",
-		[KYSO_E_INTERNAL] = "internal",
+	    [KYSO_E_NONE] = "none",
+	    [KYSO_E_INPUT] = "input",
+	    [KYSO_E_TEMP] = "temp",
+	    [KYSO_E_CONFIG] = "config",
+	    [KYSO_E_INTERNAL] = "internal",
 	};
 
 	if ((unsigned)cls >= sizeof(names) / sizeof(names[0]))

@@ -95,10 +95,10 @@ const char *
 kyso_mime_kind_name(enum kyso_mime_kind kind)
 {
 	static const char *const names[] = {
-		[KYSO_MIME_PLAIN] = "plain",
-		[KYSO_MIME_SIGNED] = "signed",
-		[KYSO_MIME_OPAQUE_SIGNED] = "opaque-signed",
-		[KYSO_MIME_ENCRYPTED] = "encrypted",
+	    [KYSO_MIME_PLAIN] = "plain",
+	    [KYSO_MIME_SIGNED] = "signed",
+	    [KYSO_MIME_OPAQUE_SIGNED] = "opaque-signed",
+	    [KYSO_MIME_ENCRYPTED] = "encrypted",
 	};
 
 	if ((unsigned)kind >= sizeof(names) / sizeof(names[0]))

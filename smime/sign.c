@@ -23,8 +23,8 @@
 #include "kyso/sign.h"
 #include "canon.h"
 
-#define SIGN_CHUNK 65536
-#define B64_LINE 76 /* RFC 2045 6.8 */
+#define SIGN_CHUNK        65536
+#define B64_LINE          76 /* RFC 2045 6.8 */
 /* Messages whose input is below this are serialised in memory. */
 #define SIGN_MEMORY_LIMIT (1024 * 1024)
 
@@ -73,7 +73,7 @@ cms_op_begin(struct cms_op *op, const struct kyso_signer *signer,
 		 * (ASN1_TIME_set picks accordingly) */
 		if ((t = ASN1_TIME_set(NULL, signing_time)) == NULL ||
 		    !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime,
-			t->type, t, -1)) {
+		        t->type, t, -1)) {
 			kyso_err_openssl(err, KYSO_E_INTERNAL, "signingTime");
 			goto out;
 		}
@@ -159,8 +159,8 @@ put(GMimeStream *out, const void *buf, size_t len, size_t *total,
     struct kyso_err *err)
 {
 	if (len > 0 && g_mime_stream_write(out, buf, len) != (ssize_t)len) {
-		kyso_err_set(err, KYSO_E_TEMP, "cannot write signed message: %s",
-		    g_strerror(errno));
+		kyso_err_set(err, KYSO_E_TEMP,
+		    "cannot write signed message: %s", g_strerror(errno));
 		return -1;
 	}
 	*total += len;
@@ -182,9 +182,8 @@ scratch_stream(gint64 input_size, const struct kyso_sign_opts *opts,
 	const char *dir = opts != NULL && opts->tmp_dir != NULL
 	    ? opts->tmp_dir
 	    : getenv("TMPDIR");
-	size_t limit = opts != NULL && opts->mem_limit != 0
-	    ? opts->mem_limit
-	    : SIGN_MEMORY_LIMIT;
+	size_t limit = opts != NULL && opts->mem_limit != 0 ? opts->mem_limit
+	                                                    : SIGN_MEMORY_LIMIT;
 	char *path;
 	int fd;
 
@@ -254,8 +253,8 @@ random_boundary(void)
 
 /* Write the signature part: headers and base64 in 76-column CRLF lines. */
 static int
-write_signature_part(GMimeStream *out, const unsigned char *der,
-    size_t der_len, size_t *total, struct kyso_err *err)
+write_signature_part(GMimeStream *out, const unsigned char *der, size_t der_len,
+    size_t *total, struct kyso_err *err)
 {
 	static const char hdr[] =
 	    "Content-Type: application/pkcs7-signature; name=\"smime.p7s\"\r\n"
@@ -307,8 +306,8 @@ out:
 
 static int
 assemble(const struct kyso_signer *signer, GMimeStream *entity,
-    GMimeStream *out, const char *boundary, time_t signing_time,
-    size_t *total, struct kyso_err *err)
+    GMimeStream *out, const char *boundary, time_t signing_time, size_t *total,
+    struct kyso_err *err)
 {
 	struct cms_op op;
 	unsigned char *der = NULL;
@@ -318,9 +317,9 @@ assemble(const struct kyso_signer *signer, GMimeStream *entity,
 
 	if (cms_op_begin(&op, signer, signing_time, err) < 0)
 		return -1;
-	line = g_strdup_printf(
-	    "This is a cryptographically signed message in MIME format.\r\n"
-	    "\r\n--%s\r\n",
+	line = g_strdup_printf("This is a cryptographically signed message in "
+	                       "MIME format.\r\n"
+	                       "\r\n--%s\r\n",
 	    boundary);
 	if (puts_(out, line, total, err) < 0)
 		goto out;
@@ -397,13 +396,14 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 	    ? g_strdup(opts->boundary)
 	    : random_boundary();
 	if (assemble(signer, entity, out_body, boundary,
-		opts != NULL ? opts->signing_time : 0, &res->body_bytes,
-		err) < 0)
+	        opts != NULL ? opts->signing_time : 0, &res->body_bytes,
+	        err) < 0)
 		goto out;
-	res->content_type = g_strdup_printf(
-	    "multipart/signed; protocol=\"application/pkcs7-signature\";\n"
-	    "\tmicalg=%s; boundary=\"%s\"",
-	    kyso_signer_micalg(signer), boundary);
+	res->content_type =
+	    g_strdup_printf("multipart/signed; "
+	                    "protocol=\"application/pkcs7-signature\";\n"
+	                    "\tmicalg=%s; boundary=\"%s\"",
+	        kyso_signer_micalg(signer), boundary);
 	res->add_mime_version = !has_header(msg, "MIME-Version");
 	rc = 0;
 out:

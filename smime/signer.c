@@ -19,7 +19,7 @@
 struct kyso_signer {
 	X509 *cert;
 	EVP_PKEY *key;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	const EVP_MD *md;
 	const char *micalg;
 };
@@ -29,9 +29,9 @@ static const struct {
 	const char *micalg; /* RFC 8551 3.5.3.2 */
 	int nid;
 } digests[] = {
-	{.name = "sha256", .micalg = "sha-256", .nid = NID_sha256},
-	{.name = "sha384", .micalg = "sha-384", .nid = NID_sha384},
-	{.name = "sha512", .micalg = "sha-512", .nid = NID_sha512},
+    {.name = "sha256", .micalg = "sha-256", .nid = NID_sha256},
+    {.name = "sha384", .micalg = "sha-384", .nid = NID_sha384},
+    {.name = "sha512", .micalg = "sha-512", .nid = NID_sha512},
 };
 
 /* Read a passphrase file: first line, without its newline. */
@@ -104,8 +104,7 @@ load_cert(const char *path, struct kyso_err *err)
 	return x;
 }
 
-static STACK_OF(X509) *
-load_chain(const char *path, struct kyso_err *err)
+static STACK_OF(X509) * load_chain(const char *path, struct kyso_err *err)
 {
 	FILE *fp = fopen(path, "r");
 	STACK_OF(X509) *sk = NULL;
@@ -158,9 +157,9 @@ load_key(const char *path, const char *pass_file, struct kyso_err *err)
 	if (key == NULL)
 		kyso_err_openssl(err, KYSO_E_CONFIG,
 		    pass_file != NULL ? "cannot read private key (wrong "
-					"passphrase?)"
-				      : "cannot read private key (encrypted "
-					"keys need a passphrase file)");
+		                        "passphrase?)"
+		                      : "cannot read private key (encrypted "
+		                        "keys need a passphrase file)");
 out:
 	if (fp != NULL)
 		(void)fclose(fp);
@@ -244,8 +243,7 @@ kyso_signer_key(const struct kyso_signer *s)
 	return s->key;
 }
 
-STACK_OF(X509) *
-kyso_signer_chain(const struct kyso_signer *s)
+STACK_OF(X509) * kyso_signer_chain(const struct kyso_signer *s)
 {
 	return s->chain;
 }

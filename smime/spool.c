@@ -16,12 +16,12 @@
 
 struct kyso_spool {
 	GByteArray *mem;   /* memory phase, NULL once on disk */
-	int fd;		   /* disk phase, -1 before */
+	int fd;            /* disk phase, -1 before */
 	GMimeStream *disk; /* stream over fd, owns a dup of it */
-	size_t size;	   /* bytes written */
+	size_t size;       /* bytes written */
 	size_t mem_limit;  /* bytes kept in memory at most */
 	size_t max_size;   /* ceiling, 0 = none */
-	char *tmpdir;	   /* where the file goes */
+	char *tmpdir;      /* where the file goes */
 };
 
 struct kyso_spool *

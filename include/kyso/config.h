@@ -18,46 +18,48 @@
 /* What to do when a check fails; names are the configuration values. */
 enum kyso_onfail {
 	KYSO_ONFAIL_ACCEPT = 0, /* "accept": pass the message on unchanged */
-	KYSO_ONFAIL_TEMPFAIL,	/* "tempfail": 4.x.x, the client retries */
-	KYSO_ONFAIL_REJECT,	/* "reject": 5.x.x */
+	KYSO_ONFAIL_TEMPFAIL,   /* "tempfail": 4.x.x, the client retries */
+	KYSO_ONFAIL_REJECT,     /* "reject": 5.x.x */
 };
 
 /* How the envelope sender must relate to the From address to sign. */
 enum kyso_envcheck {
-	KYSO_ENVCHECK_NONE = 0,	  /* "none": no check */
-	KYSO_ENVCHECK_DOMAIN,	  /* "domain": same domain (or null sender) */
-	KYSO_ENVCHECK_EXACT,	  /* "exact": same address (or null sender) */
+	KYSO_ENVCHECK_NONE = 0, /* "none": no check */
+	KYSO_ENVCHECK_DOMAIN,   /* "domain": same domain (or null sender) */
+	KYSO_ENVCHECK_EXACT,    /* "exact": same address (or null sender) */
 };
 
 /* Scalar settings; read-only once loaded. Strings never NULL unless said. */
 struct kyso_settings {
-	char *socket;		/* Socket: unix:/path or inet:port@host */
-	char *pid_file;		/* PidFile, or NULL */
-	char *user_id;		/* UserID (user[:group]), or NULL */
-	int syslog;		/* Syslog yes/no */
-	char *syslog_facility;	/* SyslogFacility, default "mail" */
-	char *authserv_id;	/* AuthservID, default the host name */
-	size_t spool_memory;	/* SpoolMemoryLimit bytes */
-	size_t max_message;	/* MaximumMessageSize bytes */
-	char *tmp_dir;		/* TemporaryDirectory, default /tmp */
-	int sub_domains;	/* SubDomains yes/no */
-	enum kyso_onfail on_unmapped;	  /* OnUnmappedSender, default accept */
-	enum kyso_onfail on_internal_error; /* OnInternalError, default tempfail */
-	enum kyso_onfail on_too_big;	  /* OnOversizedMessage, default accept */
+	char *socket;                 /* Socket: unix:/path or inet:port@host */
+	char *pid_file;               /* PidFile, or NULL */
+	char *user_id;                /* UserID (user[:group]), or NULL */
+	int syslog;                   /* Syslog yes/no */
+	char *syslog_facility;        /* SyslogFacility, default "mail" */
+	char *authserv_id;            /* AuthservID, default the host name */
+	size_t spool_memory;          /* SpoolMemoryLimit bytes */
+	size_t max_message;           /* MaximumMessageSize bytes */
+	char *tmp_dir;                /* TemporaryDirectory, default /tmp */
+	int sub_domains;              /* SubDomains yes/no */
+	enum kyso_onfail on_unmapped; /* OnUnmappedSender, default accept */
+	enum kyso_onfail
+	    on_internal_error;       /* OnInternalError, default tempfail */
+	enum kyso_onfail on_too_big; /* OnOversizedMessage, default accept */
 	enum kyso_envcheck envelope_check; /* EnvelopeCheck, default domain */
-	char *digest;		/* SignatureDigest sha256|sha384|sha512 */
+	char *digest; /* SignatureDigest sha256|sha384|sha512 */
 	/* inbound verification */
-	char *trust_anchor_file;	/* TrustAnchorFile (PEM), or NULL */
-	char *trust_anchor_dir;		/* TrustAnchorDirectory (hashed), or NULL */
-	char *intermediate_file;	/* IntermediateCertificates (PEM), or NULL */
-	char *crl_file;			/* CRLFile (PEM or DER), or NULL */
-	int crl_fetch;			/* CRLFetch yes/no: fetch from CDP */
-	int ocsp;			/* OCSPCheck yes/no: ask the AIA responder */
-	int revocation_timeout;		/* RevocationTimeout seconds */
-	int revocation_softfail;	/* OnRevocationUnavailable softpass=1 temperror=0 */
-	char *agency_oids;		/* AgencyPolicyOIDs, comma list, or NULL */
-	char *personal_oids;		/* PersonalPolicyOIDs, comma list, or NULL */
-	int verify_inbound;		/* VerifyInbound yes/no, default yes */
+	char *trust_anchor_file; /* TrustAnchorFile (PEM), or NULL */
+	char *trust_anchor_dir;  /* TrustAnchorDirectory (hashed), or NULL */
+	char *intermediate_file; /* IntermediateCertificates (PEM), or NULL */
+	char *crl_file;          /* CRLFile (PEM or DER), or NULL */
+	int crl_fetch;           /* CRLFetch yes/no: fetch from CDP */
+	int ocsp;                /* OCSPCheck yes/no: ask the AIA responder */
+	int revocation_timeout;  /* RevocationTimeout seconds */
+	int revocation_softfail; /* OnRevocationUnavailable softpass=1
+	                            temperror=0 */
+	char *agency_oids;       /* AgencyPolicyOIDs, comma list, or NULL */
+	char *personal_oids;     /* PersonalPolicyOIDs, comma list, or NULL */
+	int verify_inbound;      /* VerifyInbound yes/no, default yes */
 	enum kyso_onfail on_unsigned_own_domain; /* OnUnsignedOwnDomain */
 };
 
@@ -91,8 +93,7 @@ const struct kyso_signer *kyso_config_signer(const struct kyso_config *cfg,
     const char *cert_id);
 
 /* 1 when `ip` (text form, v4 or v6) is in InternalHosts. */
-int kyso_config_is_internal_host(const struct kyso_config *cfg,
-    const char *ip);
+int kyso_config_is_internal_host(const struct kyso_config *cfg, const char *ip);
 
 /* Inbound trust material, or NULL when VerifyInbound is off. */
 struct kyso_trust;

@@ -12,9 +12,9 @@
 
 enum kyso_errclass {
 	KYSO_E_NONE = 0,
-	KYSO_E_INPUT,	 /* the message or a peer's data is bad */
-	KYSO_E_TEMP,	 /* try again later: I/O, network, resource */
-	KYSO_E_CONFIG,	 /* the configuration or a key/cert file is bad */
+	KYSO_E_INPUT,    /* the message or a peer's data is bad */
+	KYSO_E_TEMP,     /* try again later: I/O, network, resource */
+	KYSO_E_CONFIG,   /* the configuration or a key/cert file is bad */
 	KYSO_E_INTERNAL, /* our own fault or a library failure */
 };
 
@@ -24,8 +24,8 @@ struct kyso_err {
 };
 
 /* Set err (if non-NULL) to cls and a printf-formatted message. */
-void kyso_err_set(struct kyso_err *err, enum kyso_errclass cls,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void kyso_err_set(struct kyso_err *err, enum kyso_errclass cls, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 /* Like kyso_err_set, appending the drained OpenSSL error queue to `what`.
  * Always leaves the thread's OpenSSL error queue empty. */

@@ -12,16 +12,16 @@
 #include "kyso/policy.h"
 
 /* Names of the headers we own. */
-#define KYSO_AR_HEADER "Authentication-Results"
+#define KYSO_AR_HEADER      "Authentication-Results"
 #define KYSO_VERDICT_HEADER "X-Kyso-Verdict"
 
 struct kyso_inbound_result {
 	enum kyso_action action; /* ACCEPT, or REJECT/TEMPFAIL by policy */
-	char *ar_value;		 /* A-R field value, no leading space, folds
-				    as LF + TAB; NULL: add none */
-	char *verdict_value;	 /* verdict field value, RFC 2047, same folds */
-	char result[16];	 /* smime= result for logs: "pass", "fail", ... */
-	char log[512];		 /* key=value summary for the log line, ASCII */
+	char *ar_value;          /* A-R field value, no leading space, folds
+	                            as LF + TAB; NULL: add none */
+	char *verdict_value;     /* verdict field value, RFC 2047, same folds */
+	char result[16]; /* smime= result for logs: "pass", "fail", ... */
+	char log[512];   /* key=value summary for the log line, ASCII */
 };
 
 /* Verify `message` (the whole message, as received) for envelope env at
@@ -40,7 +40,7 @@ void kyso_inbound_result_clear(struct kyso_inbound_result *res);
  * Returns the number of entries (at most max). */
 struct kyso_header_ref {
 	const char *name; /* KYSO_AR_HEADER or KYSO_VERDICT_HEADER */
-	size_t index;	  /* 1-based among fields of that name */
+	size_t index;     /* 1-based among fields of that name */
 };
 size_t kyso_inbound_forged(const struct kyso_config *cfg,
     const struct kyso_header *headers, size_t n, struct kyso_header_ref *del,

@@ -5,22 +5,22 @@
 #define KYSO_LIMITS_H
 
 /* Configuration files: longer lines are an error, not truncated. */
-#define KYSO_MAX_CONFIG_LINE 4096
+#define KYSO_MAX_CONFIG_LINE      4096
 /* Entries in one signing or certificate table. */
-#define KYSO_MAX_TABLE_ENTRIES 100000
+#define KYSO_MAX_TABLE_ENTRIES    100000
 /* Header fields one message may carry into the milter. */
-#define KYSO_MAX_HEADERS 1000
+#define KYSO_MAX_HEADERS          1000
 /* Bytes of all header fields of one message together. */
-#define KYSO_MAX_HEADER_BYTES (1024 * 1024)
+#define KYSO_MAX_HEADER_BYTES     (1024 * 1024)
 /* Default size above which a message is spooled to disk, not memory. */
 #define KYSO_DEFAULT_SPOOL_MEMORY (1024 * 1024)
 /* Default largest message we will sign or verify (bigger: policy action). */
-#define KYSO_DEFAULT_MAX_MESSAGE (64 * 1024 * 1024)
+#define KYSO_DEFAULT_MAX_MESSAGE  (64 * 1024 * 1024)
 /* MIME nesting depth we walk before calling the message malformed. */
-#define KYSO_MAX_MIME_DEPTH 32
+#define KYSO_MAX_MIME_DEPTH       32
 /* Signers in one SignedData we evaluate. */
-#define KYSO_MAX_SIGNERS 16
+#define KYSO_MAX_SIGNERS          16
 /* Length of a mail address we accept from headers or the envelope. */
-#define KYSO_MAX_ADDRESS 320
+#define KYSO_MAX_ADDRESS          320
 
 #endif

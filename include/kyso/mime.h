@@ -9,11 +9,11 @@
 #include "kyso/err.h"
 
 enum kyso_mime_kind {
-	KYSO_MIME_PLAIN = 0,	/* no S/MIME at the top level */
-	KYSO_MIME_SIGNED,	/* multipart/signed (S/MIME protocol) */
+	KYSO_MIME_PLAIN = 0,     /* no S/MIME at the top level */
+	KYSO_MIME_SIGNED,        /* multipart/signed (S/MIME protocol) */
 	KYSO_MIME_OPAQUE_SIGNED, /* application/pkcs7-mime signed-data */
-	KYSO_MIME_ENCRYPTED,	/* pkcs7-mime enveloped/authEnveloped, or
-				   multipart/encrypted */
+	KYSO_MIME_ENCRYPTED,     /* pkcs7-mime enveloped/authEnveloped, or
+	                            multipart/encrypted */
 };
 
 /* Parse a whole message from `in` (left positioned wherever GMime leaves

@@ -18,13 +18,13 @@ struct kyso_header {
 };
 
 struct kyso_envelope {
-	const char *queue_id;	 /* Postfix queue id, or NULL */
+	const char *queue_id;    /* Postfix queue id, or NULL */
 	const char *client_addr; /* peer IP in text form; NULL or "" for local
-				    submission (non_smtpd_milters) */
+	                            submission (non_smtpd_milters) */
 	const char *client_name; /* peer host name, or NULL */
 	const char *auth_authen; /* SASL login ({auth_authen}), or NULL */
 	const char *daemon_name; /* {daemon_name}, or NULL */
-	const char *env_from;	 /* MAIL FROM address, without <>; "" for null */
+	const char *env_from; /* MAIL FROM address, without <>; "" for null */
 	const struct kyso_header *headers; /* top-level header fields */
 	size_t nheaders;
 };
@@ -32,16 +32,16 @@ struct kyso_envelope {
 /* Why a message counts as ours ("origin"), for logs. */
 enum kyso_origin {
 	KYSO_ORIGIN_EXTERNAL = 0,
-	KYSO_ORIGIN_AUTH,	/* SMTP AUTH */
-	KYSO_ORIGIN_MTA,	/* {daemon_name} listed in MTA */
-	KYSO_ORIGIN_INTERNAL,	/* client in InternalHosts */
-	KYSO_ORIGIN_LOCAL,	/* local submission (sendmail(1)) */
+	KYSO_ORIGIN_AUTH,     /* SMTP AUTH */
+	KYSO_ORIGIN_MTA,      /* {daemon_name} listed in MTA */
+	KYSO_ORIGIN_INTERNAL, /* client in InternalHosts */
+	KYSO_ORIGIN_LOCAL,    /* local submission (sendmail(1)) */
 };
 
 enum kyso_action {
 	KYSO_ACTION_ACCEPT = 0, /* pass on unchanged */
-	KYSO_ACTION_SIGN,	/* ours: sign with decision.signer */
-	KYSO_ACTION_VERIFY,	/* not ours: verify and add trust headers */
+	KYSO_ACTION_SIGN,       /* ours: sign with decision.signer */
+	KYSO_ACTION_VERIFY,     /* not ours: verify and add trust headers */
 	KYSO_ACTION_TEMPFAIL,
 	KYSO_ACTION_REJECT,
 };
@@ -49,10 +49,11 @@ enum kyso_action {
 struct kyso_decision {
 	enum kyso_action action;
 	enum kyso_origin origin;
-	const char *cert_id;		   /* borrowed from the config, or NULL */
-	const struct kyso_signer *signer;  /* borrowed from the config, or NULL */
+	const char *cert_id; /* borrowed from the config, or NULL */
+	const struct kyso_signer
+	    *signer; /* borrowed from the config, or NULL */
 	char from_addr[KYSO_MAX_ADDRESS + 1]; /* lower-cased From addr-spec */
-	char reason[160];		   /* short, loggable, ASCII */
+	char reason[160];                     /* short, loggable, ASCII */
 };
 
 /* Decide what to do with a message whose headers are complete. Returns 0 and

@@ -18,25 +18,25 @@
 #define KYSO_MAX_FORGED 32 /* forged trust headers removed per message */
 
 struct kyso_outcome {
-	enum kyso_action action;	/* ACCEPT (with the edits below),
-					   TEMPFAIL or REJECT */
-	struct kyso_decision decision;	/* what policy decided */
+	enum kyso_action action;       /* ACCEPT (with the edits below),
+	                                  TEMPFAIL or REJECT */
+	struct kyso_decision decision; /* what policy decided */
 	/* edits, applied in this order */
 	struct kyso_header_ref forged[KYSO_MAX_FORGED]; /* delete these */
 	size_t nforged;
-	int strip_content;		/* delete every top-level Content-* */
-	int add_mime_version;		/* add "MIME-Version: 1.0" */
-	char *content_type;		/* add Content-Type (LF folds), or NULL */
-	GMimeStream *body;		/* replacement body (CRLF) positioned at
-					   its start, or NULL */
-	char *ar_value;			/* prepend Authentication-Results */
-	char *verdict_value;		/* prepend X-Kyso-Verdict */
+	int strip_content;    /* delete every top-level Content-* */
+	int add_mime_version; /* add "MIME-Version: 1.0" */
+	char *content_type;   /* add Content-Type (LF folds), or NULL */
+	GMimeStream *body;    /* replacement body (CRLF) positioned at
+	                         its start, or NULL */
+	char *ar_value;       /* prepend Authentication-Results */
+	char *verdict_value;  /* prepend X-Kyso-Verdict */
 	/* for the reply and the log */
-	const char *reply_code;		/* "451"/"550" with TEMPFAIL/REJECT */
-	const char *reply_xcode;	/* "4.7.0"/"5.7.1" */
-	const char *reply_text;		/* fixed text, never untrusted bytes */
-	char result[24];		/* signed, unsigned, pass, fail, ... */
-	char log[640];			/* key=value details, printable ASCII */
+	const char *reply_code;  /* "451"/"550" with TEMPFAIL/REJECT */
+	const char *reply_xcode; /* "4.7.0"/"5.7.1" */
+	const char *reply_text;  /* fixed text, never untrusted bytes */
+	char result[24];         /* signed, unsigned, pass, fail, ... */
+	char log[640];           /* key=value details, printable ASCII */
 };
 
 /* Decide and act on one message. msg is the whole message as received

@@ -24,17 +24,17 @@ struct kyso_sign_opts {
 	time_t signing_time;  /* 0: now */
 	const char *tmp_dir;  /* scratch files, NULL: $TMPDIR or /tmp */
 	size_t mem_limit;     /* scratch in memory below this input size,
-				 0: 1 MiB */
+	                         0: 1 MiB */
 };
 
 struct kyso_sign_result {
 	enum kyso_mime_kind kind; /* not PLAIN: already signed or encrypted;
-				     nothing was signed or written */
-	char *content_type; /* outer Content-Type field value, folded with
-			       LF + TAB (libmilter's convention), g_free */
-	int add_mime_version; /* 1 when the message had no MIME-Version */
-	int reencoded_parts;  /* leaves re-encoded to 7-bit before signing */
-	size_t body_bytes;    /* bytes written to out_body */
+	                             nothing was signed or written */
+	char *content_type;       /* outer Content-Type field value, folded with
+	                             LF + TAB (libmilter's convention), g_free */
+	int add_mime_version;     /* 1 when the message had no MIME-Version */
+	int reencoded_parts; /* leaves re-encoded to 7-bit before signing */
+	size_t body_bytes;   /* bytes written to out_body */
 };
 
 /* Read the message from `in` (headers and body, CRLF or LF), write the new

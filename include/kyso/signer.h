@@ -15,11 +15,12 @@
 struct kyso_signer;
 
 struct kyso_signer_spec {
-	const char *cert_file;	     /* PEM leaf certificate (required) */
-	const char *key_file;	     /* PEM private key (required) */
-	const char *chain_file;	     /* PEM intermediates to include, or NULL */
-	const char *passphrase_file; /* file holding the key passphrase, or NULL */
-	const char *digest;	     /* "sha256" (default), "sha384", "sha512" */
+	const char *cert_file;  /* PEM leaf certificate (required) */
+	const char *key_file;   /* PEM private key (required) */
+	const char *chain_file; /* PEM intermediates to include, or NULL */
+	const char
+	    *passphrase_file; /* file holding the key passphrase, or NULL */
+	const char *digest;   /* "sha256" (default), "sha384", "sha512" */
 };
 
 /* Load and check a signer: the key must match the certificate, the key file
@@ -33,7 +34,7 @@ void kyso_signer_free(struct kyso_signer *s);
 /* Borrowed pointers, valid as long as the signer. */
 X509 *kyso_signer_cert(const struct kyso_signer *s);
 EVP_PKEY *kyso_signer_key(const struct kyso_signer *s);
-STACK_OF(X509) *kyso_signer_chain(const struct kyso_signer *s);
+STACK_OF(X509) * kyso_signer_chain(const struct kyso_signer *s);
 const EVP_MD *kyso_signer_md(const struct kyso_signer *s);
 
 /* RFC 8551 3.5.3.2 micalg name of the signer's digest ("sha-256"). */

@@ -13,23 +13,24 @@
 
 struct kyso_trust_spec {
 	const char *anchor_file;       /* PEM file of trusted roots, or NULL */
-	const char *anchor_dir;	       /* OpenSSL hashed directory, or NULL */
+	const char *anchor_dir;        /* OpenSSL hashed directory, or NULL */
 	const char *intermediate_file; /* PEM intermediates, or NULL */
-	const char *crl_file;	       /* PEM or DER CRLs, or NULL */
-	const char *cache_dir;	       /* where fetched CRLs may be cached, or NULL */
-	int crl_fetch;		       /* fetch CRLs from the CDP URL */
-	int ocsp;		       /* query the AIA OCSP responder */
-	int timeout;		       /* seconds per network fetch */
-	int softfail;		       /* unreachable revocation source: 1 soft
-					  pass with a note, 0 temperror */
-	const char *agency_oids;       /* comma list of policy OIDs, or NULL */
-	const char *personal_oids;     /* comma list of policy OIDs, or NULL */
+	const char *crl_file;          /* PEM or DER CRLs, or NULL */
+	const char *cache_dir;   /* where fetched CRLs may be cached, or NULL */
+	int crl_fetch;           /* fetch CRLs from the CDP URL */
+	int ocsp;                /* query the AIA OCSP responder */
+	int timeout;             /* seconds per network fetch */
+	int softfail;            /* unreachable revocation source: 1 soft
+	                            pass with a note, 0 temperror */
+	const char *agency_oids; /* comma list of policy OIDs, or NULL */
+	const char *personal_oids; /* comma list of policy OIDs, or NULL */
 };
 
 struct kyso_trust;
 
 /* Load every file the spec names; KYSO_E_CONFIG naming the file on error.
- * A spec with no anchors at all is valid (every signature is then untrusted). */
+ * A spec with no anchors at all is valid (every signature is then untrusted).
+ */
 struct kyso_trust *kyso_trust_load(const struct kyso_trust_spec *spec,
     struct kyso_err *err);
 

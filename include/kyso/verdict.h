@@ -14,39 +14,39 @@
 /* Why a signer (or the message) got its result. */
 enum kyso_why {
 	KYSO_WHY_OK = 0,
-	KYSO_WHY_NONE,		/* no S/MIME signature */
-	KYSO_WHY_ENCRYPTED,	/* encrypted only: nothing to verify */
-	KYSO_WHY_MALFORMED,	/* MIME or CMS cannot be parsed */
-	KYSO_WHY_ECONTENT,	/* embedded content differs from the part */
-	KYSO_WHY_NOCERT,	/* signer certificate not in the message */
-	KYSO_WHY_BADSIG,	/* digest or signature mismatch */
-	KYSO_WHY_WEAK,		/* MD5/SHA-1 or short key */
-	KYSO_WHY_EKU,		/* certificate not for e-mail protection */
-	KYSO_WHY_KU,		/* key usage forbids signing */
-	KYSO_WHY_UNTRUSTED,	/* does not chain to a configured anchor */
-	KYSO_WHY_EXPIRED,	/* not valid now */
+	KYSO_WHY_NONE,      /* no S/MIME signature */
+	KYSO_WHY_ENCRYPTED, /* encrypted only: nothing to verify */
+	KYSO_WHY_MALFORMED, /* MIME or CMS cannot be parsed */
+	KYSO_WHY_ECONTENT,  /* embedded content differs from the part */
+	KYSO_WHY_NOCERT,    /* signer certificate not in the message */
+	KYSO_WHY_BADSIG,    /* digest or signature mismatch */
+	KYSO_WHY_WEAK,      /* MD5/SHA-1 or short key */
+	KYSO_WHY_EKU,       /* certificate not for e-mail protection */
+	KYSO_WHY_KU,        /* key usage forbids signing */
+	KYSO_WHY_UNTRUSTED, /* does not chain to a configured anchor */
+	KYSO_WHY_EXPIRED,   /* not valid now */
 	KYSO_WHY_REVOKED,
-	KYSO_WHY_REVUNAVAIL,	/* revocation unknown, hard-fail policy */
-	KYSO_WHY_FROM_MISMATCH,	/* certificate e-mail is not the From */
-	KYSO_WHY_NO_EMAIL,	/* personal certificate without e-mail */
-	KYSO_WHY_NO_FROM,	/* message has no single From address */
-	KYSO_WHY_PARTIAL,	/* signature covers only one part */
+	KYSO_WHY_REVUNAVAIL,    /* revocation unknown, hard-fail policy */
+	KYSO_WHY_FROM_MISMATCH, /* certificate e-mail is not the From */
+	KYSO_WHY_NO_EMAIL,      /* personal certificate without e-mail */
+	KYSO_WHY_NO_FROM,       /* message has no single From address */
+	KYSO_WHY_PARTIAL,       /* signature covers only one part */
 };
 
 struct kyso_signer_verdict {
 	const char *result; /* "pass", "fail", ... (static) */
 	enum kyso_why why;
-	char note[200];	    /* ASCII detail for the A-R comment */
+	char note[200]; /* ASCII detail for the A-R comment */
 };
 
 struct kyso_verdict {
 	const char *result; /* message result: best signer's, or none/... */
 	enum kyso_why why;
-	int best;	    /* index of the signer giving `result`, or -1 */
-	size_t n;	    /* = res->nsigners */
+	int best; /* index of the signer giving `result`, or -1 */
+	size_t n; /* = res->nsigners */
 	struct kyso_signer_verdict *s;
-	int own_domain;	    /* From is one of our own domains */
-	int softpass;	    /* pass although revocation was unavailable */
+	int own_domain; /* From is one of our own domains */
+	int softpass;   /* pass although revocation was unavailable */
 };
 
 /* Apply the verdict rules to res. softfail: OnRevocationUnavailable is

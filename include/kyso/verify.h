@@ -18,7 +18,7 @@
 
 enum kyso_cert_kind {
 	KYSO_KIND_UNKNOWN = 0,
-	KYSO_KIND_AGENCY,   /* seal of an agency (con dấu) */
+	KYSO_KIND_AGENCY, /* seal of an agency (con dấu) */
 	KYSO_KIND_PERSONAL, /* an official's own signature (chữ ký cá nhân) */
 };
 
@@ -31,45 +31,45 @@ enum kyso_revocation {
 
 /* Facts about one SignerInfo. Strings are owned by the result (g_free). */
 struct kyso_signer_info {
-	int signature_ok;     /* digest and signature over attributes valid */
+	int signature_ok;      /* digest and signature over attributes valid */
 	char *signature_error; /* why not, when !signature_ok */
-	int cert_missing;     /* signer certificate not in the message */
-	int ess_mismatch;     /* ESS signingCertificate(V2) names another
-				 certificate (RFC 5035): a failure */
-	int chain_ok;	      /* chains to a configured anchor, purpose ok */
-	char *chain_error;    /* X509 verify error text when !chain_ok */
-	int valid_now;	      /* certificate validity covers `now` */
-	int valid_at_signing; /* covers signingTime (when present) */
-	int ku_ok;	      /* keyUsage digitalSignature/nonRepudiation */
-	int eku_ok;	      /* no EKU, or emailProtection/anyEKU present */
-	int weak;	      /* MD5/SHA-1 digest or RSA < 2048 */
+	int cert_missing;      /* signer certificate not in the message */
+	int ess_mismatch;      /* ESS signingCertificate(V2) names another
+	                          certificate (RFC 5035): a failure */
+	int chain_ok;          /* chains to a configured anchor, purpose ok */
+	char *chain_error;     /* X509 verify error text when !chain_ok */
+	int valid_now;         /* certificate validity covers `now` */
+	int valid_at_signing;  /* covers signingTime (when present) */
+	int ku_ok;             /* keyUsage digitalSignature/nonRepudiation */
+	int eku_ok;            /* no EKU, or emailProtection/anyEKU present */
+	int weak;              /* MD5/SHA-1 digest or RSA < 2048 */
 	char *weak_reason;
 	enum kyso_revocation revocation;
 	char *revocation_note; /* "OCSP good", "CRL revoked 2026-..", ... */
 	enum kyso_cert_kind kind;
-	char *email;	     /* SAN rfc822Name, else subject emailAddress */
-	int email_matches;   /* email equals the From address given */
-	char *subject_cn;    /* UTF-8 common name (may contain anything) */
-	char *subject;	     /* UTF-8 one-line subject DN */
+	char *email;          /* SAN rfc822Name, else subject emailAddress */
+	int email_matches;    /* email equals the From address given */
+	char *subject_cn;     /* UTF-8 common name (may contain anything) */
+	char *subject;        /* UTF-8 one-line subject DN */
 	char *issuer_rfc4514; /* RFC 4514 issuer, non-ASCII octets as \XX */
-	char *issuer_cn;     /* UTF-8 issuer common name */
-	char *serial_hex;    /* upper-case hex, no separators */
-	char *digest;	     /* "sha-256", ... */
-	time_t signing_time; /* 0 when absent */
+	char *issuer_cn;      /* UTF-8 issuer common name */
+	char *serial_hex;     /* upper-case hex, no separators */
+	char *digest;         /* "sha-256", ... */
+	time_t signing_time;  /* 0 when absent */
 	time_t not_before, not_after;
 };
 
 /* Where in the message the signature sits and what it covers. */
 struct kyso_verify_result {
-	int found;	 /* an S/MIME signature was found at all */
-	int whole;	 /* it covers the whole message body */
-	int malformed;	 /* structure or CMS could not be parsed */
+	int found;     /* an S/MIME signature was found at all */
+	int whole;     /* it covers the whole message body */
+	int malformed; /* structure or CMS could not be parsed */
 	char *malformed_reason;
 	int econtent_mismatch; /* detached part plus different eContent */
-	char *part;	 /* IMAP part spec: "TEXT" for whole body, "1", "2.1" */
-	int opaque;	 /* application/pkcs7-mime signed-data */
-	int encrypted;	 /* top level is encrypted (nothing to verify) */
-	int nested;	 /* further signatures inside the signed content */
+	char *part;    /* IMAP part spec: "TEXT" for whole body, "1", "2.1" */
+	int opaque;    /* application/pkcs7-mime signed-data */
+	int encrypted; /* top level is encrypted (nothing to verify) */
+	int nested;    /* further signatures inside the signed content */
 	size_t nsigners;
 	struct kyso_signer_info *signers;
 };

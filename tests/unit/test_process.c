@@ -22,16 +22,15 @@ load(const char *name, const char *extra)
 {
 	struct kyso_err err = {0};
 	struct kyso_config *cfg;
-	char *text = g_strdup_printf(
-	    "Socket unix:%s\n"
-	    "Syslog no\n"
-	    "AuthservID mail.hagiang.gov.vn\n"
-	    "Domain hagiang.gov.vn\n"
-	    "SubDomains yes\n"
-	    "SigningTable %s\n"
-	    "CertificateTable %s\n"
-	    "TrustAnchorFile %s\n"
-	    "%s",
+	char *text = g_strdup_printf("Socket unix:%s\n"
+	                             "Syslog no\n"
+	                             "AuthservID mail.hagiang.gov.vn\n"
+	                             "Domain hagiang.gov.vn\n"
+	                             "SubDomains yes\n"
+	                             "SigningTable %s\n"
+	                             "CertificateTable %s\n"
+	                             "TrustAnchorFile %s\n"
+	                             "%s",
 	    fx_path("k.sock"), fx_path("signing"), fx_path("certs"),
 	    fx_path("pki/root.crt"), extra);
 
@@ -169,17 +168,16 @@ main(void)
 		fx_die("configuration did not load");
 
 	run(cfg, "127.0.0.1", NULL, internal_msg, &o);
-	CHECK(o.action == KYSO_ACTION_ACCEPT &&
-		  strcmp(o.result, "signed") == 0,
+	CHECK(o.action == KYSO_ACTION_ACCEPT && strcmp(o.result, "signed") == 0,
 	    "internal sender is signed (result %s, log %s)", o.result, o.log);
 	CHECK(o.strip_content == 1 && o.content_type != NULL &&
-		  strstr(o.content_type, "multipart/signed") != NULL,
+	        strstr(o.content_type, "multipart/signed") != NULL,
 	    "outcome replaces the top-level Content-* fields");
 	CHECK(o.add_mime_version == 1, "MIME-Version is added when missing");
 	CHECK(o.body != NULL && openssl_verifies(&o),
 	    "the new body verifies with OpenSSL against the test root");
 	CHECK(strstr(o.log, "cert=sotttt") != NULL &&
-		  strstr(o.log, "origin=internal") != NULL,
+	        strstr(o.log, "origin=internal") != NULL,
 	    "log names the certificate and the origin: %s", o.log);
 	kyso_outcome_clear(&o);
 
@@ -190,10 +188,10 @@ main(void)
 
 	run(cfg, "203.0.113.5", NULL, internal_msg, &o);
 	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
-		  o.content_type == NULL && !o.strip_content,
+	        o.content_type == NULL && !o.strip_content,
 	    "external client claiming a province From is never signed");
-	CHECK(o.ar_value != NULL && strncmp(o.ar_value,
-					 "mail.hagiang.gov.vn", 19) == 0,
+	CHECK(o.ar_value != NULL &&
+	        strncmp(o.ar_value, "mail.hagiang.gov.vn", 19) == 0,
 	    "external mail gets our Authentication-Results: %s",
 	    o.ar_value != NULL ? o.ar_value : "(none)");
 	kyso_outcome_clear(&o);
@@ -204,23 +202,25 @@ main(void)
 	    "X-Kyso-Verdict: forged\r\n"
 	    "From: a@example.org\r\n\r\nhi\r\n",
 	    &o);
-	CHECK(o.nforged == 2, "forged A-R with our authserv-id and forged "
-			      "verdict are removed, the foreign A-R kept "
-			      "(%zu)", o.nforged);
+	CHECK(o.nforged == 2,
+	    "forged A-R with our authserv-id and forged "
+	    "verdict are removed, the foreign A-R kept "
+	    "(%zu)",
+	    o.nforged);
 	kyso_outcome_clear(&o);
 
 	run(cfg, "127.0.0.1", NULL,
 	    "From: someone@sonv.hagiang.gov.vn\r\n\r\nhi\r\n", &o);
 	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
-		  strcmp(o.result, "unsigned") == 0,
+	        strcmp(o.result, "unsigned") == 0,
 	    "unmapped sender passes unsigned by default");
 	kyso_outcome_clear(&o);
 
 	run(rej, "127.0.0.1", NULL,
 	    "From: someone@sonv.hagiang.gov.vn\r\n\r\nhi\r\n", &o);
 	CHECK(o.action == KYSO_ACTION_REJECT &&
-		  strcmp(o.reply_code, "550") == 0 &&
-		  strcmp(o.reply_xcode, "5.7.1") == 0,
+	        strcmp(o.reply_code, "550") == 0 &&
+	        strcmp(o.reply_xcode, "5.7.1") == 0,
 	    "OnUnmappedSender reject answers 550 5.7.1");
 	kyso_outcome_clear(&o);
 
@@ -230,7 +230,7 @@ main(void)
 	    "\r\n\r\nAA==\r\n",
 	    &o);
 	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
-		  strstr(o.log, "skipped=encrypted") != NULL,
+	        strstr(o.log, "skipped=encrypted") != NULL,
 	    "encrypted mail of our user passes untouched: %s", o.log);
 	kyso_outcome_clear(&o);
 
@@ -244,9 +244,10 @@ main(void)
 	    "--b--\r\n--o--\r\n",
 	    &o);
 	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
-		  strstr(o.log, "error_class=input") != NULL,
+	        strstr(o.log, "error_class=input") != NULL,
 	    "unsignable message (nested 8-bit signature) passes unchanged "
-	    "and says why: %s", o.log);
+	    "and says why: %s",
+	    o.log);
 	kyso_outcome_clear(&o);
 
 	/* a large message whose signing needs the missing temp directory */
@@ -265,14 +266,14 @@ main(void)
 		env.nheaders = 1;
 		(void)kyso_process_message(big, &env, sp, 0, time(NULL), &o);
 		CHECK(o.action == KYSO_ACTION_TEMPFAIL &&
-			  strcmp(o.reply_code, "451") == 0 && o.body == NULL,
+		        strcmp(o.reply_code, "451") == 0 && o.body == NULL,
 		    "temporary failure while signing answers 451, changes "
 		    "nothing: %s",
 		    o.log);
 		kyso_outcome_clear(&o);
 		(void)kyso_process_message(cfg, &env, sp, 1, time(NULL), &o);
 		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
-			  strcmp(o.result, "too-big") == 0,
+		        strcmp(o.result, "too-big") == 0,
 		    "oversized message: OnOversizedMessage accept passes it "
 		    "unchanged");
 		kyso_outcome_clear(&o);

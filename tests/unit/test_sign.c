@@ -132,11 +132,11 @@ sign_text(const struct kyso_signer *s, const char *text, struct outcome *o)
 			eol = strchr(p, '\n');
 			if (g_ascii_strncasecmp(p, "Content-", 8) != 0 &&
 			    !(*p == ' ' || *p == '\t'))
-				g_byte_array_append(o->msg,
-				    (const guint8 *)p, (guint)(eol - p + 1));
+				g_byte_array_append(o->msg, (const guint8 *)p,
+				    (guint)(eol - p + 1));
 		}
 		ct = g_strdup_printf("MIME-Version: 1.0\r\nContent-Type: %s\r\n"
-				     "\r\n",
+		                     "\r\n",
 		    o->res.content_type);
 		g_byte_array_append(o->msg, (guint8 *)ct, (guint)strlen(ct));
 		g_free(ct);
@@ -211,7 +211,7 @@ decoded_equals(const struct outcome *o, const char *want_substring)
 {
 	GMimeStream *s =
 	    g_mime_stream_mem_new_with_buffer((const char *)o->msg->data,
-		o->msg->len);
+	        o->msg->len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(s);
 	GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
 	GMimeObject *top, *first;
@@ -246,7 +246,7 @@ has_attr(CMS_ContentInfo *cms, int nid)
 
 	return sk_CMS_SignerInfo_num(sis) == 1 &&
 	    CMS_signed_get_attr_by_NID(sk_CMS_SignerInfo_value(sis, 0), nid,
-		-1) >= 0;
+	        -1) >= 0;
 }
 
 static const char vn_text[] =
@@ -285,13 +285,15 @@ main(void)
 	X509_free(p.leaf);
 
 	/* plain ASCII */
-	sign_text(rsa, "From: vanthu@sotttt.hagiang.gov.vn\r\nTo: a@b.vn\r\n"
-		       "Subject: test\r\n\r\nHello world.\r\n", &o);
+	sign_text(rsa,
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\nTo: a@b.vn\r\n"
+	    "Subject: test\r\n\r\nHello world.\r\n",
+	    &o);
 	CHECK(o.rc == 0 && o.res.kind == KYSO_MIME_PLAIN, "sign plain ASCII");
 	CHECK(o.res.content_type != NULL &&
-		  strstr(o.res.content_type, "micalg=sha-256") != NULL &&
-		  strstr(o.res.content_type,
-		      "protocol=\"application/pkcs7-signature\"") != NULL,
+	        strstr(o.res.content_type, "micalg=sha-256") != NULL &&
+	        strstr(o.res.content_type,
+	            "protocol=\"application/pkcs7-signature\"") != NULL,
 	    "content type names protocol and micalg=sha-256");
 	CHECK(o.res.add_mime_version == 1, "MIME-Version is to be added");
 	CHECK(openssl_verify(&p, &o, &content, &cms),
@@ -309,7 +311,7 @@ main(void)
 		sk_X509_pop_free(certs, X509_free);
 	}
 	CHECK(strstr((char *)o.msg->data, "smime.p7s") != NULL &&
-		  strstr((char *)o.msg->data, "smime.p7m") == NULL,
+	        strstr((char *)o.msg->data, "smime.p7m") == NULL,
 	    "signature part is named smime.p7s");
 	CHECK(seven_bit_clean(o.msg), "plain: output is 7-bit");
 	CHECK(decoded_equals(&o, "Hello world."), "plain: content decodes");
@@ -319,8 +321,8 @@ main(void)
 
 	/* Vietnamese UTF-8 sent as 8bit, no MIME headers at all (P17) */
 	msgtext = g_strdup_printf("From: vanthu@sotttt.hagiang.gov.vn\r\n"
-				  "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=\r\n"
-				  "\r\n%s\r\n",
+	                          "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=\r\n"
+	                          "\r\n%s\r\n",
 	    vn_text);
 	sign_text(rsa, msgtext, &o);
 	CHECK(o.rc == 0 && o.res.reencoded_parts == 1,
@@ -336,10 +338,10 @@ main(void)
 
 	/* LF-only input with MIME headers and 8bit label */
 	msgtext = g_strdup_printf("From: vanthu@sotttt.hagiang.gov.vn\n"
-				  "MIME-Version: 1.0\n"
-				  "Content-Type: text/plain; charset=utf-8\n"
-				  "Content-Transfer-Encoding: 8bit\n\n"
-				  "%s\nline two\nFrom here on\ntrailing \n",
+	                          "MIME-Version: 1.0\n"
+	                          "Content-Type: text/plain; charset=utf-8\n"
+	                          "Content-Transfer-Encoding: 8bit\n\n"
+	                          "%s\nline two\nFrom here on\ntrailing \n",
 	    vn_text);
 	sign_text(rsa, msgtext, &o);
 	CHECK(o.rc == 0, "sign LF-only input");
@@ -347,7 +349,7 @@ main(void)
 	CHECK(o.res.add_mime_version == 0, "existing MIME-Version kept");
 	CHECK(seven_bit_clean(o.msg), "LF-only: output is 7-bit");
 	CHECK(decoded_equals(&o, "From here on\ntrailing \n") ||
-		  decoded_equals(&o, "From here on\r\ntrailing \r\n"),
+	        decoded_equals(&o, "From here on\r\ntrailing \r\n"),
 	    "LF-only: From line and trailing blank survive decoding");
 	BIO_free(content);
 	outcome_free(&o);
@@ -359,7 +361,7 @@ main(void)
 		longline[i] = (char)('a' + i % 26);
 	longline[3000] = '\0';
 	msgtext = g_strdup_printf("From: vanthu@sotttt.hagiang.gov.vn\r\n"
-				  "\r\n%s\r\n",
+	                          "\r\n%s\r\n",
 	    longline);
 	sign_text(rsa, msgtext, &o);
 	CHECK(o.rc == 0 && o.res.reencoded_parts == 1,
@@ -374,23 +376,25 @@ main(void)
 
 	/* multipart/alternative + binary attachment, with an epilogue */
 	big = g_string_new("From: vanthu@sotttt.hagiang.gov.vn\r\n"
-			   "MIME-Version: 1.0\r\n"
-			   "Content-Type: multipart/mixed; boundary=\"OUT\"\r\n"
-			   "\r\npreamble\r\n--OUT\r\n"
-			   "Content-Type: multipart/alternative; "
-			   "boundary=\"ALT\"\r\n\r\n--ALT\r\n"
-			   "Content-Type: text/plain; charset=utf-8\r\n"
-			   "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	                   "MIME-Version: 1.0\r\n"
+	                   "Content-Type: multipart/mixed; boundary=\"OUT\"\r\n"
+	                   "\r\npreamble\r\n--OUT\r\n"
+	                   "Content-Type: multipart/alternative; "
+	                   "boundary=\"ALT\"\r\n\r\n--ALT\r\n"
+	                   "Content-Type: text/plain; charset=utf-8\r\n"
+	                   "Content-Transfer-Encoding: 8bit\r\n\r\n");
 	g_string_append(big, vn_text);
-	g_string_append(big, "\r\n--ALT\r\nContent-Type: text/html; "
-			     "charset=utf-8\r\n"
-			     "Content-Transfer-Encoding: 8bit\r\n\r\n<p>");
+	g_string_append(big,
+	    "\r\n--ALT\r\nContent-Type: text/html; "
+	    "charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n<p>");
 	g_string_append(big, vn_text);
-	g_string_append(big, "</p>\r\n--ALT--\r\n--OUT\r\n"
-			     "Content-Type: application/octet-stream\r\n"
-			     "Content-Transfer-Encoding: binary\r\n"
-			     "Content-Disposition: attachment; "
-			     "filename=\"a.bin\"\r\n\r\n");
+	g_string_append(big,
+	    "</p>\r\n--ALT--\r\n--OUT\r\n"
+	    "Content-Type: application/octet-stream\r\n"
+	    "Content-Transfer-Encoding: binary\r\n"
+	    "Content-Disposition: attachment; "
+	    "filename=\"a.bin\"\r\n\r\n");
 	for (i = 1; i < 256; i++)
 		g_string_append_c(big, (char)i);
 	g_string_append(big, "\r\n--OUT--\r\nepilogue junk\r\n");
@@ -429,7 +433,7 @@ main(void)
 	    "\r\nAA==\r\n--b--\r\n",
 	    &o);
 	CHECK(o.rc == 0 && o.res.kind == KYSO_MIME_SIGNED &&
-		  o.res.content_type == NULL,
+	        o.res.content_type == NULL,
 	    "already signed message is reported, not signed again");
 	outcome_free(&o);
 	sign_text(rsa,

@@ -53,7 +53,7 @@ main(void)
 	CHECK(kyso_spool_on_disk(sp), "spool past 4096 bytes is on disk");
 	CHECK(kyso_spool_size(sp) == 10000, "size counts every byte");
 	CHECK(kyso_spool_pread(sp, rd, 3, 2001, &err) == 3 &&
-		  memcmp(rd, big + 1, 3) == 0,
+	        memcmp(rd, big + 1, 3) == 0,
 	    "pread from disk at an offset");
 	s = kyso_spool_stream(sp);
 	ok = 1;
@@ -69,13 +69,13 @@ main(void)
 	sp = kyso_spool_new(100, NULL, 150);
 	CHECK(kyso_spool_write(sp, big, 120, &err) == 0, "under ceiling");
 	CHECK(kyso_spool_write(sp, big, 40, &err) == -1 &&
-		  err.cls == KYSO_E_INPUT,
+	        err.cls == KYSO_E_INPUT,
 	    "write past the ceiling is refused as input error");
 	kyso_spool_free(sp);
 
 	sp = kyso_spool_new(10, "/nonexistent-kyso-dir", 0);
 	CHECK(kyso_spool_write(sp, big, 20, &err) == -1 &&
-		  err.cls == KYSO_E_TEMP,
+	        err.cls == KYSO_E_TEMP,
 	    "unusable temp dir is a temporary error: %s", err.msg);
 	kyso_spool_free(sp);
 
