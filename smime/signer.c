@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 
 #include "kyso/signer.h"
+#include "certfile.h"
 
 struct kyso_signer {
 	X509 *cert;
@@ -106,27 +107,9 @@ load_cert(const char *path, struct kyso_err *err)
 
 static STACK_OF(X509) * load_chain(const char *path, struct kyso_err *err)
 {
-	FILE *fp = fopen(path, "r");
-	STACK_OF(X509) *sk = NULL;
-	X509 *x;
+	STACK_OF(X509) *sk = sk_X509_new_null();
 
-	if (fp == NULL) {
-		kyso_err_set(err, KYSO_E_CONFIG, "%s: %s", path,
-		    g_strerror(errno));
-		return NULL;
-	}
-	sk = sk_X509_new_null();
-	while ((x = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL)
-		(void)sk_X509_push(sk, x);
-	/* the loop ends on "no start line"; anything else is an error */
-	if (ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE)
-		ERR_clear_error();
-	(void)fclose(fp);
-	if (sk_X509_num(sk) == 0 || ERR_peek_error() != 0) {
-		kyso_err_openssl(err, KYSO_E_CONFIG, path);
-		if (sk_X509_num(sk) == 0)
-			kyso_err_set(err, KYSO_E_CONFIG,
-			    "%s: no certificate in chain file", path);
+	if (kyso_certfile_read(path, sk, err) < 0) {
 		sk_X509_pop_free(sk, X509_free);
 		return NULL;
 	}

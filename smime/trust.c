@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "certfile.h"
 #include "trust_int.h"
 
 /* Split a comma/space list of dotted OIDs into arr; -1 on a bad OID. */
@@ -43,38 +44,6 @@ parse_oids(const char *list, GPtrArray *arr, const char *what,
 	rc = 0;
 out:
 	g_strfreev(parts);
-	return rc;
-}
-
-/* Read every PEM certificate of `path` into sk (at least one). */
-static int
-load_certs(const char *path, STACK_OF(X509) *sk, struct kyso_err *err)
-{
-	BIO *b = NULL;
-	X509 *x;
-	int n = 0, rc = -1;
-
-	if ((b = BIO_new_file(path, "r")) == NULL) {
-		kyso_err_openssl(err, KYSO_E_CONFIG, path);
-		goto out;
-	}
-	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
-		if (!sk_X509_push(sk, x)) {
-			X509_free(x);
-			kyso_err_openssl(err, KYSO_E_INTERNAL, "sk_X509_push");
-			goto out;
-		}
-		n++;
-	}
-	ERR_clear_error(); /* the end-of-file "no start line" */
-	if (n == 0) {
-		kyso_err_set(err, KYSO_E_CONFIG,
-		    "%s: no PEM certificate found", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	BIO_free(b);
 	return rc;
 }
 
@@ -139,7 +108,7 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 	}
 	if (spec->anchor_file != NULL) {
 		if ((anchors = sk_X509_new_null()) == NULL ||
-		    load_certs(spec->anchor_file, anchors, err) != 0)
+		    kyso_certfile_read(spec->anchor_file, anchors, err) != 0)
 			goto fail;
 		for (i = 0; i < sk_X509_num(anchors); i++) {
 			if (!X509_STORE_add_cert(t->store,
@@ -156,7 +125,7 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 		goto fail;
 	}
 	if (spec->intermediate_file != NULL &&
-	    load_certs(spec->intermediate_file, t->intermediates, err) != 0)
+	    kyso_certfile_read(spec->intermediate_file, t->intermediates, err) != 0)
 		goto fail;
 	if (spec->crl_file != NULL && load_crls(spec->crl_file, t->crls, err) != 0)
 		goto fail;
