@@ -201,7 +201,11 @@ kyso_process_message(const struct kyso_config *cfg,
 	}
 	switch (d->action) {
 	case KYSO_ACTION_SIGN:
-		if (do_sign(cfg, msg, out, &err) < 0)
+		/* an expired (or not yet valid) certificate makes worthless
+		 * signatures: hold the mail (OnInternalError) rather than
+		 * send it unsigned or badly signed */
+		if (kyso_signer_check_time(d->signer, now, &err) < 0 ||
+		    do_sign(cfg, msg, out, &err) < 0)
 			internal_failure(cfg, out, &err);
 		break;
 	case KYSO_ACTION_VERIFY:

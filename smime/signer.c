@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <glib.h>
 #include <openssl/err.h>
@@ -243,12 +244,56 @@ kyso_signer_micalg(const struct kyso_signer *s)
 	return s->micalg;
 }
 
-time_t
-kyso_signer_not_after(const struct kyso_signer *s)
+static time_t
+asn1_to_time(const ASN1_TIME *t)
 {
 	struct tm tm;
 
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(s->cert), &tm) != 1)
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
 		return 0;
 	return timegm(&tm);
+}
+
+time_t
+kyso_signer_not_before(const struct kyso_signer *s)
+{
+	return asn1_to_time(X509_get0_notBefore(s->cert));
+}
+
+time_t
+kyso_signer_not_after(const struct kyso_signer *s)
+{
+	return asn1_to_time(X509_get0_notAfter(s->cert));
+}
+
+static void
+format_utc(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		(void)snprintf(buf, len, "(unknown)");
+}
+
+int
+kyso_signer_check_time(const struct kyso_signer *s, time_t now,
+    struct kyso_err *err)
+{
+	time_t nb = kyso_signer_not_before(s), na = kyso_signer_not_after(s);
+	char when[40];
+
+	if (na != 0 && now > na) {
+		format_utc(na, when, sizeof(when));
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "signing certificate expired on %s", when);
+		return -1;
+	}
+	if (nb != 0 && now < nb) {
+		format_utc(nb, when, sizeof(when));
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "signing certificate not valid before %s", when);
+		return -1;
+	}
+	return 0;
 }

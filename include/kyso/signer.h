@@ -40,7 +40,14 @@ const EVP_MD *kyso_signer_md(const struct kyso_signer *s);
 /* RFC 8551 3.5.3.2 micalg name of the signer's digest ("sha-256"). */
 const char *kyso_signer_micalg(const struct kyso_signer *s);
 
-/* Certificate validity end (for expiry warnings and refusal). */
+/* Certificate validity (for expiry warnings and refusal); 0 if unreadable. */
+time_t kyso_signer_not_before(const struct kyso_signer *s);
 time_t kyso_signer_not_after(const struct kyso_signer *s);
+
+/* 0 when the certificate is valid at `now`; else -1 with KYSO_E_CONFIG
+ * saying "expired on ..." or "not valid before ..." (a signature by it
+ * would not be valid, so nothing must be signed with it). */
+int kyso_signer_check_time(const struct kyso_signer *s, time_t now,
+    struct kyso_err *err);
 
 #endif

@@ -150,12 +150,18 @@ main(void)
 	if (fx_run("bash", script, fx_path("pki")) != 0)
 		fx_die("make-pki.sh failed");
 	g_free(script);
-	text = g_strdup_printf("*@sotttt.hagiang.gov.vn sotttt\n");
+	text = g_strdup_printf("expired@sotttt.hagiang.gov.vn expired\n"
+	                       "notyet@sotttt.hagiang.gov.vn notyet\n"
+	                       "*@sotttt.hagiang.gov.vn sotttt\n");
 	fx_write("signing", text);
 	g_free(text);
-	text = g_strdup_printf("sotttt cert=%s key=%s chain=%s\n",
+	text = g_strdup_printf("sotttt cert=%s key=%s chain=%s\n"
+	                       "expired cert=%s key=%s\n"
+	                       "notyet cert=%s key=%s\n",
 	    fx_path("pki/sotttt-agency.crt"), fx_path("pki/sotttt-agency.key"),
-	    fx_path("pki/chain.pem"));
+	    fx_path("pki/chain.pem"), fx_path("pki/expired.crt"),
+	    fx_path("pki/expired.key"), fx_path("pki/notyet.crt"),
+	    fx_path("pki/notyet.key"));
 	fx_write("certs", text);
 	g_free(text);
 	cfg = load("default.conf", "");
@@ -207,6 +213,20 @@ main(void)
 	    "verdict are removed, the foreign A-R kept "
 	    "(%zu)",
 	    o.nforged);
+	kyso_outcome_clear(&o);
+
+	run(cfg, "127.0.0.1", NULL,
+	    "From: expired@sotttt.hagiang.gov.vn\r\n\r\nhi\r\n", &o);
+	CHECK(o.action == KYSO_ACTION_TEMPFAIL && o.body == NULL &&
+	        strstr(o.log, "expired on") != NULL,
+	    "expired signing certificate: held (451), never signed: %s", o.log);
+	kyso_outcome_clear(&o);
+
+	run(cfg, "127.0.0.1", NULL,
+	    "From: notyet@sotttt.hagiang.gov.vn\r\n\r\nhi\r\n", &o);
+	CHECK(o.action == KYSO_ACTION_TEMPFAIL && o.body == NULL &&
+	        strstr(o.log, "not valid before") != NULL,
+	    "not yet valid signing certificate: held (451): %s", o.log);
 	kyso_outcome_clear(&o);
 
 	run(cfg, "127.0.0.1", NULL,
