@@ -24,6 +24,10 @@ mkdir -p "$log"
 jobs=${RUNALL_JOBS:-2}
 t0=$(date +%s)
 pass=0 fail=0 skipn=0
+# the public corpus sits beside the checkout; copies of the tree (sanitizer
+# build, distcheck) find it through this
+[ -d "$top/../shared/corpus-public" ] &&
+	export KYSO_CORPUS=${KYSO_CORPUS:-$(cd "$top/../shared/corpus-public" && pwd)}
 
 say() { echo "== $*"; }
 elapsed() { echo "$(($(date +%s) - t0)) s"; }
