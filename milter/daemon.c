@@ -106,6 +106,23 @@ write_pid_file(const char *path)
 	return fclose(fp) == 0 ? 0 : -1;
 }
 
+/* Remove the pid file only if it is still ours (a newer instance may have
+ * taken it over while this one was stopping). */
+static void
+remove_pid_file(const char *path)
+{
+	FILE *fp;
+	long pid = 0;
+
+	if (path == NULL || (fp = fopen(path, "r")) == NULL)
+		return;
+	if (fscanf(fp, "%ld", &pid) != 1)
+		pid = 0;
+	(void)fclose(fp);
+	if (pid == (long)getpid())
+		(void)unlink(path);
+}
+
 /* Look up "user[:group]"; fills uid/gid. */
 static int
 lookup_user(const char *spec, uid_t *uid, gid_t *gid, char **name)
@@ -261,10 +278,17 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 		    g_strerror(errno));
 	if (sock_path == NULL)
 		set_listener_nodelay();
-	if (!foreground && daemonize() < 0) {
-		kyso_log(LOG_ERR, "cannot go to the background: %s",
-		    g_strerror(errno));
-		goto fail;
+	if (!foreground) {
+		if (daemonize() < 0) {
+			kyso_log(LOG_ERR, "cannot go to the background: %s",
+			    g_strerror(errno));
+			goto fail;
+		}
+		/* PKCS#11 sessions do not survive fork(): log in to tokens
+		 * again in the process that will sign (the parent's load
+		 * already reported any configuration error on the terminal) */
+		if (kyso_daemon_reload() < 0)
+			goto fail;
 	}
 	if (pid_file != NULL && write_pid_file(pid_file) < 0)
 		goto fail;
@@ -290,8 +314,7 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 	kyso_config_unref(cfg);
 	rc = smfi_main();
 	kyso_log(LOG_NOTICE, "kyso-milter stopping");
-	if (pid_file != NULL)
-		(void)unlink(pid_file);
+	remove_pid_file(pid_file);
 	return rc == MI_SUCCESS ? 0 : 1;
 fail:
 	kyso_config_unref(cfg);

@@ -4,6 +4,8 @@
  *
  *   certificate table:  id  cert=/p key=/p [chain=/p] [passphrase-file=/p]
  *                           [digest=sha256|sha384|sha512]
+ *                       or  id  cert=/p key=pkcs11:URI [pin-file=/p]
+ *                           [module=/p] [chain=/p] [digest=...]
  *   signing table:      vanthu@sotttt.hagiang.gov.vn | *@domain |
  *                       *@*.domain   followed by a certificate id
  * Patterns are case-insensitive; the first match in file order wins. Every
@@ -84,13 +86,24 @@ find_cert(const struct kyso_certtable *t, const char *id)
 }
 
 /* Token names of a certificate table entry, in spec order. */
-enum { TOK_CERT, TOK_KEY, TOK_CHAIN, TOK_PASS, TOK_DIGEST, TOK_COUNT };
+enum {
+	TOK_CERT,
+	TOK_KEY,
+	TOK_CHAIN,
+	TOK_PASS,
+	TOK_DIGEST,
+	TOK_PIN,
+	TOK_MODULE,
+	TOK_COUNT
+};
 static const char *const tok_names[TOK_COUNT] = {
     [TOK_CERT] = "cert",
     [TOK_KEY] = "key",
     [TOK_CHAIN] = "chain",
     [TOK_PASS] = "passphrase-file",
     [TOK_DIGEST] = "digest",
+    [TOK_PIN] = "pin-file",
+    [TOK_MODULE] = "module",
 };
 
 /* Split "k=v" tokens into vals[]; problem text in `why` on failure. */
@@ -125,7 +138,8 @@ cert_tokens(struct kyso_strlist *l, const char **vals, char *why, size_t whylen)
 			    "duplicate %s=", tok_names[t]);
 			return -1;
 		}
-		if (t != TOK_DIGEST && eq[1] != '/') {
+		if (t != TOK_DIGEST && eq[1] != '/' &&
+		    !(t == TOK_KEY && strncmp(eq + 1, "pkcs11:", 7) == 0)) {
 			(void)snprintf(why, whylen,
 			    "%s= needs an absolute path", tok_names[t]);
 			return -1;
@@ -134,6 +148,14 @@ cert_tokens(struct kyso_strlist *l, const char **vals, char *why, size_t whylen)
 	}
 	if (vals[TOK_CERT] == NULL || vals[TOK_KEY] == NULL) {
 		(void)snprintf(why, whylen, "needs cert= and key=");
+		return -1;
+	}
+	if (strncmp(vals[TOK_KEY], "pkcs11:", 7) == 0
+	        ? vals[TOK_PASS] != NULL
+	        : vals[TOK_PIN] != NULL || vals[TOK_MODULE] != NULL) {
+		(void)snprintf(why, whylen,
+		    "pin-file= and module= go with a pkcs11: key, "
+		    "passphrase-file= with a key file");
 		return -1;
 	}
 	if (vals[TOK_DIGEST] != NULL &&
@@ -187,6 +209,8 @@ cert_line(struct kyso_certtable *t, struct kyso_lines *lr, char *line,
 	spec.key_file = vals[TOK_KEY];
 	spec.chain_file = vals[TOK_CHAIN];
 	spec.passphrase_file = vals[TOK_PASS];
+	spec.pin_file = vals[TOK_PIN];
+	spec.pkcs11_module = vals[TOK_MODULE];
 	spec.digest = vals[TOK_DIGEST] ? vals[TOK_DIGEST] : default_digest;
 	if ((signer = kyso_signer_load(&spec, err)) == NULL) {
 		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,

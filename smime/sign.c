@@ -108,15 +108,23 @@ cms_op_update(struct cms_op *op, const void *buf, size_t len,
 
 /* Finish the signature; *der is g_malloc'd. */
 static int
-cms_op_finish(struct cms_op *op, unsigned char **der, size_t *der_len,
-    struct kyso_err *err)
+cms_op_finish(struct cms_op *op, const struct kyso_signer *signer,
+    unsigned char **der, size_t *der_len, struct kyso_err *err)
 {
 	unsigned char *p = NULL;
-	int n;
+	int n, ok;
 
 	(void)BIO_flush(op->bio);
-	if (!CMS_dataFinal(op->cms, op->bio)) {
-		kyso_err_openssl(err, KYSO_E_INTERNAL, "CMS_dataFinal");
+	/* the private-key operation happens here: one at a time on a token */
+	kyso_signer_begin_op(signer);
+	ok = CMS_dataFinal(op->cms, op->bio);
+	kyso_signer_end_op(signer);
+	if (!ok) {
+		/* a token that went away is worth retrying later */
+		kyso_err_openssl(err,
+		    kyso_signer_on_token(signer) ? KYSO_E_TEMP
+		                                 : KYSO_E_INTERNAL,
+		    "CMS_dataFinal");
 		return -1;
 	}
 	if ((n = i2d_CMS_ContentInfo(op->cms, &p)) <= 0) {
@@ -148,7 +156,7 @@ kyso_sign_detached(const struct kyso_signer *signer, GMimeStream *content,
 		kyso_err_set(err, KYSO_E_TEMP, "cannot read content to sign");
 		goto out;
 	}
-	rc = cms_op_finish(&op, der, der_len, err);
+	rc = cms_op_finish(&op, signer, der, der_len, err);
 out:
 	cms_op_free(&op);
 	return rc;
@@ -327,7 +335,7 @@ assemble(const struct kyso_signer *signer, GMimeStream *entity,
 	 * signed content is exactly the entity bytes */
 	if (copy_and_digest(entity, out, &op, total, err) < 0)
 		goto out;
-	if (cms_op_finish(&op, &der, &der_len, err) < 0)
+	if (cms_op_finish(&op, signer, &der, &der_len, err) < 0)
 		goto out;
 	g_free(line);
 	line = g_strdup_printf("\r\n--%s\r\n", boundary);

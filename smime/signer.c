@@ -6,6 +6,7 @@
  * do not match the certificate, and unknown digests. Immutable once loaded.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,10 +18,14 @@
 
 #include "kyso/signer.h"
 #include "certfile.h"
+#include "pkcs11.h"
 
 struct kyso_signer {
 	X509 *cert;
-	EVP_PKEY *key;
+	EVP_PKEY *key;                /* owned, or token.key */
+	struct kyso_pkcs11_key token; /* token key, when on_token */
+	int on_token;
+	pthread_mutex_t *token_lock; /* one operation at a time (P27) */
 	STACK_OF(X509) * chain;
 	const EVP_MD *md;
 	const char *micalg;
@@ -64,7 +69,7 @@ out:
 
 /* The key file must be a regular file not readable by group or others. */
 static int
-check_key_mode(const char *path, struct kyso_err *err)
+check_key_mode(const char *path, const char *what, struct kyso_err *err)
 {
 	struct stat st;
 
@@ -80,9 +85,9 @@ check_key_mode(const char *path, struct kyso_err *err)
 	}
 	if ((st.st_mode & 077) != 0) {
 		kyso_err_set(err, KYSO_E_CONFIG,
-		    "%s: private key is accessible by group or others "
+		    "%s: %s is accessible by group or others "
 		    "(mode %04o); run chmod 600 on it",
-		    path, (unsigned)(st.st_mode & 07777));
+		    path, what, (unsigned)(st.st_mode & 07777));
 		return -1;
 	}
 	return 0;
@@ -125,10 +130,11 @@ load_key(const char *path, const char *pass_file, struct kyso_err *err)
 	char *pass = NULL;
 	char empty[1] = "";
 
-	if (check_key_mode(path, err) < 0)
+	if (check_key_mode(path, "private key", err) < 0)
 		return NULL;
 	if (pass_file != NULL &&
-	    (pass = read_passphrase(pass_file, err)) == NULL)
+	    (check_key_mode(pass_file, "passphrase file", err) < 0 ||
+	        (pass = read_passphrase(pass_file, err)) == NULL))
 		return NULL;
 	if ((fp = fopen(path, "r")) == NULL) {
 		kyso_err_set(err, KYSO_E_CONFIG, "%s: %s", path,
@@ -160,6 +166,35 @@ out:
 	return key;
 }
 
+/* Log in to the token and find the key; the PIN file obeys the key-file
+ * rules. */
+static int
+load_token_key(struct kyso_signer *s, const struct kyso_signer_spec *spec,
+    struct kyso_err *err)
+{
+	char *pin = NULL;
+	int rc = -1;
+
+	if (spec->pin_file != NULL &&
+	    (check_key_mode(spec->pin_file, "PIN file", err) < 0 ||
+	        (pin = read_passphrase(spec->pin_file, err)) == NULL))
+		return -1;
+	if (kyso_pkcs11_load(spec->key_file, spec->pkcs11_module, pin,
+	        &s->token, err) < 0)
+		goto out;
+	s->key = s->token.key;
+	s->on_token = 1;
+	s->token_lock = kyso_xmalloc(sizeof(*s->token_lock));
+	(void)pthread_mutex_init(s->token_lock, NULL);
+	rc = 0;
+out:
+	if (pin != NULL) {
+		OPENSSL_cleanse(pin, strlen(pin));
+		free(pin);
+	}
+	return rc;
+}
+
 struct kyso_signer *
 kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 {
@@ -185,9 +220,13 @@ kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 	}
 	if ((s->cert = load_cert(spec->cert_file, err)) == NULL)
 		goto fail;
-	if ((s->key = load_key(spec->key_file, spec->passphrase_file, err)) ==
-	    NULL)
+	if (kyso_pkcs11_is_uri(spec->key_file)) {
+		if (load_token_key(s, spec, err) < 0)
+			goto fail;
+	} else if ((s->key = load_key(spec->key_file, spec->passphrase_file,
+	                err)) == NULL) {
 		goto fail;
+	}
 	if (X509_check_private_key(s->cert, s->key) != 1) {
 		kyso_err_openssl(err, KYSO_E_CONFIG, "");
 		kyso_err_set(err, KYSO_E_CONFIG,
@@ -210,7 +249,13 @@ kyso_signer_free(struct kyso_signer *s)
 	if (s == NULL)
 		return;
 	X509_free(s->cert);
-	EVP_PKEY_free(s->key);
+	if (s->on_token) {
+		kyso_pkcs11_release(&s->token);
+		(void)pthread_mutex_destroy(s->token_lock);
+		free(s->token_lock);
+	} else {
+		EVP_PKEY_free(s->key);
+	}
 	sk_X509_pop_free(s->chain, X509_free);
 	free(s);
 }
@@ -236,6 +281,26 @@ const EVP_MD *
 kyso_signer_md(const struct kyso_signer *s)
 {
 	return s->md;
+}
+
+void
+kyso_signer_begin_op(const struct kyso_signer *s)
+{
+	if (s->on_token)
+		(void)pthread_mutex_lock(s->token_lock);
+}
+
+void
+kyso_signer_end_op(const struct kyso_signer *s)
+{
+	if (s->on_token)
+		(void)pthread_mutex_unlock(s->token_lock);
+}
+
+int
+kyso_signer_on_token(const struct kyso_signer *s)
+{
+	return s->on_token;
 }
 
 const char *

@@ -15,17 +15,26 @@
 struct kyso_signer;
 
 struct kyso_signer_spec {
-	const char *cert_file;  /* PEM leaf certificate (required) */
-	const char *key_file;   /* PEM private key (required) */
-	const char *chain_file; /* PEM intermediates to include, or NULL */
-	const char
-	    *passphrase_file; /* file holding the key passphrase, or NULL */
-	const char *digest;   /* "sha256" (default), "sha384", "sha512" */
+	/* PEM leaf certificate (required) */
+	const char *cert_file;
+	/* PEM private key file, or an RFC 7512 "pkcs11:" URI (required) */
+	const char *key_file;
+	/* PEM intermediates to include, or NULL */
+	const char *chain_file;
+	/* file holding the key file's passphrase, or NULL */
+	const char *passphrase_file;
+	/* "sha256" (default), "sha384", "sha512" */
+	const char *digest;
+	/* token PIN file (mode 600), or NULL */
+	const char *pin_file;
+	/* PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so), or NULL */
+	const char *pkcs11_module;
 };
 
 /* Load and check a signer: the key must match the certificate, the key file
- * must not be readable by group or others (KYSO_E_CONFIG otherwise, as
- * OpenSSH refuses such keys). */
+ * (or PIN file) must not be readable by group or others (KYSO_E_CONFIG
+ * otherwise, as OpenSSH refuses such keys). A token key logs in once, here;
+ * a wrong PIN fails the load and is not retried. */
 struct kyso_signer *kyso_signer_load(const struct kyso_signer_spec *spec,
     struct kyso_err *err);
 
@@ -36,6 +45,13 @@ X509 *kyso_signer_cert(const struct kyso_signer *s);
 EVP_PKEY *kyso_signer_key(const struct kyso_signer *s);
 STACK_OF(X509) * kyso_signer_chain(const struct kyso_signer *s);
 const EVP_MD *kyso_signer_md(const struct kyso_signer *s);
+
+/* Token keys take one operation at a time (sessions are not thread-safe,
+ * P27): kyso_signer_begin_op() waits for the token, kyso_signer_end_op()
+ * releases it. Both do nothing for keys held in memory. */
+void kyso_signer_begin_op(const struct kyso_signer *s);
+void kyso_signer_end_op(const struct kyso_signer *s);
+int kyso_signer_on_token(const struct kyso_signer *s);
 
 /* RFC 8551 3.5.3.2 micalg name of the signer's digest ("sha-256"). */
 const char *kyso_signer_micalg(const struct kyso_signer *s);

@@ -149,5 +149,46 @@ else
 	not_ok "group-readable key refused"
 	echo "$out" | sed 's/^/# /'
 fi
+# a key on a PKCS#11 token (SoftHSM2), daemon in the background: the
+# token session is opened again after fork() and after a reload
+if bash "$top_srcdir/tests/pki/make-token.sh" "$T/token" \
+	"$T/pki/sotttt-agency.key" sotttt 1234 >"$T/module" 2>"$T/token.log"; then
+	export SOFTHSM2_CONF="$T/token/softhsm2.conf"
+	echo "sotttt cert=$T/pki/sotttt-agency.crt key=pkcs11:token=kyso;object=sotttt;type=private pin-file=$T/token/pin module=$(cat "$T/module") chain=$T/pki/chain.pem" >"$T/cert-token.table"
+	write_conf token "PidFile $T/token.pid"
+	sed -i "s|^CertificateTable .*|CertificateTable $T/cert-token.table|" "$T/token.conf"
+	rm -f "$T/token.sock"
+	if "$BIN" -B 1024 -c "$T/token.conf" >"$T/token-start.log" 2>&1; then
+		for _ in $(seq 1 50); do [ -S "$T/token.sock" ] && [ -s "$T/token.pid" ] && break; sleep 0.1; done
+		tpid=$(cat "$T/token.pid" 2>/dev/null)
+		if miltertest -D sock="unix:$T/token.sock" -D srcdir="$top_srcdir" \
+			-s "$here/t-sign-auth-user.lua" >"$T/token1.out" 2>&1; then
+			ok "token key signs in a background daemon (after fork)"
+		else
+			not_ok "token key signs in a background daemon (after fork)"
+			sed 's/^/# /' "$T/token1.out" "$T/token-start.log"
+		fi
+		kill -USR1 "$tpid" 2>/dev/null
+		sleep 1
+		if miltertest -D sock="unix:$T/token.sock" -D srcdir="$top_srcdir" \
+			-s "$here/t-sign-auth-user.lua" >"$T/token2.out" 2>&1; then
+			ok "token key signs after a reload"
+		else
+			not_ok "token key signs after a reload"
+			sed 's/^/# /' "$T/token2.out"
+		fi
+		kill "$tpid" 2>/dev/null
+		for _ in $(seq 1 50); do kill -0 "$tpid" 2>/dev/null || break; sleep 0.1; done
+	else
+		not_ok "background daemon with a token key did not start"
+		sed 's/^/# /' "$T/token-start.log"
+	fi
+elif [ $? = 77 ]; then
+	n=$((n + 1)); echo "ok $n - # SKIP SoftHSM2 not installed"
+else
+	not_ok "make-token.sh failed"
+	sed 's/^/# /' "$T/token.log"
+fi
+
 echo "1..$n"
 [ "$fails" = 0 ]

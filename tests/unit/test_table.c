@@ -65,6 +65,18 @@ static const struct certcase certcases[] = {
     {"relative chain", "a " A " chain=chain.pem\n",
         "a: chain= needs an absolute path", NULL, 1},
     {"no key", "a cert=@D/a.crt\n", "a: needs cert= and key=", NULL, 1},
+    {"pin-file with a key file", "a " A " pin-file=@D/a.key\n",
+        "a: pin-file= and module= go with a pkcs11: key, passphrase-file= "
+        "with a key file",
+        NULL, 1},
+    {"passphrase-file with a token key",
+        "a cert=@D/a.crt key=pkcs11:token=t;object=o "
+        "passphrase-file=@D/enc.pass\n",
+        "a: pin-file= and module= go with a pkcs11: key, passphrase-file= "
+        "with a key file",
+        NULL, 1},
+    {"relative key that is no pkcs11: URI", "a cert=@D/a.crt key=pkcs12:x\n",
+        "a: key= needs an absolute path", NULL, 1},
     {"id alone", "a\n", "a: needs cert= and key=", NULL, 1},
     {"bad digest", "a " A " digest=md5\n",
         "a: bad digest \"md5\" (want sha256, sha384 or sha512)", NULL, 1},
