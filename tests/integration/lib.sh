@@ -358,6 +358,7 @@ kt_sink_mail_args() { # RCPT
 # $KT/certificate.table for the test PKI (Sở TT&TT with its encrypted key,
 # UBND with a no-e-mail nonRepudiation-only certificate, an ECDSA one);
 # extra lines are appended to kyso.conf. Sets KT_SOCK and KT_CONF.
+# KT_SOCK_SPEC (e.g. inet:PORT@127.0.0.1) replaces the unix socket.
 kt_config() {
 	mkdir -p "$KT/run" "$KT/tmp"
 	chmod 755 "$KT/run"
@@ -375,7 +376,7 @@ sotttt-ec cert=$KT_PKI/ecdsa-agency.crt key=$KT_PKI/ecdsa-agency.key chain=$KT_P
 ubnd      cert=$KT_PKI/ubnd-agency.crt key=$KT_PKI/ubnd-agency.key chain=$KT_PKI/chain.pem
 EOT
 	cat >"$KT_CONF" <<EOT
-Socket              unix:$KT_SOCK
+Socket              ${KT_SOCK_SPEC:-unix:$KT_SOCK}
 Syslog              no
 AuthservID          mx.test.hagiang.gov.vn
 Domain              hagiang.gov.vn
