@@ -195,6 +195,19 @@ const struct kyso_config_key kyso_config_keys[] = {
         .choices = onfail_words,
         .doc = "inbound unsigned mail claiming a signing domain: accept "
                "(tagged), tempfail or reject"},
+    {.name = "ClassifiedMarkings",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(s.classified_markings),
+        .def = "TỐI MẬT, TUYỆT MẬT, MẬT, TOI MAT, TUYET MAT",
+        .doc = "secrecy markings that forbid signing and sending our mail "
+               "(comma list, or none)"},
+    {.name = "OnClassified",
+        .type = KYSO_KT_ONFAIL,
+        .offset = OFF(s.on_classified),
+        .def = "reject",
+        .choices = onfail_words,
+        .doc = "our mail bearing a secrecy marking: reject, tempfail, or "
+               "accept (passed on unsigned)"},
 };
 
 const size_t kyso_config_nkeys =

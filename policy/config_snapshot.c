@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "kyso/config.h"
+#include "kyso/classified.h"
 #include "kyso/trust.h"
 #include "config_int.h"
 
@@ -28,6 +29,7 @@ struct kyso_config {
 	struct kyso_certtable *certs;
 	struct kyso_signtable *signing;
 	struct kyso_trust *trust;
+	struct kyso_classified *classified; /* NULL: check disabled */
 };
 
 /* Line a key was set on (0: default). */
@@ -153,6 +155,7 @@ kyso_config_load(const char *path, struct kyso_err *err)
 		goto fail;
 	if (load_tables(cfg, lines, err) < 0 || load_trust(cfg, err) < 0)
 		goto fail;
+	cfg->classified = kyso_classified_new(cfg->v.s.classified_markings);
 	free(lines);
 	return cfg;
 fail:
@@ -176,6 +179,7 @@ kyso_config_unref(struct kyso_config *cfg)
 	    atomic_fetch_sub_explicit(&cfg->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	kyso_trust_free(cfg->trust);
+	kyso_classified_free(cfg->classified);
 	kyso_table_free_signing(cfg->signing);
 	kyso_table_free_certs(cfg->certs);
 	kyso_netlist_free(cfg->internal);
@@ -242,6 +246,12 @@ const struct kyso_trust *
 kyso_config_trust(const struct kyso_config *cfg)
 {
 	return cfg->trust;
+}
+
+const struct kyso_classified *
+kyso_config_classified(const struct kyso_config *cfg)
+{
+	return cfg->classified;
 }
 
 int

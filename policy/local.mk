@@ -10,6 +10,7 @@ libkyso_policy_a_SOURCES = \
 	policy/netlist.c \
 	policy/table.c \
 	policy/sender.c \
-	policy/decide.c
-EXTRA_DIST += include/kyso/config.h include/kyso/policy.h include/kyso/inbound.h
+	policy/decide.c \
+	policy/classified.c
+EXTRA_DIST += include/kyso/classified.h include/kyso/config.h include/kyso/policy.h include/kyso/inbound.h
 dist_man_MANS += man/kyso-milter.conf.5

@@ -14,12 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kyso/classified.h"
+#include "kyso/mime.h"
 #include "kyso/process.h"
 #include "kyso/sign.h"
 
 static const char text_tempfail[] =
     "Message cannot be processed right now, try again later";
 static const char text_reject[] = "Message refused by signing policy";
+static const char text_classified[] =
+    "Classified documents must not be sent by e-mail";
 
 /* Map an OnXxx setting onto the outcome's action and fixed reply. */
 static void
@@ -168,6 +172,51 @@ do_verify(const struct kyso_config *cfg, const struct kyso_envelope *env,
 	return 0;
 }
 
+/* Does our message bear a secrecy marking? The Subject always; attachment
+ * names and the top of the text when the whole message was spooled. */
+static int
+is_classified(const struct kyso_config *cfg, const struct kyso_envelope *env,
+    struct kyso_spool *msg, int too_big, struct kyso_outcome *out)
+{
+	const struct kyso_classified *c = kyso_config_classified(cfg);
+	GMimeMessage *m = NULL;
+	GMimeStream *in;
+	const char *marking = NULL;
+	char why[160] = "";
+	size_t i;
+	int hit = 0;
+
+	if (c == NULL)
+		return 0;
+	for (i = 0; i < env->nheaders && !hit; i++)
+		if (g_ascii_strcasecmp(env->headers[i].name, "Subject") == 0) {
+			char *s = g_mime_utils_header_decode_text(NULL,
+			    env->headers[i].value);
+
+			if ((hit = kyso_classified_match(c, s, &marking)))
+				(void)snprintf(why, sizeof(why),
+				    "%s in Subject", marking);
+			g_free(s);
+		}
+	if (!hit && !too_big) {
+		in = kyso_spool_stream(msg);
+		if ((m = kyso_mime_parse(in, NULL)) != NULL) {
+			hit = kyso_classified_check(c, m, why, sizeof(why));
+			g_object_unref(m);
+		}
+		g_object_unref(in);
+	}
+	if (hit) {
+		/* the log is ASCII: "TỐI MẬT" shows as "TOI MAT" */
+		char *ascii = g_str_to_ascii(why, "C");
+
+		g_strdelimit(ascii, "\"\\", '\'');
+		logf_append(out, " classified=\"%s\"", ascii);
+		g_free(ascii);
+	}
+	return hit;
+}
+
 int
 kyso_process_message(const struct kyso_config *cfg,
     const struct kyso_envelope *env, struct kyso_spool *msg, int too_big,
@@ -187,6 +236,15 @@ kyso_process_message(const struct kyso_config *cfg,
 	    "action=%s origin=%s from=<%s> cert=%s reason=\"%s\"",
 	    kyso_action_name(d->action), kyso_origin_name(d->origin),
 	    d->from_addr, d->cert_id != NULL ? d->cert_id : "-", d->reason);
+	/* classified documents are never signed or sent (OnClassified) */
+	if (d->origin != KYSO_ORIGIN_EXTERNAL &&
+	    is_classified(cfg, env, msg, too_big, out)) {
+		set_failure_action(out, st->on_classified);
+		if (out->action == KYSO_ACTION_REJECT)
+			out->reply_text = text_classified;
+		(void)snprintf(out->result, sizeof(out->result), "classified");
+		return 0;
+	}
 	/* our own trust headers are never believed when they come in */
 	out->nforged = kyso_inbound_forged(cfg, env->headers, env->nheaders,
 	    out->forged, KYSO_MAX_FORGED);

@@ -31,3 +31,7 @@ tests_unit_test_pkcs11_SOURCES = tests/unit/test_pkcs11.c
 tests_unit_test_pkcs11_LDADD = $(POLICY_LIBS)
 TESTS += tests/unit/test_pkcs11
 EXTRA_DIST += tests/pki/make-token.sh
+check_PROGRAMS += tests/unit/test_classified
+tests_unit_test_classified_SOURCES = tests/unit/test_classified.c
+tests_unit_test_classified_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_classified

@@ -61,6 +61,9 @@ struct kyso_settings {
 	char *personal_oids;     /* PersonalPolicyOIDs, comma list, or NULL */
 	int verify_inbound;      /* VerifyInbound yes/no, default yes */
 	enum kyso_onfail on_unsigned_own_domain; /* OnUnsignedOwnDomain */
+	/* classified mail (outbound) */
+	char *classified_markings;	  /* ClassifiedMarkings, comma list */
+	enum kyso_onfail on_classified;	  /* OnClassified, default reject */
 };
 
 struct kyso_config;
@@ -98,6 +101,11 @@ int kyso_config_is_internal_host(const struct kyso_config *cfg, const char *ip);
 /* Inbound trust material, or NULL when VerifyInbound is off. */
 struct kyso_trust;
 const struct kyso_trust *kyso_config_trust(const struct kyso_config *cfg);
+
+/* Compiled ClassifiedMarkings, or NULL when the check is off. */
+struct kyso_classified;
+const struct kyso_classified *kyso_config_classified(
+    const struct kyso_config *cfg);
 
 /* 1 when `daemon_name` is listed in MTA (originating submission services). */
 int kyso_config_is_originating_mta(const struct kyso_config *cfg,

@@ -216,6 +216,24 @@ main(void)
 	kyso_outcome_clear(&o);
 
 	run(cfg, "127.0.0.1", NULL,
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\n"
+	    "Subject: =?UTF-8?Q?T=E1=BB=90I_M=E1=BA=ACT=3A_k=E1=BA=BF_ho=E1=BA="
+	    "A1ch?=\r\n\r\nhi\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_REJECT && o.body == NULL &&
+	        strcmp(o.reply_code, "550") == 0 &&
+	        strstr(o.reply_text, "Classified") != NULL &&
+	        strstr(o.log, "classified=\"TOI MAT in Subject\"") != NULL,
+	    "our mail marked TOI MAT is refused, never signed: %s", o.log);
+	kyso_outcome_clear(&o);
+
+	run(cfg, "203.0.113.5", NULL,
+	    "From: a@example.org\r\nSubject: [MAT] tin tuc\r\n\r\nhi\r\n", &o);
+	CHECK(o.action == KYSO_ACTION_ACCEPT && strcmp(o.result, "none") == 0,
+	    "external mail is not judged for markings (verified as usual)");
+	kyso_outcome_clear(&o);
+
+	run(cfg, "127.0.0.1", NULL,
 	    "From: expired@sotttt.hagiang.gov.vn\r\n\r\nhi\r\n", &o);
 	CHECK(o.action == KYSO_ACTION_TEMPFAIL && o.body == NULL &&
 	        strstr(o.log, "expired on") != NULL,
