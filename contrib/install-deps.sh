@@ -16,6 +16,8 @@ pkgs=(
 	openssl perl postfix swaks miltertest
 	gpgsm gpg-agent libnss3-tools
 	python3 python3-cryptography
+	# fuzzing (tests/fuzz/run.sh): clang with libFuzzer
+	clang libclang-rt-14-dev
 	# keys on PKCS#11 tokens: libp11's engine; SoftHSM2 as the test token
 	libengine-pkcs11-openssl softhsm2
 	ca-certificates

@@ -4,9 +4,9 @@
  * Exactly one From field holding exactly one mailbox, parsed with GMime's
  * strict address parser, plus a lexical pre-check on the raw value: GMime
  * silently drops what follows "a@ours@evil" or "a@ours;b@evil", so a value
- * with more than one '@' or any ';' outside quotes and comments is refused
- * as ambiguous. Anything else is KYSO_E_INPUT and the message is not
- * signed. Never logs.
+ * with more than one '@', any ';' or ',', or angle brackets other than one
+ * pair around the '@' outside quotes and comments is refused as ambiguous.
+ * Anything else is KYSO_E_INPUT and the message is not signed. Never logs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +16,15 @@
 #include "kyso/policy.h"
 #include "config_int.h"
 
-/* 0 when the raw value has exactly one '@' and no ';' outside quoted
- * strings and comments (RFC 5322 3.2.2, 3.2.4). */
+/* 0 when the raw value has exactly one '@', no ';' or ',' and at most
+ * one "<>" pair around the '@', outside quoted strings and comments (RFC 5322
+ * 3.2.2, 3.2.4, 3.4: the '@' of a name-addr is inside its angle brackets).
+ * GMime 3.2.13 leaks memory on stray angle brackets ("a@b <c>", "a@b>c")
+ * and on a ',' after the domain ("x <a@h,b>"), so those never reach it. */
 static int
 lexically_single(const char *v)
 {
-	int quoted = 0, depth = 0, ats = 0;
+	int quoted = 0, depth = 0, ats = 0, angles = 0;
 
 	for (; *v != '\0'; v++) {
 		if (*v == '\\' && (quoted || depth > 0)) {
@@ -38,14 +41,23 @@ lexically_single(const char *v)
 			quoted = 1;
 		} else if (*v == '@') {
 			ats++;
-		} else if (*v == ';') {
+		} else if (*v == '<') {
+			if (ats > 0 || angles++ > 0)
+				return -1;
+		} else if (*v == '>') {
+			if (angles != 1 || ats != 1)
+				return -1;
+			angles = 2;
+		} else if (*v == ';' || *v == ',') {
 			return -1;
 		}
 	}
 	return (ats == 1 && !quoted && depth == 0) ? 0 : -1;
 }
 
-/* addr-spec sanity: one '@', both sides non-empty, no space or control. */
+/* addr-spec sanity: one '@', both sides non-empty, no space or control,
+ * no empty domain label (GMime decodes a broken "xn--" label to nothing:
+ * "a@xn--x.hagiang.gov.vn" would become "a@.hagiang.gov.vn"). */
 static int
 good_addr(const char *a)
 {
@@ -53,6 +65,8 @@ good_addr(const char *a)
 	const unsigned char *p;
 
 	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@'))
+		return 0;
+	if (at[1] == '.' || a[strlen(a) - 1] == '.' || strstr(at, "..") != NULL)
 		return 0;
 	for (p = (const unsigned char *)a; *p != '\0'; p++)
 		if (*p <= 0x20 || *p == 0x7f)

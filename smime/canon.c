@@ -4,6 +4,7 @@
  *
  * A leaf is unsafe when its encoded form holds 8-bit octets, NUL, a bare CR,
  * a line over 998 octets, trailing blanks, or a line starting "From ".
+ * A multipart's prologue or epilogue with any of those is dropped.
  * Text becomes quoted-printable (base64 when mostly 8-bit, or holding NUL or
  * bare CR); anything else becomes base64. Text is given canonical CRLF line
  * ends before base64 (RFC 8551 3.1.1). Streams stay file-backed: nothing
@@ -233,6 +234,38 @@ prepare_leaf(GMimePart *part, int *reencoded, struct kyso_err *err)
 	return 0;
 }
 
+/* The text before the first and after the last boundary of a multipart is
+ * not content (RFC 2046 5.1.1) and no re-encoding reaches it: when it is not
+ * 7-bit safe (8-bit, bare CR, long line, trailing blank, "From ") it is
+ * dropped, or the signature over it would break in transit (P1). */
+static void
+clean_edges(GMimeMultipart *mp)
+{
+	const char *edge;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct scan sc;
+		size_t col = 0;
+		int prev = '\n';
+
+		edge = i == 0 ? g_mime_multipart_get_prologue(mp)
+		              : g_mime_multipart_get_epilogue(mp);
+		if (edge == NULL)
+			continue;
+		memset(&sc, 0, sizeof(sc));
+		scan_bytes(&sc, (const unsigned char *)edge, strlen(edge), &col,
+		    &prev);
+		if (!(sc.has8bit || sc.barecr || prev == '\r' || sc.longline ||
+		        sc.trailing_ws || sc.fromline))
+			continue;
+		if (i == 0)
+			g_mime_multipart_set_prologue(mp, NULL);
+		else
+			g_mime_multipart_set_epilogue(mp, NULL);
+	}
+}
+
 /* A nested signed or encrypted entity must keep its bytes; it is only
  * safe to carry if it is already 7-bit clean. */
 static int
@@ -247,6 +280,9 @@ check_untouchable(GMimeObject *obj, int depth, struct kyso_err *err)
 		return -1;
 	}
 	if (GMIME_IS_MULTIPART(obj)) {
+		/* the edges of a nested signed multipart are outside its own
+		 * signature, inside ours */
+		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++)
 			if (check_untouchable(g_mime_multipart_get_part(
@@ -308,6 +344,7 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 	if (GMIME_IS_MULTIPART_SIGNED(obj) || GMIME_IS_MULTIPART_ENCRYPTED(obj))
 		return check_untouchable(obj, depth, err);
 	if (GMIME_IS_MULTIPART(obj)) {
+		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++)
 			if (prepare(g_mime_multipart_get_part(GMIME_MULTIPART(

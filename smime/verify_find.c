@@ -436,7 +436,8 @@ out:
 void
 kyso_verify_find(const char *raw, size_t len, struct kyso_found *f)
 {
-	struct span e = {raw, len};
+	/* an empty message may come as NULL: no arithmetic on a null pointer */
+	struct span e = {raw != NULL ? raw : "", raw != NULL ? len : 0};
 
 	memset(f, 0, sizeof(*f));
 	walk(e, "", 1, 0, f);
