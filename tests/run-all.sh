@@ -153,6 +153,19 @@ else
 fi
 [ -n "${KEEP:-}" ] || rm -rf "$asan"
 
+# 4b. fuzzing (tests/fuzz/run.sh): each libFuzzer target (clang, ASan +
+# UBSan) for FUZZ_SECONDS (default 15) over its corpus; its TAP is counted
+say "fuzzing: tests/fuzz/run.sh ($(elapsed))"
+FUZZ_SECONDS=${FUZZ_SECONDS:-15} FUZZ_BUILD="$log/fuzz" bash tests/fuzz/run.sh 2>&1 | tee "$log/fuzz.log"
+line=$(grep '^fuzz: ' "$log/fuzz.log" | tail -n 1)
+if [ -n "$line" ]; then
+	set -- $(echo "$line" | tr -dc '0-9 ')
+	pass=$((pass + $1))
+	fail=$((fail + $2))
+else
+	step_fail "fuzzing produced no summary" "$log/fuzz.log"
+fi
+
 # 5. distcheck
 if [ "${CI:-}" = true ] || [ -n "${RUNALL_DISTCHECK:-}" ]; then
 	say "make distcheck ($(elapsed))"
