@@ -1,0 +1,938 @@
+/*
+ * cosign.c - "signed and sealed": add the agency's seal as a parallel
+ * SignerInfo to a personally signed detached multipart/signed message.
+ *
+ * Contract (include/kyso/cosign.h): verify the existing signers over the
+ * exact received bytes (kyso_verify_message, plus our own digest check
+ * with no CRLF fallback), then CMS_add1_signer(CMS_REUSE_DIGEST |
+ * CMS_CADES | CMS_PARTIAL) on the parsed SignedData, signingTime, the seal's
+ * chain, CMS_SignerInfo_sign under the token lock, i2d. The result is
+ * checked before anything is written: every old SignerInfo must appear
+ * byte for byte in the new DER and every signer must verify. Only the
+ * base64 text of the signature part is replaced. Never logs.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+
+#include "kyso/cosign.h"
+#include "kyso/limits.h"
+#include "kyso/mime.h"
+#include "verify_int.h"
+
+#define B64_LINE   76 /* RFC 2045 6.8 */
+#define BER_DEPTH  64 /* nesting we follow in indefinite-length BER */
+#define READ_CHUNK 65536
+
+/* DER of OID 1.2.840.113549.1.7.2 (id-signedData) */
+static const unsigned char oid_signed_data[] = {0x06, 0x09, 0x2a, 0x86, 0x48,
+    0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
+
+/* ---- BER walking (definite and indefinite lengths) ---- */
+
+struct tlv {
+	unsigned char tag; /* first identifier octet */
+	size_t hlen;       /* identifier and length octets */
+	size_t clen;       /* content length; SIZE_MAX: indefinite */
+};
+
+static int
+ber_head(const unsigned char *p, const unsigned char *end, struct tlv *t)
+{
+	const unsigned char *q = p;
+	size_t n, v = 0;
+
+	if (q >= end)
+		return -1;
+	t->tag = *q;
+	if ((*q++ & 0x1f) == 0x1f) /* high tag number: skip its octets */
+		do {
+			if (q >= end)
+				return -1;
+		} while (*q++ & 0x80);
+	if (q >= end)
+		return -1;
+	if (*q < 0x80)
+		v = *q++;
+	else if (*q == 0x80) {
+		if (!(t->tag & 0x20)) /* indefinite needs constructed */
+			return -1;
+		v = SIZE_MAX;
+		q++;
+	} else {
+		n = *q++ & 0x7f;
+		if (n > sizeof(size_t) - 1 || (size_t)(end - q) < n)
+			return -1;
+		while (n-- > 0)
+			v = (v << 8) | *q++;
+	}
+	t->hlen = (size_t)(q - p);
+	if (v != SIZE_MAX && v > (size_t)(end - q))
+		return -1;
+	t->clen = v;
+	return 0;
+}
+
+/* Whole length of the element at p, 0 when it is not well formed. */
+static size_t
+ber_total(const unsigned char *p, const unsigned char *end, int depth)
+{
+	const unsigned char *q;
+	struct tlv t;
+	size_t n;
+
+	if (ber_head(p, end, &t) < 0)
+		return 0;
+	if (t.clen != SIZE_MAX)
+		return t.hlen + t.clen;
+	if (depth > BER_DEPTH)
+		return 0;
+	for (q = p + t.hlen;;) {
+		if (end - q >= 2 && q[0] == 0 && q[1] == 0)
+			return (size_t)(q + 2 - p);
+		if ((n = ber_total(q, end, depth + 1)) == 0)
+			return 0;
+		q += n;
+	}
+}
+
+/* Content range [*c, *ce) of the constructed element at p with tag `tag`. */
+static int
+ber_enter(const unsigned char *p, const unsigned char *end, unsigned char tag,
+    const unsigned char **c, const unsigned char **ce)
+{
+	struct tlv t;
+	size_t total;
+
+	if (ber_head(p, end, &t) < 0 || t.tag != tag || !(tag & 0x20))
+		return -1;
+	*c = p + t.hlen;
+	if (t.clen != SIZE_MAX) {
+		*ce = *c + t.clen;
+		return 0;
+	}
+	if ((total = ber_total(p, end, 0)) == 0)
+		return -1;
+	*ce = p + total - 2; /* before the end-of-contents octets */
+	return 0;
+}
+
+int
+kyso_cosign_signer_infos(const unsigned char *der, size_t der_len, size_t *off,
+    size_t *len, size_t max)
+{
+	const unsigned char *end = der + der_len, *c, *ce, *sd, *sde, *q;
+	size_t n;
+	int i, count = 0;
+
+	/* ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content } */
+	if (ber_enter(der, end, 0x30, &c, &ce) < 0 ||
+	    (size_t)(ce - c) < sizeof(oid_signed_data) ||
+	    memcmp(c, oid_signed_data, sizeof(oid_signed_data)) != 0)
+		return -1;
+	c += sizeof(oid_signed_data);
+	if (ber_enter(c, ce, 0xa0, &c, &ce) < 0 ||
+	    ber_enter(c, ce, 0x30, &sd, &sde) < 0)
+		return -1;
+	/* SignedData: version, digestAlgorithms, encapContentInfo,
+	 * [0] certificates OPTIONAL, [1] crls OPTIONAL, signerInfos */
+	for (i = 0, q = sd; q < sde; i++) {
+		struct tlv t;
+
+		if (ber_head(q, sde, &t) < 0)
+			return -1;
+		if (i >= 3 && t.tag == 0x31)
+			break;
+		if ((n = ber_total(q, sde, 0)) == 0)
+			return -1;
+		q += n;
+	}
+	if (q >= sde || ber_enter(q, sde, 0x31, &c, &ce) < 0)
+		return -1;
+	for (q = c; q < ce; count++) {
+		if ((n = ber_total(q, ce, 0)) == 0 || *q != 0x30)
+			return -1;
+		if ((size_t)count < max) {
+			off[count] = (size_t)(q - der);
+			len[count] = n;
+		}
+		q += n;
+	}
+	return count;
+}
+
+/* ---- the raw message ---- */
+
+static size_t
+eol_len(const char *p, const char *end)
+{
+	if (p < end && *p == '\n')
+		return 1;
+	if (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
+		return 2;
+	return 0;
+}
+
+/* End of the header block starting at p (the first byte after the empty
+ * line), or NULL when there is none. */
+static const char *
+header_end(const char *p, const char *end)
+{
+	size_t n;
+
+	if ((n = eol_len(p, end)) > 0)
+		return p + n;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL)
+			return NULL;
+		p = nl + 1;
+		if ((n = eol_len(p, end)) > 0)
+			return p + n;
+	}
+	return NULL;
+}
+
+/* Unfolded value of the first field `name` in [p, end), or NULL. */
+static char *
+header_value(const char *p, const char *end, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl != NULL ? nl + 1 : end;
+		const char *q = p + nlen;
+
+		if ((size_t)(end - p) > nlen &&
+		    g_ascii_strncasecmp(p, name, nlen) == 0) {
+			while (q < le && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q < le && *q == ':') {
+				GString *v = g_string_new(NULL);
+
+				for (q++;;) {
+					for (; q < le; q++)
+						if (*q != '\r' && *q != '\n')
+							g_string_append_c(v,
+							    *q);
+					if (le >= end ||
+					    (*le != ' ' && *le != '\t'))
+						break;
+					nl = memchr(le, '\n',
+					    (size_t)(end - le));
+					q = le;
+					le = nl != NULL ? nl + 1 : end;
+				}
+				return g_strstrip(g_string_free(v, FALSE));
+			}
+		}
+		p = le;
+	}
+	return NULL;
+}
+
+/* 1: line p is "--B" (trailing blanks allowed), 2: "--B--", else 0. */
+static int
+is_delimiter(const char *p, const char *end, const char *b, size_t blen)
+{
+	const char *q;
+
+	if ((size_t)(end - p) < blen + 2 || p[0] != '-' || p[1] != '-' ||
+	    memcmp(p + 2, b, blen) != 0)
+		return 0;
+	q = p + 2 + blen;
+	if (end - q >= 2 && q[0] == '-' && q[1] == '-')
+		return 2;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	return (q == end || eol_len(q, end) > 0) ? 1 : 0;
+}
+
+static const char *
+next_line(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl != NULL ? nl + 1 : end;
+}
+
+/* Where the pieces of the detached multipart/signed are in the raw bytes. */
+struct layout {
+	const char *body;    /* first byte after the header block */
+	const char *content; /* the signed first part */
+	size_t content_len;
+	const char *b64, *b64_end; /* base64 text of the signature part */
+	const char *eol;           /* "\r\n" or "\n", as the part uses */
+	char *boundary, *protocol, *micalg; /* outer parameters (g_free) */
+};
+
+static void
+layout_clear(struct layout *l)
+{
+	g_free(l->boundary);
+	g_free(l->protocol);
+	g_free(l->micalg);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Find the parts of a top-level multipart/signed in raw[0..len). Returns
+ * NULL on success, else why it cannot be co-signed (static text). */
+static const char *
+find_layout(const char *raw, size_t len, struct layout *l)
+{
+	const char *end = raw + len, *p, *sig, *sb, *le, *close_at = NULL;
+	GMimeContentType *ct = NULL;
+	const char *v, *why = NULL;
+	char *field = NULL, *cte = NULL;
+	size_t blen;
+	int d;
+
+	memset(l, 0, sizeof(*l));
+	if ((l->body = header_end(raw, end)) == NULL)
+		return "message has no header/body separator";
+	field = header_value(raw, l->body, "Content-Type");
+	ct = g_mime_content_type_parse(NULL, field ? field : "text/plain");
+	if (ct == NULL ||
+	    !g_mime_content_type_is_type(ct, "multipart", "signed")) {
+		why = "not a multipart/signed message";
+		goto out;
+	}
+	if ((v = g_mime_content_type_get_parameter(ct, "boundary")) == NULL ||
+	    *v == '\0') {
+		why = "multipart/signed without boundary";
+		goto out;
+	}
+	l->boundary = g_strdup(v);
+	if ((v = g_mime_content_type_get_parameter(ct, "protocol")) != NULL)
+		l->protocol = g_strdup(v);
+	if ((v = g_mime_content_type_get_parameter(ct, "micalg")) != NULL)
+		l->micalg = g_strdup(v);
+	blen = strlen(l->boundary);
+	/* first delimiter, then the signed content up to the CRLF before
+	 * the second one (RFC 2046 5.1.1) */
+	for (p = l->body;
+	     p < end && is_delimiter(p, end, l->boundary, blen) != 1;
+	     p = next_line(p, end))
+		;
+	if (p >= end) {
+		why = "multipart/signed without parts";
+		goto out;
+	}
+	l->content = next_line(p, end);
+	for (p = l->content;
+	     p < end && is_delimiter(p, end, l->boundary, blen) == 0;
+	     p = next_line(p, end))
+		;
+	if (p >= end || is_delimiter(p, end, l->boundary, blen) != 1) {
+		why = "multipart/signed without a signature part";
+		goto out;
+	}
+	le = p;
+	if (le > l->content && le[-1] == '\n')
+		le--;
+	if (le > l->content && le[-1] == '\r')
+		le--;
+	l->content_len = (size_t)(le - l->content);
+	/* the signature part: header block, then base64 up to the close */
+	sig = next_line(p, end);
+	if ((sb = header_end(sig, end)) == NULL) {
+		why = "signature part has no header/body separator";
+		goto out;
+	}
+	l->eol = (sb - sig >= 2 && sb[-2] == '\r') ? "\r\n" : "\n";
+	cte = header_value(sig, sb, "Content-Transfer-Encoding");
+	if (cte == NULL || g_ascii_strcasecmp(cte, "base64") != 0) {
+		why = "signature part is not base64-encoded";
+		goto out;
+	}
+	for (p = sb; p < end; p = next_line(p, end))
+		if ((d = is_delimiter(p, end, l->boundary, blen)) != 0) {
+			close_at = d == 2 ? p : NULL;
+			break;
+		}
+	if (close_at == NULL) {
+		why = "multipart/signed is not closed after the signature part";
+		goto out;
+	}
+	/* the base64 text ends at its last non-blank octet: what follows
+	 * (line ends, the delimiter, the epilogue) is kept as it is */
+	l->b64 = sb;
+	for (le = close_at; le > sb &&
+	     (le[-1] == '\r' || le[-1] == '\n' || le[-1] == ' ' ||
+	         le[-1] == '\t');
+	     le--)
+		;
+	l->b64_end = le;
+	if (l->b64_end == l->b64)
+		why = "signature part is empty";
+out:
+	g_free(field);
+	g_free(cte);
+	if (ct != NULL)
+		g_object_unref(ct);
+	if (why != NULL)
+		layout_clear(l);
+	return why;
+}
+
+/* ---- CMS ---- */
+
+/* RFC 8551 3.5.3.2 micalg name of a digest, NULL when we do not seal
+ * with it. */
+static const char *
+micalg_name(int nid)
+{
+	switch (nid) {
+	case NID_sha224:
+		return "sha-224";
+	case NID_sha256:
+		return "sha-256";
+	case NID_sha384:
+		return "sha-384";
+	case NID_sha512:
+		return "sha-512";
+	default:
+		return NULL;
+	}
+}
+
+static int
+signer_digest_nid(CMS_SignerInfo *si)
+{
+	X509_ALGOR *dig = NULL;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+	return dig != NULL ? OBJ_obj2nid(dig->algorithm) : NID_undef;
+}
+
+/* Digest the exact content for every signer; 1 when all match. */
+static int
+content_matches(CMS_ContentInfo *cms, const char *content, size_t len)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	BIO *in = NULL, *chain = NULL;
+	char buf[16384];
+	int i, ok = 0;
+
+	if (sis == NULL || (in = BIO_new_mem_buf(content, (int)len)) == NULL)
+		goto out;
+	if ((chain = CMS_dataInit(cms, in)) == NULL)
+		goto out;
+	while (BIO_read(chain, buf, sizeof(buf)) > 0)
+		;
+	ok = sk_CMS_SignerInfo_num(sis) > 0;
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++)
+		if (CMS_SignerInfo_verify_content(sk_CMS_SignerInfo_value(sis,
+		                                      i),
+		        chain) <= 0)
+			ok = 0;
+out:
+	if (chain != NULL)
+		BIO_free_all(chain);
+	else
+		BIO_free(in);
+	ERR_clear_error();
+	return ok;
+}
+
+/* Pick the seal's digest: its own when an existing signer uses it, else
+ * the first signer's. NULL (why set) when no usable one. */
+static const EVP_MD *
+pick_digest(const struct kyso_signer *seal, CMS_ContentInfo *cms, int *adjusted,
+    const char **why)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	int own = EVP_MD_get_type(kyso_signer_md(seal)), first, i;
+
+	*adjusted = 0;
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
+		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
+
+		if (signer_digest_nid(si) == own &&
+		    CMS_signed_get_attr_count(si) >= 0)
+			return kyso_signer_md(seal);
+	}
+	first = signer_digest_nid(sk_CMS_SignerInfo_value(sis, 0));
+	if (first == NID_md5 || first == NID_sha1) {
+		*why = "the existing signature uses a weak digest (MD5/SHA-1)";
+		return NULL;
+	}
+	if (micalg_name(first) == NULL) {
+		*why = "the existing signature uses an unsupported digest";
+		return NULL;
+	}
+	if (CMS_signed_get_attr_count(sk_CMS_SignerInfo_value(sis, 0)) < 0) {
+		*why = "the existing signature has no signed attributes";
+		return NULL;
+	}
+	*adjusted = 1;
+	return EVP_get_digestbynid(first);
+}
+
+static int
+has_cert(STACK_OF(X509) * certs, X509 *x)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(certs); i++)
+		if (X509_cmp(sk_X509_value(certs, i), x) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add the seal to cms (under the token lock) and return the new DER
+ * (OPENSSL_free) in *der. */
+static int
+add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
+    time_t now, unsigned char **der, int *der_len, struct kyso_err *err)
+{
+	STACK_OF(X509) *chain = kyso_signer_chain(seal);
+	STACK_OF(X509) *present = CMS_get1_certs(cms);
+	unsigned flags = CMS_REUSE_DIGEST | CMS_CADES | CMS_PARTIAL;
+	X509 *cert = kyso_signer_cert(seal);
+	CMS_SignerInfo *si;
+	ASN1_TIME *t = NULL;
+	int i, rc = -1, on_token = kyso_signer_on_token(seal);
+
+	ERR_clear_error();
+	if (present == NULL)
+		present = sk_X509_new_null();
+	/* OpenSSL 3.0 counts adding a present certificate as an error */
+	if (has_cert(present, cert))
+		flags |= CMS_NOCERTS;
+	kyso_signer_begin_op(seal);
+	si = CMS_add1_signer(cms, cert, kyso_signer_key(seal), md, flags);
+	if (si == NULL) {
+		kyso_err_openssl(err, KYSO_E_INTERNAL, "CMS_add1_signer");
+		goto out;
+	}
+	/* RFC 8551 2.5.1: UTCTime through 2049 (ASN1_TIME_set picks) */
+	if ((t = ASN1_TIME_set(NULL, now)) == NULL ||
+	    !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, t->type, t,
+	        -1)) {
+		kyso_err_openssl(err, KYSO_E_INTERNAL, "signingTime");
+		goto out;
+	}
+	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+
+		if (has_cert(present, x))
+			continue;
+		if (!CMS_add1_cert(cms, x)) {
+			kyso_err_openssl(err, KYSO_E_INTERNAL, "CMS_add1_cert");
+			goto out;
+		}
+		if (present == NULL || !sk_X509_push(present, x)) {
+			kyso_err_set(err, KYSO_E_INTERNAL, "out of memory");
+			goto out;
+		}
+		(void)X509_up_ref(x);
+	}
+	/* the private-key operation: one at a time on a token */
+	if (!CMS_SignerInfo_sign(si)) {
+		kyso_err_openssl(err, on_token ? KYSO_E_TEMP : KYSO_E_INTERNAL,
+		    "CMS_SignerInfo_sign");
+		goto out;
+	}
+	if ((*der_len = i2d_CMS_ContentInfo(cms, der)) <= 0) {
+		kyso_err_openssl(err, KYSO_E_INTERNAL, "i2d_CMS_ContentInfo");
+		goto out;
+	}
+	rc = 0;
+out:
+	kyso_signer_end_op(seal);
+	ASN1_TIME_free(t);
+	sk_X509_pop_free(present, X509_free);
+	return rc;
+}
+
+/* 1 when every SignerInfo of old_der occurs byte for byte in new_der. */
+static int
+old_signers_kept(const unsigned char *old_der, size_t old_len,
+    const unsigned char *new_der, size_t new_len)
+{
+	size_t off[KYSO_MAX_SIGNERS], len[KYSO_MAX_SIGNERS];
+	int i,
+	    n = kyso_cosign_signer_infos(old_der, old_len, off, len,
+	        KYSO_MAX_SIGNERS);
+
+	if (n <= 0 || n > KYSO_MAX_SIGNERS)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (memmem(new_der, new_len, old_der + off[i], len[i]) == NULL)
+			return 0;
+	return kyso_cosign_signer_infos(new_der, new_len, off, len,
+	           KYSO_MAX_SIGNERS) == n + 1;
+}
+
+/* Re-read the new DER and verify every signer over the exact content. */
+static int
+self_check(const unsigned char *der, size_t len, const char *content,
+    size_t content_len)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	STACK_OF(CMS_SignerInfo) * sis;
+	int i, ok = 0;
+
+	if (cms == NULL || (sis = CMS_get0_SignerInfos(cms)) == NULL)
+		goto out;
+	(void)CMS_set1_signers_certs(cms, NULL, 0);
+	if (!content_matches(cms, content, content_len))
+		goto out;
+	ok = 1;
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++)
+		if (CMS_SignerInfo_verify(sk_CMS_SignerInfo_value(sis, i)) <= 0)
+			ok = 0;
+out:
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return ok;
+}
+
+/* Is `tok` one of the comma-separated items of `list`? */
+static int
+has_token(const char *list, const char *tok)
+{
+	size_t n = strlen(tok);
+	const char *p;
+
+	for (p = list; (p = strstr(p, tok)) != NULL; p += n)
+		if ((p == list || p[-1] == ',') &&
+		    (p[n] == '\0' || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+/* The micalg parameter the output needs: every signer's digest, in order,
+ * without repeats. */
+static char *
+micalg_of(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	STACK_OF(CMS_SignerInfo) * sis;
+	GString *s = g_string_new(NULL);
+	int i;
+
+	sis = cms != NULL ? CMS_get0_SignerInfos(cms) : NULL;
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
+		const char *m = micalg_name(
+		    signer_digest_nid(sk_CMS_SignerInfo_value(sis, i)));
+
+		if (m == NULL)
+			m = "unknown";
+		if (!has_token(s->str, m))
+			g_string_append_printf(s, "%s%s", s->len ? "," : "", m);
+	}
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return g_string_free(s, FALSE);
+}
+
+/* Does the micalg value `have` name the same set as `want` (RFC 8551
+ * names; "sha256" is accepted for "sha-256", as clients write both)? */
+static int
+micalg_same(const char *have, const char *want)
+{
+	char **h, **w;
+	guint i, j;
+	int same = 1;
+
+	if (have == NULL)
+		return 0;
+	h = g_strsplit(have, ",", -1);
+	w = g_strsplit(want, ",", -1);
+	for (i = 0; h[i] != NULL; i++) {
+		char *x = g_ascii_strdown(g_strstrip(h[i]), -1);
+
+		if (g_str_has_prefix(x, "sha") && x[3] != '-' && x[3] != '\0') {
+			char *y = g_strdup_printf("sha-%s", x + 3);
+
+			g_free(x);
+			x = y;
+		}
+		g_free(h[i]);
+		h[i] = x;
+	}
+	for (i = 0; h[i] != NULL && same; i++) {
+		for (j = 0; w[j] != NULL && strcmp(h[i], w[j]) != 0; j++)
+			;
+		same = w[j] != NULL;
+	}
+	for (j = 0; w[j] != NULL && same; j++) {
+		for (i = 0; h[i] != NULL && strcmp(h[i], w[j]) != 0; i++)
+			;
+		same = h[i] != NULL;
+	}
+	g_strfreev(h);
+	g_strfreev(w);
+	return same;
+}
+
+/* ---- output ---- */
+
+static int
+put(GMimeStream *out, const void *buf, size_t len, size_t *total,
+    struct kyso_err *err)
+{
+	if (len > 0 && g_mime_stream_write(out, buf, len) != (ssize_t)len) {
+		kyso_err_set(err, KYSO_E_TEMP,
+		    "cannot write sealed message: %s", g_strerror(errno));
+		return -1;
+	}
+	*total += len;
+	return 0;
+}
+
+/* The original body with only the signature's base64 text replaced. */
+static int
+write_body(GMimeStream *out, const char *raw_end, const struct layout *l,
+    const unsigned char *der, size_t der_len, size_t *total,
+    struct kyso_err *err)
+{
+	gchar *b64 = g_base64_encode(der, der_len);
+	size_t len = strlen(b64), off, chunk, eol = strlen(l->eol);
+	int rc = -1;
+
+	if (put(out, l->body, (size_t)(l->b64 - l->body), total, err) < 0)
+		goto out;
+	for (off = 0; off < len; off += chunk) {
+		chunk = len - off < B64_LINE ? len - off : B64_LINE;
+		if ((off > 0 && put(out, l->eol, eol, total, err) < 0) ||
+		    put(out, b64 + off, chunk, total, err) < 0)
+			goto out;
+	}
+	if (put(out, l->b64_end, (size_t)(raw_end - l->b64_end), total, err) <
+	    0)
+		goto out;
+	if (g_mime_stream_flush(out) < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot flush sealed message");
+		goto out;
+	}
+	rc = 0;
+out:
+	g_free(b64);
+	return rc;
+}
+
+static GByteArray *
+slurp(GMimeStream *s, struct kyso_err *err)
+{
+	GByteArray *a = g_byte_array_new();
+	char *buf = g_malloc(READ_CHUNK);
+	ssize_t n;
+
+	(void)g_mime_stream_reset(s);
+	while ((n = kyso_mime_read(s, buf, READ_CHUNK)) > 0)
+		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
+	g_free(buf);
+	if (n < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot read the message");
+		g_byte_array_unref(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void
+refuse(struct kyso_cosign_result *res, char *why)
+{
+	g_free(res->why);
+	res->why = why;
+	res->cosigned = 0;
+}
+
+/* Refuse unless the verification facts show valid existing signatures. */
+static int
+existing_ok(const struct kyso_verify_result *v, struct kyso_cosign_result *res)
+{
+	size_t i;
+
+	if (v->encrypted)
+		refuse(res, g_strdup("message is encrypted"));
+	else if (!v->found)
+		refuse(res, g_strdup("message is not S/MIME signed"));
+	else if (v->opaque)
+		refuse(res,
+		    g_strdup("opaque signed-data (application/"
+		             "pkcs7-mime) cannot be co-signed"));
+	else if (!v->whole)
+		refuse(res,
+		    g_strdup("the signature does not cover the whole "
+		             "message"));
+	else if (v->malformed)
+		refuse(res,
+		    g_strdup_printf("malformed signature: %s",
+		        v->malformed_reason ? v->malformed_reason : "?"));
+	else if (v->econtent_mismatch)
+		refuse(res,
+		    g_strdup("detached signature carries other content"));
+	else if (v->nsigners == 0)
+		refuse(res, g_strdup("signature has no signers"));
+	else if (v->nsigners >= KYSO_MAX_SIGNERS)
+		refuse(res, g_strdup("too many signers"));
+	else {
+		for (i = 0; i < v->nsigners; i++)
+			if (!v->signers[i].signature_ok) {
+				refuse(res,
+				    g_strdup_printf("existing signature %zu is "
+				                    "not valid: %s",
+				        i + 1,
+				        v->signers[i].signature_error
+				            ? v->signers[i].signature_error
+				            : "?"));
+				return 0;
+			}
+		return 1;
+	}
+	return 0;
+}
+
+int
+kyso_cosign_message(const struct kyso_signer *seal,
+    const struct kyso_trust *trust, GMimeStream *in, GMimeStream *out_body,
+    time_t now, struct kyso_cosign_result *res, struct kyso_err *err)
+{
+	struct kyso_trust *own_trust = NULL;
+	struct layout l;
+	struct kyso_found f;
+	GByteArray *raw = NULL;
+	CMS_ContentInfo *cms = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	const EVP_MD *md;
+	const char *why = NULL;
+	char *micalg = NULL;
+	int der_len = 0, i, rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&l, 0, sizeof(l));
+	memset(&f, 0, sizeof(f));
+	if (kyso_signer_check_time(seal, now, err) < 0)
+		return -1;
+	if (trust == NULL) {
+		/* no trust material configured: signatures are still checked,
+		 * every chain is reported untrusted */
+		struct kyso_trust_spec none = {0};
+
+		if ((own_trust = kyso_trust_load(&none, err)) == NULL)
+			goto out;
+		trust = own_trust;
+	}
+	if (kyso_verify_message(trust, in, NULL, now, &res->before, err) < 0)
+		goto out;
+	res->signers_before = res->before.nsigners;
+	if (res->before.nsigners > 0) {
+		res->personal_subject =
+		    g_strdup(res->before.signers[0].subject);
+		res->personal_email = g_strdup(res->before.signers[0].email);
+	}
+	if (!existing_ok(&res->before, res)) {
+		rc = 0;
+		goto out;
+	}
+	if ((raw = slurp(in, err)) == NULL)
+		goto out;
+	if ((why = find_layout((const char *)raw->data, raw->len, &l)) != NULL)
+		goto refused;
+	/* our split and the verifier's must name the same bytes */
+	kyso_verify_find((const char *)raw->data, raw->len, &f);
+	if (!f.found || f.malformed || f.opaque || !f.whole ||
+	    f.cms_der == NULL || f.content != l.content ||
+	    f.content_len != l.content_len) {
+		why = "cannot locate the signed part unambiguously";
+		goto refused;
+	}
+	p = f.cms_der->data;
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)f.cms_der->len);
+	if (cms == NULL ||
+	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed ||
+	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) !=
+	        (int)res->before.nsigners) {
+		why = "signature is not a CMS SignedData";
+		goto refused;
+	}
+	/* exactly these bytes, no CRLF repair: what we emit is what we
+	 * checked */
+	if (!content_matches(cms, l.content, l.content_len)) {
+		why = "the existing signature does not match the exact signed "
+		      "bytes";
+		goto refused;
+	}
+	for (i = 0; i < sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)); i++)
+		if (CMS_SignerInfo_cert_cmp(
+		        sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), i),
+		        kyso_signer_cert(seal)) == 0) {
+			why = "already sealed by this certificate";
+			goto refused;
+		}
+	if ((md = pick_digest(seal, cms, &res->digest_adjusted, &why)) == NULL)
+		goto refused;
+	res->digest = g_strdup(micalg_name(EVP_MD_get_type(md)));
+	if (add_seal(seal, cms, md, now, &der, &der_len, err) < 0)
+		goto out;
+	if (!old_signers_kept(f.cms_der->data, f.cms_der->len, der,
+	        (size_t)der_len)) {
+		why = "re-encoding would change an existing SignerInfo";
+		goto refused;
+	}
+	if (!self_check(der, (size_t)der_len, l.content, l.content_len)) {
+		kyso_err_set(err, KYSO_E_INTERNAL,
+		    "the sealed signature does not verify");
+		goto out;
+	}
+	micalg = micalg_of(der, (size_t)der_len);
+	if (micalg_same(l.micalg, micalg))
+		res->micalg = g_strdup(l.micalg);
+	else {
+		res->micalg = g_strdup(micalg);
+		res->content_type =
+		    g_strdup_printf("multipart/signed; protocol=\"%s\";\n"
+		                    "\tmicalg=%s; boundary=\"%s\"",
+		        l.protocol ? l.protocol : "application/pkcs7-signature",
+		        micalg, l.boundary);
+	}
+	if (write_body(out_body, (const char *)raw->data + raw->len, &l, der,
+	        (size_t)der_len, &res->body_bytes, err) < 0)
+		goto out;
+	res->signers_after = res->signers_before + 1;
+	res->cosigned = 1;
+	rc = 0;
+	goto out;
+refused:
+	refuse(res, g_strdup(why));
+	rc = 0;
+out:
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	kyso_trust_free(own_trust);
+	g_free(micalg);
+	layout_clear(&l);
+	kyso_verify_found_clear(&f);
+	if (raw != NULL)
+		g_byte_array_unref(raw);
+	ERR_clear_error();
+	if (rc < 0)
+		kyso_cosign_result_clear(res);
+	return rc;
+}
+
+void
+kyso_cosign_result_clear(struct kyso_cosign_result *res)
+{
+	if (res == NULL)
+		return;
+	g_free(res->why);
+	g_free(res->personal_subject);
+	g_free(res->personal_email);
+	g_free(res->digest);
+	g_free(res->micalg);
+	g_free(res->content_type);
+	kyso_verify_result_clear(&res->before);
+	memset(res, 0, sizeof(*res));
+}
