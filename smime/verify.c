@@ -15,9 +15,11 @@
 #include <openssl/err.h>
 
 #include "kyso/limits.h"
+#include "kyso/mime.h"
 #include "verify_int.h"
 
-/* Read the whole stream (from its start) into memory. */
+/* Read the whole stream (from its start) into memory. kyso_mime_read: a
+ * bounded fs stream (a spool on disk) returns -1 at its end, not 0. */
 static GByteArray *
 slurp(GMimeStream *s, struct kyso_err *err)
 {
@@ -26,7 +28,7 @@ slurp(GMimeStream *s, struct kyso_err *err)
 	ssize_t n;
 
 	(void)g_mime_stream_reset(s);
-	while ((n = g_mime_stream_read(s, buf, sizeof(buf))) > 0)
+	while ((n = kyso_mime_read(s, buf, sizeof(buf))) > 0)
 		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
 	if (n < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot read the message");
