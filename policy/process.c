@@ -236,6 +236,11 @@ kyso_process_message(const struct kyso_config *cfg,
 	    "action=%s origin=%s from=<%s> cert=%s reason=\"%s\"",
 	    kyso_action_name(d->action), kyso_origin_name(d->origin),
 	    d->from_addr, d->cert_id != NULL ? d->cert_id : "-", d->reason);
+	/* our own trust headers are never believed when they come in */
+	/* room for every field: a cap would let the copies past it through */
+	out->forged = g_new0(struct kyso_header_ref, env->nheaders + 1);
+	out->nforged = kyso_inbound_forged(cfg, env->headers, env->nheaders,
+	    out->forged, env->nheaders);
 	/* classified documents are never signed or sent (OnClassified) */
 	if (d->origin != KYSO_ORIGIN_EXTERNAL &&
 	    is_classified(cfg, env, msg, too_big, out)) {
@@ -245,9 +250,6 @@ kyso_process_message(const struct kyso_config *cfg,
 		(void)snprintf(out->result, sizeof(out->result), "classified");
 		return 0;
 	}
-	/* our own trust headers are never believed when they come in */
-	out->nforged = kyso_inbound_forged(cfg, env->headers, env->nheaders,
-	    out->forged, KYSO_MAX_FORGED);
 	if (d->action == KYSO_ACTION_SIGN || d->action == KYSO_ACTION_VERIFY) {
 		if (too_big) {
 			set_failure_action(out, st->on_too_big);
@@ -306,5 +308,6 @@ void
 kyso_outcome_clear(struct kyso_outcome *out)
 {
 	kyso_outcome_clear_edits(out);
+	g_free(out->forged);
 	memset(out, 0, sizeof(*out));
 }

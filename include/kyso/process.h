@@ -15,14 +15,13 @@
 #include "kyso/policy.h"
 #include "kyso/spool.h"
 
-#define KYSO_MAX_FORGED 32 /* forged trust headers removed per message */
-
 struct kyso_outcome {
 	enum kyso_action action;       /* ACCEPT (with the edits below),
 	                                  TEMPFAIL or REJECT */
 	struct kyso_decision decision; /* what policy decided */
 	/* edits, applied in this order */
-	struct kyso_header_ref forged[KYSO_MAX_FORGED]; /* delete these */
+	struct kyso_header_ref *forged; /* delete these: every forged copy,
+	                                   however many (g_free'd by clear) */
 	size_t nforged;
 	int strip_content;    /* delete every top-level Content-* */
 	int add_mime_version; /* add "MIME-Version: 1.0" */
