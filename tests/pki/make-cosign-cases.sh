@@ -19,7 +19,7 @@ out=$(cd "$out" && pwd)
 pki="$out/pki"
 m="$out/msg"
 w="$out/work"
-mkdir -p "$m" "$w"
+mkdir -p "$m" "$w" "$out/token"
 bash "$here/make-pki.sh" "$pki" >/dev/null
 cases="$out/cases"
 : >"$cases"
@@ -106,6 +106,11 @@ echo "o-ec good" >>"$cases"
 ossl_sign "$w/o-untrusted.der" untrusted -md sha256
 detached o-untrusted "$content" "$w/o-untrusted.der" sha-256
 echo "o-untrusted good" >>"$cases"
+# the official's client already attached the agency certificate
+cat "$pki/chain.pem" "$pki/sotttt-agency.crt" >"$w/more-certs.pem"
+ossl_sign "$w/o-certs.der" personal -md sha256 -certfile "$w/more-certs.pem"
+detached o-certs "$content" "$w/o-certs.der" sha-256
+echo "o-certs good" >>"$cases"
 # openssl's own S/MIME writer (its boundary, quoting and preamble)
 {
 	printf '%s\n' "From: $P" 'To: nhan@hagiang.gov.vn' 'Subject: o-smime' | crlf
@@ -186,4 +191,13 @@ if command -v cmsutil >/dev/null 2>&1 && command -v pk12util >/dev/null 2>&1; th
 	echo "n-rsa good" >>"$cases"
 else
 	echo "skip cmsutil" >>"$cases"
+fi
+
+# ---- the seal's key on a SoftHSM2 token (the PKCS#11 path of the seal)
+if sh "$here/make-token.sh" "$out/token" "$pki/sotttt-agency.key" sotttt 1234 \
+	>"$out/token/module.tmp" 2>/dev/null; then
+	mv "$out/token/module.tmp" "$out/token/module"
+else
+	rm -f "$out/token/module.tmp"
+	echo "skip softhsm2" >>"$cases"
 fi

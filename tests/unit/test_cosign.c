@@ -172,6 +172,45 @@ signature_values(const GByteArray *der)
 	return a;
 }
 
+/* Certificates of a SignedData, NULL-safe. */
+static STACK_OF(X509) * certs_of(const GByteArray *der)
+{
+	const unsigned char *p = der->data;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der->len);
+	STACK_OF(X509) *c = cms ? CMS_get1_certs(cms) : NULL;
+
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return c;
+}
+
+/* The output carries every input certificate plus the seal's (once), and
+ * no certificate twice. */
+static void
+check_certs(const char *name, const GByteArray *old_der,
+    const GByteArray *new_der)
+{
+	STACK_OF(X509) *o = certs_of(old_der), *n = certs_of(new_der);
+	int i, j, dup = 0, lost = 0;
+
+	for (i = 0; i < sk_X509_num(n); i++)
+		for (j = i + 1; j < sk_X509_num(n); j++)
+			dup += X509_cmp(sk_X509_value(n, i),
+			           sk_X509_value(n, j)) == 0;
+	for (i = 0; i < sk_X509_num(o); i++) {
+		for (j = 0; j < sk_X509_num(n); j++)
+			if (X509_cmp(sk_X509_value(o, i),
+			        sk_X509_value(n, j)) == 0)
+				break;
+		lost += j == sk_X509_num(n);
+	}
+	CHECK(dup == 0 && lost == 0 && sk_X509_num(n) >= sk_X509_num(o),
+	    "%s: certificates %d -> %d, none lost, none twice", name,
+	    sk_X509_num(o), sk_X509_num(n));
+	sk_X509_pop_free(o, X509_free);
+	sk_X509_pop_free(n, X509_free);
+}
+
 /* Every SignerInfo of old appears unchanged among those of new, and the
  * walker's spans really are the SignerInfos (each holds its signature
  * value as OpenSSL decodes it). */
@@ -207,6 +246,7 @@ check_signer_infos(const char *name, const GByteArray *old_der,
 	}
 	CHECK(spans_ok && (guint)n_old == sv->len,
 	    "%s: the SignerInfo spans hold OpenSSL's signature values", name);
+	check_certs(name, old_der, new_der);
 	CHECK(same == n_old,
 	    "%s: every original SignerInfo is byte-identical in the output "
 	    "(%d of %d)",
@@ -406,6 +446,44 @@ with_micalg(const GByteArray *m, const char *from, const char *to)
 	return g_byte_array_new_take((guint8 *)g_string_free(s, FALSE), n);
 }
 
+/* The sotttt-agency key on the SoftHSM2 token make-cosign-cases.sh made,
+ * or NULL when there is none. */
+static struct kyso_signer *
+load_token_seal(void)
+{
+	struct kyso_signer_spec spec = {0};
+	struct kyso_err err = {0};
+	char *mfile = g_strdup_printf("%s/token/module", dir);
+	char *module = NULL, *conf = NULL, *cert = NULL, *chain = NULL;
+	char *pin = NULL;
+	struct kyso_signer *s = NULL;
+
+	if (!g_file_get_contents(mfile, &module, NULL, NULL))
+		goto out;
+	g_strstrip(module);
+	conf = g_strdup_printf("%s/token/softhsm2.conf", dir);
+	setenv("SOFTHSM2_CONF", conf, 1);
+	cert = g_strdup_printf("%s/pki/sotttt-agency.crt", dir);
+	chain = g_strdup_printf("%s/pki/chain.pem", dir);
+	pin = g_strdup_printf("%s/token/pin", dir);
+	spec.cert_file = cert;
+	spec.key_file = "pkcs11:token=kyso;object=sotttt;type=private";
+	spec.chain_file = chain;
+	spec.pin_file = pin;
+	spec.pkcs11_module = module;
+	s = kyso_signer_load(&spec, &err);
+	CHECK(s != NULL && kyso_signer_on_token(s),
+	    "seal on a SoftHSM2 token loads: %s", err.msg);
+out:
+	g_free(mfile);
+	g_free(module);
+	g_free(conf);
+	g_free(cert);
+	g_free(chain);
+	g_free(pin);
+	return s;
+}
+
 /* The same message with every CRLF turned into LF. */
 static GByteArray *
 lf_only(const GByteArray *m)
@@ -426,6 +504,7 @@ main(int argc, char **argv)
 	struct kyso_trust_spec ts = {0};
 	struct kyso_trust *t = NULL;
 	struct kyso_err err = {0};
+	struct kyso_signer *token = NULL;
 	struct kyso_signer *seal = NULL, *seal384 = NULL, *ecseal = NULL,
 	                   *ubnd = NULL;
 	char *anchor = NULL, *inter = NULL, *crl = NULL, *cases = NULL;
@@ -458,6 +537,7 @@ main(int argc, char **argv)
 	ubnd = load_seal("ubnd-agency", "sha256");
 	if (t == NULL || !seal || !seal384 || !ecseal || !ubnd)
 		goto out;
+	token = load_token_seal();
 
 	cases = g_strdup_printf("%s/cases", dir);
 	if (!g_file_get_contents(cases, &cdata, NULL, NULL)) {
@@ -543,6 +623,9 @@ main(int argc, char **argv)
 			    "reported untrusted (%s%s)",
 			    r.err.msg, r.res.why ? r.res.why : "");
 			run_clear(&r);
+			if (token != NULL)
+				good(f[0], "o-rsa-token", token, t, in,
+				    "sha-256", 0, 1, NULL);
 		} else {
 			good(f[0], f[0], seal, t, in, "sha-256", 0, 1, NULL);
 		}
@@ -569,6 +652,7 @@ out:
 	kyso_signer_free(seal384);
 	kyso_signer_free(ecseal);
 	kyso_signer_free(ubnd);
+	kyso_signer_free(token);
 	kyso_trust_free(t);
 	g_strfreev(lines);
 	g_free(cdata);
