@@ -19,6 +19,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "kyso/journal.h"
 #include "kyso/limits.h"
 #include "kyso/mime.h"
 #include "kyso_milter.h"
@@ -436,6 +437,7 @@ cb_eom(SMFICTX *ctx)
 	struct kyso_outcome o;
 	struct kyso_envelope env;
 	const char *qid = smfi_getsymval(ctx, (char *)"i");
+	struct kyso_err jerr = {0};
 	char qbuf[64];
 	sfsistat rv;
 
@@ -482,6 +484,11 @@ cb_eom(SMFICTX *ctx)
 		    o.log, o.nforged, elapsed_ms(&m->start));
 		rv = reply(ctx, &o);
 	}
+	/* one journal line per message (JournalFile); never fails mail */
+	if (kyso_journal_outcome(kyso_config_journal(m->cfg), &env, &o,
+	        o.action == KYSO_ACTION_ACCEPT && rv == SMFIS_TEMPFAIL,
+	        time(NULL), &jerr) < 0)
+		kyso_log(LOG_WARNING, "%s: kyso journal: %s", qbuf, jerr.msg);
 	kyso_outcome_clear(&o);
 	conn_end_message(c);
 	return rv;

@@ -175,6 +175,8 @@ const struct kyso_signer *kyso_table_signer(const struct kyso_certtable *t,
     const char *cert_id);
 
 size_t kyso_table_count_certs(const struct kyso_certtable *t);
+/* Id of the i-th certificate in file order (i < count), borrowed. */
+const char *kyso_table_cert_id(const struct kyso_certtable *t, size_t i);
 size_t kyso_table_count_signing(const struct kyso_signtable *t);
 
 void kyso_table_free_certs(struct kyso_certtable *t);

@@ -208,6 +208,16 @@ const struct kyso_config_key kyso_config_keys[] = {
         .choices = onfail_words,
         .doc = "our mail bearing a secrecy marking: reject, tempfail, or "
                "accept (passed on unsigned)"},
+    {.name = "JournalFile",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(s.journal_file),
+        .doc = "file to append one line per message to, for kyso-report "
+               "(not set: no journal)"},
+    {.name = "JournalSync",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.journal_sync),
+        .def = "no",
+        .doc = "fdatasync the journal after every record"},
 };
 
 const size_t kyso_config_nkeys =

@@ -16,6 +16,7 @@
 
 #include "kyso/config.h"
 #include "kyso/classified.h"
+#include "kyso/journal.h"
 #include "kyso/trust.h"
 #include "config_int.h"
 
@@ -30,6 +31,7 @@ struct kyso_config {
 	struct kyso_signtable *signing;
 	struct kyso_trust *trust;
 	struct kyso_classified *classified; /* NULL: check disabled */
+	struct kyso_journal *journal;       /* NULL: no JournalFile */
 };
 
 /* Line a key was set on (0: default). */
@@ -136,6 +138,24 @@ load_trust(struct kyso_config *cfg, struct kyso_err *err)
 	return 0;
 }
 
+/* Opened at every load, so a reload after rotation starts a new file. */
+static int
+load_journal(struct kyso_config *cfg, const unsigned *lines,
+    struct kyso_err *err)
+{
+	const struct kyso_settings *s = &cfg->v.s;
+
+	if (s->journal_file == NULL)
+		return 0;
+	if ((cfg->journal = kyso_journal_open(s->journal_file, s->journal_sync,
+	         err)) == NULL) {
+		kyso_text_err_at(err, cfg->path, line_of(lines, "JournalFile"),
+		    "JournalFile %s", err->msg);
+		return -1;
+	}
+	return 0;
+}
+
 struct kyso_config *
 kyso_config_load(const char *path, struct kyso_err *err)
 {
@@ -153,7 +173,8 @@ kyso_config_load(const char *path, struct kyso_err *err)
 	if ((cfg->internal = kyso_netlist_load(cfg->v.internal_hosts, path,
 	         line_of(lines, "InternalHosts"), err)) == NULL)
 		goto fail;
-	if (load_tables(cfg, lines, err) < 0 || load_trust(cfg, err) < 0)
+	if (load_tables(cfg, lines, err) < 0 || load_trust(cfg, err) < 0 ||
+	    load_journal(cfg, lines, err) < 0)
 		goto fail;
 	cfg->classified = kyso_classified_new(cfg->v.s.classified_markings);
 	free(lines);
@@ -178,6 +199,7 @@ kyso_config_unref(struct kyso_config *cfg)
 	if (cfg == NULL ||
 	    atomic_fetch_sub_explicit(&cfg->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	kyso_journal_close(cfg->journal);
 	kyso_trust_free(cfg->trust);
 	kyso_classified_free(cfg->classified);
 	kyso_table_free_signing(cfg->signing);
@@ -252,6 +274,24 @@ const struct kyso_classified *
 kyso_config_classified(const struct kyso_config *cfg)
 {
 	return cfg->classified;
+}
+
+size_t
+kyso_config_ncerts(const struct kyso_config *cfg)
+{
+	return kyso_table_count_certs(cfg->certs);
+}
+
+const char *
+kyso_config_cert_id(const struct kyso_config *cfg, size_t i)
+{
+	return kyso_table_cert_id(cfg->certs, i);
+}
+
+const struct kyso_journal *
+kyso_config_journal(const struct kyso_config *cfg)
+{
+	return cfg->journal;
 }
 
 int

@@ -418,6 +418,12 @@ kyso_table_count_certs(const struct kyso_certtable *t)
 	return t == NULL ? 0 : t->n;
 }
 
+const char *
+kyso_table_cert_id(const struct kyso_certtable *t, size_t i)
+{
+	return t == NULL || i >= t->n ? NULL : t->v[i].id;
+}
+
 size_t
 kyso_table_count_signing(const struct kyso_signtable *t)
 {

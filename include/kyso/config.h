@@ -64,6 +64,9 @@ struct kyso_settings {
 	/* classified mail (outbound) */
 	char *classified_markings;	  /* ClassifiedMarkings, comma list */
 	enum kyso_onfail on_classified;	  /* OnClassified, default reject */
+	/* per-message journal (kyso-report) */
+	char *journal_file; /* JournalFile, or NULL: no journal */
+	int journal_sync;   /* JournalSync yes/no: fdatasync per record */
 };
 
 struct kyso_config;
@@ -106,6 +109,16 @@ const struct kyso_trust *kyso_config_trust(const struct kyso_config *cfg);
 struct kyso_classified;
 const struct kyso_classified *kyso_config_classified(
     const struct kyso_config *cfg);
+
+/* Certificate table in file order: how many ids, and the i-th (i < n). */
+size_t kyso_config_ncerts(const struct kyso_config *cfg);
+const char *kyso_config_cert_id(const struct kyso_config *cfg, size_t i);
+
+/* The JournalFile opened (append) when the snapshot was loaded, or NULL
+ * when there is none; closed with the snapshot's last reference, so a
+ * reload reopens it (log rotation: move the file, then SIGUSR1). */
+struct kyso_journal;
+const struct kyso_journal *kyso_config_journal(const struct kyso_config *cfg);
 
 /* 1 when `daemon_name` is listed in MTA (originating submission services). */
 int kyso_config_is_originating_mta(const struct kyso_config *cfg,

@@ -1,0 +1,686 @@
+/*
+ * journal.c - the per-message journal (include/kyso/journal.h): the KJ1
+ * line format with its escapes, its parser, the record made from a
+ * processed message, and the append-only file.
+ *
+ * A line is built completely in memory and appended with one write() on an
+ * O_APPEND descriptor, so concurrent writers (threads, a second daemon)
+ * never interleave. A failing journal never fails mail: errors go back to
+ * the caller, who logs them. Never logs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+
+#include "kyso/journal.h"
+
+struct kyso_journal {
+	int fd;
+	int sync;
+	char *path;
+};
+
+/* ---- escaping ---- */
+
+static const char hexdig[] = "0123456789ABCDEF";
+
+static size_t
+hex_byte(unsigned char c, char *out)
+{
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = hexdig[c >> 4];
+	out[3] = hexdig[c & 15];
+	return 4;
+}
+
+/* Length of the valid UTF-8 sequence at p, or 0. Reads no further than
+ * the first byte that is not a continuation byte (so never past a NUL). */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t len, i;
+
+	if (*p >= 0xc2 && *p <= 0xdf)
+		len = 2;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		len = 3;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong forms, surrogates and code points past U+10FFFF */
+	return g_utf8_validate_len((const char *)p, len, NULL) ? len : 0;
+}
+
+/* Characters that could break a line or mislead a reader (Cc, Cf, Zl,
+ * Zp: C1 controls, bidi overrides, U+2028/9) are escaped. */
+static int
+unsafe_char(gunichar c)
+{
+	switch (g_unichar_type(c)) {
+	case G_UNICODE_CONTROL:
+	case G_UNICODE_FORMAT:
+	case G_UNICODE_LINE_SEPARATOR:
+	case G_UNICODE_PARAGRAPH_SEPARATOR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Escaped form of the character at p into out (16 bytes at most); *used
+ * receives the source bytes consumed. */
+static size_t
+escape_one(const unsigned char *p, char *out, size_t *used)
+{
+	size_t len, i, n = 0;
+
+	*used = 1;
+	switch (*p) {
+	case '\\':
+		memcpy(out, "\\\\", 2);
+		return 2;
+	case '\t':
+		memcpy(out, "\\t", 2);
+		return 2;
+	case '\n':
+		memcpy(out, "\\n", 2);
+		return 2;
+	case '\r':
+		memcpy(out, "\\r", 2);
+		return 2;
+	default:
+		break;
+	}
+	if (*p < 0x20 || *p == 0x7f)
+		return hex_byte(*p, out);
+	if (*p < 0x80) {
+		out[0] = (char)*p;
+		return 1;
+	}
+	if ((len = utf8_len(p)) == 0)
+		return hex_byte(*p, out);
+	*used = len;
+	if (unsafe_char(g_utf8_get_char((const char *)p))) {
+		for (i = 0; i < len; i++)
+			n += hex_byte(p[i], out + n);
+		return n;
+	}
+	memcpy(out, p, len);
+	return len;
+}
+
+size_t
+kyso_journal_escape(const char *src, char *dst, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	char unit[16];
+	size_t n = 0, ulen, used;
+
+	if (src[0] == '\0' || strcmp(src, "-") == 0) {
+		/* absent is "-", a real "-" is "\-" */
+		(void)g_strlcpy(dst, src[0] == '\0' ? "-" : "\\-", cap + 1);
+		return strlen(dst);
+	}
+	while (*p != '\0') {
+		ulen = escape_one(p, unit, &used);
+		if (n + ulen > cap)
+			break; /* cut at a character boundary */
+		memcpy(dst + n, unit, ulen);
+		n += ulen;
+		p += used;
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+/* Append one escaped field and its separator (TAB, or LF for the last). */
+static size_t
+put_field(char *line, size_t n, const char *value, size_t cap, char sep)
+{
+	n += kyso_journal_escape(value, line + n, cap);
+	line[n++] = sep;
+	return n;
+}
+
+static void
+format_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		(void)g_strlcpy(buf, "1970-01-01T00:00:00Z", len);
+}
+
+size_t
+kyso_journal_format(const struct kyso_journal_record *rec, char *line)
+{
+	char when[32];
+	size_t n = 0;
+
+	format_time(rec->time, when, sizeof(when));
+	n = put_field(line, n, KYSO_JOURNAL_VERSION, 8, '\t');
+	n = put_field(line, n, when, 24, '\t');
+	n = put_field(line, n, rec->queue_id, KYSO_JOURNAL_MAX_QUEUE_ID, '\t');
+	n = put_field(line, n, rec->dir == KYSO_JOURNAL_OUT ? "out" : "in", 4,
+	    '\t');
+	n = put_field(line, n, rec->origin, KYSO_JOURNAL_MAX_ORIGIN, '\t');
+	n = put_field(line, n, rec->from, KYSO_JOURNAL_MAX_FROM, '\t');
+	n = put_field(line, n, rec->cert_id, KYSO_JOURNAL_MAX_CERT_ID, '\t');
+	n = put_field(line, n, rec->serial, KYSO_JOURNAL_MAX_SERIAL, '\t');
+	n = put_field(line, n, rec->issuer, KYSO_JOURNAL_MAX_ISSUER, '\t');
+	n = put_field(line, n, rec->result, KYSO_JOURNAL_MAX_RESULT, '\t');
+	n = put_field(line, n, rec->reason, KYSO_JOURNAL_MAX_REASON, '\n');
+	line[n] = '\0';
+	return n;
+}
+
+/* ---- parsing ---- */
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Undo the escapes of field [s, e) into dst (cap bytes plus NUL). */
+static int
+unescape(const char *s, const char *e, char *dst, size_t cap, const char **why)
+{
+	size_t n = 0;
+	int hi, lo;
+	char c;
+
+	if (e - s == 1 && *s == '-') {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (e - s == 2 && s[0] == '\\' && s[1] == '-') {
+		(void)g_strlcpy(dst, "-", cap + 1);
+		return 0;
+	}
+	for (; s < e; s++) {
+		c = *s;
+		if ((unsigned char)c < 0x20 || c == 0x7f) {
+			*why = "raw control character";
+			return -1;
+		}
+		if (c == '\\') {
+			if (++s == e) {
+				*why = "backslash at the end";
+				return -1;
+			}
+			switch (*s) {
+			case '\\':
+				c = '\\';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'x':
+				if (e - s < 3 || (hi = hexval(s[1])) < 0 ||
+				    (lo = hexval(s[2])) < 0 ||
+				    (hi == 0 && lo == 0)) {
+					*why = "bad \\x escape";
+					return -1;
+				}
+				c = (char)(hi << 4 | lo);
+				s += 2;
+				break;
+			default:
+				*why = "unknown escape";
+				return -1;
+			}
+		}
+		if (n >= cap) {
+			*why = "too long";
+			return -1;
+		}
+		dst[n++] = c;
+	}
+	dst[n] = '\0';
+	return 0;
+}
+
+/* Digits s[0..n) as a number, or -1. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) exactly; -1 on anything else. */
+static int
+parse_time(const char *s, size_t len, time_t *out)
+{
+	struct tm tm, back;
+	time_t t;
+
+	if (len != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = digits(s, 4) - 1900;
+	tm.tm_mon = digits(s + 5, 2) - 1;
+	tm.tm_mday = digits(s + 8, 2);
+	tm.tm_hour = digits(s + 11, 2);
+	tm.tm_min = digits(s + 14, 2);
+	tm.tm_sec = digits(s + 17, 2);
+	if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mday < 1 ||
+	    tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0)
+		return -1;
+	back = tm;
+	t = timegm(&tm);
+	/* timegm normalises 02-30 into March: refuse such dates */
+	if (t == (time_t)-1 || tm.tm_mday != back.tm_mday ||
+	    tm.tm_mon != back.tm_mon || tm.tm_hour != back.tm_hour ||
+	    tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+#define KYSO_JOURNAL_NFIELDS 11
+
+int
+kyso_journal_parse(const char *line, size_t len,
+    struct kyso_journal_record *rec, struct kyso_err *err)
+{
+	const char *fs[KYSO_JOURNAL_NFIELDS], *fe[KYSO_JOURNAL_NFIELDS];
+	const char *p, *end;
+	struct {
+		char *dst;
+		size_t cap;
+	} str[KYSO_JOURNAL_NFIELDS] = {
+	    {NULL, 0}, /* version */
+	    {NULL, 0}, /* time */
+	    {rec->queue_id, KYSO_JOURNAL_MAX_QUEUE_ID},
+	    {NULL, 0}, /* dir */
+	    {rec->origin, KYSO_JOURNAL_MAX_ORIGIN},
+	    {rec->from, KYSO_JOURNAL_MAX_FROM},
+	    {rec->cert_id, KYSO_JOURNAL_MAX_CERT_ID},
+	    {rec->serial, KYSO_JOURNAL_MAX_SERIAL},
+	    {rec->issuer, KYSO_JOURNAL_MAX_ISSUER},
+	    {rec->result, KYSO_JOURNAL_MAX_RESULT},
+	    {rec->reason, KYSO_JOURNAL_MAX_REASON},
+	};
+	const size_t vlen = strlen(KYSO_JOURNAL_VERSION);
+	const char *why = NULL;
+	size_t i, nf = 0;
+
+	memset(rec, 0, sizeof(*rec));
+	if (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len >= KYSO_JOURNAL_MAX_LINE || memchr(line, '\0', len) != NULL) {
+		kyso_err_set(err, KYSO_E_INPUT, "line too long or holds NUL");
+		return -1;
+	}
+	end = line + len;
+	fs[nf] = line;
+	for (p = line; p < end; p++) {
+		if (*p != '\t')
+			continue;
+		if (nf + 1 == KYSO_JOURNAL_NFIELDS) {
+			kyso_err_set(err, KYSO_E_INPUT, "more than %d fields",
+			    KYSO_JOURNAL_NFIELDS);
+			return -1;
+		}
+		fe[nf++] = p;
+		fs[nf] = p + 1;
+	}
+	fe[nf++] = end;
+	if (nf != KYSO_JOURNAL_NFIELDS || (size_t)(fe[0] - fs[0]) != vlen ||
+	    memcmp(fs[0], KYSO_JOURNAL_VERSION, vlen) != 0) {
+		kyso_err_set(err, KYSO_E_INPUT, "not a %s record",
+		    KYSO_JOURNAL_VERSION);
+		return -1;
+	}
+	if (parse_time(fs[1], (size_t)(fe[1] - fs[1]), &rec->time) < 0) {
+		kyso_err_set(err, KYSO_E_INPUT, "field 2: bad time");
+		return -1;
+	}
+	if (fe[3] - fs[3] == 3 && memcmp(fs[3], "out", 3) == 0)
+		rec->dir = KYSO_JOURNAL_OUT;
+	else if (fe[3] - fs[3] == 2 && memcmp(fs[3], "in", 2) == 0)
+		rec->dir = KYSO_JOURNAL_IN;
+	else {
+		kyso_err_set(err, KYSO_E_INPUT, "field 4: not in or out");
+		return -1;
+	}
+	for (i = 0; i < KYSO_JOURNAL_NFIELDS; i++) {
+		if (str[i].dst == NULL)
+			continue;
+		if (unescape(fs[i], fe[i], str[i].dst, str[i].cap, &why) < 0) {
+			kyso_err_set(err, KYSO_E_INPUT, "field %zu: %s", i + 1,
+			    why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- records from processed messages ---- */
+
+void
+kyso_journal_cert_serial(X509 *x, char *buf, size_t len)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *h = bn != NULL ? BN_bn2hex(bn) : NULL;
+
+	(void)g_strlcpy(buf, h != NULL ? h : "", len);
+	OPENSSL_free(h);
+	BN_free(bn);
+	ERR_clear_error();
+}
+
+void
+kyso_journal_cert_name(const X509_NAME *n, char *buf, size_t len)
+{
+	/* RFC 2253/4514 order and escapes, UTF-8 kept (no \XX for MSB) */
+	unsigned long fl = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long got;
+
+	buf[0] = '\0';
+	if (b != NULL && X509_NAME_print_ex(b, n, 0, fl) >= 0 &&
+	    (got = BIO_get_mem_data(b, &p)) > 0) {
+		/* the BIO's data is not NUL-terminated */
+		if ((size_t)got >= len)
+			got = (long)len - 1;
+		memcpy(buf, p, (size_t)got);
+		buf[got] = '\0';
+	}
+	BIO_free(b);
+	ERR_clear_error();
+}
+
+/* The text of key="..." in a key=value log, into buf ("" if absent). */
+static void
+log_quoted(const char *log, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key), n;
+	const char *p = log;
+
+	buf[0] = '\0';
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == log || p[-1] == ' ') && p[klen] == '=' &&
+		    p[klen + 1] == '"') {
+			p += klen + 2;
+			n = strcspn(p, "\"");
+			(void)g_strlcpy(buf, p, n + 1 < len ? n + 1 : len);
+			return;
+		}
+		p += klen;
+	}
+}
+
+/* A-R pvalue at p (token or quoted-string) into buf, unquoted. */
+static void
+ar_pvalue(const char *p, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (*p == '"') {
+		for (p++; *p != '\0' && *p != '"'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			if (n + 1 < len)
+				buf[n++] = *p;
+		}
+	} else {
+		for (; *p != '\0' && !strchr(" \t\r\n;()", *p); p++)
+			if (n + 1 < len)
+				buf[n++] = *p;
+	}
+	buf[n] = '\0';
+}
+
+/* RFC 4514 text with non-ASCII octets as \XX (our A-R spelling) back to
+ * UTF-8 in place; other escapes stay as they are. */
+static void
+rfc4514_utf8(char *s)
+{
+	char *w = s;
+	int hi, lo;
+
+	while (*s != '\0') {
+		if (s[0] == '\\' && s[1] != '\0' && (hi = hexval(s[1])) >= 8 &&
+		    (lo = hexval(s[2])) >= 0) {
+			*w++ = (char)(hi << 4 | lo);
+			s += 3;
+		} else if (s[0] == '\\' && s[1] != '\0') {
+			*w++ = *s++;
+			*w++ = *s++;
+		} else {
+			*w++ = *s++;
+		}
+	}
+	*w = '\0';
+}
+
+/* First signer's serial and issuer from our own A-R value: the first
+ * body.smime-serial / body.smime-issuer properties outside comments and
+ * quoted strings (ar_header.c emits them together, per signer). */
+static void
+ar_first_signer(const char *ar, struct kyso_journal_record *rec)
+{
+	static const char sp[] = "body.smime-serial=";
+	static const char ip[] = "body.smime-issuer=";
+	const char *p;
+	int depth;
+
+	for (p = ar; p != NULL && *p != '\0'; p++) {
+		if (*p == '(') {
+			for (depth = 0; *p != '\0'; p++) {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				else if (*p == '(')
+					depth++;
+				else if (*p == ')' && --depth == 0)
+					break;
+			}
+		} else if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+		} else if (rec->serial[0] == '\0' &&
+		    strncmp(p, sp, sizeof(sp) - 1) == 0) {
+			ar_pvalue(p + sizeof(sp) - 1, rec->serial,
+			    sizeof(rec->serial));
+			p += sizeof(sp) - 2;
+		} else if (rec->issuer[0] == '\0' &&
+		    strncmp(p, ip, sizeof(ip) - 1) == 0) {
+			ar_pvalue(p + sizeof(ip) - 1, rec->issuer,
+			    sizeof(rec->issuer));
+			rfc4514_utf8(rec->issuer);
+			return;
+		}
+		if (*p == '\0')
+			break;
+	}
+}
+
+void
+kyso_journal_record_fill(struct kyso_journal_record *rec,
+    const struct kyso_envelope *env, const struct kyso_outcome *o,
+    int apply_failed, time_t now)
+{
+	const struct kyso_decision *d = &o->decision;
+	struct kyso_err err = {0};
+	char why[KYSO_JOURNAL_MAX_REASON + 1];
+	X509 *x;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->time = now;
+	(void)g_strlcpy(rec->queue_id,
+	    env != NULL && env->queue_id != NULL ? env->queue_id : "",
+	    sizeof(rec->queue_id));
+	rec->dir = d->origin == KYSO_ORIGIN_EXTERNAL ? KYSO_JOURNAL_IN
+	                                             : KYSO_JOURNAL_OUT;
+	(void)g_strlcpy(rec->origin, kyso_origin_name(d->origin),
+	    sizeof(rec->origin));
+	(void)g_strlcpy(rec->from, d->from_addr, sizeof(rec->from));
+	(void)g_strlcpy(rec->result, o->result, sizeof(rec->result));
+	(void)g_strlcpy(rec->reason, d->reason, sizeof(rec->reason));
+	/* the most specific reason the outcome's log holds */
+	log_quoted(o->log, "why", why, sizeof(why));
+	if (why[0] == '\0')
+		log_quoted(o->log, "classified", why, sizeof(why));
+	if (why[0] == '\0')
+		log_quoted(o->log, "error", why, sizeof(why));
+	if (why[0] != '\0')
+		(void)g_strlcpy(rec->reason, why, sizeof(rec->reason));
+	if (rec->dir == KYSO_JOURNAL_OUT) {
+		(void)g_strlcpy(rec->cert_id,
+		    d->cert_id != NULL ? d->cert_id : "", sizeof(rec->cert_id));
+		if (d->signer != NULL &&
+		    (x = kyso_signer_cert(d->signer)) != NULL) {
+			kyso_journal_cert_serial(x, rec->serial,
+			    sizeof(rec->serial));
+			kyso_journal_cert_name(X509_get_issuer_name(x),
+			    rec->issuer, sizeof(rec->issuer));
+		}
+		/* process.c holds such mail as an internal error */
+		if (d->action == KYSO_ACTION_SIGN && d->signer != NULL &&
+		    strcmp(o->result, "error") == 0 &&
+		    kyso_signer_check_time(d->signer, now, &err) < 0) {
+			(void)g_strlcpy(rec->result, "expired",
+			    sizeof(rec->result));
+			(void)g_strlcpy(rec->reason, err.msg,
+			    sizeof(rec->reason));
+		}
+	} else if (o->ar_value != NULL) {
+		ar_first_signer(o->ar_value, rec);
+	}
+	if (apply_failed) {
+		(void)g_strlcpy(rec->result, "error", sizeof(rec->result));
+		(void)g_strlcpy(rec->reason, "MTA refused a change",
+		    sizeof(rec->reason));
+	}
+}
+
+/* ---- the file ---- */
+
+struct kyso_journal *
+kyso_journal_open(const char *path, int sync, struct kyso_err *err)
+{
+	struct kyso_journal *j = NULL;
+	struct stat st;
+	int fd;
+
+	/* O_NOFOLLOW: the daemon may open it as root in a directory the mail
+	 * user can write */
+	fd = open(path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+	    0640);
+	if (fd < 0) {
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: cannot open: %s", path,
+		    g_strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: not a regular file",
+		    path);
+		(void)close(fd);
+		return NULL;
+	}
+	j = kyso_xcalloc(1, sizeof(*j));
+	j->fd = fd;
+	j->sync = sync;
+	j->path = kyso_xstrdup(path);
+	return j;
+}
+
+void
+kyso_journal_close(struct kyso_journal *j)
+{
+	if (j == NULL)
+		return;
+	(void)close(j->fd);
+	free(j->path);
+	free(j);
+}
+
+const char *
+kyso_journal_path(const struct kyso_journal *j)
+{
+	return j->path;
+}
+
+int
+kyso_journal_append(const struct kyso_journal *j,
+    const struct kyso_journal_record *rec, struct kyso_err *err)
+{
+	char line[KYSO_JOURNAL_MAX_LINE + 1];
+	size_t len = kyso_journal_format(rec, line);
+	ssize_t n;
+
+	/* one write() per record: O_APPEND keeps concurrent lines whole */
+	do
+		n = write(j->fd, line, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "%s: write: %s", j->path,
+		    g_strerror(errno));
+		return -1;
+	}
+	if ((size_t)n != len) {
+		kyso_err_set(err, KYSO_E_TEMP,
+		    "%s: short write (%zd of %zu bytes; disk full?)", j->path,
+		    n, len);
+		return -1;
+	}
+	if (j->sync && fdatasync(j->fd) < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "%s: fdatasync: %s", j->path,
+		    g_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+kyso_journal_outcome(const struct kyso_journal *j,
+    const struct kyso_envelope *env, const struct kyso_outcome *o,
+    int apply_failed, time_t now, struct kyso_err *err)
+{
+	struct kyso_journal_record rec;
+
+	if (j == NULL)
+		return 0;
+	kyso_journal_record_fill(&rec, env, o, apply_failed, now);
+	return kyso_journal_append(j, &rec, err);
+}

@@ -1,0 +1,483 @@
+/*
+ * report.c - aggregate journal records (include/kyso/report.h) per month,
+ * direction, agency and result, and write them with the certificate table
+ * as aligned text or CSV.
+ *
+ * Counts are kept per exact result word, so a result this version does not
+ * know still counts (column "other" in text, its own row in CSV). Strings
+ * from the journal are escaped again before they are shown. Never logs.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "kyso/report.h"
+
+struct kyso_report {
+	time_t from, until; /* 0: open */
+	GHashTable *counts; /* "month\tdir\tagency\tresult" -> size_t * */
+	size_t records, bad;
+};
+
+/* Columns of the text tables; anything else is "other". */
+static const char *const out_cols[] = {"signed", "unsigned", "classified",
+    "expired", "refused", "error", NULL};
+static const char *const out_heads[] = {"Signed", "Unsigned", "Classified",
+    "Expired", "Refused", "Error", NULL};
+static const char *const in_cols[] = {"pass", "fail", "policy", "neutral",
+    "temperror", "permerror", "none", NULL};
+static const char *const in_heads[] = {"Pass", "Fail", "Policy", "Neutral",
+    "TempErr", "PermErr", "None", NULL};
+
+struct kyso_report *
+kyso_report_new(time_t from, time_t until)
+{
+	struct kyso_report *r = kyso_xcalloc(1, sizeof(*r));
+
+	r->from = from;
+	r->until = until;
+	r->counts =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	return r;
+}
+
+void
+kyso_report_free(struct kyso_report *r)
+{
+	if (r == NULL)
+		return;
+	g_hash_table_destroy(r->counts);
+	g_free(r);
+}
+
+static void
+month_of(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m", &tm) == 0)
+		(void)g_strlcpy(buf, "0000-00", len);
+}
+
+static const char *
+dir_name(enum kyso_journal_dir d)
+{
+	return d == KYSO_JOURNAL_OUT ? "out" : "in";
+}
+
+static char *
+count_key(const char *month, enum kyso_journal_dir dir, const char *agency,
+    const char *result)
+{
+	return g_strdup_printf("%s\t%s\t%s\t%s", month, dir_name(dir), agency,
+	    result);
+}
+
+int
+kyso_report_add(struct kyso_report *r, const struct kyso_journal_record *rec)
+{
+	char month[16];
+	char *key;
+	size_t *n;
+
+	if ((r->from != 0 && rec->time < r->from) ||
+	    (r->until != 0 && rec->time >= r->until))
+		return 0;
+	month_of(rec->time, month, sizeof(month));
+	key = count_key(month, rec->dir,
+	    rec->dir == KYSO_JOURNAL_OUT ? rec->cert_id : "", rec->result);
+	if ((n = g_hash_table_lookup(r->counts, key)) != NULL) {
+		g_free(key);
+	} else {
+		n = g_new0(size_t, 1);
+		g_hash_table_insert(r->counts, key, n);
+	}
+	(*n)++;
+	r->records++;
+	return 1;
+}
+
+int
+kyso_report_read(struct kyso_report *r, FILE *fp, struct kyso_err *err)
+{
+	char line[KYSO_JOURNAL_MAX_LINE + 2];
+	struct kyso_journal_record rec;
+	struct kyso_err perr = {0};
+	size_t len;
+	int c;
+
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		len = strlen(line);
+		if (len > 0 && line[len - 1] != '\n' && !feof(fp)) {
+			/* longer than any record: skip the rest of it */
+			while ((c = getc(fp)) != EOF && c != '\n')
+				;
+			r->bad++;
+			continue;
+		}
+		if (kyso_journal_parse(line, len, &rec, &perr) < 0)
+			r->bad++;
+		else
+			(void)kyso_report_add(r, &rec);
+	}
+	if (ferror(fp)) {
+		kyso_err_set(err, KYSO_E_TEMP, "read error: %s",
+		    g_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+size_t
+kyso_report_records(const struct kyso_report *r)
+{
+	return r->records;
+}
+
+size_t
+kyso_report_bad(const struct kyso_report *r)
+{
+	return r->bad;
+}
+
+size_t
+kyso_report_count(const struct kyso_report *r, const char *month,
+    enum kyso_journal_dir dir, const char *agency, const char *result)
+{
+	char *key = count_key(month, dir, agency, result);
+	const size_t *n = g_hash_table_lookup(r->counts, key);
+
+	g_free(key);
+	return n != NULL ? *n : 0;
+}
+
+/* ---- output ---- */
+
+/* A journal string made safe to show: escaped, at most cap bytes. */
+static char *
+shown(const char *s, size_t cap)
+{
+	char *buf = g_malloc(cap + 1);
+
+	(void)kyso_journal_escape(s, buf, cap);
+	return buf;
+}
+
+/* Append one CSV field (RFC 4180) and sep; text that a spreadsheet would
+ * take for a formula gets a leading apostrophe. */
+static void
+csv_field(GString *out, const char *raw, char sep)
+{
+	char *s = shown(raw, 1024);
+	char *t =
+	    s[0] != '\0' && strchr("=+-@", s[0]) != NULL && strcmp(s, "-") != 0
+	    ? g_strconcat("'", s, NULL)
+	    : g_strdup(s);
+	const char *p;
+
+	if (strpbrk(t, ",\"") != NULL) {
+		g_string_append_c(out, '"');
+		for (p = t; *p != '\0'; p++) {
+			if (*p == '"')
+				g_string_append_c(out, '"');
+			g_string_append_c(out, *p);
+		}
+		g_string_append_c(out, '"');
+	} else {
+		g_string_append(out, t);
+	}
+	g_string_append_c(out, sep);
+	g_free(t);
+	g_free(s);
+}
+
+static gint
+cmp_str(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The count keys, sorted (month, then direction, agency, result). */
+static GPtrArray *
+sorted_keys(const struct kyso_report *r)
+{
+	GPtrArray *keys = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, r->counts);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(keys, k);
+	g_ptr_array_sort(keys, cmp_str);
+	return keys;
+}
+
+static void
+format_csv(const struct kyso_report *r, GString *out)
+{
+	GPtrArray *keys = sorted_keys(r);
+	char **f;
+	guint i;
+
+	g_string_append(out, "month,direction,agency,result,count\n");
+	for (i = 0; i < keys->len; i++) {
+		const char *k = g_ptr_array_index(keys, i);
+
+		f = g_strsplit(k, "\t", 4);
+		csv_field(out, f[0], ',');
+		csv_field(out, f[1], ',');
+		csv_field(out, f[2], ',');
+		csv_field(out, f[3], ',');
+		g_string_append_printf(out, "%zu\n",
+		    *(const size_t *)g_hash_table_lookup(r->counts, k));
+		g_strfreev(f);
+	}
+	g_ptr_array_free(keys, TRUE);
+}
+
+/* One row of a text table: the counts of cols[], then other and total. */
+struct row {
+	char *month, *agency;
+	size_t n[8], other, total;
+};
+
+static void
+rows_of(const struct kyso_report *r, const char *dir, const char *const *cols,
+    GPtrArray *rows)
+{
+	GPtrArray *keys = sorted_keys(r);
+	struct row *cur = NULL;
+	guint i;
+	size_t c, n;
+
+	for (i = 0; i < keys->len; i++) {
+		const char *k = g_ptr_array_index(keys, i);
+		char **f = g_strsplit(k, "\t", 4);
+
+		n = *(const size_t *)g_hash_table_lookup(r->counts, k);
+		if (strcmp(f[1], dir) != 0) {
+			g_strfreev(f);
+			continue;
+		}
+		if (cur == NULL || strcmp(cur->month, f[0]) != 0 ||
+		    strcmp(cur->agency, f[2]) != 0) {
+			cur = g_new0(struct row, 1);
+			cur->month = g_strdup(f[0]);
+			cur->agency = g_strdup(f[2]);
+			g_ptr_array_add(rows, cur);
+		}
+		for (c = 0; cols[c] != NULL; c++)
+			if (strcmp(cols[c], f[3]) == 0)
+				break;
+		if (cols[c] != NULL)
+			cur->n[c] += n;
+		else
+			cur->other += n;
+		cur->total += n;
+		g_strfreev(f);
+	}
+	g_ptr_array_free(keys, TRUE);
+}
+
+static void
+row_free(gpointer p)
+{
+	struct row *w = p;
+
+	g_free(w->month);
+	g_free(w->agency);
+	g_free(w);
+}
+
+static void
+text_table(GString *out, const struct kyso_report *r, const char *dir,
+    const char *const *cols, const char *const *heads, int with_agency)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
+	guint i;
+	size_t c;
+
+	rows_of(r, dir, cols, rows);
+	g_string_append(out, "Month   ");
+	if (with_agency)
+		g_string_append_printf(out, " %-16s", "Agency");
+	for (c = 0; heads[c] != NULL; c++)
+		g_string_append_printf(out, " %*s", (int)strlen(heads[c]),
+		    heads[c]);
+	g_string_append(out, "  Other  Total\n");
+	for (i = 0; i < rows->len; i++) {
+		const struct row *w = g_ptr_array_index(rows, i);
+
+		g_string_append_printf(out, "%-8s", w->month);
+		if (with_agency) {
+			char *a =
+			    shown(w->agency[0] ? w->agency : "(none)", 64);
+
+			g_string_append_printf(out, " %-16s", a);
+			g_free(a);
+		}
+		for (c = 0; heads[c] != NULL; c++)
+			g_string_append_printf(out, " %*zu",
+			    (int)strlen(heads[c]), w->n[c]);
+		g_string_append_printf(out, " %6zu %6zu\n", w->other, w->total);
+	}
+	if (rows->len == 0)
+		g_string_append(out, "(no messages)\n");
+	g_ptr_array_free(rows, TRUE);
+}
+
+char *
+kyso_report_format(const struct kyso_report *r, enum kyso_report_format fmt)
+{
+	GString *out = g_string_new(NULL);
+
+	if (fmt == KYSO_REPORT_CSV) {
+		format_csv(r, out);
+		return g_string_free(out, FALSE);
+	}
+	g_string_append_printf(out,
+	    "%zu messages counted, %zu unreadable journal lines skipped\n\n",
+	    r->records, r->bad);
+	g_string_append(out,
+	    "Our mail, per month and agency (certificate id); refused: "
+	    "unmapped sender or\nenvelope mismatch, expired: certificate "
+	    "outside its validity\n");
+	text_table(out, r, "out", out_cols, out_heads, 1);
+	g_string_append(out, "\nInbound verification results, per month\n");
+	text_table(out, r, "in", in_cols, in_heads, 0);
+	return g_string_free(out, FALSE);
+}
+
+/* ---- certificates ---- */
+
+static void
+format_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
+		(void)g_strlcpy(buf, "unknown", len);
+}
+
+/* Whole days from now to t, rounded toward minus infinity. */
+static long
+days_until(time_t t, time_t now)
+{
+	long long d = (long long)t - (long long)now;
+
+	return (long)(d >= 0 ? d / 86400 : -((-d + 86399) / 86400));
+}
+
+char *
+kyso_report_certs(const struct kyso_config *cfg, time_t now, int warn_days,
+    enum kyso_report_format fmt, size_t *nwarn)
+{
+	GString *out = g_string_new(NULL);
+	char when[32], serial[KYSO_JOURNAL_MAX_SERIAL + 1];
+	char subject[KYSO_JOURNAL_MAX_ISSUER + 1];
+	char issuer[KYSO_JOURNAL_MAX_ISSUER + 1];
+	size_t i, n = kyso_config_ncerts(cfg), warn = 0;
+
+	if (fmt == KYSO_REPORT_CSV) {
+		g_string_append(out,
+		    "cert_id,subject,issuer,serial,not_after,"
+		    "days_left,status\n");
+	} else {
+		format_time(now, when, sizeof(when));
+		g_string_append_printf(out,
+		    "Certificates (CertificateTable) at %s UTC; warning %d "
+		    "days ahead\n%-16s %-20s %-16s %9s  %-13s %s\n",
+		    when, warn_days, "Id", "Serial", "Not after (UTC)",
+		    "Days left", "Status", "Subject");
+	}
+	for (i = 0; i < n; i++) {
+		const char *id = kyso_config_cert_id(cfg, i);
+		const struct kyso_signer *s = kyso_config_signer(cfg, id);
+		X509 *x = s != NULL ? kyso_signer_cert(s) : NULL;
+		time_t na = s != NULL ? kyso_signer_not_after(s) : 0;
+		time_t nb = s != NULL ? kyso_signer_not_before(s) : 0;
+		long days = days_until(na, now);
+		const char *status = "ok";
+		char *a, *b, *c;
+
+		serial[0] = subject[0] = issuer[0] = '\0';
+		if (x != NULL) {
+			kyso_journal_cert_serial(x, serial, sizeof(serial));
+			kyso_journal_cert_name(X509_get_subject_name(x),
+			    subject, sizeof(subject));
+			kyso_journal_cert_name(X509_get_issuer_name(x), issuer,
+			    sizeof(issuer));
+		}
+		if (na == 0 || now >= na)
+			status = "EXPIRED";
+		else if (nb != 0 && now < nb)
+			status = "NOT YET VALID";
+		else if ((long long)na - (long long)now <=
+		    (long long)warn_days * 86400)
+			status = "EXPIRES SOON";
+		if (strcmp(status, "ok") != 0)
+			warn++;
+		format_time(na, when, sizeof(when));
+		if (fmt == KYSO_REPORT_CSV) {
+			csv_field(out, id, ',');
+			csv_field(out, subject, ',');
+			csv_field(out, issuer, ',');
+			csv_field(out, serial, ',');
+			csv_field(out, when, ',');
+			g_string_append_printf(out, "%ld,%s\n", days, status);
+			continue;
+		}
+		a = shown(id, 64);
+		b = shown(serial, KYSO_JOURNAL_MAX_SERIAL);
+		c = shown(subject, KYSO_JOURNAL_MAX_ISSUER);
+		g_string_append_printf(out,
+		    "%-16s %-20s %-16s %9ld  %-13s %s\n", a, b, when, days,
+		    status, c);
+		g_free(a);
+		g_free(b);
+		g_free(c);
+	}
+	if (n == 0 && fmt == KYSO_REPORT_TEXT)
+		g_string_append(out, "(no certificate table)\n");
+	if (nwarn != NULL)
+		*nwarn = warn;
+	return g_string_free(out, FALSE);
+}
+
+int
+kyso_report_parse_date(const char *s, int end, time_t *out)
+{
+	struct tm tm, back;
+	int y, m, d = 1, i;
+	size_t len = strlen(s);
+
+	if (len != 7 && len != 10)
+		return -1;
+	for (i = 0; i < (int)len; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : !g_ascii_isdigit(s[i]))
+			return -1;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	if (len == 10)
+		d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	back = tm;
+	if (timegm(&tm) == (time_t)-1 || tm.tm_mday != back.tm_mday)
+		return -1; /* 2026-02-30 */
+	if (end) {
+		if (len == 10)
+			back.tm_mday++;
+		else
+			back.tm_mon++;
+	}
+	*out = timegm(&back);
+	return 0;
+}

@@ -1,0 +1,551 @@
+/*
+ * test_journal.c - the KJ1 journal line: escapes and the round trip through
+ * the parser with hostile field contents (TAB, LF, CR, control bytes,
+ * invalid UTF-8, bidi overrides, very long values), what the parser
+ * refuses, the file (mode, symbolic links, JournalSync) and four threads
+ * appending at once without one interleaved line.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "kyso/journal.h"
+#include "harness.h"
+#include "policy_fixture.h"
+
+static void
+set(char *dst, size_t len, const char *src)
+{
+	(void)g_strlcpy(dst, src, len);
+}
+
+static void
+sample(struct kyso_journal_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->time = 1772705472; /* 2026-03-05T10:11:12Z */
+	set(r->queue_id, sizeof(r->queue_id), "4Fq2Xz1234");
+	r->dir = KYSO_JOURNAL_OUT;
+	set(r->origin, sizeof(r->origin), "auth");
+	set(r->from, sizeof(r->from), "vanthu@sotttt.hagiang.gov.vn");
+	set(r->cert_id, sizeof(r->cert_id), "sotttt");
+	set(r->serial, sizeof(r->serial), "0A1B2C");
+	set(r->issuer, sizeof(r->issuer),
+	    "CN=CA ph\xe1\xbb\xa5\x63 v\xe1\xbb\xa5 (th\xe1\xbb\xad "
+	    "nghi\xe1\xbb\x87m),O=Ban C\xc6\xa1 y\xe1\xba\xbfu,C=VN");
+	set(r->result, sizeof(r->result), "signed");
+	set(r->reason, sizeof(r->reason), "auth sender, certificate sotttt");
+}
+
+static int
+same(const struct kyso_journal_record *a, const struct kyso_journal_record *b)
+{
+	return a->time == b->time && a->dir == b->dir &&
+	    strcmp(a->queue_id, b->queue_id) == 0 &&
+	    strcmp(a->origin, b->origin) == 0 &&
+	    strcmp(a->from, b->from) == 0 &&
+	    strcmp(a->cert_id, b->cert_id) == 0 &&
+	    strcmp(a->serial, b->serial) == 0 &&
+	    strcmp(a->issuer, b->issuer) == 0 &&
+	    strcmp(a->result, b->result) == 0 &&
+	    strcmp(a->reason, b->reason) == 0;
+}
+
+/* A line as the format promises: version first, ten TABs, one LF at the
+ * end, no other control byte, valid UTF-8, under the size ceiling. */
+static int
+well_formed(const char *line, size_t len)
+{
+	size_t i, tabs = 0;
+
+	if (len == 0 || len > KYSO_JOURNAL_MAX_LINE || line[len - 1] != '\n' ||
+	    strncmp(line, "KJ1\t", 4) != 0 ||
+	    !g_utf8_validate(line, (gssize)len, NULL))
+		return 0;
+	for (i = 0; i + 1 < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		if (c == '\t')
+			tabs++;
+		else if (c < 0x20 || c == 0x7f)
+			return 0;
+	}
+	return tabs == 10;
+}
+
+/* Only safe characters left: no C1, bidi or line separator code point. */
+static int
+no_unsafe_chars(const char *line)
+{
+	const char *p;
+
+	for (p = line; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c != '\t' && c != '\n' &&
+		    (g_unichar_iscntrl(c) ||
+		        g_unichar_type(c) == G_UNICODE_FORMAT || c == 0x2028 ||
+		        c == 0x2029))
+			return 0;
+	}
+	return 1;
+}
+
+struct hostile {
+	const char *name;
+	const char *value;
+	const char *escaped; /* expected escaped text, or NULL */
+};
+
+static const struct hostile hostiles[] = {
+    {"TAB", "a\tb", "a\\tb"},
+    {"LF and CR", "line1\r\nline2\n", "line1\\r\\nline2\\n"},
+    {"backslash", "C:\\dir\\x41", "C:\\\\dir\\\\x41"},
+    {"ESC and DEL", "\x1b[31mred\x7f", "\\x1B[31mred\\x7F"},
+    {"low controls", "\x01\x02\x1f", "\\x01\\x02\\x1F"},
+    {"empty", "", "-"},
+    {"a lone hyphen", "-", "\\-"},
+    {"hyphens", "--", "--"},
+    {"Vietnamese kept", "H\xc3\xa0 Giang \xc4\x91\xe1\xbb\x93ng \xc3\xbd",
+        "H\xc3\xa0 Giang \xc4\x91\xe1\xbb\x93ng \xc3\xbd"},
+    {"invalid byte",
+        "a\xff"
+        "b",
+        "a\\xFFb"},
+    {"cut UTF-8 at the end", "ab\xc3", "ab\\xC3"},
+    {"overlong slash", "\xc0\xaf", "\\xC0\\xAF"},
+    {"UTF-16 surrogate", "\xed\xa0\x80", "\\xED\\xA0\\x80"},
+    {"C1 NEL",
+        "a\xc2\x85"
+        "b",
+        "a\\xC2\\x85b"},
+    {"bidi override",
+        "abc\xe2\x80\xae"
+        "fdp.exe",
+        "abc\\xE2\\x80\\xAEfdp.exe"},
+    {"line separator",
+        "a\xe2\x80\xa8"
+        "b",
+        "a\\xE2\\x80\\xA8b"},
+    {"4-byte UTF-8 kept", "\xf0\x9f\x93\xa7", "\xf0\x9f\x93\xa7"},
+};
+
+static void
+test_escapes(void)
+{
+	char buf[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(hostiles) / sizeof(hostiles[0]); i++) {
+		(void)kyso_journal_escape(hostiles[i].value, buf, 200);
+		CHECK(strcmp(buf, hostiles[i].escaped) == 0,
+		    "escape: %s (got \"%s\")", hostiles[i].name, buf);
+	}
+	/* cut at a character boundary, never inside \xHH or UTF-8 */
+	(void)kyso_journal_escape("ab\x01", buf, 5);
+	CHECK(strcmp(buf, "ab") == 0,
+	    "escape: \\x01 that does not fit is "
+	    "left out whole");
+	(void)kyso_journal_escape("a\xe1\xbb\x87", buf, 3);
+	CHECK(strcmp(buf, "a") == 0,
+	    "escape: a 3-byte character that does "
+	    "not fit is left out whole");
+}
+
+/* Put one hostile value into every string field but origin (16 bytes,
+ * too short for some escaped values; cut values are tested below). */
+static void
+test_round_trip(void)
+{
+	struct kyso_journal_record r, back;
+	struct kyso_err err = {0};
+	char line[KYSO_JOURNAL_MAX_LINE + 1];
+	size_t i, len;
+	int ok;
+
+	sample(&r);
+	len = kyso_journal_format(&r, line);
+	CHECK(strncmp(line,
+	          "KJ1\t2026-03-05T10:11:12Z\t4Fq2Xz1234\tout\tauth\t",
+	          44) == 0,
+	    "format: version, UTC time, queue id, direction, origin");
+	CHECK(strstr(line, "CN=CA ph\xe1\xbb\xa5\x63 v\xe1\xbb\xa5") != NULL,
+	    "format: UTF-8 of the issuer kept as is");
+	CHECK(well_formed(line, len), "format: well-formed line");
+	ok = kyso_journal_parse(line, len, &back, &err) == 0 && same(&r, &back);
+	CHECK(ok, "round trip: sample record (%s)", err.msg);
+
+	for (i = 0; i < sizeof(hostiles) / sizeof(hostiles[0]); i++) {
+		sample(&r);
+		r.dir = i % 2 ? KYSO_JOURNAL_IN : KYSO_JOURNAL_OUT;
+		set(r.queue_id, sizeof(r.queue_id), hostiles[i].value);
+		set(r.from, sizeof(r.from), hostiles[i].value);
+		set(r.cert_id, sizeof(r.cert_id), hostiles[i].value);
+		set(r.serial, sizeof(r.serial), hostiles[i].value);
+		set(r.issuer, sizeof(r.issuer), hostiles[i].value);
+		set(r.result, sizeof(r.result), hostiles[i].value);
+		set(r.reason, sizeof(r.reason), hostiles[i].value);
+		len = kyso_journal_format(&r, line);
+		CHECK(well_formed(line, len) && no_unsafe_chars(line),
+		    "hostile %s: one clean line", hostiles[i].name);
+		memset(&err, 0, sizeof(err));
+		ok = kyso_journal_parse(line, len, &back, &err) == 0 &&
+		    same(&r, &back);
+		CHECK(ok, "hostile %s: parses back to the same record%s%s",
+		    hostiles[i].name, err.msg[0] ? ": " : "", err.msg);
+	}
+}
+
+/* Every field at its worst: long values of bytes that escape to four. */
+static void
+test_long_values(void)
+{
+	struct kyso_journal_record r, back;
+	struct kyso_err err = {0};
+	char line[KYSO_JOURNAL_MAX_LINE + 1];
+	char *ctl = g_strnfill(5000, '\x01');
+	GString *viet = g_string_new(NULL);
+	size_t len;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	r.time = 0;
+	set(r.queue_id, sizeof(r.queue_id), ctl);
+	set(r.origin, sizeof(r.origin), ctl);
+	set(r.from, sizeof(r.from), ctl);
+	set(r.cert_id, sizeof(r.cert_id), ctl);
+	set(r.serial, sizeof(r.serial), ctl);
+	set(r.issuer, sizeof(r.issuer), ctl);
+	set(r.result, sizeof(r.result), ctl);
+	set(r.reason, sizeof(r.reason), ctl);
+	len = kyso_journal_format(&r, line);
+	CHECK(well_formed(line, len), "worst case: %zu bytes, under %d", len,
+	    KYSO_JOURNAL_MAX_LINE);
+	CHECK(kyso_journal_parse(line, len, &back, &err) == 0,
+	    "worst case parses (%s)", err.msg);
+	CHECK(strlen(back.reason) == KYSO_JOURNAL_MAX_REASON / 4 &&
+	        strspn(back.reason, "\x01") == strlen(back.reason),
+	    "worst case: reason cut to %d whole escapes",
+	    KYSO_JOURNAL_MAX_REASON / 4);
+	CHECK(strlen(back.from) == KYSO_JOURNAL_MAX_FROM / 4,
+	    "worst case: from cut to %d whole escapes",
+	    KYSO_JOURNAL_MAX_FROM / 4);
+
+	/* long Vietnamese text: cut between characters, still valid UTF-8 */
+	for (i = 0; i < 800; i++)
+		g_string_append(viet, "\xe1\xba\xad"); /* U+1EAD */
+	sample(&r);
+	set(r.issuer, sizeof(r.issuer), viet->str);
+	set(r.reason, sizeof(r.reason), viet->str);
+	len = kyso_journal_format(&r, line);
+	memset(&err, 0, sizeof(err));
+	CHECK(well_formed(line, len) &&
+	        kyso_journal_parse(line, len, &back, &err) == 0 &&
+	        strlen(back.reason) == KYSO_JOURNAL_MAX_REASON / 3 * 3 &&
+	        strncmp(back.reason, viet->str, strlen(back.reason)) == 0 &&
+	        g_utf8_validate(back.issuer, -1, NULL),
+	    "long UTF-8: cut at a character boundary (%zu bytes kept)",
+	    strlen(back.reason));
+	g_string_free(viet, TRUE);
+	g_free(ctl);
+}
+
+struct bad {
+	const char *name;
+	const char *line;
+};
+
+#define GOOD_TAIL "\tq\tout\tauth\ta@b\tid\t0A\tCN=x\tsigned\tok\n"
+static const struct bad bads[] = {
+    {"other version", "KJ2\t2026-03-05T10:11:12Z" GOOD_TAIL},
+    {"no version", "2026-03-05T10:11:12Z" GOOD_TAIL},
+    {"ten fields",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\n"},
+    {"twelve fields", "KJ1\t2026-03-05T10:11:12Z" GOOD_TAIL "\tmore"},
+    {"bad time", "KJ1\t2026-3-05T10:11:12Z" GOOD_TAIL},
+    {"30 February", "KJ1\t2026-02-30T10:11:12Z" GOOD_TAIL},
+    {"hour 24", "KJ1\t2026-03-05T24:11:12Z" GOOD_TAIL},
+    {"local time", "KJ1\t2026-03-05T10:11:12+07" GOOD_TAIL},
+    {"bad direction",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tup\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\tok\n"},
+    {"unknown escape",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta\\q\tid\t"
+        "0A\tCN=x\tsigned\tok\n"},
+    {"NUL escape",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta\\x00\tid\t"
+        "0A\tCN=x\tsigned\tok\n"},
+    {"short hex escape",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta\\x4\t"
+        "id\t0A\tCN=x\tsigned\tok\n"},
+    {"raw control",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta\x1b"
+        "b\tid\t0A\tCN=x\tsigned\tok\n"},
+    {"backslash at the end",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\t"
+        "id\t0A\tCN=x\tsigned\tok\\\n"},
+    {"field too long",
+        "KJ1\t2026-03-05T10:11:12Z\t"
+        "0123456789012345678901234567890123456789012345678901"
+        "23456789012345\tout\tauth\ta@b\tid\t0A\tCN=x\tsigned\t"
+        "ok\n"},
+    {"empty line", "\n"},
+};
+
+static void
+test_parse_refuses(void)
+{
+	struct kyso_journal_record r;
+	struct kyso_err err = {0};
+	const char *good = "KJ1\t2026-03-05T10:11:12Z" GOOD_TAIL;
+	char *crlf;
+	size_t i;
+
+	CHECK(kyso_journal_parse(good, strlen(good), &r, &err) == 0 &&
+	        strcmp(r.reason, "ok") == 0 && r.dir == KYSO_JOURNAL_OUT,
+	    "parse: a plain line");
+	crlf = g_strdup_printf("KJ1\t2026-03-05T10:11:12Z\tq\tin\t-\t-\t-\t-\t-"
+	                       "\tpass\t\\-\r\n");
+	CHECK(kyso_journal_parse(crlf, strlen(crlf), &r, &err) == 0 &&
+	        r.dir == KYSO_JOURNAL_IN && r.origin[0] == '\0' &&
+	        strcmp(r.reason, "-") == 0,
+	    "parse: CRLF ending, \"-\" empty and \"\\-\" a hyphen");
+	g_free(crlf);
+	CHECK(kyso_journal_parse(good, strlen(good) - 1, &r, &err) == 0,
+	    "parse: last line without LF");
+	for (i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		CHECK(kyso_journal_parse(bads[i].line, strlen(bads[i].line), &r,
+		          &err) < 0 &&
+		        err.cls == KYSO_E_INPUT,
+		    "parse refuses: %s (%s)", bads[i].name, err.msg);
+	}
+}
+
+/* ---- the file ---- */
+
+#define NTHREADS   4
+#define PER_THREAD 500
+
+/* s is exactly n copies of c */
+static int
+all_of(const char *s, int c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] != (char)c)
+			return 0;
+	return i == n;
+}
+
+struct writer {
+	const struct kyso_journal *j;
+	int id, failures;
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct kyso_journal_record r;
+	struct kyso_err err = {0};
+	int i;
+
+	for (i = 0; i < PER_THREAD; i++) {
+		sample(&r);
+		(void)snprintf(r.queue_id, sizeof(r.queue_id), "T%d-%d", w->id,
+		    i);
+		/* long lines make interleaving likely if writes were split */
+		memset(r.reason, 'a' + w->id, 900);
+		r.reason[900] = '\0';
+		memset(r.issuer, 'A' + w->id, 1000);
+		r.issuer[1000] = '\0';
+		if (kyso_journal_append(w->j, &r, &err) < 0)
+			w->failures++;
+	}
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	const char *path = fx_path("threads.journal");
+	struct kyso_err err = {0};
+	struct kyso_journal *j = kyso_journal_open(path, 0, &err);
+	struct kyso_journal_record r;
+	struct writer w[NTHREADS];
+	pthread_t tid[NTHREADS];
+	char *text = NULL, **lines;
+	int seen[NTHREADS][PER_THREAD];
+	int i, t, n, bad = 0, dup = 0, missing = 0, failures = 0;
+	size_t k, len;
+
+	if (j == NULL) {
+		CHECK(0, "open %s: %s", path, err.msg);
+		return;
+	}
+	for (t = 0; t < NTHREADS; t++) {
+		w[t].j = j;
+		w[t].id = t;
+		w[t].failures = 0;
+		(void)pthread_create(&tid[t], NULL, writer_main, &w[t]);
+	}
+	for (t = 0; t < NTHREADS; t++) {
+		(void)pthread_join(tid[t], NULL);
+		failures += w[t].failures;
+	}
+	kyso_journal_close(j);
+	CHECK(failures == 0, "threads: every append succeeded");
+	memset(seen, 0, sizeof(seen));
+	if (!g_file_get_contents(path, &text, &len, NULL)) {
+		CHECK(0, "threads: read the journal back");
+		return;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (k = 0, n = 0; lines[k] != NULL; k++) {
+		if (lines[k][0] == '\0' && lines[k + 1] == NULL)
+			break; /* after the last LF */
+		n++;
+		if (kyso_journal_parse(lines[k], strlen(lines[k]), &r, &err) <
+		        0 ||
+		    sscanf(r.queue_id, "T%d-%d", &t, &i) != 2 || t < 0 ||
+		    t >= NTHREADS || i < 0 || i >= PER_THREAD ||
+		    !all_of(r.reason, 'a' + t, 900) ||
+		    !all_of(r.issuer, 'A' + t, 1000)) {
+			bad++;
+			continue;
+		}
+		if (seen[t][i]++)
+			dup++;
+	}
+	for (t = 0; t < NTHREADS; t++)
+		for (i = 0; i < PER_THREAD; i++)
+			missing += seen[t][i] == 0;
+	CHECK(n == NTHREADS * PER_THREAD && len > (size_t)n * 1900,
+	    "threads: %d lines for %d records (%zu bytes)", n,
+	    NTHREADS * PER_THREAD, len);
+	CHECK(bad == 0 && dup == 0 && missing == 0,
+	    "threads: every line whole and from one record (%d broken, %d "
+	    "twice, %d missing)",
+	    bad, dup, missing);
+	g_strfreev(lines);
+	g_free(text);
+}
+
+static void
+test_file(void)
+{
+	struct kyso_journal_record r, back;
+	struct kyso_err err = {0};
+	struct kyso_journal *j;
+	struct stat st;
+	char *text = NULL;
+	char **lines;
+	mode_t old = umask(022);
+
+	j = kyso_journal_open(fx_path("a.journal"), 1, &err);
+	CHECK(j != NULL, "open with JournalSync (%s)", err.msg);
+	sample(&r);
+	CHECK(j != NULL && kyso_journal_append(j, &r, &err) == 0 &&
+	        kyso_journal_append(j, &r, &err) == 0,
+	    "append twice with fdatasync");
+	CHECK(j != NULL &&
+	        strcmp(kyso_journal_path(j), fx_path("a.journal")) == 0,
+	    "path kept");
+	kyso_journal_close(j);
+	CHECK(stat(fx_path("a.journal"), &st) == 0 &&
+	        (st.st_mode & 07777) == 0640,
+	    "created with mode 0640 (got %o)", (unsigned)(st.st_mode & 07777));
+	/* reopen appends, never truncates */
+	j = kyso_journal_open(fx_path("a.journal"), 0, &err);
+	CHECK(j != NULL && kyso_journal_append(j, &r, &err) == 0,
+	    "reopened and appended");
+	kyso_journal_close(j);
+	if (g_file_get_contents(fx_path("a.journal"), &text, NULL, NULL)) {
+		lines = g_strsplit(text, "\n", -1);
+		CHECK(g_strv_length(lines) == 4 && lines[3][0] == '\0' &&
+		        kyso_journal_parse(lines[2], strlen(lines[2]), &back,
+		            &err) == 0 &&
+		        same(&r, &back),
+		    "three whole lines after reopening");
+		g_strfreev(lines);
+		g_free(text);
+	} else {
+		CHECK(0, "read the journal");
+	}
+	(void)umask(old);
+
+	if (symlink(fx_path("a.journal"), fx_path("link.journal")) != 0)
+		fx_die("symlink");
+	memset(&err, 0, sizeof(err));
+	CHECK(kyso_journal_open(fx_path("link.journal"), 0, &err) == NULL &&
+	        err.cls == KYSO_E_CONFIG && strstr(err.msg, "cannot open"),
+	    "a symbolic link is refused (%s)", err.msg);
+	memset(&err, 0, sizeof(err));
+	CHECK(kyso_journal_open(fx_dir, 0, &err) == NULL &&
+	        err.cls == KYSO_E_CONFIG,
+	    "a directory is refused (%s)", err.msg);
+	memset(&err, 0, sizeof(err));
+	CHECK(kyso_journal_open(fx_path("no/such/dir"), 0, &err) == NULL &&
+	        strstr(err.msg, "No such file or directory") != NULL,
+	    "missing directory: %s", err.msg);
+	j = kyso_journal_open("/dev/full", 0, &err);
+	CHECK(j == NULL, "a device is not a journal");
+}
+
+/* A full disk, played by RLIMIT_FSIZE: the first record is cut short,
+ * the next cannot be written at all; both are reported, nothing dies. */
+static void
+test_write_errors(void)
+{
+	struct kyso_journal_record r;
+	struct kyso_err err = {0};
+	struct kyso_journal *j =
+	    kyso_journal_open(fx_path("full.journal"), 0, &err);
+	struct rlimit old, lim;
+	int rc1, rc2;
+
+	if (j == NULL || getrlimit(RLIMIT_FSIZE, &old) != 0) {
+		CHECK(0, "set up the full-disk case");
+		return;
+	}
+	(void)signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = 100;
+	(void)setrlimit(RLIMIT_FSIZE, &lim);
+	sample(&r);
+	rc1 = kyso_journal_append(j, &r, &err);
+	CHECK(rc1 < 0 && err.cls == KYSO_E_TEMP &&
+	        strstr(err.msg, "short write") != NULL,
+	    "file limit: short write reported (%s)", err.msg);
+	memset(&err, 0, sizeof(err));
+	rc2 = kyso_journal_append(j, &r, &err);
+	CHECK(rc2 < 0 && err.cls == KYSO_E_TEMP &&
+	        strstr(err.msg, "write:") != NULL,
+	    "file limit: failed write reported (%s)", err.msg);
+	(void)setrlimit(RLIMIT_FSIZE, &old);
+	(void)signal(SIGXFSZ, SIG_DFL);
+	kyso_journal_close(j);
+}
+
+int
+main(void)
+{
+	fx_init();
+	test_escapes();
+	test_round_trip();
+	test_long_values();
+	test_parse_refuses();
+	test_file();
+	test_write_errors();
+	test_threads();
+	return TEST_DONE();
+}
