@@ -4,7 +4,8 @@
  *
  * A leaf is unsafe when its encoded form holds 8-bit octets, NUL, a bare CR,
  * a line over 998 octets, trailing blanks, or a line starting "From ".
- * A multipart's prologue or epilogue with any of those is dropped.
+ * A multipart's prologue or epilogue with any of those is dropped; part
+ * header fields with 8-bit octets or controls are re-encoded (RFC 2231/2047).
  * Text becomes quoted-printable (base64 when mostly 8-bit, or holding NUL or
  * bare CR); anything else becomes base64. Text is given canonical CRLF line
  * ends before base64 (RFC 8551 3.1.1). Streams stay file-backed: nothing
@@ -234,6 +235,58 @@ prepare_leaf(GMimePart *part, int *reencoded, struct kyso_err *err)
 	return 0;
 }
 
+/* 1 when a raw header value would not survive a 7-bit hop: 8-bit octets,
+ * control characters, or a line too long to be legal. */
+static int
+header_unsafe(const char *raw)
+{
+	const unsigned char *p;
+	size_t col = 0;
+
+	for (p = (const unsigned char *)raw; *p != '\0'; p++) {
+		if (*p == '\n') {
+			col = 0;
+			continue;
+		}
+		if (*p >= 0x7f || (*p < 0x20 && *p != '\t' && *p != '\r') ||
+		    ++col > 900)
+			return 1;
+	}
+	return 0;
+}
+
+/* The fields of a MIME part (or of an embedded message) are signed too and
+ * no transfer encoding reaches them: a field that is not 7-bit safe is set
+ * again from its decoded value, which GMime writes as RFC 2231 parameters
+ * or RFC 2047 encoded words, folded. With `refuse` (content that must keep
+ * its bytes) such a field is an error instead. */
+static int
+encode_headers(GMimeObject *obj, int refuse, struct kyso_err *err)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	int i, n = list != NULL ? g_mime_header_list_get_count(list) : 0;
+
+	for (i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+		const char *raw = g_mime_header_get_raw_value(h);
+		char *value;
+
+		if (raw == NULL || !header_unsafe(raw))
+			continue;
+		if (refuse) {
+			kyso_err_set(err, KYSO_E_INPUT,
+			    "a nested signed or encrypted part has a header "
+			    "field that is not 7-bit clean");
+			return -1;
+		}
+		value = g_strdup(g_mime_header_get_value(h));
+		g_mime_header_set_value(h, NULL, value != NULL ? value : "",
+		    "utf-8");
+		g_free(value);
+	}
+	return 0;
+}
+
 /* The text before the first and after the last boundary of a multipart is
  * not content (RFC 2046 5.1.1) and no re-encoding reaches it: when it is not
  * 7-bit safe (8-bit, bare CR, long line, trailing blank, "From ") it is
@@ -279,6 +332,8 @@ check_untouchable(GMimeObject *obj, int depth, struct kyso_err *err)
 		kyso_err_set(err, KYSO_E_INPUT, "MIME nesting too deep");
 		return -1;
 	}
+	if (encode_headers(obj, 1, err) < 0)
+		return -1;
 	if (GMIME_IS_MULTIPART(obj)) {
 		/* the edges of a nested signed multipart are outside its own
 		 * signature, inside ours */
@@ -295,7 +350,11 @@ check_untouchable(GMimeObject *obj, int depth, struct kyso_err *err)
 		GMimeMessage *m =
 		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 
-		return m == NULL
+		if (m == NULL)
+			return 0;
+		if (encode_headers(GMIME_OBJECT(m), 1, err) < 0)
+			return -1;
+		return g_mime_message_get_mime_part(m) == NULL
 		    ? 0
 		    : check_untouchable(g_mime_message_get_mime_part(m),
 		          depth + 1, err);
@@ -343,6 +402,9 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 	}
 	if (GMIME_IS_MULTIPART_SIGNED(obj) || GMIME_IS_MULTIPART_ENCRYPTED(obj))
 		return check_untouchable(obj, depth, err);
+	if (GMIME_IS_APPLICATION_PKCS7_MIME(obj))
+		return check_untouchable(obj, depth, err);
+	(void)encode_headers(obj, 0, err);
 	if (GMIME_IS_MULTIPART(obj)) {
 		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
@@ -361,7 +423,10 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 
 		/* RFC 2046 5.2.1: message/rfc822 itself stays 7bit/8bit; its
 		 * leaves are re-encoded like ours */
-		if (m == NULL || g_mime_message_get_mime_part(m) == NULL)
+		if (m == NULL)
+			return 0;
+		(void)encode_headers(GMIME_OBJECT(m), 0, err);
+		if (g_mime_message_get_mime_part(m) == NULL)
 			return 0;
 		if (prepare(g_mime_message_get_mime_part(m), depth + 1,
 		        reencoded, err) < 0)
@@ -369,8 +434,6 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 		relabel_container(obj);
 		return 0;
 	}
-	if (GMIME_IS_APPLICATION_PKCS7_MIME(obj))
-		return check_untouchable(obj, depth, err);
 	if (GMIME_IS_PART(obj))
 		return prepare_leaf(GMIME_PART(obj), reencoded, err);
 	return 0;
