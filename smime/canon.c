@@ -258,8 +258,9 @@ header_unsafe(const char *raw)
 /* The fields of a MIME part (or of an embedded message) are signed too and
  * no transfer encoding reaches them: a field that is not 7-bit safe is set
  * again from its decoded value, which GMime writes as RFC 2231 parameters
- * or RFC 2047 encoded words, folded. With `refuse` (content that must keep
- * its bytes) such a field is an error instead. */
+ * or RFC 2047 encoded words, folded; one still unsafe after that (an 8-bit
+ * parameter name) is an error (KYSO_E_INPUT). With `refuse` (content that
+ * must keep its bytes) any unsafe field is an error. */
 static int
 encode_headers(GMimeObject *obj, int refuse, struct kyso_err *err)
 {
@@ -283,6 +284,13 @@ encode_headers(GMimeObject *obj, int refuse, struct kyso_err *err)
 		g_mime_header_set_value(h, NULL, value != NULL ? value : "",
 		    "utf-8");
 		g_free(value);
+		/* an 8-bit parameter name has no encoding */
+		raw = g_mime_header_get_raw_value(h);
+		if (raw != NULL && header_unsafe(raw)) {
+			kyso_err_set(err, KYSO_E_INPUT,
+			    "a MIME header field cannot be made 7-bit clean");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -404,7 +412,8 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 		return check_untouchable(obj, depth, err);
 	if (GMIME_IS_APPLICATION_PKCS7_MIME(obj))
 		return check_untouchable(obj, depth, err);
-	(void)encode_headers(obj, 0, err);
+	if (encode_headers(obj, 0, err) < 0)
+		return -1;
 	if (GMIME_IS_MULTIPART(obj)) {
 		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
@@ -425,7 +434,8 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 		 * leaves are re-encoded like ours */
 		if (m == NULL)
 			return 0;
-		(void)encode_headers(GMIME_OBJECT(m), 0, err);
+		if (encode_headers(GMIME_OBJECT(m), 0, err) < 0)
+			return -1;
 		if (g_mime_message_get_mime_part(m) == NULL)
 			return 0;
 		if (prepare(g_mime_message_get_mime_part(m), depth + 1,
