@@ -218,6 +218,12 @@ const struct kyso_config_key kyso_config_keys[] = {
         .offset = OFF(s.journal_sync),
         .def = "no",
         .doc = "fdatasync the journal after every record"},
+    {.name = "CoSign",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.cosign),
+        .def = "no",
+        .doc = "seal our mail that an official signed personally with the "
+               "agency certificate too (signed and sealed)"},
 };
 
 const size_t kyso_config_nkeys =

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "kyso/classified.h"
+#include "kyso/cosign.h"
 #include "kyso/mime.h"
 #include "kyso/process.h"
 #include "kyso/sign.h"
@@ -83,6 +84,94 @@ internal_failure(const struct kyso_config *cfg, struct kyso_outcome *out,
 	    kyso_err_class_name(err->cls), err->msg);
 }
 
+/* Why signer s may not be sealed over, or NULL when it may: it must be
+ * the sender (its e-mail is From) in every respect. */
+static const char *
+signer_unacceptable(const struct kyso_signer_info *s, const char *from)
+{
+	if (!s->signature_ok)
+		return "signature invalid";
+	if (!s->chain_ok)
+		return "certificate not trusted";
+	if (!s->valid_now)
+		return "certificate not valid now";
+	if (s->weak)
+		return "weak algorithm";
+	if (s->revocation == KYSO_REV_REVOKED)
+		return "certificate revoked";
+	/* the engine was given no From: compare the address here */
+	if (s->email == NULL || g_ascii_strcasecmp(s->email, from) != 0)
+		return "certificate is not the From address";
+	return NULL;
+}
+
+/* May the personal signature(s) of a message be sealed? One signer must be
+ * acceptable; otherwise `why` names what was wrong with the first. */
+static int
+personal_acceptable(const struct kyso_verify_result *v, const char *from,
+    char *why, size_t len)
+{
+	const char *first = "no signer";
+	size_t i;
+
+	if (!v->whole) {
+		(void)snprintf(why, len, "signature covers only part");
+		return 0;
+	}
+	for (i = 0; i < v->nsigners; i++) {
+		const char *bad = signer_unacceptable(&v->signers[i], from);
+
+		if (bad == NULL)
+			return 1;
+		if (i == 0)
+			first = bad;
+	}
+	(void)snprintf(why, len, "%s", first);
+	return 0;
+}
+
+/* Seal a message our user signed personally (CoSign yes); when it cannot
+ * be sealed it passes unchanged and the log says why. */
+static int
+do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
+    GMimeStream *body, struct kyso_outcome *out, struct kyso_err *err)
+{
+	struct kyso_cosign_result cr;
+	GMimeStream *in = kyso_spool_stream(msg);
+	char why[128];
+	int rc;
+
+	rc = kyso_cosign_message(out->decision.signer, kyso_config_trust(cfg),
+	    in, body, time(NULL), &cr, err);
+	g_object_unref(in);
+	if (rc < 0)
+		return -1;
+	if (!cr.cosigned) {
+		(void)snprintf(out->result, sizeof(out->result), "unsigned");
+		logf_append(out, " skipped=signed cosign=\"%s\"", cr.why);
+	} else if (!personal_acceptable(&cr.before, out->decision.from_addr,
+	               why, sizeof(why))) {
+		(void)snprintf(out->result, sizeof(out->result), "unsigned");
+		logf_append(out, " skipped=signed cosign=\"not sealed: %s\"",
+		    why);
+	} else if (g_mime_stream_reset(body) < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot rewind sealed body");
+		rc = -1;
+	} else {
+		out->body = body; /* the caller's reference moves here */
+		if (cr.content_type != NULL) {
+			out->strip_content = 1;
+			out->content_type = g_strdup(cr.content_type);
+		}
+		(void)snprintf(out->result, sizeof(out->result), "sealed");
+		logf_append(out, " signers=%zu->%zu digest=%s%s",
+		    cr.signers_before, cr.signers_after, cr.digest,
+		    cr.digest_adjusted ? " digest_adjusted=yes" : "");
+	}
+	kyso_cosign_result_clear(&cr);
+	return rc;
+}
+
 static int
 do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
     struct kyso_outcome *out, struct kyso_err *err)
@@ -118,6 +207,12 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
 	if (kyso_sign_message(out->decision.signer, in, body, &opts, &res,
 	        err) < 0)
 		goto out;
+	if (res.kind == KYSO_MIME_SIGNED && st->cosign) {
+		rc = do_cosign(cfg, msg, body, out, err);
+		if (rc == 0 && out->body == body)
+			body = NULL; /* the outcome owns it now */
+		goto out;
+	}
 	if (res.kind != KYSO_MIME_PLAIN) {
 		/* already signed or encrypted by the sender: keep it intact */
 		(void)snprintf(out->result, sizeof(out->result), "unsigned");

@@ -66,6 +66,7 @@ struct kyso_settings {
 	enum kyso_onfail on_classified;	  /* OnClassified, default reject */
 	/* per-message journal (kyso-report) */
 	char *journal_file; /* JournalFile, or NULL: no journal */
+	int cosign;	    /* CoSign yes/no: seal personally signed mail */
 	int journal_sync;   /* JournalSync yes/no: fdatasync per record */
 };
 

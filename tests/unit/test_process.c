@@ -86,6 +86,84 @@ run(const struct kyso_config *cfg, const char *client, const char *auth,
 	kyso_spool_free(sp);
 }
 
+/* Run a message file as from client; *text gets the file (g_free). */
+static void
+run_file(const struct kyso_config *cfg, const char *path, const char *client,
+    char **text, struct kyso_outcome *o)
+{
+	struct kyso_envelope env = {0};
+	struct kyso_header hdr[32];
+	struct kyso_spool *sp;
+	size_t n = 0, len = 0;
+	const char *p, *eol;
+
+	if (!g_file_get_contents(path, text, &len, NULL))
+		fx_die("cannot read a case message");
+	sp = spool_of(*text, 1 << 20, NULL);
+	/* header fields with their folds kept as LF, as libmilter gives them */
+	for (p = *text; *p != '\r' && *p != '\n' && n < 32; p = eol + 2) {
+		const char *colon = strchr(p, ':');
+		GString *v = g_string_new(NULL);
+
+		eol = strstr(p, "\r\n");
+		g_string_append_len(v, colon + 2, eol - colon - 2);
+		while (eol[2] == ' ' || eol[2] == '\t') {
+			const char *next = strstr(eol + 2, "\r\n");
+
+			g_string_append_c(v, '\n');
+			g_string_append_len(v, eol + 2, next - eol - 2);
+			eol = next;
+		}
+		hdr[n].name = g_strndup(p, (gsize)(colon - p));
+		hdr[n].value = g_string_free(v, FALSE);
+		n++;
+	}
+	env.queue_id = "TEST";
+	env.client_addr = client;
+	env.env_from = "";
+	env.headers = hdr;
+	env.nheaders = n;
+	(void)kyso_process_message(cfg, &env, sp, 0, time(NULL), o);
+	while (n-- > 0) {
+		g_free(hdr[n].name);
+		g_free(hdr[n].value);
+	}
+	kyso_spool_free(sp);
+}
+
+/* The original header block of `text` + the outcome's body: OpenSSL must
+ * verify every signer, and there must be `want` of them. */
+static int
+sealed_verifies(const char *text, struct kyso_outcome *o, int want)
+{
+	const char *end = strstr(text, "\r\n\r\n");
+	GString *m = g_string_new_len(text, end + 4 - text);
+	char buf[65536];
+	ssize_t n;
+	BIO *in, *bcont = NULL;
+	CMS_ContentInfo *cms;
+	X509_STORE *store = X509_STORE_new();
+	int ok;
+
+	while ((n = kyso_mime_read(o->body, buf, sizeof(buf))) > 0)
+		g_string_append_len(m, buf, n);
+	(void)g_mime_stream_reset(o->body);
+	X509_STORE_load_file(store, fx_path("cos/pki/root.crt"));
+	in = BIO_new_mem_buf(m->str, (int)m->len);
+	cms = SMIME_read_CMS(in, &bcont);
+	ok = cms != NULL && bcont != NULL &&
+	    sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(cms)) == want &&
+	    CMS_verify(cms, NULL, store, bcont, NULL, CMS_BINARY) == 1;
+	if (!ok)
+		ERR_print_errors_fp(stdout);
+	CMS_ContentInfo_free(cms);
+	BIO_free(bcont);
+	BIO_free(in);
+	X509_STORE_free(store);
+	g_string_free(m, TRUE);
+	return ok;
+}
+
 /* Build "Content-Type: ...\r\n\r\n" + body and verify it with OpenSSL. */
 static int
 openssl_verifies(const struct kyso_outcome *o)
@@ -318,6 +396,82 @@ main(void)
 		kyso_spool_free(sp);
 	}
 	g_string_free(large, TRUE);
+
+	/* signed and sealed (CoSign yes) */
+	script = g_strdup_printf("%s/tests/pki/make-cosign-cases.sh",
+	    top != NULL ? top : ".");
+	if (fx_run("bash", script, fx_path("cos")) != 0)
+		fx_die("make-cosign-cases.sh failed");
+	g_free(script);
+	{
+		struct kyso_config *cos;
+		struct kyso_err err = {0};
+		char *msgtext = NULL, *conf;
+
+		/* the cases come with their own PKI: trust and seal from it */
+		text = g_strdup_printf("sotttt cert=%s key=%s chain=%s\n",
+		    fx_path("cos/pki/sotttt-agency.crt"),
+		    fx_path("cos/pki/sotttt-agency.key"),
+		    fx_path("cos/pki/chain.pem"));
+		fx_write("cos-certs", text);
+		g_free(text);
+		fx_write("cos-signing", "*@sotttt.hagiang.gov.vn sotttt\n");
+		conf = g_strdup_printf("Socket unix:%s\nSyslog no\n"
+		                       "AuthservID mail.hagiang.gov.vn\n"
+		                       "Domain hagiang.gov.vn\nSubDomains yes\n"
+		                       "SigningTable %s\nCertificateTable %s\n"
+		                       "TrustAnchorFile %s\nCoSign yes\n",
+		    fx_path("k.sock"), fx_path("cos-signing"),
+		    fx_path("cos-certs"), fx_path("cos/pki/root.crt"));
+		cos = kyso_config_load(fx_write("cosign.conf", conf), &err);
+		g_free(conf);
+		if (cos == NULL)
+			DIAG("cosign config: %s", err.msg);
+
+		if (cos == NULL)
+			fx_die("CoSign configuration did not load");
+		run_file(cos, fx_path("cos/msg/o-rsa.eml"), "127.0.0.1",
+		    &msgtext, &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT &&
+		        strcmp(o.result, "sealed") == 0 && o.body != NULL &&
+		        !o.strip_content && o.content_type == NULL,
+		    "CoSign: the official's signed mail is sealed, headers "
+		    "kept: %s",
+		    o.log);
+		CHECK(o.body != NULL && sealed_verifies(msgtext, &o, 2),
+		    "CoSign: OpenSSL verifies both the official's signature "
+		    "and the seal");
+		kyso_outcome_clear(&o);
+		g_free(msgtext);
+
+		run_file(cos, fx_path("cos/msg/o-untrusted.eml"), "127.0.0.1",
+		    &msgtext, &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		        strstr(o.log, "not sealed") != NULL,
+		    "CoSign: a personal certificate of an untrusted CA is not "
+		    "sealed, passes unchanged: %s",
+		    o.log);
+		kyso_outcome_clear(&o);
+		g_free(msgtext);
+
+		run_file(cos, fx_path("cos/msg/bad-tampered.eml"), "127.0.0.1",
+		    &msgtext, &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		        strstr(o.log, "cosign=") != NULL,
+		    "CoSign: a tampered signed message is never sealed: %s",
+		    o.log);
+		kyso_outcome_clear(&o);
+		g_free(msgtext);
+
+		run_file(cfg, fx_path("cos/msg/o-rsa.eml"), "127.0.0.1",
+		    &msgtext, &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		        strstr(o.log, "skipped=signed") != NULL,
+		    "CoSign no (default): signed mail passes untouched");
+		kyso_outcome_clear(&o);
+		g_free(msgtext);
+		kyso_config_unref(cos);
+	}
 
 	kyso_config_unref(cfg);
 	kyso_config_unref(rej);
