@@ -155,7 +155,7 @@ out:
 }
 
 static int
-drop_privileges(const char *spec, const char *sock_path)
+drop_privileges(const char *spec, const char *sock_path, const char *journal)
 {
 	uid_t uid;
 	gid_t gid;
@@ -167,6 +167,10 @@ drop_privileges(const char *spec, const char *sock_path)
 	/* the MTA (running as this user or its group) must reach us */
 	if (sock_path != NULL && chown(sock_path, uid, gid) < 0)
 		kyso_log(LOG_WARNING, "cannot chown %s: %s", sock_path,
+		    g_strerror(errno));
+	/* the journal is reopened on reload, by then as this user */
+	if (journal != NULL && chown(journal, uid, gid) < 0)
+		kyso_log(LOG_WARNING, "cannot chown %s: %s", journal,
 		    g_strerror(errno));
 	if (getuid() == 0 &&
 	    (initgroups(name, gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)) {
@@ -292,7 +296,8 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 	}
 	if (pid_file != NULL && write_pid_file(pid_file) < 0)
 		goto fail;
-	if (user != NULL && drop_privileges(user, sock_path) < 0)
+	if (user != NULL &&
+	    drop_privileges(user, sock_path, st->journal_file) < 0)
 		goto fail;
 	/* block SIGUSR1 for our reload thread, and the signals libmilter
 	 * waits for in its own thread, so no other thread takes them */
