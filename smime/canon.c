@@ -259,8 +259,9 @@ header_unsafe(const char *raw)
  * no transfer encoding reaches them: a field that is not 7-bit safe is set
  * again from its decoded value, which GMime writes as RFC 2231 parameters
  * or RFC 2047 encoded words, folded; one still unsafe after that (an 8-bit
- * parameter name) is an error (KYSO_E_INPUT). With `refuse` (content that
- * must keep its bytes) any unsafe field is an error. */
+ * parameter name) or with an 8-bit name is an error (KYSO_E_INPUT). With
+ * `refuse` (content that must keep its bytes) any unsafe field is an error.
+ */
 static int
 encode_headers(GMimeObject *obj, int refuse, struct kyso_err *err)
 {
@@ -270,8 +271,15 @@ encode_headers(GMimeObject *obj, int refuse, struct kyso_err *err)
 	for (i = 0; i < n; i++) {
 		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
 		const char *raw = g_mime_header_get_raw_value(h);
+		const char *name = g_mime_header_get_name(h);
 		char *value;
 
+		if (name != NULL && header_unsafe(name)) {
+			/* a field name has no encoding either */
+			kyso_err_set(err, KYSO_E_INPUT,
+			    "a MIME header field name is not 7-bit clean");
+			return -1;
+		}
 		if (raw == NULL || !header_unsafe(raw))
 			continue;
 		if (refuse) {
