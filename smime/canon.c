@@ -4,8 +4,9 @@
  *
  * A leaf is unsafe when its encoded form holds 8-bit octets, NUL, a bare CR,
  * a line over 998 octets, trailing blanks, or a line starting "From ".
- * A multipart's prologue or epilogue with any of those is dropped; part
- * header fields with 8-bit octets or controls are re-encoded (RFC 2231/2047).
+ * A multipart's prologue or epilogue with any of those is dropped, an 8-bit
+ * boundary replaced; part header fields with 8-bit octets or controls are
+ * re-encoded (RFC 2231/2047).
  * Text becomes quoted-printable (base64 when mostly 8-bit, or holding NUL or
  * bare CR); anything else becomes base64. Text is given canonical CRLF line
  * ends before base64 (RFC 8551 3.1.1). Streams stay file-backed: nothing
@@ -420,6 +421,16 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 		return check_untouchable(obj, depth, err);
 	if (GMIME_IS_APPLICATION_PKCS7_MIME(obj))
 		return check_untouchable(obj, depth, err);
+	if (GMIME_IS_MULTIPART(obj)) {
+		const char *b =
+		    g_mime_multipart_get_boundary(GMIME_MULTIPART(obj));
+
+		/* its delimiter lines would carry the 8-bit octets: GMime
+		 * writes the parts again under a fresh random boundary */
+		if (b != NULL && header_unsafe(b))
+			g_mime_multipart_set_boundary(GMIME_MULTIPART(obj),
+			    NULL);
+	}
 	if (encode_headers(obj, 0, err) < 0)
 		return -1;
 	if (GMIME_IS_MULTIPART(obj)) {
