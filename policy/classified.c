@@ -151,6 +151,15 @@ find_marking(const char *hay, const char *needle, int multiword)
 	return 0;
 }
 
+static int
+is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 int
 kyso_classified_match(const struct kyso_classified *c, const char *text,
     const char **marking)
@@ -161,8 +170,11 @@ kyso_classified_match(const struct kyso_classified *c, const char *text,
 
 	if (c == NULL || text == NULL || !g_utf8_validate(text, -1, NULL))
 		return 0;
-	nfc = g_utf8_normalize(text, -1, G_NORMALIZE_NFC);
-	folded = g_utf8_casefold(nfc, -1);
+	/* most subjects and names are ASCII: no normalisation needed */
+	nfc = is_ascii(text) ? g_strdup(text)
+	                     : g_utf8_normalize(text, -1, G_NORMALIZE_NFC);
+	folded =
+	    is_ascii(nfc) ? g_ascii_strdown(nfc, -1) : g_utf8_casefold(nfc, -1);
 	for (i = 0; i < c->n && !hit; i++) {
 		hit = find_marking(folded, c->m[i].folded, c->m[i].multiword);
 		if (hit && marking != NULL)
