@@ -21,10 +21,10 @@ struct kyso_report {
 };
 
 /* Columns of the text tables; anything else is "other". */
-static const char *const out_cols[] = {"signed", "unsigned", "classified",
-    "expired", "refused", "error", NULL};
-static const char *const out_heads[] = {"Signed", "Unsigned", "Classified",
-    "Expired", "Refused", "Error", NULL};
+static const char *const out_cols[] = {"signed", "sealed", "unsigned",
+    "classified", "expired", "refused", "error", NULL};
+static const char *const out_heads[] = {"Signed", "Sealed", "Unsigned",
+    "Classified", "Expired", "Refused", "Error", NULL};
 static const char *const in_cols[] = {"pass", "fail", "policy", "neutral",
     "temperror", "permerror", "none", NULL};
 static const char *const in_heads[] = {"Pass", "Fail", "Policy", "Neutral",
@@ -340,9 +340,10 @@ kyso_report_format(const struct kyso_report *r, enum kyso_report_format fmt)
 	    "%zu messages counted, %zu unreadable journal lines skipped\n\n",
 	    r->records, r->bad);
 	g_string_append(out,
-	    "Our mail, per month and agency (certificate id); refused: "
-	    "unmapped sender or\nenvelope mismatch, expired: certificate "
-	    "outside its validity\n");
+	    "Our mail, per month and agency (certificate id); sealed: "
+	    "signed by the official\nand sealed with the agency certificate "
+	    "(CoSign); refused: unmapped sender or\nenvelope mismatch; "
+	    "expired: certificate outside its validity\n");
 	text_table(out, r, "out", out_cols, out_heads, 1);
 	g_string_append(out, "\nInbound verification results, per month\n");
 	text_table(out, r, "in", in_cols, in_heads, 0);

@@ -1,6 +1,7 @@
 /*
  * report.h - the administrators' report from the per-message journal:
  * per month and agency (certificate id) how much of our mail was signed,
+ * sealed (CoSign: the official's signature plus the agency seal),
  * passed unsigned or refused; per month the inbound verification results;
  * and the certificate table with days left until each certificate expires.
  *

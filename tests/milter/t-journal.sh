@@ -127,7 +127,7 @@ check "kyso-report exits 0" test "$st" = 0
 check "report: 2 messages counted, none skipped" \
 	grep -q "^2 messages counted, 0 unreadable" "$T/report.txt"
 check "report: $month sotttt 1 signed, total 1" \
-	grep -qE "^$month +sotttt +1 +0 +0 +0 +0 +0 +0 +1$" "$T/report.txt"
+	grep -qE "^$month +sotttt +1 +0 +0 +0 +0 +0 +0 +0 +1$" "$T/report.txt"
 check "report: $month inbound 1 pass, total 1" \
 	grep -qE "^$month +1 +0 +0 +0 +0 +0 +0 +0 +1$" "$T/report.txt"
 check "report: the certificate with its serial, days left, ok" \

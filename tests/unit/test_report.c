@@ -22,13 +22,13 @@
 static const char *const months[] = {"2026-01", "2026-02", "2026-03"};
 static const time_t month_start[] = {1767225600, 1769904000, 1772323200};
 static const char *const agencies[] = {"sotttt", "ubnd", "sonv", ""};
-static const char *const out_results[] = {"signed", "unsigned", "classified",
-    "expired", "refused", "error", "too-big"};
+static const char *const out_results[] = {"signed", "sealed", "unsigned",
+    "classified", "expired", "refused", "error", "too-big"};
 static const char *const in_results[] = {"pass", "fail", "policy", "neutral",
     "temperror", "permerror", "none", "off"};
 #define NM   3
 #define NA   4
-#define NOUT 7
+#define NOUT 8
 #define NIN  8
 #define NREC 3000
 
@@ -141,9 +141,9 @@ test_generated(void)
 {
 	const char *path = generate();
 	struct kyso_report *r = read_report(path, 0, 0);
-	size_t m, a, k, mismatches = 0, feb = 0, v[9];
+	size_t m, a, k, mismatches = 0, feb = 0, sealed = 0, v[10];
 	char *text, *csv, *line, prefix[64];
-	int rows_ok = 1, csv_ok = 1;
+	int rows_ok = 1, csv_ok = 1, sealed_ok = 1;
 	time_t from, until;
 
 	CHECK(kyso_report_records(r) == NREC, "generated: %zu records counted",
@@ -177,17 +177,30 @@ test_generated(void)
 			    months[m], agencies[a][0] ? agencies[a] : "(none)");
 			for (k = 0; k < NOUT; k++)
 				total += want_out[m][a][k];
-			/* six named columns, other (too-big), total */
-			if (!text_row(text, prefix, v, 8) ||
-			    memcmp(v, want_out[m][a], 6 * sizeof(size_t)) !=
+			/* seven named columns, other (too-big), total */
+			if (!text_row(text, prefix, v, 9) ||
+			    memcmp(v, want_out[m][a], 7 * sizeof(size_t)) !=
 			        0 ||
-			    v[6] != want_out[m][a][6] || v[7] != total)
+			    v[7] != want_out[m][a][7] || v[8] != total)
 				rows_ok = 0;
+			/* sealed (CoSign) has its own column, second */
+			sealed += want_out[m][a][1];
+			if (!text_row(text, prefix, v, 2) ||
+			    v[1] != want_out[m][a][1] ||
+			    kyso_report_count(r, months[m], KYSO_JOURNAL_OUT,
+			        agencies[a], "sealed") != want_out[m][a][1])
+				sealed_ok = 0;
 			line = g_strdup_printf("\n%s,out,%s,signed,%zu\n",
 			    months[m], agencies[a][0] ? agencies[a] : "-",
 			    want_out[m][a][0]);
 			if (strstr(csv, line) == NULL)
 				csv_ok = 0;
+			g_free(line);
+			line = g_strdup_printf("\n%s,out,%s,sealed,%zu\n",
+			    months[m], agencies[a][0] ? agencies[a] : "-",
+			    want_out[m][a][1]);
+			if (want_out[m][a][1] > 0 && strstr(csv, line) == NULL)
+				sealed_ok = 0;
 			g_free(line);
 		}
 		(void)snprintf(prefix, sizeof(prefix), "%s", months[m]);
@@ -199,6 +212,10 @@ test_generated(void)
 	}
 	CHECK(rows_ok, "text: every row has the right numbers");
 	CHECK(csv_ok, "csv: every signed count is a row");
+	CHECK(sealed > 0 && sealed_ok && strstr(text, " Signed Sealed ") != NULL,
+	    "sealed: %zu records counted in the Sealed column per agency "
+	    "(text) and as sealed rows (csv), not as other",
+	    sealed);
 	CHECK(strncmp(csv, "month,direction,agency,result,count\n", 36) == 0,
 	    "csv: header line");
 	CHECK(strstr(text, "3000 messages counted, 4 unreadable") != NULL,
