@@ -237,7 +237,8 @@ prepare_leaf(GMimePart *part, int *reencoded, struct kyso_err *err)
 }
 
 /* 1 when a raw header value would not survive a 7-bit hop: 8-bit octets,
- * control characters, or a line too long to be legal. */
+ * control characters (a CR only before LF), or a line too long to be legal.
+ */
 static int
 header_unsafe(const char *raw)
 {
@@ -249,8 +250,9 @@ header_unsafe(const char *raw)
 			col = 0;
 			continue;
 		}
-		if (*p >= 0x7f || (*p < 0x20 && *p != '\t' && *p != '\r') ||
-		    ++col > 900)
+		if (*p == '\r' && p[1] == '\n')
+			continue;
+		if (*p >= 0x7f || (*p < 0x20 && *p != '\t') || ++col > 900)
 			return 1;
 	}
 	return 0;
