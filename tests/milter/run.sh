@@ -57,8 +57,10 @@ start() { # NAME
 	rm -f "$T/$1.sock"
 	"$BIN" -f -B 1024 -c "$T/$1.conf" >>"$T/$1.log" 2>&1 &
 	PID=$!
-	for _ in $(seq 1 50); do
+	# up to 30 s: a sanitizer build on a loaded 2-core machine starts slowly
+	for _ in $(seq 1 300); do
 		[ -S "$T/$1.sock" ] && return 0
+		kill -0 "$PID" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1
@@ -159,7 +161,7 @@ if bash "$top_srcdir/tests/pki/make-token.sh" "$T/token" \
 	sed -i "s|^CertificateTable .*|CertificateTable $T/cert-token.table|" "$T/token.conf"
 	rm -f "$T/token.sock"
 	if "$BIN" -B 1024 -c "$T/token.conf" >"$T/token-start.log" 2>&1; then
-		for _ in $(seq 1 50); do [ -S "$T/token.sock" ] && [ -s "$T/token.pid" ] && break; sleep 0.1; done
+		for _ in $(seq 1 300); do [ -S "$T/token.sock" ] && [ -s "$T/token.pid" ] && break; sleep 0.1; done
 		tpid=$(cat "$T/token.pid" 2>/dev/null)
 		if miltertest -D sock="unix:$T/token.sock" -D srcdir="$top_srcdir" \
 			-s "$here/t-sign-auth-user.lua" >"$T/token1.out" 2>&1; then
