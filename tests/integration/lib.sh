@@ -247,7 +247,7 @@ kt_milter_start() {
 	(umask 001 && exec "$(kt_milter_bin)" -f -c "$conf") >>"$KT/milter.log" 2>&1 &
 	KT_MILTER_PID=$!
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		case $sock in
 		unix:* | local:*)
 			if [ -S "${sock#*:}" ]; then

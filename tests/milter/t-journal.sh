@@ -58,8 +58,9 @@ start() { # [shell prefix run before exec]
 	rm -f "$T/j.sock"
 	(eval "${1:-:}"; exec "$BIN" -f -B 1024 -c "$T/j.conf") >>"$T/j.log" 2>&1 &
 	PID=$!
-	for _ in $(seq 1 50); do
+	for _ in $(seq 1 300); do
 		[ -S "$T/j.sock" ] && return 0
+		kill -0 "$PID" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1
