@@ -288,20 +288,54 @@ out:
 	return rc;
 }
 
+/* 0 while the bytes seen so far are 7-bit wire form: no 8-bit octet, NUL,
+ * bare CR or LF, no line over 998 octets (*prev and *col carry the state
+ * across chunks). */
+static int
+wire_7bit(const unsigned char *p, size_t n, int *prev, size_t *col)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (*prev == '\r' && p[i] != '\n')
+			return -1;
+		if (p[i] == '\n') {
+			if (*prev != '\r')
+				return -1;
+			*col = 0;
+		} else if (p[i] != '\r' &&
+		    (p[i] == 0 || p[i] >= 0x80 || ++*col > 998)) {
+			return -1;
+		}
+		*prev = p[i];
+	}
+	return 0;
+}
+
 /* Copy the entity into the output between the boundaries while feeding the
- * same bytes to CMS. */
+ * same bytes to CMS. Whatever re-encoding missed (a MIME quirk GMime writes
+ * back as it came) is caught here: 8-bit bytes must never be signed (P1). */
 static int
 copy_and_digest(GMimeStream *entity, GMimeStream *out, struct cms_op *op,
     size_t *total, struct kyso_err *err)
 {
 	char *buf = g_malloc(SIGN_CHUNK);
 	ssize_t n;
-	int rc = -1;
+	size_t col = 0;
+	int rc = -1, prev = '\n';
 
-	while ((n = kyso_mime_read(entity, buf, SIGN_CHUNK)) > 0)
+	while ((n = kyso_mime_read(entity, buf, SIGN_CHUNK)) > 0) {
+		if (wire_7bit((const unsigned char *)buf, (size_t)n, &prev,
+		        &col) < 0) {
+			kyso_err_set(err, KYSO_E_INPUT,
+			    "the message cannot be made 7-bit clean for "
+			    "signing");
+			goto out;
+		}
 		if (cms_op_update(op, buf, (size_t)n, err) < 0 ||
 		    put(out, buf, (size_t)n, total, err) < 0)
 			goto out;
+	}
 	if (n < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot read the signed entity");
 		goto out;
