@@ -10,12 +10,16 @@
 # Environment:
 #   FUZZ_SECONDS  seconds per target (default 20)
 #   FUZZ_JOBS     targets fuzzed at once (default 2)
+#   FUZZ_SEED     libFuzzer -seed (default 1: the same mutations on every
+#                 run, so a CI result does not depend on luck; 0 = random,
+#                 for exploration outside CI)
 #   FUZZ_BUILD    build and work directory (default /tmp/kyso-fuzz-build);
 #                 new corpus entries accumulate in $FUZZ_BUILD/work/<target>
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${FUZZ_SECONDS:-20}
+seed=${FUZZ_SEED:-1}
 jobs=${FUZZ_JOBS:-2}
 export FUZZ_BUILD=${FUZZ_BUILD:-/tmp/kyso-fuzz-build}
 b=$FUZZ_BUILD
@@ -50,7 +54,8 @@ fuzz() {
 	# leaks are findings; the sanitizers' full stacks through GLib/GMime
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:fast_unwind_on_malloc=0} \
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
-		"$b/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		"$b/$t" -seed="$seed" -max_total_time="$secs" -timeout=10 \
+		-rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$b/artifacts/$t/" \
 		"$b/work/$t" "$top/tests/fuzz/corpus/$t" "${extra[@]}" \
 		>"$b/logs/$t.log" 2>&1
