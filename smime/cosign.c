@@ -20,6 +20,7 @@
 #include "kyso/cosign.h"
 #include "kyso/limits.h"
 #include "kyso/mime.h"
+#include "rawmime.h"
 #include "verify_int.h"
 
 #define B64_LINE   76 /* RFC 2045 6.8 */
@@ -165,101 +166,6 @@ kyso_cosign_signer_infos(const unsigned char *der, size_t der_len, size_t *off,
 
 /* ---- the raw message ---- */
 
-static size_t
-eol_len(const char *p, const char *end)
-{
-	if (p < end && *p == '\n')
-		return 1;
-	if (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
-		return 2;
-	return 0;
-}
-
-/* End of the header block starting at p (the first byte after the empty
- * line), or NULL when there is none. */
-static const char *
-header_end(const char *p, const char *end)
-{
-	size_t n;
-
-	if ((n = eol_len(p, end)) > 0)
-		return p + n;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (nl == NULL)
-			return NULL;
-		p = nl + 1;
-		if ((n = eol_len(p, end)) > 0)
-			return p + n;
-	}
-	return NULL;
-}
-
-/* Unfolded value of the first field `name` in [p, end), or NULL. */
-static char *
-header_value(const char *p, const char *end, const char *name)
-{
-	size_t nlen = strlen(name);
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl != NULL ? nl + 1 : end;
-		const char *q = p + nlen;
-
-		if ((size_t)(end - p) > nlen &&
-		    g_ascii_strncasecmp(p, name, nlen) == 0) {
-			while (q < le && (*q == ' ' || *q == '\t'))
-				q++;
-			if (q < le && *q == ':') {
-				GString *v = g_string_new(NULL);
-
-				for (q++;;) {
-					for (; q < le; q++)
-						if (*q != '\r' && *q != '\n')
-							g_string_append_c(v,
-							    *q);
-					if (le >= end ||
-					    (*le != ' ' && *le != '\t'))
-						break;
-					nl = memchr(le, '\n',
-					    (size_t)(end - le));
-					q = le;
-					le = nl != NULL ? nl + 1 : end;
-				}
-				return g_strstrip(g_string_free(v, FALSE));
-			}
-		}
-		p = le;
-	}
-	return NULL;
-}
-
-/* 1: line p is "--B" (trailing blanks allowed), 2: "--B--", else 0. */
-static int
-is_delimiter(const char *p, const char *end, const char *b, size_t blen)
-{
-	const char *q;
-
-	if ((size_t)(end - p) < blen + 2 || p[0] != '-' || p[1] != '-' ||
-	    memcmp(p + 2, b, blen) != 0)
-		return 0;
-	q = p + 2 + blen;
-	if (end - q >= 2 && q[0] == '-' && q[1] == '-')
-		return 2;
-	while (q < end && (*q == ' ' || *q == '\t'))
-		q++;
-	return (q == end || eol_len(q, end) > 0) ? 1 : 0;
-}
-
-static const char *
-next_line(const char *p, const char *end)
-{
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-	return nl != NULL ? nl + 1 : end;
-}
-
 /* Where the pieces of the detached multipart/signed are in the raw bytes. */
 struct layout {
 	const char *body;    /* first byte after the header block */
@@ -285,6 +191,7 @@ static const char *
 find_layout(const char *raw, size_t len, struct layout *l)
 {
 	const char *end = raw + len, *p, *sig, *sb, *le, *close_at = NULL;
+	struct kyso_span whole = {raw, len}, hdr, body, part;
 	GMimeContentType *ct = NULL;
 	const char *v, *why = NULL;
 	char *field = NULL, *cte = NULL;
@@ -292,9 +199,10 @@ find_layout(const char *raw, size_t len, struct layout *l)
 	int d;
 
 	memset(l, 0, sizeof(*l));
-	if ((l->body = header_end(raw, end)) == NULL)
+	if (!kyso_raw_split_entity(whole, &hdr, &body))
 		return "message has no header/body separator";
-	field = header_value(raw, l->body, "Content-Type");
+	l->body = body.p;
+	field = kyso_raw_header_value(hdr, "Content-Type");
 	ct = g_mime_content_type_parse(NULL, field ? field : "text/plain");
 	if (ct == NULL ||
 	    !g_mime_content_type_is_type(ct, "multipart", "signed")) {
@@ -315,19 +223,19 @@ find_layout(const char *raw, size_t len, struct layout *l)
 	/* first delimiter, then the signed content up to the CRLF before
 	 * the second one (RFC 2046 5.1.1) */
 	for (p = l->body;
-	     p < end && is_delimiter(p, end, l->boundary, blen) != 1;
-	     p = next_line(p, end))
+	     p < end && kyso_raw_is_delimiter(p, end, l->boundary, blen) != 1;
+	     p = kyso_raw_next_line(p, end))
 		;
 	if (p >= end) {
 		why = "multipart/signed without parts";
 		goto out;
 	}
-	l->content = next_line(p, end);
+	l->content = kyso_raw_next_line(p, end);
 	for (p = l->content;
-	     p < end && is_delimiter(p, end, l->boundary, blen) == 0;
-	     p = next_line(p, end))
+	     p < end && kyso_raw_is_delimiter(p, end, l->boundary, blen) == 0;
+	     p = kyso_raw_next_line(p, end))
 		;
-	if (p >= end || is_delimiter(p, end, l->boundary, blen) != 1) {
+	if (p >= end || kyso_raw_is_delimiter(p, end, l->boundary, blen) != 1) {
 		why = "multipart/signed without a signature part";
 		goto out;
 	}
@@ -338,19 +246,23 @@ find_layout(const char *raw, size_t len, struct layout *l)
 		le--;
 	l->content_len = (size_t)(le - l->content);
 	/* the signature part: header block, then base64 up to the close */
-	sig = next_line(p, end);
-	if ((sb = header_end(sig, end)) == NULL) {
+	sig = kyso_raw_next_line(p, end);
+	part.p = sig;
+	part.len = (size_t)(end - sig);
+	if (!kyso_raw_split_entity(part, &hdr, &body)) {
 		why = "signature part has no header/body separator";
 		goto out;
 	}
+	sb = body.p;
 	l->eol = (sb - sig >= 2 && sb[-2] == '\r') ? "\r\n" : "\n";
-	cte = header_value(sig, sb, "Content-Transfer-Encoding");
+	cte = kyso_raw_header_value(hdr, "Content-Transfer-Encoding");
 	if (cte == NULL || g_ascii_strcasecmp(cte, "base64") != 0) {
 		why = "signature part is not base64-encoded";
 		goto out;
 	}
-	for (p = sb; p < end; p = next_line(p, end))
-		if ((d = is_delimiter(p, end, l->boundary, blen)) != 0) {
+	for (p = sb; p < end; p = kyso_raw_next_line(p, end))
+		if ((d = kyso_raw_is_delimiter(p, end, l->boundary, blen)) !=
+		    0) {
 			close_at = d == 2 ? p : NULL;
 			break;
 		}

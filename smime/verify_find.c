@@ -16,99 +16,13 @@
 #include <openssl/err.h>
 
 #include "kyso/limits.h"
+#include "rawmime.h"
 #include "verify_int.h"
 
-struct span {
-	const char *p;
-	size_t len;
-};
-
-/* Length of the line ending at p (2 for CRLF, 1 for LF, 0 for none). */
-static size_t
-eol_len(const char *p, const char *end)
-{
-	if (p < end && *p == '\n')
-		return 1;
-	if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
-		return 2;
-	return 0;
-}
-
-/* Split an entity into header block and body at the first empty line. */
-static void
-split_entity(struct span e, struct span *hdr, struct span *body)
-{
-	const char *p = e.p, *end = e.p + e.len;
-	size_t n;
-
-	hdr->p = e.p;
-	/* an entity that starts with an empty line has no header fields */
-	if ((n = eol_len(p, end)) > 0) {
-		hdr->len = 0;
-		body->p = p + n;
-		body->len = (size_t)(end - body->p);
-		return;
-	}
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-		if (nl == NULL)
-			break;
-		p = nl + 1;
-		if ((n = eol_len(p, end)) > 0) {
-			hdr->len = (size_t)(p - e.p);
-			body->p = p + n;
-			body->len = (size_t)(end - body->p);
-			return;
-		}
-	}
-	hdr->len = e.len;
-	body->p = end;
-	body->len = 0;
-}
-
-/* Unfolded value of the first header field `name` in hdr, or NULL. */
-static char *
-header_value(struct span hdr, const char *name)
-{
-	const char *p = hdr.p, *end = hdr.p + hdr.len;
-	size_t nlen = strlen(name);
-	GString *v;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl + 1 : end;
-		const char *q = p + nlen;
-
-		if ((size_t)(end - p) > nlen &&
-		    g_ascii_strncasecmp(p, name, nlen) == 0) {
-			while (q < le && (*q == ' ' || *q == '\t'))
-				q++;
-			if (q < le && *q == ':') {
-				v = g_string_new(NULL);
-				for (q++;;) {
-					for (; q < le; q++)
-						if (*q != '\r' && *q != '\n')
-							g_string_append_c(v, *q);
-					if (le >= end || (*le != ' ' && *le != '\t'))
-						break;
-					/* continuation line */
-					nl = memchr(le, '\n', (size_t)(end - le));
-					q = le;
-					le = nl ? nl + 1 : end;
-				}
-				return g_strstrip(g_string_free(v, FALSE));
-			}
-		}
-		p = le;
-	}
-	return NULL;
-}
-
 static GMimeContentType *
-content_type_of(struct span hdr)
+content_type_of(struct kyso_span hdr)
 {
-	char *v = header_value(hdr, "Content-Type");
+	char *v = kyso_raw_header_value(hdr, "Content-Type");
 	GMimeContentType *ct;
 
 	ct = g_mime_content_type_parse(NULL, v ? v : "text/plain");
@@ -147,11 +61,12 @@ str_is_pkcs7(const char *type, const char *base)
 
 /* Decode body per the entity's Content-Transfer-Encoding. */
 static GByteArray *
-decode_body(struct span hdr, struct span body)
+decode_body(struct kyso_span hdr, struct kyso_span body)
 {
-	char *cte = header_value(hdr, "Content-Transfer-Encoding");
-	GMimeContentEncoding enc = cte ? g_mime_content_encoding_from_string(cte)
-				       : GMIME_CONTENT_ENCODING_DEFAULT;
+	char *cte = kyso_raw_header_value(hdr, "Content-Transfer-Encoding");
+	GMimeContentEncoding enc = cte
+	    ? g_mime_content_encoding_from_string(cte)
+	    : GMIME_CONTENT_ENCODING_DEFAULT;
 	GByteArray *out = g_byte_array_new();
 	GMimeEncoding st;
 	size_t n;
@@ -172,31 +87,12 @@ decode_body(struct span hdr, struct span body)
 	return out;
 }
 
-/* Is line p the delimiter "--B" (or the close "--B--")? Returns 1 for a
- * delimiter, 2 for the close delimiter, 0 otherwise (RFC 2046 5.1.1:
- * trailing linear white space is allowed). */
-static int
-is_delimiter(const char *p, const char *end, const char *b, size_t blen)
-{
-	const char *q;
-
-	if ((size_t)(end - p) < blen + 2 || p[0] != '-' || p[1] != '-' ||
-	    memcmp(p + 2, b, blen) != 0)
-		return 0;
-	q = p + 2 + blen;
-	if (end - q >= 2 && q[0] == '-' && q[1] == '-')
-		return 2;
-	while (q < end && (*q == ' ' || *q == '\t'))
-		q++;
-	return (q == end || eol_len(q, end) > 0) ? 1 : 0;
-}
-
 /* Split a multipart body into its parts. Returns the parts; *closed says
  * whether the close delimiter was seen. */
 static GArray *
-split_multipart(struct span body, const char *b, int *closed)
+split_multipart(struct kyso_span body, const char *b, int *closed)
 {
-	GArray *parts = g_array_new(FALSE, FALSE, sizeof(struct span));
+	GArray *parts = g_array_new(FALSE, FALSE, sizeof(struct kyso_span));
 	const char *p = body.p, *end = body.p + body.len;
 	const char *start = NULL; /* content start of the current part */
 	size_t blen = strlen(b);
@@ -205,14 +101,14 @@ split_multipart(struct span body, const char *b, int *closed)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl + 1 : end;
-		int d = is_delimiter(p, end, b, blen);
+		int d = kyso_raw_is_delimiter(p, end, b, blen);
 
 		if (d > 0) {
 			if (start != NULL) {
 				/* the line end before the delimiter belongs
 				 * to the delimiter */
 				const char *ce = p;
-				struct span s;
+				struct kyso_span s;
 
 				if (ce > start && ce[-1] == '\n')
 					ce--;
@@ -251,7 +147,7 @@ static char *
 child_spec(const char *prefix, int i)
 {
 	return prefix[0] ? g_strdup_printf("%s.%d", prefix, i)
-			 : g_strdup_printf("%d", i);
+	                 : g_strdup_printf("%d", i);
 }
 
 static void
@@ -273,13 +169,13 @@ malformed(struct kyso_found *f, const char *why)
 /* multipart/signed: ct is its type, body its body. Returns 1 when it is
  * an S/MIME signature (found filled), 0 when it is some other protocol. */
 static int
-take_detached(GMimeContentType *ct, struct span body, const char *prefix,
+take_detached(GMimeContentType *ct, struct kyso_span body, const char *prefix,
     int top, struct kyso_found *f)
 {
 	const char *proto = g_mime_content_type_get_parameter(ct, "protocol");
 	const char *b = g_mime_content_type_get_parameter(ct, "boundary");
 	GMimeContentType *sct = NULL;
-	struct span hdr, sbody, *parts;
+	struct kyso_span hdr, sbody, *parts;
 	GArray *arr = NULL;
 	int closed, rc = 1;
 
@@ -295,9 +191,9 @@ take_detached(GMimeContentType *ct, struct span body, const char *prefix,
 		return 1;
 	}
 	arr = split_multipart(body, b, &closed);
-	parts = (struct span *)(void *)arr->data;
+	parts = (struct kyso_span *)(void *)arr->data;
 	if (arr->len >= 2) {
-		split_entity(parts[1], &hdr, &sbody);
+		kyso_raw_split_entity(parts[1], &hdr, &sbody);
 		sct = content_type_of(hdr);
 		if (proto == NULL && !is_pkcs7(sct, "pkcs7-signature")) {
 			rc = 0;
@@ -309,12 +205,15 @@ take_detached(GMimeContentType *ct, struct span body, const char *prefix,
 	}
 	set_found(f, prefix, top);
 	if (arr->len != 2) {
-		malformed(f, arr->len < 2 ? "multipart/signed with fewer than two parts"
-					  : "multipart/signed with more than two parts");
+		malformed(f,
+		    arr->len < 2 ? "multipart/signed with fewer than two parts"
+		                 : "multipart/signed with more than two parts");
 		goto out;
 	}
 	if (!is_pkcs7(sct, "pkcs7-signature")) {
-		malformed(f, "second part of multipart/signed is not application/pkcs7-signature");
+		malformed(f,
+		    "second part of multipart/signed is not "
+		    "application/pkcs7-signature");
 		goto out;
 	}
 	f->content = parts[0].p;
@@ -327,12 +226,12 @@ out:
 	return rc;
 }
 
-static void walk(struct span e, const char *prefix, int top, int depth,
+static void walk(struct kyso_span e, const char *prefix, int top, int depth,
     struct kyso_found *f);
 
 /* application/(x-)pkcs7-mime or a .p7m octet-stream: 1 when signed-data */
 static int
-take_opaque(GMimeContentType *ct, struct span hdr, struct span body,
+take_opaque(GMimeContentType *ct, struct kyso_span hdr, struct kyso_span body,
     const char *prefix, int top, struct kyso_found *f)
 {
 	const char *st = g_mime_content_type_get_parameter(ct, "smime-type");
@@ -341,8 +240,9 @@ take_opaque(GMimeContentType *ct, struct span hdr, struct span body,
 	if (st != NULL && g_ascii_strcasecmp(st, "signed-data") != 0) {
 		/* enveloped-data, authEnveloped-data, compressed-data,
 		 * certs-only: nothing of ours to verify */
-		if (top && (g_ascii_strcasecmp(st, "enveloped-data") == 0 ||
-			       g_ascii_strcasecmp(st, "authEnveloped-data") == 0))
+		if (top &&
+		    (g_ascii_strcasecmp(st, "enveloped-data") == 0 ||
+		        g_ascii_strcasecmp(st, "authEnveloped-data") == 0))
 			f->encrypted = 1;
 		return 0;
 	}
@@ -368,10 +268,10 @@ take_opaque(GMimeContentType *ct, struct span hdr, struct span body,
 }
 
 static int
-has_p7m_name(struct span hdr, GMimeContentType *ct)
+has_p7m_name(struct kyso_span hdr, GMimeContentType *ct)
 {
 	const char *name = g_mime_content_type_get_parameter(ct, "name");
-	char *cd = header_value(hdr, "Content-Disposition");
+	char *cd = kyso_raw_header_value(hdr, "Content-Disposition");
 	int r = 0;
 
 	if (name != NULL && g_str_has_suffix(name, ".p7m"))
@@ -383,10 +283,10 @@ has_p7m_name(struct span hdr, GMimeContentType *ct)
 }
 
 static void
-walk(struct span e, const char *prefix, int top, int depth,
+walk(struct kyso_span e, const char *prefix, int top, int depth,
     struct kyso_found *f)
 {
-	struct span hdr, body, *parts;
+	struct kyso_span hdr, body, *parts;
 	GMimeContentType *ct;
 	const char *b;
 	GArray *arr;
@@ -395,7 +295,7 @@ walk(struct span e, const char *prefix, int top, int depth,
 
 	if (depth > KYSO_MAX_MIME_DEPTH)
 		return;
-	split_entity(e, &hdr, &body);
+	kyso_raw_split_entity(e, &hdr, &body);
 	if ((ct = content_type_of(hdr)) == NULL)
 		return;
 	if (g_mime_content_type_is_type(ct, "multipart", "signed")) {
@@ -407,7 +307,7 @@ walk(struct span e, const char *prefix, int top, int depth,
 	}
 	if (is_pkcs7(ct, "pkcs7-mime") ||
 	    (g_mime_content_type_is_type(ct, "application", "octet-stream") &&
-		has_p7m_name(hdr, ct))) {
+	        has_p7m_name(hdr, ct))) {
 		(void)take_opaque(ct, hdr, body, prefix, top, f);
 		goto out;
 	}
@@ -416,7 +316,7 @@ walk(struct span e, const char *prefix, int top, int depth,
 		if (b == NULL || b[0] == '\0')
 			goto out;
 		arr = split_multipart(body, b, &closed);
-		parts = (struct span *)(void *)arr->data;
+		parts = (struct kyso_span *)(void *)arr->data;
 		for (i = 0; i < arr->len && !f->found; i++) {
 			char *spec = child_spec(prefix, (int)i + 1);
 
@@ -437,7 +337,7 @@ void
 kyso_verify_find(const char *raw, size_t len, struct kyso_found *f)
 {
 	/* an empty message may come as NULL: no arithmetic on a null pointer */
-	struct span e = {raw != NULL ? raw : "", raw != NULL ? len : 0};
+	struct kyso_span e = {raw != NULL ? raw : "", raw != NULL ? len : 0};
 
 	memset(f, 0, sizeof(*f));
 	walk(e, "", 1, 0, f);

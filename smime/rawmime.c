@@ -1,0 +1,116 @@
+/*
+ * rawmime.c - the line structure of a raw MIME entity (see rawmime.h):
+ * header block, unfolded field values, boundary delimiter lines. Shared by
+ * verification (verify_find.c) and co-signing (cosign.c).
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include "rawmime.h"
+
+size_t
+kyso_raw_eol_len(const char *p, const char *end)
+{
+	if (p < end && *p == '\n')
+		return 1;
+	if (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
+		return 2;
+	return 0;
+}
+
+const char *
+kyso_raw_next_line(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	return nl != NULL ? nl + 1 : end;
+}
+
+int
+kyso_raw_split_entity(struct kyso_span e, struct kyso_span *hdr,
+    struct kyso_span *body)
+{
+	const char *p = e.p, *end = e.p + e.len;
+	size_t n;
+
+	hdr->p = e.p;
+	/* an entity that starts with an empty line has no header fields */
+	if ((n = kyso_raw_eol_len(p, end)) > 0) {
+		hdr->len = 0;
+		body->p = p + n;
+		body->len = (size_t)(end - body->p);
+		return 1;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+		if ((n = kyso_raw_eol_len(p, end)) > 0) {
+			hdr->len = (size_t)(p - e.p);
+			body->p = p + n;
+			body->len = (size_t)(end - body->p);
+			return 1;
+		}
+	}
+	hdr->len = e.len;
+	body->p = end;
+	body->len = 0;
+	return 0;
+}
+
+char *
+kyso_raw_header_value(struct kyso_span hdr, const char *name)
+{
+	const char *p = hdr.p, *end = hdr.p + hdr.len;
+	size_t nlen = strlen(name);
+
+	while (p < end) {
+		const char *le = kyso_raw_next_line(p, end);
+		const char *q = p + nlen;
+
+		if ((size_t)(end - p) > nlen &&
+		    g_ascii_strncasecmp(p, name, nlen) == 0) {
+			while (q < le && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q < le && *q == ':') {
+				GString *v = g_string_new(NULL);
+
+				for (q++;;) {
+					for (; q < le; q++)
+						if (*q != '\r' && *q != '\n')
+							g_string_append_c(v,
+							    *q);
+					if (le >= end ||
+					    (*le != ' ' && *le != '\t'))
+						break;
+					/* a continuation line */
+					q = le;
+					le = kyso_raw_next_line(le, end);
+				}
+				return g_strstrip(g_string_free(v, FALSE));
+			}
+		}
+		p = le;
+	}
+	return NULL;
+}
+
+int
+kyso_raw_is_delimiter(const char *p, const char *end, const char *b,
+    size_t blen)
+{
+	const char *q;
+
+	if ((size_t)(end - p) < blen + 2 || p[0] != '-' || p[1] != '-' ||
+	    memcmp(p + 2, b, blen) != 0)
+		return 0;
+	q = p + 2 + blen;
+	if (end - q >= 2 && q[0] == '-' && q[1] == '-')
+		return 2;
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	return (q == end || kyso_raw_eol_len(q, end) > 0) ? 1 : 0;
+}

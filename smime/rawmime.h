@@ -1,0 +1,41 @@
+/*
+ * rawmime.h - private to smime/: where things are in the raw bytes of a
+ * MIME entity. Verification and co-signing must use the exact received
+ * bytes (GMime re-serialises), so this finds only the RFC 5322/2046 line
+ * structure - the end of a header block, a field's unfolded value, boundary
+ * delimiter lines. The values themselves (Content-Type and its parameters)
+ * are parsed by GMime.
+ */
+#ifndef KYSO_RAWMIME_H
+#define KYSO_RAWMIME_H
+
+#include <stddef.h>
+
+struct kyso_span {
+	const char *p;
+	size_t len;
+};
+
+/* Length of the line end at p: 2 for CRLF, 1 for LF, 0 for none. */
+size_t kyso_raw_eol_len(const char *p, const char *end);
+
+/* The first byte of the line after the one at p (or end). */
+const char *kyso_raw_next_line(const char *p, const char *end);
+
+/* Split an entity at its first empty line into header block and body.
+ * Returns 1 when there is such a line; 0 when not (then hdr is all of e
+ * and body is empty). */
+int kyso_raw_split_entity(struct kyso_span e, struct kyso_span *hdr,
+    struct kyso_span *body);
+
+/* Unfolded, trimmed value of the first field `name` in hdr (g_free), or
+ * NULL when there is none. */
+char *kyso_raw_header_value(struct kyso_span hdr, const char *name);
+
+/* Is the line at p the delimiter "--B" (1) or the close delimiter "--B--"
+ * (2) of boundary b, or neither (0)? RFC 2046 5.1.1: trailing blanks are
+ * allowed after the delimiter. */
+int kyso_raw_is_delimiter(const char *p, const char *end, const char *b,
+    size_t blen);
+
+#endif
