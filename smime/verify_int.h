@@ -1,6 +1,7 @@
 /*
  * verify_int.h - internal interfaces of the verification engine, shared by
- * smime/verify*.c, cert.c and revocation.c only (not a public contract).
+ * smime/verify*.c, cert.c, revocation.c and cosign.c (which locates and
+ * checks the existing signature before sealing); not a public contract.
  */
 #ifndef KYSO_VERIFY_INT_H
 #define KYSO_VERIFY_INT_H
