@@ -10,3 +10,4 @@ kyso_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS)
 kyso_milter_LDADD = libkyso_policy.a $(SMIME_LIBS) $(MILTER_LIBS)
 EXTRA_DIST += milter/kyso_milter.h
 dist_man_MANS += man/kyso-milter.8
+EXTRA_DIST += contrib/kyso-milter.service
