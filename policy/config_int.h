@@ -178,6 +178,13 @@ size_t kyso_table_count_certs(const struct kyso_certtable *t);
 /* Id of the i-th certificate in file order (i < count), borrowed. */
 const char *kyso_table_cert_id(const struct kyso_certtable *t, size_t i);
 size_t kyso_table_count_signing(const struct kyso_signtable *t);
+/* Login table: "login pattern" lines (login kept as the entry's cert_id);
+ * freed with kyso_table_free_signing. */
+struct kyso_signtable *kyso_table_load_logins(const char *path,
+    struct kyso_err *err);
+/* 1 when some line of `login` matches `address`. */
+int kyso_table_login_allows(const struct kyso_signtable *t, const char *login,
+    const char *address);
 
 void kyso_table_free_certs(struct kyso_certtable *t);
 void kyso_table_free_signing(struct kyso_signtable *t);

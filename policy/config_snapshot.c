@@ -29,6 +29,7 @@ struct kyso_config {
 	struct kyso_netlist *internal;
 	struct kyso_certtable *certs;
 	struct kyso_signtable *signing;
+	struct kyso_signtable *logins; /* LoginTable, or NULL: any login */
 	struct kyso_trust *trust;
 	struct kyso_classified *classified; /* NULL: check disabled */
 	struct kyso_journal *journal;       /* NULL: no JournalFile */
@@ -107,6 +108,10 @@ load_tables(struct kyso_config *cfg, const unsigned *lines,
 	if (v->signing_table != NULL &&
 	    (cfg->signing = kyso_table_load_signing(v->signing_table,
 	         cfg->certs, err)) == NULL)
+		return -1;
+	if (v->s.login_table != NULL &&
+	    (cfg->logins = kyso_table_load_logins(v->s.login_table, err)) ==
+	        NULL)
 		return -1;
 	return 0;
 }
@@ -203,6 +208,7 @@ kyso_config_unref(struct kyso_config *cfg)
 	kyso_trust_free(cfg->trust);
 	kyso_classified_free(cfg->classified);
 	kyso_table_free_signing(cfg->signing);
+	kyso_table_free_signing(cfg->logins);
 	kyso_table_free_certs(cfg->certs);
 	kyso_netlist_free(cfg->internal);
 	kyso_text_strlist_free(&cfg->mtas);
@@ -250,6 +256,14 @@ const char *
 kyso_config_lookup_sender(const struct kyso_config *cfg, const char *address)
 {
 	return kyso_table_lookup(cfg->signing, address);
+}
+
+int
+kyso_config_login_allows(const struct kyso_config *cfg, const char *login,
+    const char *address)
+{
+	return cfg->logins == NULL ||
+	    kyso_table_login_allows(cfg->logins, login, address);
 }
 
 const struct kyso_signer *

@@ -152,6 +152,16 @@ kyso_policy_decide(const struct kyso_config *cfg,
 		set_reason(d, "unmapped sender");
 		return 0;
 	}
+	/* an authenticated official signs only as the addresses the
+	 * LoginTable gives that login, not as any agency of the province */
+	if (d->origin == KYSO_ORIGIN_AUTH &&
+	    !kyso_config_login_allows(cfg, env->auth_authen, d->from_addr)) {
+		kyso_text_printable(shown, sizeof(shown), env->auth_authen);
+		d->action = onfail_action(s->on_unauthorized);
+		d->cert_id = NULL;
+		set_reason(d, "login %s may not send as From", shown);
+		return 0;
+	}
 	if (!envelope_ok(s->envelope_check, env->env_from, d->from_addr)) {
 		kyso_text_printable(shown, sizeof(shown), env->env_from);
 		d->action = KYSO_ACTION_ACCEPT;

@@ -386,6 +386,86 @@ pattern_matches(const struct kyso_signentry *e, const char *local,
 	return 0;
 }
 
+/* One login table line: "login pattern" (the login kept in cert_id). */
+static int
+login_line(struct kyso_signtable *t, struct kyso_lines *lr, char *line,
+    struct kyso_err *err)
+{
+	struct kyso_strlist l = {0};
+	struct kyso_signentry e = {0};
+	char why[160], shown[64];
+	int rc = -1;
+
+	kyso_text_words(line, &l);
+	if (l.n != 2) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "want \"login pattern\"");
+		goto out;
+	}
+	if (t->n >= KYSO_MAX_TABLE_ENTRIES) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "more than %d entries", KYSO_MAX_TABLE_ENTRIES);
+		goto out;
+	}
+	kyso_text_printable(shown, sizeof(shown), l.v[1]);
+	if (parse_pattern(l.v[1], &e, why, sizeof(why)) < 0) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "bad pattern \"%s\": %s", shown, why);
+		goto out;
+	}
+	e.cert_id = kyso_xstrdup(l.v[0]);
+	t->v = grow(t->v, t->n, &t->cap, sizeof(*t->v));
+	t->v[t->n++] = e;
+	memset(&e, 0, sizeof(e));
+	rc = 0;
+out:
+	free(e.local);
+	free(e.domain);
+	kyso_text_strlist_free(&l);
+	return rc;
+}
+
+struct kyso_signtable *
+kyso_table_load_logins(const char *path, struct kyso_err *err)
+{
+	struct kyso_signtable *t = kyso_xcalloc(1, sizeof(*t));
+	struct kyso_lines lr = {0};
+	char *line = NULL;
+	int r;
+
+	if (kyso_lines_open(&lr, path, err) < 0)
+		goto fail;
+	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
+		if (login_line(t, &lr, line, err) < 0)
+			goto fail;
+	if (r < 0)
+		goto fail;
+	kyso_lines_close(&lr);
+	return t;
+fail:
+	kyso_lines_close(&lr);
+	kyso_table_free_signing(t);
+	return NULL;
+}
+
+int
+kyso_table_login_allows(const struct kyso_signtable *t, const char *login,
+    const char *address)
+{
+	const char *at;
+	size_t i;
+
+	if (login == NULL || address == NULL ||
+	    (at = strrchr(address, '@')) == NULL || at == address)
+		return 0;
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].cert_id, login) == 0 &&
+		    pattern_matches(&t->v[i], address, (size_t)(at - address),
+		        at + 1))
+			return 1;
+	return 0;
+}
+
 const char *
 kyso_table_lookup(const struct kyso_signtable *t, const char *address)
 {

@@ -62,12 +62,14 @@ struct kyso_settings {
 	int verify_inbound;      /* VerifyInbound yes/no, default yes */
 	enum kyso_onfail on_unsigned_own_domain; /* OnUnsignedOwnDomain */
 	/* classified mail (outbound) */
-	char *classified_markings;	  /* ClassifiedMarkings, comma list */
-	enum kyso_onfail on_classified;	  /* OnClassified, default reject */
+	char *classified_markings;      /* ClassifiedMarkings, comma list */
+	enum kyso_onfail on_classified; /* OnClassified, default reject */
 	/* per-message journal (kyso-report) */
 	char *journal_file; /* JournalFile, or NULL: no journal */
-	int cosign;	    /* CoSign yes/no: seal personally signed mail */
-	int journal_sync;   /* JournalSync yes/no: fdatasync per record */
+	int cosign;         /* CoSign yes/no: seal personally signed mail */
+	char *login_table;  /* LoginTable: SMTP AUTH login -> From patterns */
+	enum kyso_onfail on_unauthorized; /* OnUnauthorizedSender */
+	int journal_sync; /* JournalSync yes/no: fdatasync per record */
 };
 
 struct kyso_config;
@@ -93,6 +95,11 @@ int kyso_config_is_own_domain(const struct kyso_config *cfg,
 /* Signing table: first pattern matching `address` (lower case) wins.
  * Returns the certificate id, or NULL when unmapped. */
 const char *kyso_config_lookup_sender(const struct kyso_config *cfg,
+    const char *address);
+
+/* LoginTable: 1 when SMTP AUTH `login` may send as `address` (always 1
+ * when no LoginTable is configured). */
+int kyso_config_login_allows(const struct kyso_config *cfg, const char *login,
     const char *address);
 
 /* Certificate table: the loaded signer for an id, or NULL. */

@@ -22,6 +22,8 @@ enum cfgname {
 	C_EXACT,
 	C_NONE,
 	C_NOVERIFY,
+	C_LOGINS,
+	C_LOGINS_ACCEPT,
 	C_COUNT
 };
 
@@ -32,6 +34,9 @@ static const char *const cfg_extra[C_COUNT] = {
     [C_EXACT] = "EnvelopeCheck exact\n",
     [C_NONE] = "EnvelopeCheck none\n",
     [C_NOVERIFY] = "VerifyInbound no\n",
+    /* LoginTable is added by load_cfg (its path is the test directory) */
+    [C_LOGINS] = "",
+    [C_LOGINS_ACCEPT] = "OnUnauthorizedSender accept\n",
 };
 
 #define ACC    KYSO_ACTION_ACCEPT
@@ -205,6 +210,24 @@ static const struct dcase cases[] = {
         "a", "auth", VANTHU},
     {"none: anything goes", C_NONE, NULL, "u", NULL, "x@gmail.com", {VANTHU},
         SIGN, O_AUTH, "a", "auth", VANTHU},
+    /* LoginTable: an authenticated login signs only as its addresses */
+    {"login table: own address signs", C_LOGINS, STRANGER, "vanthu", NULL,
+        VANTHU, {VANTHU}, SIGN, O_AUTH, "a", "auth sender", VANTHU},
+    {"login table: another agency's address refused", C_LOGINS, STRANGER,
+        "user1", NULL, "", {VANTHU}, REJ, O_AUTH, NULL,
+        "login user1 may not send as From", VANTHU},
+    {"login table: subdomain pattern allows", C_LOGINS, STRANGER, "user2", NULL,
+        "", {VANTHU}, SIGN, O_AUTH, "a", "auth sender", VANTHU},
+    {"login table: unknown login refused", C_LOGINS, STRANGER, "nobody", NULL,
+        "", {VANTHU}, REJ, O_AUTH, NULL, "login nobody may not", VANTHU},
+    {"login table: login names are exact", C_LOGINS, STRANGER, "VANTHU", NULL,
+        "", {VANTHU}, REJ, O_AUTH, NULL, "login VANTHU may not", VANTHU},
+    {"login table: internal host without AUTH unaffected", C_LOGINS, "10.1.2.3",
+        NULL, NULL, VANTHU, {VANTHU}, SIGN, O_INT, "a", "internal sender",
+        VANTHU},
+    {"OnUnauthorizedSender accept: passes unsigned", C_LOGINS_ACCEPT, STRANGER,
+        "user1", NULL, "", {VANTHU}, ACC, O_AUTH, NULL,
+        "login user1 may not send as From", VANTHU},
 };
 
 static struct kyso_config *
@@ -221,8 +244,12 @@ load_cfg(enum cfgname which, const char *certs, const char *signing)
 	                       "MTA ORIGINATING\n"
 	                       "CertificateTable %s\n"
 	                       "SigningTable %s\n"
-	                       "%s",
-	    certs, signing, cfg_extra[which]);
+	                       "%s%s%s%s",
+	    certs, signing, cfg_extra[which],
+	    which == C_LOGINS || which == C_LOGINS_ACCEPT ? "LoginTable " : "",
+	    which == C_LOGINS || which == C_LOGINS_ACCEPT ? fx_path("logins")
+	                                                  : "",
+	    which == C_LOGINS || which == C_LOGINS_ACCEPT ? "\n" : "");
 	(void)snprintf(name, sizeof(name), "k%d.conf", (int)which);
 	cfg = kyso_config_load(fx_write(name, text), &err);
 	g_free(text);
@@ -336,19 +363,44 @@ main(void)
 	text = g_strdup_printf("a cert=%s/a.crt key=%s/a.key\n"
 	                       "b cert=%s/b.crt key=%s/b.key\n",
 	    fx_dir, fx_dir, fx_dir, fx_dir);
-	certs = fx_write("certs", text);
+	/* fx_write's path is a rotating buffer: keep our own copies */
+	certs = g_strdup(fx_write("certs", text));
 	g_free(text);
-	signing = fx_write("signing",
+	signing = g_strdup(fx_write("signing",
 	    VANTHU "  a\n"
-	           "*@sotttt.hagiang.gov.vn  b\n");
+	           "*@sotttt.hagiang.gov.vn  b\n"));
+	fx_write("logins",
+	    "# login  pattern\n"
+	    "vanthu  " VANTHU "\n"
+	    "user1   *@sonv.hagiang.gov.vn\n"
+	    "user2   *@*.hagiang.gov.vn\n");
 	for (i = 0; i < C_COUNT; i++)
 		cfgs[i] = load_cfg((enum cfgname)i, certs, signing);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(cfgs, &cases[i]);
 	check_names();
 	check_from_address();
+	{
+		/* a broken LoginTable line is a configuration error with
+		 * file:line, like every table */
+		struct kyso_err err = {0};
+		char *conf = g_strdup_printf(
+		    "Socket unix:/run/kyso.sock\nDomain hagiang.gov.vn\n"
+		    "CertificateTable %s\nSigningTable %s\nLoginTable %s\n",
+		    certs, signing,
+		    fx_write("logins2", "ok *@hagiang.gov.vn\nbad x@*\n"));
+		struct kyso_config *bad =
+		    kyso_config_load(fx_write("kbad.conf", conf), &err);
+
+		CHECK(bad == NULL && strstr(err.msg, "logins2:2: bad pattern"),
+		    "bad LoginTable line is a file:line error: %s", err.msg);
+		kyso_config_unref(bad);
+		g_free(conf);
+	}
 	for (i = 0; i < C_COUNT; i++)
 		kyso_config_unref(cfgs[i]);
+	g_free((char *)certs);
+	g_free((char *)signing);
 	kyso_mime_shutdown();
 	return TEST_DONE();
 }
