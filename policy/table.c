@@ -295,40 +295,47 @@ out:
 	return rc;
 }
 
+/* One line of a pattern table: "pattern certificate-id" in the signing
+ * table (logins == 0; the id must be in certs) or "login pattern" in the
+ * login table (logins == 1; the login is kept as the entry's cert_id). */
 static int
-sign_line(struct kyso_signtable *t, const struct kyso_certtable *certs,
-    struct kyso_lines *lr, char *line, struct kyso_err *err)
+pair_line(struct kyso_signtable *t, const struct kyso_certtable *certs,
+    int logins, struct kyso_lines *lr, char *line, struct kyso_err *err)
 {
 	struct kyso_strlist l = {0};
 	struct kyso_signentry e = {0};
+	const char *pattern, *value;
 	char why[160], shown[64];
 	int rc = -1;
 
 	kyso_text_words(line, &l);
-	kyso_text_printable(shown, sizeof(shown), l.v[0]);
 	if (l.n != 2) {
 		kyso_text_err_at(err, lr->path, lr->lineno,
-		    "want \"pattern certificate-id\"");
+		    logins ? "want \"login pattern\""
+		           : "want \"pattern certificate-id\"");
 		goto out;
 	}
+	pattern = logins ? l.v[1] : l.v[0];
+	value = logins ? l.v[0] : l.v[1];
+	kyso_text_printable(shown, sizeof(shown), pattern);
 	if (t->n >= KYSO_MAX_TABLE_ENTRIES) {
 		kyso_text_err_at(err, lr->path, lr->lineno,
 		    "more than %d entries", KYSO_MAX_TABLE_ENTRIES);
 		goto out;
 	}
-	if (parse_pattern(l.v[0], &e, why, sizeof(why)) < 0) {
+	if (parse_pattern(pattern, &e, why, sizeof(why)) < 0) {
 		kyso_text_err_at(err, lr->path, lr->lineno,
 		    "bad pattern \"%s\": %s", shown, why);
 		goto out;
 	}
-	if (find_cert(certs, l.v[1]) == NULL) {
-		kyso_text_printable(shown, sizeof(shown), l.v[1]);
+	if (!logins && find_cert(certs, value) == NULL) {
+		kyso_text_printable(shown, sizeof(shown), value);
 		kyso_text_err_at(err, lr->path, lr->lineno,
 		    "certificate id \"%s\" is not in the certificate table",
 		    shown);
 		goto out;
 	}
-	e.cert_id = kyso_xstrdup(l.v[1]);
+	e.cert_id = kyso_xstrdup(value);
 	t->v = grow(t->v, t->n, &t->cap, sizeof(*t->v));
 	t->v[t->n++] = e;
 	memset(&e, 0, sizeof(e));
@@ -340,8 +347,9 @@ out:
 	return rc;
 }
 
-struct kyso_signtable *
-kyso_table_load_signing(const char *path, const struct kyso_certtable *certs,
+/* Read a whole pattern table (see pair_line). */
+static struct kyso_signtable *
+load_pairs(const char *path, const struct kyso_certtable *certs, int logins,
     struct kyso_err *err)
 {
 	struct kyso_signtable *t = kyso_xcalloc(1, sizeof(*t));
@@ -352,7 +360,7 @@ kyso_table_load_signing(const char *path, const struct kyso_certtable *certs,
 	if (kyso_lines_open(&lr, path, err) < 0)
 		goto fail;
 	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (sign_line(t, certs, &lr, line, err) < 0)
+		if (pair_line(t, certs, logins, &lr, line, err) < 0)
 			goto fail;
 	if (r < 0)
 		goto fail;
@@ -362,6 +370,19 @@ fail:
 	kyso_lines_close(&lr);
 	kyso_table_free_signing(t);
 	return NULL;
+}
+
+struct kyso_signtable *
+kyso_table_load_signing(const char *path, const struct kyso_certtable *certs,
+    struct kyso_err *err)
+{
+	return load_pairs(path, certs, 0, err);
+}
+
+struct kyso_signtable *
+kyso_table_load_logins(const char *path, struct kyso_err *err)
+{
+	return load_pairs(path, NULL, 1, err);
 }
 
 static int
@@ -384,68 +405,6 @@ pattern_matches(const struct kyso_signentry *e, const char *local,
 		    g_ascii_strcasecmp(domain + dlen - plen, e->domain) == 0;
 	}
 	return 0;
-}
-
-/* One login table line: "login pattern" (the login kept in cert_id). */
-static int
-login_line(struct kyso_signtable *t, struct kyso_lines *lr, char *line,
-    struct kyso_err *err)
-{
-	struct kyso_strlist l = {0};
-	struct kyso_signentry e = {0};
-	char why[160], shown[64];
-	int rc = -1;
-
-	kyso_text_words(line, &l);
-	if (l.n != 2) {
-		kyso_text_err_at(err, lr->path, lr->lineno,
-		    "want \"login pattern\"");
-		goto out;
-	}
-	if (t->n >= KYSO_MAX_TABLE_ENTRIES) {
-		kyso_text_err_at(err, lr->path, lr->lineno,
-		    "more than %d entries", KYSO_MAX_TABLE_ENTRIES);
-		goto out;
-	}
-	kyso_text_printable(shown, sizeof(shown), l.v[1]);
-	if (parse_pattern(l.v[1], &e, why, sizeof(why)) < 0) {
-		kyso_text_err_at(err, lr->path, lr->lineno,
-		    "bad pattern \"%s\": %s", shown, why);
-		goto out;
-	}
-	e.cert_id = kyso_xstrdup(l.v[0]);
-	t->v = grow(t->v, t->n, &t->cap, sizeof(*t->v));
-	t->v[t->n++] = e;
-	memset(&e, 0, sizeof(e));
-	rc = 0;
-out:
-	free(e.local);
-	free(e.domain);
-	kyso_text_strlist_free(&l);
-	return rc;
-}
-
-struct kyso_signtable *
-kyso_table_load_logins(const char *path, struct kyso_err *err)
-{
-	struct kyso_signtable *t = kyso_xcalloc(1, sizeof(*t));
-	struct kyso_lines lr = {0};
-	char *line = NULL;
-	int r;
-
-	if (kyso_lines_open(&lr, path, err) < 0)
-		goto fail;
-	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (login_line(t, &lr, line, err) < 0)
-			goto fail;
-	if (r < 0)
-		goto fail;
-	kyso_lines_close(&lr);
-	return t;
-fail:
-	kyso_lines_close(&lr);
-	kyso_table_free_signing(t);
-	return NULL;
 }
 
 int
