@@ -175,11 +175,26 @@ skip_cfws(const char *p)
 	return p;
 }
 
+/* 1 when authserv-ids a[0..alen) and b name the same host: ASCII case
+ * ignored, and one trailing dot (the absolute form of a DNS name) on either
+ * side ignored, so "MX.Hagiang.gov.vn." is ours too. */
+static int
+same_id(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+
+	if (alen > 0 && a[alen - 1] == '.')
+		alen--;
+	if (blen > 0 && b[blen - 1] == '.')
+		blen--;
+	return alen > 0 && alen == blen && g_ascii_strncasecmp(a, b, alen) == 0;
+}
+
 int
 kyso_ar_header_is_ours(const char *value_, const char *authserv_id)
 {
 	const char *p, *e;
-	size_t idlen;
+	int eq;
 
 	if (value_ == NULL || authserv_id == NULL)
 		return 0;
@@ -187,20 +202,17 @@ kyso_ar_header_is_ours(const char *value_, const char *authserv_id)
 	/* the authserv-id is a value: token or quoted-string */
 	if (*p == '"') {
 		GString *q = g_string_new(NULL);
-		int eq;
 
 		for (p++; *p && *p != '"'; p++) {
 			if (*p == '\\' && p[1] != '\0')
 				p++;
 			g_string_append_c(q, *p);
 		}
-		eq = g_ascii_strcasecmp(q->str, authserv_id) == 0;
+		eq = same_id(q->str, q->len, authserv_id);
 		g_string_free(q, TRUE);
 		return eq;
 	}
 	for (e = p; *e && !strchr(" \t\r\n;(", *e); e++)
 		;
-	idlen = strlen(authserv_id);
-	return (size_t)(e - p) == idlen &&
-	    g_ascii_strncasecmp(p, authserv_id, idlen) == 0;
+	return same_id(p, (size_t)(e - p), authserv_id);
 }

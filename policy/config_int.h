@@ -94,6 +94,7 @@ struct kyso_config_values {
 	char *certificate_table; /* CertificateTable */
 	char *internal_hosts;    /* InternalHosts */
 	char *mta;               /* MTA */
+	char *seal_table;        /* SealTable */
 };
 
 struct kyso_config_key {

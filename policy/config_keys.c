@@ -218,6 +218,11 @@ const struct kyso_config_key kyso_config_keys[] = {
         .offset = OFF(s.journal_sync),
         .def = "no",
         .doc = "fdatasync the journal after every record"},
+    {.name = "SealTable",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(seal_table),
+        .doc = "certificates (by SHA-256 fingerprint) and the senders they "
+               "may sign or seal for: \"sha256:HEX patterns [kind]\" lines"},
     {.name = "LoginTable",
         .type = KYSO_KT_PATH,
         .offset = OFF(s.login_table),

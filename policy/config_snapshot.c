@@ -17,6 +17,7 @@
 #include "kyso/config.h"
 #include "kyso/classified.h"
 #include "kyso/journal.h"
+#include "kyso/seal.h"
 #include "kyso/trust.h"
 #include "config_int.h"
 
@@ -31,6 +32,7 @@ struct kyso_config {
 	struct kyso_signtable *signing;
 	struct kyso_signtable *logins; /* LoginTable, or NULL: any login */
 	struct kyso_trust *trust;
+	struct kyso_sealtable *seals; /* SealTable, or NULL */
 	struct kyso_classified *classified; /* NULL: check disabled */
 	struct kyso_journal *journal;       /* NULL: no JournalFile */
 };
@@ -112,6 +114,9 @@ load_tables(struct kyso_config *cfg, const unsigned *lines,
 	if (v->s.login_table != NULL &&
 	    (cfg->logins = kyso_table_load_logins(v->s.login_table, err)) ==
 	        NULL)
+		return -1;
+	if (v->seal_table != NULL &&
+	    (cfg->seals = kyso_seal_load(v->seal_table, err)) == NULL)
 		return -1;
 	return 0;
 }
@@ -206,6 +211,7 @@ kyso_config_unref(struct kyso_config *cfg)
 		return;
 	kyso_journal_close(cfg->journal);
 	kyso_trust_free(cfg->trust);
+	kyso_seal_free(cfg->seals);
 	kyso_classified_free(cfg->classified);
 	kyso_table_free_signing(cfg->signing);
 	kyso_table_free_signing(cfg->logins);
@@ -276,6 +282,12 @@ int
 kyso_config_is_internal_host(const struct kyso_config *cfg, const char *ip)
 {
 	return kyso_netlist_contains(cfg->internal, ip);
+}
+
+const struct kyso_sealtable *
+kyso_config_seals(const struct kyso_config *cfg)
+{
+	return cfg->seals;
 }
 
 const struct kyso_trust *

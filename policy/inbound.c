@@ -6,90 +6,57 @@
  * Rules (doc/VERDICTS.md): each signer is judged on its own, in this
  * order: certificate missing -> neutral; bad digest/signature (or ESS or
  * eContent mismatch) -> fail; weak algorithm, wrong EKU/KU, untrusted,
- * expired, revoked, From mismatch, no e-mail in a personal certificate,
- * partial coverage -> policy; then revocation unknown under hard fail
- * -> temperror (a retry cannot cure the others); otherwise pass. The message gets the best signer's result
- * (pass > temperror > policy > neutral > fail). Never logs.
+ * expired, revoked, no single From, not bound to the From (its e-mail is
+ * another address, or it has none and no SealTable/CertificateTable entry
+ * binds it: policy/seal.c), partial coverage -> policy; then revocation
+ * unknown under hard fail -> temperror (a retry cannot cure the others);
+ * otherwise pass. The message passes only when every signer passes; else
+ * it takes the worst signer's result (fail > policy > neutral >
+ * temperror) and every signer that held on its own is reported as policy
+ * ("another signature on this message is not valid"). Never logs.
  */
 #include <string.h>
 
 #include "kyso/inbound.h"
 #include "kyso/verdict.h"
 
-static const struct {
-	const char *en, *vi;
-} why_texts[] = {
-	[KYSO_WHY_OK] = {"valid", "hợp lệ"},
-	[KYSO_WHY_NONE] = {"no S/MIME signature", "không có chữ ký số"},
-	[KYSO_WHY_ENCRYPTED] = {"encrypted, signature not visible",
-	    "thư được mã hóa, không thấy chữ ký"},
-	[KYSO_WHY_MALFORMED] = {"malformed signature",
-	    "chữ ký sai cấu trúc"},
-	[KYSO_WHY_ECONTENT] = {"signed content differs from the shown text",
-	    "nội dung được ký khác nội dung hiển thị"},
-	[KYSO_WHY_NOCERT] = {"signer certificate missing",
-	    "thiếu chứng thư của người ký"},
-	[KYSO_WHY_BADSIG] = {"content altered or signature broken",
-	    "nội dung đã bị sửa hoặc chữ ký hỏng"},
-	[KYSO_WHY_WEAK] = {"weak algorithm", "thuật toán yếu"},
-	[KYSO_WHY_EKU] = {"certificate not for e-mail signing",
-	    "chứng thư không dùng để ký thư điện tử"},
-	[KYSO_WHY_KU] = {"key usage does not allow signing",
-	    "mục đích khóa không cho phép ký"},
-	[KYSO_WHY_UNTRUSTED] = {"issuer not trusted",
-	    "tổ chức cấp không được tin cậy"},
-	[KYSO_WHY_EXPIRED] = {"certificate not valid now",
-	    "chứng thư hết hạn hoặc chưa có hiệu lực"},
-	[KYSO_WHY_REVOKED] = {"certificate revoked", "chứng thư đã bị thu hồi"},
-	[KYSO_WHY_REVUNAVAIL] = {"revocation status unavailable",
-	    "không kiểm tra được tình trạng thu hồi"},
-	[KYSO_WHY_FROM_MISMATCH] = {"signer is not the From address",
-	    "người ký không phải địa chỉ người gửi"},
-	[KYSO_WHY_NO_EMAIL] = {"personal certificate without e-mail",
-	    "chứng thư cá nhân không có địa chỉ thư"},
-	[KYSO_WHY_NO_FROM] = {"no single From address",
-	    "thư không có đúng một địa chỉ người gửi"},
-	[KYSO_WHY_PARTIAL] = {"signature covers only part of the message",
-	    "chữ ký chỉ bao phủ một phần thư"},
-};
-
-const char *
-kyso_inbound_why_text(enum kyso_why why, int vietnamese)
-{
-	if ((unsigned)why >= sizeof(why_texts) / sizeof(why_texts[0]))
-		return "?";
-	return vietnamese ? why_texts[why].vi : why_texts[why].en;
-}
-
-/* Rank of a result for "best signer wins". */
+/* How bad a signer result is for the message: the message takes the
+ * worst (a signature that does not match the content is the worst; a
+ * temporary problem the least bad that is still not a pass). */
 static int
-rank(const char *r)
+severity(const char *r)
 {
-	static const char *const order[] = {"permerror", "fail", "neutral",
-	    "policy", "temperror", "pass"};
+	static const char *const order[] = {"pass", "temperror", "neutral",
+	    "policy", "fail"};
 	size_t i;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (strcmp(r, order[i]) == 0)
 			return (int)i;
-	return -1;
+	return (int)(sizeof(order) / sizeof(order[0]));
 }
 
+/* Judge one signer on its own: every element of a valid signature (the
+ * content, the algorithms, the chain, the validity, the revocation status,
+ * the signer's tie to the From address, what it covers) or the first that
+ * does not hold. */
 static void
-judge_signer(const struct kyso_verify_result *res,
-    const struct kyso_signer_info *s, const char *from, int softfail,
-    struct kyso_signer_verdict *sv, int *softpass)
+judge_signer(const struct kyso_config *cfg,
+    const struct kyso_verify_result *res, const struct kyso_signer_info *s,
+    const char *from, int softfail, struct kyso_signer_verdict *sv)
 {
 	const char *r = "pass";
 	enum kyso_why w = KYSO_WHY_OK;
 
 	sv->note[0] = '\0';
+	sv->binding = kyso_seal_binding(cfg, s, from, &sv->kind);
 	if (s->cert_missing) {
 		r = "neutral";
 		w = KYSO_WHY_NOCERT;
 	} else if (!s->signature_ok || res->econtent_mismatch) {
 		r = "fail";
-		w = res->econtent_mismatch ? KYSO_WHY_ECONTENT : KYSO_WHY_BADSIG;
+		w = res->econtent_mismatch ? KYSO_WHY_ECONTENT
+		                           : KYSO_WHY_BADSIG;
 		if (s->signature_error != NULL)
 			(void)snprintf(sv->note, sizeof(sv->note), "%s",
 			    s->signature_error);
@@ -100,8 +67,9 @@ judge_signer(const struct kyso_verify_result *res,
 		    s->weak_reason ? s->weak_reason : "algorithm");
 	} else if (!s->chain_ok) {
 		r = "policy";
-		w = !s->eku_ok ? KYSO_WHY_EKU
-				: !s->ku_ok ? KYSO_WHY_KU : KYSO_WHY_UNTRUSTED;
+		w = !s->eku_ok  ? KYSO_WHY_EKU
+		    : !s->ku_ok ? KYSO_WHY_KU
+		                : KYSO_WHY_UNTRUSTED;
 		(void)snprintf(sv->note, sizeof(sv->note), "%s",
 		    s->chain_error ? s->chain_error : "untrusted");
 	} else if (!s->valid_now) {
@@ -112,16 +80,15 @@ judge_signer(const struct kyso_verify_result *res,
 		w = KYSO_WHY_REVOKED;
 		(void)snprintf(sv->note, sizeof(sv->note), "%s",
 		    s->revocation_note ? s->revocation_note : "revoked");
-	} else if (s->email != NULL && from == NULL) {
+	} else if (from == NULL) {
 		r = "policy";
 		w = KYSO_WHY_NO_FROM;
-	} else if (s->email != NULL && !s->email_matches) {
-		/* RFC 8550 3: never a pass when the addresses differ */
+	} else if (sv->binding == KYSO_BOUND_NONE) {
+		/* RFC 8550 3: never a pass when the addresses differ; a
+		 * certificate without one only where configuration binds it */
 		r = "policy";
-		w = KYSO_WHY_FROM_MISMATCH;
-	} else if (s->email == NULL && s->kind != KYSO_KIND_AGENCY) {
-		r = "policy";
-		w = KYSO_WHY_NO_EMAIL;
+		w = s->email != NULL ? KYSO_WHY_FROM_MISMATCH
+		                     : KYSO_WHY_NOT_BOUND;
 	} else if (!res->whole) {
 		r = "policy";
 		w = KYSO_WHY_PARTIAL;
@@ -133,28 +100,51 @@ judge_signer(const struct kyso_verify_result *res,
 		(void)snprintf(sv->note, sizeof(sv->note), "%s",
 		    s->revocation_note ? s->revocation_note : "unavailable");
 	} else {
-		if (s->revocation == KYSO_REV_UNAVAILABLE)
-			*softpass = 1;
-		(void)snprintf(sv->note, sizeof(sv->note), "%s %s; %s%s%s",
-		    kyso_cert_kind_name(s->kind),
-		    s->email ? "signer = From" : "seal without e-mail",
-		    s->revocation_note ? s->revocation_note : "revocation not checked",
-		    s->revocation == KYSO_REV_UNAVAILABLE ? " (soft pass)" : "",
+		sv->softpass = s->revocation == KYSO_REV_UNAVAILABLE;
+		(void)snprintf(sv->note, sizeof(sv->note), "%s, %s; %s%s%s",
+		    kyso_cert_kind_name(sv->kind),
+		    kyso_binding_name(sv->binding),
+		    s->revocation_note ? s->revocation_note
+		                       : "revocation not checked",
+		    sv->softpass ? " (soft pass)" : "",
 		    res->nested ? "; nested signature inside" : "");
 	}
 	sv->result = r;
 	sv->why = w;
 }
 
-void
-kyso_inbound_judge(const struct kyso_verify_result *res,
-    const char *from_addr, int softfail, struct kyso_verdict *v)
+/* While the message does not pass, no signer may say pass: a client or a
+ * filter that reads one signer's result must not be fooled by a message
+ * whose other signature is broken ("multiple signerInfos", USENIX Security
+ * 2019, "Johnny, You Are Fired"). */
+static void
+demote_passing_signers(struct kyso_verdict *v)
 {
 	size_t i;
-	int soft;
+	char *note;
+
+	for (i = 0; i < v->n; i++) {
+		if (strcmp(v->s[i].result, "pass") != 0)
+			continue;
+		note = g_strdup_printf("signer %d: %s; %s", v->lead + 1,
+		    kyso_inbound_why_text(v->why, 0), v->s[i].note);
+		(void)g_strlcpy(v->s[i].note, note, sizeof(v->s[i].note));
+		g_free(note);
+		v->s[i].result = "policy";
+		v->s[i].why = KYSO_WHY_OTHER_SIGNER;
+		v->s[i].softpass = 0;
+	}
+}
+
+void
+kyso_inbound_judge(const struct kyso_config *cfg,
+    const struct kyso_verify_result *res, const char *from_addr, int softfail,
+    struct kyso_verdict *v)
+{
+	size_t i;
 
 	memset(v, 0, sizeof(*v));
-	v->best = -1;
+	v->lead = -1;
 	if (!res->found) {
 		v->result = "none";
 		v->why = res->encrypted ? KYSO_WHY_ENCRYPTED : KYSO_WHY_NONE;
@@ -168,17 +158,19 @@ kyso_inbound_judge(const struct kyso_verify_result *res,
 	v->n = res->nsigners;
 	v->s = g_new0(struct kyso_signer_verdict, v->n);
 	for (i = 0; i < v->n; i++) {
-		soft = 0;
-		judge_signer(res, &res->signers[i], from_addr, softfail,
-		    &v->s[i], &soft);
-		if (v->best < 0 ||
-		    rank(v->s[i].result) > rank(v->s[v->best].result)) {
-			v->best = (int)i;
-			v->softpass = soft;
-		}
+		judge_signer(cfg, res, &res->signers[i], from_addr, softfail,
+		    &v->s[i]);
+		if (v->lead < 0 ||
+		    severity(v->s[i].result) > severity(v->s[v->lead].result))
+			v->lead = (int)i;
+		v->softpass |= v->s[i].softpass;
 	}
-	v->result = v->s[v->best].result;
-	v->why = v->s[v->best].why;
+	v->result = v->s[v->lead].result;
+	v->why = v->s[v->lead].why;
+	if (strcmp(v->result, "pass") != 0) {
+		v->softpass = 0;
+		demote_passing_signers(v);
+	}
 }
 
 void
@@ -188,12 +180,38 @@ kyso_inbound_verdict_clear(struct kyso_verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static const char *
-domain_of(const char *addr)
+/* 1 when any From field names an address in one of our domains anywhere
+ * in its text (every mailbox of every From field, and a display name that
+ * shows such an address too): the own-domain warning must not be lost to
+ * a message with two From fields, two mailboxes or a look-alike display
+ * name. Over-matching only adds a warning; it never makes a pass. */
+static int
+from_claims_own_domain(const struct kyso_config *cfg,
+    const struct kyso_header *h, size_t n)
 {
-	const char *at = addr ? strrchr(addr, '@') : NULL;
+	char dom[KYSO_MAX_ADDRESS + 1];
+	const char *p;
+	size_t i, k;
 
-	return at ? at + 1 : NULL;
+	for (i = 0; i < n; i++) {
+		if (h[i].name == NULL || h[i].value == NULL ||
+		    g_ascii_strcasecmp(h[i].name, "From") != 0)
+			continue;
+		for (p = strchr(h[i].value, '@'); p != NULL;
+		     p = strchr(p + 1, '@')) {
+			for (k = 0; k < KYSO_MAX_ADDRESS &&
+			     (g_ascii_isalnum(p[k + 1]) || p[k + 1] == '-' ||
+			         p[k + 1] == '.');
+			     k++)
+				dom[k] = g_ascii_tolower(p[k + 1]);
+			while (k > 0 && dom[k - 1] == '.')
+				k--;
+			dom[k] = '\0';
+			if (k > 0 && kyso_config_is_own_domain(cfg, dom))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -207,7 +225,7 @@ kyso_inbound_process(const struct kyso_config *cfg,
 	struct kyso_verdict v;
 	struct kyso_err ferr = {0};
 	char from[KYSO_MAX_ADDRESS + 1];
-	const char *fromp = NULL, *dom;
+	const char *fromp = NULL;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -221,13 +239,12 @@ kyso_inbound_process(const struct kyso_config *cfg,
 		return 0;
 	}
 	if (kyso_policy_from_address(env->headers, env->nheaders, from,
-		sizeof(from), &ferr) == 0)
+	        sizeof(from), &ferr) == 0)
 		fromp = from;
 	if (kyso_verify_message(trust, message, fromp, now, &vr, err) != 0)
 		goto out;
-	kyso_inbound_judge(&vr, fromp, st->revocation_softfail, &v);
-	dom = domain_of(fromp);
-	v.own_domain = dom != NULL && kyso_config_is_own_domain(cfg, dom);
+	kyso_inbound_judge(cfg, &vr, fromp, st->revocation_softfail, &v);
+	v.own_domain = from_claims_own_domain(cfg, env->headers, env->nheaders);
 	res->ar_value = kyso_ar_header_format(st->authserv_id, fromp, &vr, &v);
 	res->verdict_value = kyso_verdict_header_format(&vr, &v);
 	(void)snprintf(res->result, sizeof(res->result), "%s", v.result);
@@ -238,9 +255,9 @@ kyso_inbound_process(const struct kyso_config *cfg,
 			res->action = KYSO_ACTION_TEMPFAIL;
 	}
 	(void)snprintf(res->log, sizeof(res->log),
-	    "smime=%s why=\"%s\" part=%s signers=%zu own_domain=%d%s",
-	    v.result, kyso_inbound_why_text(v.why, 0),
-	    vr.part ? vr.part : "-", vr.nsigners, v.own_domain,
+	    "smime=%s why=\"%s\" part=%s signers=%zu own_domain=%d%s", v.result,
+	    kyso_inbound_why_text(v.why, 0), vr.part ? vr.part : "-",
+	    vr.nsigners, v.own_domain,
 	    v.softpass ? " revocation=softpass" : "");
 	rc = 0;
 out:
@@ -285,7 +302,8 @@ kyso_inbound_forged(const struct kyso_config *cfg,
 	k = 0;
 	for (i = 0; i < n; i++)
 		if (headers[i].name != NULL &&
-		    g_ascii_strcasecmp(headers[i].name, KYSO_VERDICT_HEADER) == 0)
+		    g_ascii_strcasecmp(headers[i].name, KYSO_VERDICT_HEADER) ==
+		        0)
 			vd_idx[k++] = ++nvd;
 	/* highest index first within each name (P15) */
 	n = 0;

@@ -19,6 +19,7 @@
 #include "kyso/mime.h"
 #include "kyso/process.h"
 #include "kyso/sign.h"
+#include "kyso/verdict.h"
 
 static const char text_tempfail[] =
     "Message cannot be processed right now, try again later";
@@ -84,50 +85,30 @@ internal_failure(const struct kyso_config *cfg, struct kyso_outcome *out,
 	    kyso_err_class_name(err->cls), err->msg);
 }
 
-/* Why signer s may not be sealed over, or NULL when it may: it must be
- * the sender (its e-mail is From) in every respect. */
-static const char *
-signer_unacceptable(const struct kyso_signer_info *s, const char *from)
-{
-	if (!s->signature_ok)
-		return "signature invalid";
-	if (!s->chain_ok)
-		return "certificate not trusted";
-	if (!s->valid_now)
-		return "certificate not valid now";
-	if (s->weak)
-		return "weak algorithm";
-	if (s->revocation == KYSO_REV_REVOKED)
-		return "certificate revoked";
-	/* the engine was given no From: compare the address here */
-	if (s->email == NULL || g_ascii_strcasecmp(s->email, from) != 0)
-		return "certificate is not the From address";
-	return NULL;
-}
-
-/* May the personal signature(s) of a message be sealed? One signer must be
- * acceptable; otherwise `why` names what was wrong with the first. */
+/* May the personal signature(s) of a message be sealed? Only when the
+ * inbound verdict rules (policy/inbound.c), applied to the signature as
+ * found, pass it: every signer valid, trusted, current, unrevoked and
+ * bound to the From address, covering the whole message. A seal vouches
+ * for what it seals; one broken or foreign signer beside a good one is
+ * never sealed over. Otherwise `why` names the first failing signer. */
 static int
-personal_acceptable(const struct kyso_verify_result *v, const char *from,
-    char *why, size_t len)
+personal_acceptable(const struct kyso_config *cfg,
+    const struct kyso_verify_result *vr, const char *from, char *why,
+    size_t len)
 {
-	const char *first = "no signer";
-	size_t i;
+	struct kyso_verdict v;
+	int ok;
 
-	if (!v->whole) {
-		(void)snprintf(why, len, "signature covers only part");
-		return 0;
-	}
-	for (i = 0; i < v->nsigners; i++) {
-		const char *bad = signer_unacceptable(&v->signers[i], from);
-
-		if (bad == NULL)
-			return 1;
-		if (i == 0)
-			first = bad;
-	}
-	(void)snprintf(why, len, "%s", first);
-	return 0;
+	kyso_inbound_judge(cfg, vr, from,
+	    kyso_config_settings(cfg)->revocation_softfail, &v);
+	ok = strcmp(v.result, "pass") == 0;
+	if (!ok)
+		(void)snprintf(why, len, "%s%s%s",
+		    kyso_inbound_why_text(v.why, 0),
+		    v.lead >= 0 && v.s[v.lead].note[0] ? ": " : "",
+		    v.lead >= 0 ? v.s[v.lead].note : "");
+	kyso_inbound_verdict_clear(&v);
+	return ok;
 }
 
 /* Seal a message our user signed personally (CoSign yes); when it cannot
@@ -138,19 +119,19 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
 {
 	struct kyso_cosign_result cr;
 	GMimeStream *in = kyso_spool_stream(msg);
-	char why[128];
+	char why[300];
 	int rc;
 
 	rc = kyso_cosign_message(out->decision.signer, kyso_config_trust(cfg),
-	    in, body, time(NULL), &cr, err);
+	    in, body, out->decision.from_addr, time(NULL), &cr, err);
 	g_object_unref(in);
 	if (rc < 0)
 		return -1;
 	if (!cr.cosigned) {
 		(void)snprintf(out->result, sizeof(out->result), "unsigned");
 		logf_append(out, " skipped=signed cosign=\"%s\"", cr.why);
-	} else if (!personal_acceptable(&cr.before, out->decision.from_addr,
-	               why, sizeof(why))) {
+	} else if (!personal_acceptable(cfg, &cr.before,
+	               out->decision.from_addr, why, sizeof(why))) {
 		(void)snprintf(out->result, sizeof(out->result), "unsigned");
 		logf_append(out, " skipped=signed cosign=\"not sealed: %s\"",
 		    why);

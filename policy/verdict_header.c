@@ -17,15 +17,29 @@
 
 #include "kyso/verdict.h"
 
-/* Encoded characters per encoded-word: with "=?UTF-8?Q?" and "?=" a word
- * is at most 60 columns, so even the first line ("X-Kyso-Verdict: " +
- * word) stays < 78. */
-#define KYSO_EW_TEXT 48
+/* Encoded characters per encoded-word: with "=?UTF-8?Q?" and "?=" the
+ * first word is at most 60 columns, so the first line ("X-Kyso-Verdict: "
+ * + word) stays < 78; a continuation line (TAB + word) holds a longer one,
+ * at most 75 columns (RFC 2047 2). */
+#define KYSO_EW_TEXT        48
+#define KYSO_EW_TEXT_CONT   62
 /* Longest certificate name shown (characters). */
 #define KYSO_MAX_SHOWN_NAME 200
 
 /* Longest verdict text encoded (characters). */
 #define KYSO_MAX_VERDICT_TEXT 2000
+
+/* Bidirectional controls and invisible format characters: a certificate
+ * name holding them can show a reader other text than it holds (a
+ * right-to-left override turning "gnaig" into "giang", a zero-width space
+ * inside a look-alike). They are dropped, not shown. */
+static int
+invisible(gunichar c)
+{
+	return (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) ||
+	    (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF || c == 0x061C ||
+	    c == 0x00AD;
+}
 
 static char *
 clean_n(const char *s, glong max)
@@ -38,6 +52,8 @@ clean_n(const char *s, glong max)
 	for (p = valid; *p && n < max; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
+		if (invisible(c))
+			continue;
 		if (g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029 ||
 		    c == 0xFFFD)
 			g_string_append_c(out, ' ');
@@ -91,9 +107,11 @@ kyso_verdict_header_encode(const char *utf8)
 		const char *next = g_utf8_next_char(p);
 
 		n = q_char(p, next, buf);
-		if (word->len + n > KYSO_EW_TEXT) {
-			g_string_append_printf(out, "%s=?UTF-8?Q?%s?=",
-			    out->len ? "\n\t" : "", word->str);
+		if (word->len + n >
+		    (out->len ? KYSO_EW_TEXT_CONT : KYSO_EW_TEXT)) {
+			g_string_append_printf(out,
+			    "%s=?UTF-8?Q?%s?=", out->len ? "\n\t" : "",
+			    word->str);
 			g_string_truncate(word, 0);
 		}
 		g_string_append_len(word, buf, (gssize)n);
@@ -106,28 +124,34 @@ kyso_verdict_header_encode(const char *utf8)
 	return g_string_free(out, FALSE);
 }
 
+/* t in UTC with format fmt, or "?" when unknown. */
 static char *
-utc(time_t t)
+utc(time_t t, const char *fmt)
 {
 	GDateTime *d = t ? g_date_time_new_from_unix_utc((gint64)t) : NULL;
-	char *s = d ? g_date_time_format(d, "%Y-%m-%d %H:%M UTC")
-		    : g_strdup("?");
+	char *s = d ? g_date_time_format(d, fmt) : g_strdup("?");
 
 	if (d != NULL)
 		g_date_time_unref(d);
 	return s;
 }
 
+/* The kind as a reader may rely on it: only a certificate that chains to
+ * our anchors is named a seal or a personal signature. */
 static const char *
-kind_text(enum kyso_cert_kind k)
+kind_text(const struct kyso_signer_info *si,
+    const struct kyso_signer_verdict *sv)
 {
-	switch (k) {
+	if (!si->chain_ok)
+		return "chữ ký / signature";
+	switch (sv->kind) {
 	case KYSO_KIND_AGENCY:
 		return "con dấu cơ quan / agency seal";
 	case KYSO_KIND_PERSONAL:
 		return "chữ ký cá nhân / personal signature";
 	default:
-		return "chữ ký / signature";
+		return "chữ ký (không rõ loại chứng thư) / signature (unknown "
+		       "certificate kind)";
 	}
 }
 
@@ -148,9 +172,10 @@ rev_text(enum kyso_revocation r)
 
 /* Describe one signer into s (UTF-8, untrusted parts cleaned). */
 static void
-describe(GString *s, const struct kyso_signer_info *si)
+describe(GString *s, const struct kyso_signer_info *si,
+    const struct kyso_signer_verdict *sv)
 {
-	char *cn, *icn, *note, *st, *nb, *na;
+	char *cn, *icn, *note, *st, *nb, *na, *em;
 
 	if (si->cert_missing) {
 		g_string_append(s, "không có chứng thư / no certificate");
@@ -158,24 +183,85 @@ describe(GString *s, const struct kyso_signer_info *si)
 	}
 	cn = kyso_verdict_header_clean(si->subject_cn ? si->subject_cn : "?");
 	icn = kyso_verdict_header_clean(si->issuer_cn ? si->issuer_cn : "?");
+	em = si->email ? kyso_verdict_header_clean(si->email) : NULL;
 	note = kyso_verdict_header_clean(si->revocation_note);
-	st = utc(si->signing_time);
-	nb = utc(si->not_before);
-	na = utc(si->not_after);
+	/* "OCSP: good" beside "tốt / good" says only where it came from, and
+	 * "not checked: why" beside "not checked" only why */
+	if (si->revocation == KYSO_REV_GOOD && g_str_has_suffix(note, ": good"))
+		note[strlen(note) - 6] = '\0';
+	if (si->revocation == KYSO_REV_NOT_CHECKED &&
+	    g_str_has_prefix(note, "not checked: "))
+		memmove(note, note + 13, strlen(note + 13) + 1);
+	st = utc(si->signing_time, "%Y-%m-%d %H:%M UTC");
+	nb = utc(si->not_before, "%Y-%m-%d");
+	na = utc(si->not_after, "%Y-%m-%d");
+	/* no trusted timestamp is evaluated yet: the time is the signer's
+	 * claim, and the reader is told so */
 	g_string_append_printf(s,
-	    "%s \"%s\"%s%s%s, cấp bởi / issued by \"%s\"; ký lúc / signed %s; "
-	    "chứng thư hiệu lực / certificate valid %s – %s; "
+	    "%s \"%s\"%s%s%s, cấp bởi / issued by \"%s\"; "
+	    "ký lúc (tự khai) / signed (claimed) %s; "
+	    "hiệu lực / valid %s – %s; "
 	    "thu hồi / revocation: %s%s%s%s",
-	    kind_text(si->kind), cn, si->email ? " <" : "",
-	    si->email ? si->email : "", si->email ? ">" : "", icn, st, nb, na,
-	    rev_text(si->revocation), note[0] ? " (" : "", note,
-	    note[0] ? ")" : "");
+	    kind_text(si, sv), cn, em ? " <" : "", em ? em : "", em ? ">" : "",
+	    icn, st, nb, na, rev_text(si->revocation), note[0] ? " (" : "",
+	    note, note[0] ? ")" : "");
+	if (sv->binding == KYSO_BOUND_SEALTABLE ||
+	    sv->binding == KYSO_BOUND_CERTTABLE)
+		g_string_append_printf(s,
+		    "; gắn với người gửi theo / bound to "
+		    "the sender by %s",
+		    kyso_binding_name(sv->binding));
 	g_free(cn);
 	g_free(icn);
+	g_free(em);
 	g_free(note);
 	g_free(st);
 	g_free(nb);
 	g_free(na);
+}
+
+/* What a valid signature does not prove: the header fields outside the
+ * signed part (all of them: kyso does not yet read protected headers), and
+ * From itself for a seal that names no address. */
+static void
+not_covered(GString *s, const struct kyso_verify_result *res,
+    const struct kyso_verdict *v)
+{
+	size_t i;
+	int from = 0;
+
+	for (i = 0; i < v->n; i++)
+		from |= res->signers[i].email == NULL;
+	g_string_append_printf(s,
+	    ". Không được ký / Not signed: Tiêu đề, Người nhận, Ngày%s / "
+	    "Subject, To, Date%s",
+	    from ? ", Người gửi" : "", from ? ", From" : "");
+}
+
+/* Every signer with its own result: "[i] valid|not valid (why): ...". */
+static void
+list_signers(GString *s, const struct kyso_verify_result *res,
+    const struct kyso_verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		const struct kyso_signer_verdict *sv = &v->s[i];
+
+		if (v->n == 1) { /* the message's result is the signer's */
+			describe(s, &res->signers[i], sv);
+			break;
+		}
+		g_string_append_printf(s, "%s[%zu] ", i ? "; " : "", i + 1);
+		if (strcmp(sv->result, "pass") == 0)
+			g_string_append(s, "hợp lệ / valid: ");
+		else
+			g_string_append_printf(s,
+			    "không hợp lệ / not valid (%s: %s / %s): ",
+			    sv->result, kyso_inbound_why_text(sv->why, 1),
+			    kyso_inbound_why_text(sv->why, 0));
+		describe(s, &res->signers[i], sv);
+	}
 }
 
 char *
@@ -184,47 +270,51 @@ kyso_verdict_header_format(const struct kyso_verify_result *res,
 {
 	GString *s = g_string_new(NULL);
 	int pass = strcmp(v->result, "pass") == 0;
-	char *enc, *email;
+	char *enc;
 
 	if (v->own_domain && !pass)
 		g_string_append(s,
 		    "Cảnh báo: thư mang địa chỉ của tỉnh nhưng không có chữ ký "
-		    "số hợp lệ / Warning: this mail carries a provincial address "
+		    "số hợp lệ / Warning: this mail carries a provincial "
+		    "address "
 		    "but no valid digital signature. ");
 	if (pass) {
 		g_string_append(s, "Hợp lệ / Valid: ");
+		if (v->n > 1)
+			g_string_append_printf(s,
+			    "%zu chữ ký, tất cả hợp lệ / "
+			    "%zu signatures, all valid: ",
+			    v->n, v->n);
 	} else if (strcmp(v->result, "none") == 0) {
-		g_string_append_printf(s, "Không có chữ ký số / No digital "
+		g_string_append_printf(s,
+		    "Không có chữ ký số / No digital "
 		    "signature (%s / %s)",
 		    kyso_inbound_why_text(v->why, 1),
 		    kyso_inbound_why_text(v->why, 0));
 	} else {
-		g_string_append_printf(s, "Không hợp lệ / Not valid (%s): %s / %s",
-		    v->result, kyso_inbound_why_text(v->why, 1),
+		g_string_append_printf(s,
+		    "Không hợp lệ / Not valid (%s): %s / %s", v->result,
+		    kyso_inbound_why_text(v->why, 1),
 		    kyso_inbound_why_text(v->why, 0));
 		if (v->why == KYSO_WHY_PARTIAL && res->part != NULL)
-			g_string_append_printf(s, " (phần / part %s)", res->part);
-		if (v->best >= 0)
+			g_string_append_printf(s, " (phần / part %s)",
+			    res->part);
+		if (v->n > 0)
 			g_string_append(s, "; ");
 	}
-	if (v->best >= 0) {
-		/* the certificate e-mail is shown only in cleaned form */
-		struct kyso_signer_info si = res->signers[v->best];
-
-		email = si.email ? kyso_verdict_header_clean(si.email) : NULL;
-		si.email = email;
-		describe(s, &si);
-		g_free(email);
+	if (v->n > 0) {
+		list_signers(s, res, v);
 		if (v->softpass)
-			g_string_append(s, " – đạt tạm do không kiểm tra được "
-					   "thu hồi / soft pass, revocation "
-					   "unavailable");
+			g_string_append(s,
+			    " – đạt tạm do không kiểm tra được "
+			    "thu hồi / soft pass, revocation "
+			    "unavailable");
 		if (res->nested)
-			g_string_append(s, "; có chữ ký lồng bên trong / "
-					   "nested signature inside");
-		if (v->n > 1)
-			g_string_append_printf(s,
-			    "; +%zu chữ ký khác / other signature(s)", v->n - 1);
+			g_string_append(s,
+			    "; có chữ ký lồng bên trong / "
+			    "nested signature inside");
+		if (pass)
+			not_covered(s, res, v);
 	}
 	enc = kyso_verdict_header_encode(s->str);
 	g_string_free(s, TRUE);

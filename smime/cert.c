@@ -8,12 +8,16 @@
  * list makes it an agency seal, one in the personal list a personal
  * signature (agency list checked first). Otherwise: a subject with a
  * givenName, surname or pseudonym attribute, or with an organisational
- * unit and an e-mail address, is personal; anything else is an agency.
+ * unit and an e-mail address, is personal; anything else is of unknown
+ * kind. Nothing here guesses "agency": a seal is what configuration
+ * declares (policy OIDs here, the SealTable and the CertificateTable in
+ * policy/seal.c).
  */
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "verify_int.h"
@@ -102,8 +106,8 @@ kyso_cert_email_matches(X509 *x, const char *addr)
 		return match;
 	/* RFC 8550 3: legacy emailAddress only when SAN has none */
 	n = X509_get_subject_name(x);
-	for (i = -1; (i = X509_NAME_get_index_by_NID(n,
-			  NID_pkcs9_emailAddress, i)) >= 0;) {
+	for (i = -1; (i = X509_NAME_get_index_by_NID(n, NID_pkcs9_emailAddress,
+	                  i)) >= 0;) {
 		e = asn1_to_utf8(
 		    X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
 		if (e != NULL && g_ascii_strcasecmp(e, addr) == 0)
@@ -167,6 +171,20 @@ kyso_cert_time(const ASN1_TIME *t)
 	return timegm(&tm);
 }
 
+char *
+kyso_cert_fingerprint(X509 *x)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	GString *s = g_string_new(NULL);
+
+	if (X509_digest(x, EVP_sha256(), md, &n))
+		for (i = 0; i < n; i++)
+			g_string_append_printf(s, "%02x", md[i]);
+	ERR_clear_error();
+	return g_string_free(s, FALSE);
+}
+
 /* 1 when a certificatePolicies OID of x is in list. */
 static int
 has_policy(X509 *x, const GPtrArray *list)
@@ -210,21 +228,21 @@ kyso_cert_kind(const struct kyso_trust *t, X509 *x)
 	    X509_NAME_get_index_by_NID(n, NID_pseudonym, -1) >= 0;
 	if (!personal &&
 	    X509_NAME_get_index_by_NID(n, NID_organizationalUnitName, -1) >=
-		0) {
+	        0) {
 		email = kyso_cert_email(x);
 		personal = email != NULL;
 		g_free(email);
 	}
-	return personal ? KYSO_KIND_PERSONAL : KYSO_KIND_AGENCY;
+	return personal ? KYSO_KIND_PERSONAL : KYSO_KIND_UNKNOWN;
 }
 
 const char *
 kyso_cert_kind_name(enum kyso_cert_kind k)
 {
 	static const char *const names[] = {
-		[KYSO_KIND_UNKNOWN] = "unknown",
-		[KYSO_KIND_AGENCY] = "agency",
-		[KYSO_KIND_PERSONAL] = "personal",
+	    [KYSO_KIND_UNKNOWN] = "unknown",
+	    [KYSO_KIND_AGENCY] = "agency",
+	    [KYSO_KIND_PERSONAL] = "personal",
 	};
 
 	if ((unsigned)k >= sizeof(names) / sizeof(names[0]))

@@ -708,7 +708,8 @@ existing_ok(const struct kyso_verify_result *v, struct kyso_cosign_result *res)
 int
 kyso_cosign_message(const struct kyso_signer *seal,
     const struct kyso_trust *trust, GMimeStream *in, GMimeStream *out_body,
-    time_t now, struct kyso_cosign_result *res, struct kyso_err *err)
+    const char *from_addr, time_t now, struct kyso_cosign_result *res,
+    struct kyso_err *err)
 {
 	struct kyso_trust *own_trust = NULL;
 	struct layout l;
@@ -736,7 +737,8 @@ kyso_cosign_message(const struct kyso_signer *seal,
 			goto out;
 		trust = own_trust;
 	}
-	if (kyso_verify_message(trust, in, NULL, now, &res->before, err) < 0)
+	if (kyso_verify_message(trust, in, from_addr, now, &res->before,
+		err) < 0)
 		goto out;
 	res->signers_before = res->before.nsigners;
 	if (res->before.nsigners > 0) {

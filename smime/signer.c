@@ -29,6 +29,7 @@ struct kyso_signer {
 	STACK_OF(X509) * chain;
 	const EVP_MD *md;
 	const char *micalg;
+	char fingerprint[2 * EVP_MAX_MD_SIZE + 1]; /* SHA-256 of cert, hex */
 };
 
 static const struct {
@@ -195,6 +196,23 @@ out:
 	return rc;
 }
 
+/* The certificate's SHA-256 fingerprint in lower-case hex, computed once:
+ * inbound verification compares it with signers' (a seal bound to a
+ * sender through the CertificateTable). */
+static void
+set_fingerprint(struct kyso_signer *s)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	s->fingerprint[0] = '\0';
+	if (!X509_digest(s->cert, EVP_sha256(), md, &n))
+		n = 0;
+	for (i = 0; i < n; i++)
+		(void)snprintf(s->fingerprint + 2 * i, 3, "%02x", md[i]);
+	ERR_clear_error();
+}
+
 struct kyso_signer *
 kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 {
@@ -220,6 +238,7 @@ kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 	}
 	if ((s->cert = load_cert(spec->cert_file, err)) == NULL)
 		goto fail;
+	set_fingerprint(s);
 	if (kyso_pkcs11_is_uri(spec->key_file)) {
 		if (load_token_key(s, spec, err) < 0)
 			goto fail;
@@ -258,6 +277,12 @@ kyso_signer_free(struct kyso_signer *s)
 	}
 	sk_X509_pop_free(s->chain, X509_free);
 	free(s);
+}
+
+const char *
+kyso_signer_fingerprint(const struct kyso_signer *s)
+{
+	return s->fingerprint;
 }
 
 X509 *

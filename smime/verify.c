@@ -245,6 +245,7 @@ kyso_verify_result_clear(struct kyso_verify_result *res)
 		g_free(s->weak_reason);
 		g_free(s->revocation_note);
 		g_free(s->email);
+		g_free(s->fingerprint);
 		g_free(s->subject_cn);
 		g_free(s->subject);
 		g_free(s->issuer_rfc4514);

@@ -33,7 +33,10 @@ char *kyso_cert_name_attr(const X509_NAME *n, int nid);
 char *kyso_cert_serial_hex(X509 *x);
 /* time_t of an ASN1_TIME (0 on error). */
 time_t kyso_cert_time(const ASN1_TIME *t);
-/* Certificate kind from the trust's OID lists, else the default rule. */
+/* SHA-256 fingerprint of x, lower-case hex without separators. */
+char *kyso_cert_fingerprint(X509 *x);
+/* Certificate kind from the trust's OID lists, else the default rule
+ * (personal for a subject naming a person, else unknown). */
 enum kyso_cert_kind kyso_cert_kind(const struct kyso_trust *t, X509 *x);
 
 /* ---- revocation.c */

@@ -224,6 +224,7 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
 	si->not_before = kyso_cert_time(X509_get0_notBefore(x));
 	si->not_after = kyso_cert_time(X509_get0_notAfter(x));
 	si->kind = kyso_cert_kind(t, x);
+	si->fingerprint = kyso_cert_fingerprint(x);
 	ERR_clear_error();
 }
 

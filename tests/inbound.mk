@@ -14,12 +14,16 @@ check_PROGRAMS += tests/unit/test_inbound
 tests_unit_test_inbound_SOURCES = tests/unit/test_inbound.c tests/unit/inbound_cases.h
 tests_unit_test_inbound_LDADD = $(POLICY_LIBS)
 
-check_PROGRAMS += tests/unit/test_ar_header tests/unit/test_verdict_header
+check_PROGRAMS += tests/unit/test_ar_header tests/unit/test_verdict_header \
+	tests/unit/test_seal
 tests_unit_test_ar_header_SOURCES = tests/unit/test_ar_header.c
 tests_unit_test_ar_header_LDADD = $(POLICY_LIBS)
 tests_unit_test_verdict_header_SOURCES = tests/unit/test_verdict_header.c
 tests_unit_test_verdict_header_LDADD = $(POLICY_LIBS)
-TESTS += tests/unit/test_ar_header tests/unit/test_verdict_header
+tests_unit_test_seal_SOURCES = tests/unit/test_seal.c
+tests_unit_test_seal_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_ar_header tests/unit/test_verdict_header \
+	tests/unit/test_seal
 check_PROGRAMS += tests/unit/test_inbound_forged
 tests_unit_test_inbound_forged_SOURCES = tests/unit/test_inbound_forged.c
 tests_unit_test_inbound_forged_LDADD = $(POLICY_LIBS)

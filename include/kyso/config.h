@@ -113,6 +113,10 @@ int kyso_config_is_internal_host(const struct kyso_config *cfg, const char *ip);
 struct kyso_trust;
 const struct kyso_trust *kyso_config_trust(const struct kyso_config *cfg);
 
+/* SealTable, or NULL when none is configured. */
+struct kyso_sealtable;
+const struct kyso_sealtable *kyso_config_seals(const struct kyso_config *cfg);
+
 /* Compiled ClassifiedMarkings, or NULL when the check is off. */
 struct kyso_classified;
 const struct kyso_classified *kyso_config_classified(

@@ -61,7 +61,8 @@ struct kyso_cosign_result {
  * at `now`), KYSO_E_INTERNAL. */
 int kyso_cosign_message(const struct kyso_signer *seal,
     const struct kyso_trust *trust, GMimeStream *in, GMimeStream *out_body,
-    time_t now, struct kyso_cosign_result *res, struct kyso_err *err);
+    const char *from_addr, time_t now, struct kyso_cosign_result *res,
+    struct kyso_err *err);
 
 void kyso_cosign_result_clear(struct kyso_cosign_result *res);
 

@@ -40,6 +40,9 @@ struct kyso_signer *kyso_signer_load(const struct kyso_signer_spec *spec,
 
 void kyso_signer_free(struct kyso_signer *s);
 
+/* SHA-256 fingerprint of the signer's certificate, lower-case hex. */
+const char *kyso_signer_fingerprint(const struct kyso_signer *s);
+
 /* Borrowed pointers, valid as long as the signer. */
 X509 *kyso_signer_cert(const struct kyso_signer *s);
 EVP_PKEY *kyso_signer_key(const struct kyso_signer *s);

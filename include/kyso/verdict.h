@@ -9,6 +9,8 @@
 #define KYSO_VERDICT_H
 
 #include <stddef.h>
+#include "kyso/config.h"
+#include "kyso/seal.h"
 #include "kyso/verify.h"
 
 /* Why a signer (or the message) got its result. */
@@ -31,29 +33,38 @@ enum kyso_why {
 	KYSO_WHY_NO_EMAIL,      /* personal certificate without e-mail */
 	KYSO_WHY_NO_FROM,       /* message has no single From address */
 	KYSO_WHY_PARTIAL,       /* signature covers only one part */
+	KYSO_WHY_NOT_BOUND,     /* no e-mail and no table binds it to From */
+	KYSO_WHY_OTHER_SIGNER,  /* this signer holds, another does not */
 };
 
 struct kyso_signer_verdict {
 	const char *result; /* "pass", "fail", ... (static) */
 	enum kyso_why why;
+	enum kyso_cert_kind kind;  /* as configuration declares it (seal.c) */
+	enum kyso_binding binding; /* what ties it to the From address */
+	int softpass;   /* passes although revocation was unavailable */
 	char note[200]; /* ASCII detail for the A-R comment */
 };
 
 struct kyso_verdict {
-	const char *result; /* message result: best signer's, or none/... */
+	const char *result; /* message result: pass only when every signer
+	                       passes, else the worst signer's */
 	enum kyso_why why;
-	int best; /* index of the signer giving `result`, or -1 */
+	int lead; /* index of the signer `result` and `why` come from (the
+	             first failing one), or -1 */
 	size_t n; /* = res->nsigners */
 	struct kyso_signer_verdict *s;
-	int own_domain; /* From is one of our own domains */
+	int own_domain; /* a From mailbox is in one of our own domains */
 	int softpass;   /* pass although revocation was unavailable */
 };
 
-/* Apply the verdict rules to res. softfail: OnRevocationUnavailable is
- * softpass. from_addr may be NULL (no single From). v->s is g_malloc'd;
+/* Apply the verdict rules to res. cfg (may be NULL: no tables) gives the
+ * SealTable and CertificateTable bindings; softfail: OnRevocationUnavailable
+ * is softpass. from_addr may be NULL (no single From). v->s is g_malloc'd;
  * free it with kyso_inbound_verdict_clear(). */
-void kyso_inbound_judge(const struct kyso_verify_result *res,
-    const char *from_addr, int softfail, struct kyso_verdict *v);
+void kyso_inbound_judge(const struct kyso_config *cfg,
+    const struct kyso_verify_result *res, const char *from_addr, int softfail,
+    struct kyso_verdict *v);
 void kyso_inbound_verdict_clear(struct kyso_verdict *v);
 
 /* Short text of a reason: English (ASCII) or Vietnamese (UTF-8). */

@@ -46,7 +46,10 @@ struct kyso_signer_info {
 	char *weak_reason;
 	enum kyso_revocation revocation;
 	char *revocation_note; /* "OCSP good", "CRL revoked 2026-..", ... */
-	enum kyso_cert_kind kind;
+	enum kyso_cert_kind kind; /* from the configured policy OIDs, else
+	                             personal for a person's name, else
+	                             unknown: never a guessed agency */
+	char *fingerprint;    /* SHA-256 of the certificate, lower-case hex */
 	char *email;          /* SAN rfc822Name, else subject emailAddress */
 	int email_matches;    /* email equals the From address given */
 	char *subject_cn;     /* UTF-8 common name (may contain anything) */

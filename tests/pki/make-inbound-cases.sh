@@ -51,6 +51,25 @@ profile() { # name extra-lines
 }
 oids='AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1
 PersonalPolicyOIDs 1.3.6.1.4.1.55555.1.2'
+# SealTable: the UBND seal (no e-mail) for hagiang.gov.vn itself, the
+# department's seal for its own domain and below
+fpr() { openssl x509 -in "$pki/$1.crt" -noout -fingerprint -sha256 | sed 's/.*=/sha256:/'; }
+printf '%s %s %s\n' "$(fpr ubnd-agency)" hagiang.gov.vn agency \
+	"$(fpr sotttt-agency)" 'sotttt.hagiang.gov.vn,*.sotttt.hagiang.gov.vn' agency >"$out/seal.table"
+oids="$oids
+SealTable $out/seal.table"
+profile noseal "CRLFile $pki/crl-all.pem
+AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1
+PersonalPolicyOIDs 1.3.6.1.4.1.55555.1.2"
+profile sealnooid "CRLFile $pki/crl-all.pem
+SealTable $out/seal.table"
+# our own CertificateTable binds the UBND seal to the addresses we sign with it
+chmod 600 "$pki/ubnd-agency.key"
+printf 'ubnd cert=%s key=%s\n' "$pki/ubnd-agency.crt" "$pki/ubnd-agency.key" >"$out/ours.certs"
+printf '*@hagiang.gov.vn ubnd\n' >"$out/ours.signing"
+profile ours "CRLFile $pki/crl-all.pem
+CertificateTable $out/ours.certs
+SigningTable $out/ours.signing"
 profile crl "CRLFile $pki/crl-all.pem
 $oids"
 profile ocsp "OCSPCheck yes
@@ -79,6 +98,21 @@ X
 	openssl req -new -utf8 -key "$pki/badcn.key" -subj "/C=VN/CN=$badcn" -out "$w/badcn.csr" 2>/dev/null
 	openssl x509 -req -in "$w/badcn.csr" -CA "$pki/intermediate.crt" -CAkey "$pki/intermediate.key" \
 		-set_serial 0x4BAD -days 365 -extfile "$w/badcn.ext" -out "$pki/badcn.crt" 2>/dev/null
+fi
+
+# ---- a company employee's certificate under the same CA: no e-mail,
+# nobody declared it a seal (it must never seal for the province)
+if [ ! -e "$pki/company.crt" ]; then
+	cat >"$w/company.ext" <<X
+basicConstraints = critical,CA:false
+keyUsage = critical,digitalSignature,nonRepudiation
+extendedKeyUsage = emailProtection
+X
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$pki/company.key" 2>/dev/null
+	openssl req -new -utf8 -key "$pki/company.key" -subj "/C=VN/O=Cong ty TNHH ABC/CN=Cong ty TNHH ABC" \
+		-out "$w/company.csr" 2>/dev/null
+	openssl x509 -req -in "$w/company.csr" -CA "$pki/intermediate.crt" -CAkey "$pki/intermediate.key" \
+		-set_serial 0x4C0B -days 365 -extfile "$w/company.ext" -out "$pki/company.crt" 2>/dev/null
 fi
 
 # ---- the signed content: a MIME entity, canonical CRLF, 7-bit
@@ -157,6 +191,15 @@ forwarded() {
 	} >"$m/$1.eml"
 }
 
+# flip_sig FILE N: flip one byte inside the N-th RSA-2048 signature value
+# (a 256-octet OCTET STRING) of a DER SignedData: breaks that signer only
+flip_sig() {
+	local at
+	at=$(openssl asn1parse -inform DER -in "$1" | awk -F'[:=]' '/OCTET STRING/ && / l= 256 / {n++; if (n == '"$2"') {print $1 + $4 + 40; exit}}')
+	[ -n "$at" ] || { echo "flip_sig: no signature $2 in $1" >&2; return 1; }
+	perl -0777 -i -pe 'substr($_, '"$at"', 1) = chr(ord(substr($_, '"$at"', 1)) ^ 1);' "$1"
+}
+
 # flip one byte at offset len-OFF of a file
 flip() { perl -0777 -i -pe 'my $o = length($_) - '"$2"'; substr($_, $o, 1) = chr(ord(substr($_, $o, 1)) ^ 1);' "$1"; }
 
@@ -183,6 +226,18 @@ case_line o-personal-valid "$P" crl any "$ok1 s0.kind=personal s0.email=1" pass
 ossl_sign "$w/o-ubnd.der" ubnd-agency ubnd-agency -certfile "$CH"
 detached o-ubnd-noemail "vanphong@hagiang.gov.vn" "$content" "$w/o-ubnd.der"
 case_line o-ubnd-noemail "vanphong@hagiang.gov.vn" crl any "$ok1 s0.kind=agency s0.email=0 s0.hasemail=0" pass
+# a seal without e-mail passes only where configuration binds it to the From
+case_line_as o-ubnd-noemail-noseal o-ubnd-noemail "vanphong@hagiang.gov.vn" noseal any "$ok1 s0.kind=agency s0.hasemail=0" policy
+case_line_as o-ubnd-noemail-sealtable-nooid o-ubnd-noemail "vanphong@hagiang.gov.vn" sealnooid any "$ok1 s0.kind=unknown s0.hasemail=0" pass
+case_line_as o-ubnd-noemail-certtable o-ubnd-noemail "vanphong@hagiang.gov.vn" ours any "$ok1 s0.kind=unknown s0.hasemail=0" pass
+detached o-ubnd-wrongdomain "chutich@sotttt.hagiang.gov.vn" "$content" "$w/o-ubnd.der"
+case_line o-ubnd-wrongdomain "chutich@sotttt.hagiang.gov.vn" crl any "$ok1 s0.hasemail=0" policy
+case_line_as o-ubnd-wrongdomain-certtable o-ubnd-wrongdomain "chutich@sotttt.hagiang.gov.vn" ours any "$ok1 s0.hasemail=0" policy
+# a company certificate under the same CA, no e-mail, on the chairman's From
+ossl_sign "$w/o-company.der" company company -certfile "$CH"
+detached o-company-noemail "Chủ tịch <chutich@hagiang.gov.vn>" "$content" "$w/o-company.der"
+case_line o-company-noemail "chutich@hagiang.gov.vn" crl any "$ok1 s0.kind=unknown s0.hasemail=0" policy
+case_line_as o-company-noemail-nooid o-company-noemail "chutich@hagiang.gov.vn" nooid any "$ok1 s0.kind=unknown" policy
 
 sed 's/signed\./signed!/' "$content" >"$w/tampered.mime"
 detached o-tampered-body "$V" "$w/tampered.mime" "$w/o-agency.der"
@@ -219,12 +274,44 @@ case_line o-partial "$V" crl any "found=1 whole=0 part=1 s0.sig=1 s0.chain=1" po
 forwarded o-forwarded "$V" "$m/o-agency-valid.eml"
 case_line o-forwarded "$V" crl any "found=1 whole=0 part=2 s0.sig=1" policy
 
+# several signers: the message passes only when every one holds
 ossl_sign "$w/o-multi.der" sotttt-agency sotttt-agency -signer "$pki/personal.crt" -inkey "$pki/personal.key" -certfile "$CH"
 detached o-multi "$V" "$content" "$w/o-multi.der"
-case_line o-multi "$V" crl any "found=1 whole=1 n=2 s0.sig=1 s1.sig=1 s0.email=1 s1.email=0" pass
+case_line o-multi "$V" crl any "found=1 whole=1 n=2 s0.sig=1 s1.sig=1 s0.email=1 s1.email=0" policy
+# signed and sealed: the official's own signature plus the department seal
+detached o-signed-sealed "$P" "$content" "$w/o-multi.der"
+case_line o-signed-sealed "$P" crl any "found=1 whole=1 n=2 s0.sig=1 s1.sig=1 s0.email=0 s1.email=1" pass
+case_line_as o-signed-sealed-noseal o-signed-sealed "$P" noseal any "found=1 n=2 s1.email=1" policy
 ossl_sign "$w/o-multi-exp.der" expired expired -signer "$pki/sotttt-agency.crt" -inkey "$pki/sotttt-agency.key" -certfile "$CH"
 detached o-multi-one-expired "$V" "$content" "$w/o-multi-exp.der"
-case_line o-multi-one-expired "$V" crl any "found=1 n=2 s0.now=1 s1.now=0" pass
+case_line o-multi-one-expired "$V" crl any "found=1 n=2 s0.now=1 s1.now=0" policy
+# Johnny class "multiple signerInfos": an untrusted signer prepended or
+# appended to a valid one, a broken signature first or second
+cat "$CH" "$pki/untrusted-root.crt" >"$w/chain+untrusted.pem"
+ossl_sign "$w/o-multi-untr1.der" untrusted untrusted -signer "$pki/sotttt-agency.crt" -inkey "$pki/sotttt-agency.key" \
+	-certfile "$w/chain+untrusted.pem"
+detached o-multi-untrusted-first "$V" "$content" "$w/o-multi-untr1.der"
+case_line o-multi-untrusted-first "$V" crl any "found=1 n=2" policy
+ossl_sign "$w/o-multi-untr2.der" sotttt-agency sotttt-agency -signer "$pki/untrusted.crt" -inkey "$pki/untrusted.key" \
+	-certfile "$w/chain+untrusted.pem"
+detached o-multi-untrusted-last "$V" "$content" "$w/o-multi-untr2.der"
+case_line o-multi-untrusted-last "$V" crl any "found=1 n=2" policy
+cp "$w/o-multi.der" "$w/o-multi-bad1.der"
+flip_sig "$w/o-multi-bad1.der" 1
+detached o-multi-broken-first "$P" "$content" "$w/o-multi-bad1.der"
+case_line o-multi-broken-first "$P" crl any "found=1 n=2 s0.sig=0 s1.sig=1" fail
+cp "$w/o-multi.der" "$w/o-multi-bad2.der"
+flip_sig "$w/o-multi-bad2.der" 2
+detached o-multi-broken-last "$P" "$content" "$w/o-multi-bad2.der"
+case_line o-multi-broken-last "$P" crl any "found=1 n=2 s0.sig=1 s1.sig=0" fail
+# From fields a recipient may read otherwise than we do
+detached o-two-from "$V
+From: giamdoc@example.org" "$content" "$w/o-agency.der"
+case_line o-two-from "$V" crl any "$ok1" policy
+detached o-two-mailboxes "$V, giamdoc@example.org" "$content" "$w/o-agency.der"
+case_line o-two-mailboxes "$V" crl any "$ok1" policy
+detached o-display-spoof "\"$V\" <vanthu@sotttt-hagiang.example>" "$content" "$w/o-agency.der"
+case_line o-display-spoof "$V" crl any "$ok1" policy
 
 head -c 600 /dev/urandom >"$w/garbage.der"
 detached o-garbage "$V" "$content" "$w/garbage.der"
@@ -300,7 +387,7 @@ case_line_as ocsp-down-soft o-agency-valid "$V" ocspsoft down "$ok1 s0.rev=unava
 case_line_as fetch-good o-agency-valid "$V" fetch up "$ok1 s0.rev=good s0.revnote=CRL" pass
 case_line_as fetch-revoked o-revoked "revoked@sotttt.hagiang.gov.vn" fetch up "found=1 s0.rev=revoked" policy
 case_line_as nooid-personal o-personal-valid "$P" nooid any "$ok1 s0.kind=personal" pass
-case_line_as nooid-agency o-ubnd-noemail "vanphong@hagiang.gov.vn" nooid any "$ok1 s0.kind=agency" pass
+case_line_as nooid-agency o-ubnd-noemail "vanphong@hagiang.gov.vn" nooid any "$ok1 s0.kind=unknown" policy
 case_line_as strict-unsigned-own o-unsigned-own "$V" strict any "found=0" none
 
 # ---- GnuPG gpgsm

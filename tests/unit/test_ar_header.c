@@ -19,7 +19,8 @@ ascii_lf_tab(const char *v)
 	for (p = v; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c == '\r' || c >= 0x80 || (c < 0x20 && c != '\n' && c != '\t'))
+		if (c == '\r' || c >= 0x80 ||
+		    (c < 0x20 && c != '\n' && c != '\t'))
 			return 0;
 		if (c == '\n' && p[1] != '\t')
 			return 0;
@@ -52,28 +53,39 @@ main(void)
 	r.part = (char *)"TEXT";
 	r.nsigners = 2;
 	r.signers = si;
-	kyso_inbound_judge(&r, "vanthu@sotttt.hagiang.gov.vn", 0, &v);
-	CHECK(strcmp(v.result, "pass") == 0 && v.best == 0,
-	    "best signer gives the message result");
+	kyso_inbound_judge(NULL, &r, "vanthu@sotttt.hagiang.gov.vn", 0, &v);
+	CHECK(strcmp(v.result, "policy") == 0 && v.lead == 1 &&
+	        v.why == KYSO_WHY_FROM_MISMATCH,
+	    "one signer not bound to From: the message does not pass");
 	CHECK(strcmp(v.s[1].result, "policy") == 0 &&
-		  v.s[1].why == KYSO_WHY_FROM_MISMATCH,
+	        v.s[1].why == KYSO_WHY_FROM_MISMATCH,
 	    "second signer: From mismatch is policy");
-	ar = kyso_ar_header_format("mx.hagiang.gov.vn", "vanthu@sotttt.hagiang.gov.vn",
-	    &r, &v);
+	CHECK(strcmp(v.s[0].result, "policy") == 0 &&
+	        v.s[0].why == KYSO_WHY_OTHER_SIGNER &&
+	        strstr(v.s[0].note, "signer 2") != NULL,
+	    "the good signer is not reported pass: another signature is "
+	    "not valid (%s)",
+	    v.s[0].note);
+	ar = kyso_ar_header_format("mx.hagiang.gov.vn",
+	    "vanthu@sotttt.hagiang.gov.vn", &r, &v);
 	CHECK(ascii_lf_tab(ar), "ASCII, LF+TAB folds");
-	CHECK(g_str_has_prefix(ar, "mx.hagiang.gov.vn;\n\tsmime=pass ("),
-	    "authserv-id then the first resinfo with a comment");
-	CHECK(strstr(ar, "body.smime-issuer=\"CN=CA ph\\\\E1\\\\BB\\\\A5c,O=Ban "
-			 "\\\"C\\\",C=VN\"") != NULL,
+	CHECK(g_str_has_prefix(ar, "mx.hagiang.gov.vn;\n\tsmime=policy (") &&
+	        strstr(ar, "smime=pass") == NULL,
+	    "authserv-id then the first resinfo with a comment; no pass "
+	    "anywhere");
+	CHECK(strstr(ar,
+	          "body.smime-issuer=\"CN=CA ph\\\\E1\\\\BB\\\\A5c,O=Ban "
+	          "\\\"C\\\",C=VN\"") != NULL,
 	    "issuer quoted, backslashes and quotes escaped (P26)");
 	CHECK(strstr(ar, "body.smime-serial=2A05F812673607B0") != NULL &&
-		  strstr(ar, "body.smime-part=TEXT") != NULL &&
-		  strstr(ar, "header.from=vanthu@sotttt.hagiang.gov.vn") != NULL,
+	        strstr(ar, "body.smime-part=TEXT") != NULL &&
+	        strstr(ar, "header.from=vanthu@sotttt.hagiang.gov.vn") != NULL,
 	    "serial, part and header.from present");
 	CHECK(strstr(ar, ";\n\tsmime=policy (") != NULL,
 	    "one resinfo per signer");
-	CHECK(strstr(ar, "body.smime-identifier=\"evil \\\"x\\\"@example.org\"") !=
-		  NULL,
+	CHECK(strstr(ar,
+	          "body.smime-identifier=\"evil \\\"x\\\"@example.org\"") !=
+	        NULL,
 	    "an address that is not a dot-atom is a quoted-string");
 	CHECK(strstr(ar, "OCSP: good \\(ok\\)") != NULL,
 	    "parentheses in a comment are escaped");
@@ -82,10 +94,10 @@ main(void)
 
 	si[0].issuer_rfc4514 = (char *)"CN=\xc3\xa0";
 	r.nsigners = 1;
-	kyso_inbound_judge(&r, NULL, 0, &v);
+	kyso_inbound_judge(NULL, &r, NULL, 0, &v);
 	ar = kyso_ar_header_format("mx", NULL, &r, &v);
 	CHECK(ascii_lf_tab(ar) && strstr(ar, "smime-issuer") == NULL &&
-		  strstr(ar, "smime-serial") == NULL,
+	        strstr(ar, "smime-serial") == NULL,
 	    "a non-ASCII issuer is never emitted, nor its serial alone");
 	CHECK(strcmp(v.result, "policy") == 0 && v.why == KYSO_WHY_NO_FROM,
 	    "no From address: signer with e-mail cannot pass");
@@ -97,26 +109,49 @@ main(void)
 	r.malformed = 1;
 	r.part = (char *)"TEXT";
 	r.malformed_reason = (char *)"bad\r\n(CMS)";
-	kyso_inbound_judge(&r, "a@b", 0, &v);
+	kyso_inbound_judge(NULL, &r, "a@b", 0, &v);
 	ar = kyso_ar_header_format("mx", "a@b", &r, &v);
 	CHECK(strcmp(v.result, "permerror") == 0 && ascii_lf_tab(ar) &&
-		  strstr(ar, "bad??\\(CMS\\)") != NULL,
+	        strstr(ar, "bad??\\(CMS\\)") != NULL,
 	    "malformed: permerror, reason sanitised: %s", ar);
 	g_free(ar);
 	kyso_inbound_verdict_clear(&v);
 
-	CHECK(kyso_ar_header_is_ours("mx.hagiang.gov.vn; smime=pass", "mx.hagiang.gov.vn"),
+	CHECK(kyso_ar_header_is_ours("mx.hagiang.gov.vn; smime=pass",
+	          "mx.hagiang.gov.vn"),
 	    "our authserv-id is recognised");
-	CHECK(kyso_ar_header_is_ours(" (c) MX.Hagiang.gov.vn;dkim=pass", "mx.hagiang.gov.vn"),
+	CHECK(kyso_ar_header_is_ours(" (c) MX.Hagiang.gov.vn;dkim=pass",
+	          "mx.hagiang.gov.vn"),
 	    "after CFWS, case-insensitive");
-	CHECK(kyso_ar_header_is_ours("\"mx.hagiang.gov.vn\" 1; none", "mx.hagiang.gov.vn"),
+	CHECK(kyso_ar_header_is_ours("\"mx.hagiang.gov.vn\" 1; none",
+	          "mx.hagiang.gov.vn"),
 	    "quoted authserv-id with a version");
-	CHECK(kyso_ar_header_is_ours("\n\tmx.hagiang.gov.vn\n\t; smime=pass", "mx.hagiang.gov.vn"),
+	CHECK(kyso_ar_header_is_ours("\n\tmx.hagiang.gov.vn\n\t; smime=pass",
+	          "mx.hagiang.gov.vn"),
 	    "folded");
-	CHECK(!kyso_ar_header_is_ours("mx.hagiang.gov.vn.evil.org; smime=pass", "mx.hagiang.gov.vn"),
+	CHECK(!kyso_ar_header_is_ours("mx.hagiang.gov.vn.evil.org; smime=pass",
+	          "mx.hagiang.gov.vn"),
 	    "a longer name is not ours");
-	CHECK(!kyso_ar_header_is_ours("other.example; smime=pass (mx.hagiang.gov.vn)",
-		  "mx.hagiang.gov.vn"),
+	CHECK(!kyso_ar_header_is_ours("other.example; smime=pass "
+	                              "(mx.hagiang.gov.vn)",
+	          "mx.hagiang.gov.vn"),
 	    "another authserv-id is kept");
+	CHECK(kyso_ar_header_is_ours("mx.hagiang.gov.vn.; smime=pass",
+	          "mx.hagiang.gov.vn") &&
+	        kyso_ar_header_is_ours("MX.HAGIANG.GOV.VN.; smime=pass",
+	            "mx.hagiang.gov.vn") &&
+	        kyso_ar_header_is_ours("\"Mx.Hagiang.Gov.Vn.\"; smime=pass",
+	            "mx.hagiang.gov.vn"),
+	    "a forged copy with a trailing dot, in any case, quoted or not, is "
+	    "ours");
+	CHECK(kyso_ar_header_is_ours("mx.hagiang.gov.vn; smime=pass",
+	          "mx.hagiang.gov.vn."),
+	    "a configured id with a trailing dot matches the plain form");
+	CHECK(!kyso_ar_header_is_ours("mx.hagiang.gov.vn..; smime=pass",
+	          "mx.hagiang.gov.vn") &&
+	        !kyso_ar_header_is_ours(".; smime=pass", "mx.hagiang.gov.vn") &&
+	        !kyso_ar_header_is_ours("mx.hagiang.gov.v; smime=pass",
+	            "mx.hagiang.gov.vn"),
+	    "two dots, a bare dot, a shorter name are not ours");
 	return TEST_DONE();
 }

@@ -94,7 +94,7 @@ cosign(const struct kyso_signer *seal, const struct kyso_trust *t,
 	o = g_mime_stream_mem_new_with_byte_array(body);
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(o), FALSE);
 	r->rc =
-	    kyso_cosign_message(seal, t, s, o, time(NULL), &r->res, &r->err);
+	    kyso_cosign_message(seal, t, s, o, NULL, time(NULL), &r->res, &r->err);
 	r->out = g_byte_array_new();
 	g_byte_array_append(r->out, in->data, (guint)r->body_off);
 	g_byte_array_append(r->out, body->data, body->len);

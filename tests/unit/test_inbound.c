@@ -33,7 +33,8 @@ read_headers(const char *path, struct kyso_header *h, size_t max)
 		char *l = g_strchomp(lines[i]), *c;
 
 		if ((l[0] == ' ' || l[0] == '\t') && n > 0) {
-			char *v = g_strconcat(h[n - 1].value, " ", g_strstrip(l), NULL);
+			char *v = g_strconcat(h[n - 1].value, " ",
+			    g_strstrip(l), NULL);
 
 			g_free(h[n - 1].value);
 			h[n - 1].value = v;
@@ -62,7 +63,8 @@ header_safe(const char *v, size_t first, size_t max)
 	for (p = v; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c == '\r' || c >= 0x80 || (c < 0x20 && c != '\n' && c != '\t'))
+		if (c == '\r' || c >= 0x80 ||
+		    (c < 0x20 && c != '\n' && c != '\t'))
 			return 0;
 		if (c == '\n') {
 			if (p[1] != '\t')
@@ -117,7 +119,8 @@ main(int argc, char **argv)
 		char *dv;
 
 		if (cfg == NULL) {
-			char *path = g_strdup_printf("%s/%s.conf", dir, c->profile);
+			char *path =
+			    g_strdup_printf("%s/%s.conf", dir, c->profile);
 
 			cfg = kyso_config_load(path, &err);
 			CHECK(cfg != NULL, "config %s loads: %s", c->profile,
@@ -141,18 +144,38 @@ main(int argc, char **argv)
 		g_object_unref(s);
 		CHECK(rc == 0 && strcmp(r.result, c->result) == 0,
 		    "%s [%s]: smime=%s (want %s) %s", c->name, c->profile,
-		    rc == 0 ? r.result : err.msg, c->result, rc == 0 ? r.log : "");
+		    rc == 0 ? r.result : err.msg, c->result,
+		    rc == 0 ? r.log : "");
 		if (rc != 0)
 			goto next;
 		if (strcmp(r.result, c->result) != 0)
 			DIAG("A-R: %s", r.ar_value ? r.ar_value : "(none)");
 		CHECK(header_safe(r.ar_value, 24, 998) &&
-			  g_str_has_prefix(r.ar_value, "mx.hagiang.gov.vn;") &&
-			  strstr(r.ar_value, "smime=") != NULL,
+		        g_str_has_prefix(r.ar_value, "mx.hagiang.gov.vn;") &&
+		        strstr(r.ar_value, "smime=") != NULL,
 		    "%s: A-R is ASCII, LF+TAB folded, ours", c->name);
 		CHECK(header_safe(r.verdict_value, 16, 78),
 		    "%s: verdict header is encoded, folded < 78", c->name);
+		CHECK(strcmp(r.result, "pass") == 0 ||
+		        strstr(r.ar_value, "smime=pass") == NULL,
+		    "%s: no resinfo says pass while the message does not",
+		    c->name);
 		dv = decode(r.verdict_value);
+		if (strstr(c->facts, "n=2") != NULL)
+			CHECK(strstr(dv, "[1] ") != NULL &&
+			        strstr(dv, "[2] ") != NULL,
+			    "%s: the verdict names every signer: %s", c->name,
+			    dv);
+		if (strcmp(c->result, "pass") == 0)
+			CHECK(strstr(dv,
+			          "Không được ký / Not signed: Tiêu đề, "
+			          "Người nhận, Ngày") != NULL &&
+			        strstr(dv, "Subject, To, Date") != NULL &&
+			        strstr(dv, "signed (claimed)") != NULL,
+			    "%s: a pass says what it does not cover and that "
+			    "the "
+			    "time is claimed: %s",
+			    c->name, dv);
 		if (strcmp(c->result, "pass") == 0)
 			CHECK(g_str_has_prefix(dv, "Hợp lệ / Valid"),
 			    "%s: verdict says valid: %s", c->name, dv);
@@ -160,12 +183,19 @@ main(int argc, char **argv)
 			CHECK(strstr(dv, "Hợp lệ / Valid") == NULL,
 			    "%s: verdict does not say valid: %s", c->name, dv);
 		if (strcmp(c->name, "o-badcn") == 0)
-			CHECK(strchr(dv, '\r') == NULL && strchr(dv, '\n') == NULL &&
-				  strstr(dv, "X-Injected: 1") != NULL,
-			    "o-badcn: CR/LF in the signer name become spaces: %s",
+			CHECK(strchr(dv, '\r') == NULL &&
+			        strchr(dv, '\n') == NULL &&
+			        strstr(dv, "X-Injected: 1") != NULL,
+			    "o-badcn: CR/LF in the signer name become spaces: "
+			    "%s",
 			    dv);
 		if (g_str_has_prefix(c->name, "o-unsigned-own") ||
-		    strcmp(c->name, "strict-unsigned-own") == 0)
+		    strcmp(c->name, "strict-unsigned-own") == 0 ||
+		    g_str_has_prefix(c->name, "o-company-noemail") ||
+		    strcmp(c->name, "o-two-from") == 0 ||
+		    strcmp(c->name, "o-two-mailboxes") == 0 ||
+		    strcmp(c->name, "o-display-spoof") == 0 ||
+		    g_str_has_prefix(c->name, "o-ubnd-wrongdomain"))
 			CHECK(g_str_has_prefix(dv, "Cảnh báo:"),
 			    "%s: own-domain warning: %s", c->name, dv);
 		if (strcmp(c->name, "o-unsigned-ext") == 0)
@@ -177,9 +207,19 @@ main(int argc, char **argv)
 		else
 			CHECK(r.action == KYSO_ACTION_ACCEPT,
 			    "%s: accepted (headers only)", c->name);
+		if (g_str_has_prefix(c->name, "o-company-noemail"))
+			CHECK(strstr(dv, "agency seal") == NULL &&
+			        strstr(dv, "not bound to this sender") != NULL,
+			    "%s: a certificate nobody declared is no agency "
+			    "seal and seals nothing: %s",
+			    c->name, dv);
+		if (strcmp(c->name, "o-untrusted") == 0)
+			CHECK(strstr(dv, "agency seal") == NULL &&
+			        strstr(dv, "personal signature") == NULL,
+			    "untrusted: no kind claimed: %s", dv);
 		g_free(dv);
 		kyso_inbound_result_clear(&r);
-next:
+	next:
 		for (k = 0; k < nh; k++) {
 			g_free(h[k].name);
 			g_free(h[k].value);

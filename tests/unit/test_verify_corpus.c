@@ -137,7 +137,7 @@ main(void)
 		s = g_mime_stream_fs_new(fd);
 		memset(&v, 0, sizeof(v));
 		if (kyso_verify_message(t, s, from, time(NULL), &r, &err) == 0) {
-			kyso_inbound_judge(&r, from, 0, &v);
+			kyso_inbound_judge(NULL, &r, from, 0, &v);
 			acc = g_strdup_printf(",%s,", f[3]);
 			{
 				char *want = g_strdup_printf(",%s,", v.result);

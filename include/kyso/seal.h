@@ -1,0 +1,44 @@
+/*
+ * seal.h - the SealTable and the rule that binds a signer's certificate to
+ * the sender it signs for (policy/seal.c). Policy level: uses the
+ * configuration snapshot; never libmilter.
+ */
+#ifndef KYSO_SEAL_H
+#define KYSO_SEAL_H
+
+#include "kyso/config.h"
+#include "kyso/err.h"
+#include "kyso/verify.h"
+
+/* How a signer is tied to the From address, strongest first. */
+enum kyso_binding {
+	KYSO_BOUND_NONE = 0,  /* nothing ties it to this sender */
+	KYSO_BOUND_EMAIL,     /* its certificate's e-mail is the From */
+	KYSO_BOUND_SEALTABLE, /* SealTable lists it for the From */
+	KYSO_BOUND_CERTTABLE, /* our CertificateTable signs this From with it */
+};
+
+struct kyso_sealtable;
+
+/* Parse a SealTable file; NULL with "file:line: problem" (KYSO_E_CONFIG). */
+struct kyso_sealtable *kyso_seal_load(const char *path, struct kyso_err *err);
+void kyso_seal_free(struct kyso_sealtable *t);
+size_t kyso_seal_count(const struct kyso_sealtable *t);
+
+/* The SealTable alone: KYSO_BOUND_SEALTABLE when an entry for fingerprint
+ * fp (lower-case hex) has a pattern matching from (lower case). *listed
+ * says whether fp has an entry at all; *kind then gets its first entry's
+ * kind (untouched otherwise). */
+enum kyso_binding kyso_seal_table_binding(const struct kyso_sealtable *t,
+    const char *fp, const char *from, enum kyso_cert_kind *kind, int *listed);
+
+/* The binding of signer si to from (NULL: no single From) under cfg (NULL:
+ * no tables), and in *kind the kind configuration declares for it (else
+ * si->kind). */
+enum kyso_binding kyso_seal_binding(const struct kyso_config *cfg,
+    const struct kyso_signer_info *si, const char *from,
+    enum kyso_cert_kind *kind);
+
+const char *kyso_binding_name(enum kyso_binding b);
+
+#endif
