@@ -182,7 +182,7 @@ GOOD=(
 )
 # BAD: label case rcpt reason-pattern
 BAD=(
-	"untrusted personal chain|o-untrusted|untrusted@a.test|cosign=\"not sealed: certificate not trusted\""
+	"untrusted personal chain|o-untrusted|untrusted@a.test|cosign=\"not sealed: issuer not trusted: [^\"]+\""
 	"tampered signed part|bad-tampered|tampered@a.test|cosign=\"[^\"]+\""
 )
 

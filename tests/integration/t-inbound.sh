@@ -20,8 +20,9 @@
 #
 # Checked on each delivered copy (the sink's capture, its own records
 # removed): exactly one Authentication-Results with our authserv-id, 7-bit,
-# above Postfix's Received; the message result (best smime= result, the
-# VERDICTS.md order) and the number of smime= entries; exactly one
+# above Postfix's Received; the message result (pass only when every signer
+# passes, else the worst signer's, VERDICTS.md), no smime=pass entry in a
+# message that does not pass, and the number of smime= entries; exactly one
 # X-Kyso-Verdict, 7-bit, strict RFC 2047 UTF-8 without control characters,
 # starting as doc/VERDICTS.md says for that result (with the own-domain
 # warning exactly when From is in hagiang.gov.vn and the result is not
@@ -97,10 +98,14 @@ check(join('', @ours, @vf) !~ /[^\x09\x0a\x20-\x7e]/ && !grep({ length($_) > 998
 	"our fields are 7-bit printable ASCII, lines <= 998 octets");
 push @out, "ar\t$ar";
 my @res = $ar =~ /(?:^|[;\s])smime=([a-z]+)/g;
-my %rank = (pass => 6, temperror => 5, policy => 4, neutral => 3, fail => 2, permerror => 1, none => 0);
-my ($best) = sort { ($rank{$b} // -1) <=> ($rank{$a} // -1) } @res;
+# the message result (VERDICTS.md): pass only when every signer passes,
+# else the worst signer's (fail > policy > neutral > temperror)
+my %sev = (pass => 0, temperror => 1, neutral => 2, policy => 3, fail => 4, permerror => 5, none => 6);
+my ($best) = sort { ($sev{$b} // 9) <=> ($sev{$a} // 9) } @res;
 $best //= '(none)';
 check($best eq $want, "smime=$want", "got smime=" . join(',', @res));
+check($want eq 'pass' || !grep({ $_ eq 'pass' } @res), "no smime=pass entry while the message does not pass",
+	"got smime=" . join(',', @res));
 check(@res == $n, "$n smime= entr" . ($n == 1 ? "y" : "ies"), scalar(@res) . ": " . join(',', @res)) if $n ne '-';
 
 # the verdict: one field, strict RFC 2047 (UTF-8 B or Q words), no controls
@@ -352,11 +357,14 @@ extra body-alt "$x/body-alt.eml" someone@example.org none 0 1
 profile_conf() { # PROFILE STAGE -> config path
 	local c="$KT/conf-$2-$1.conf" t="$KT/tmp-$2-$1"
 	mkdir -p "$t"
+	local tables=("SigningTable $KT/signing.table" "CertificateTable $KT/certificate.table")
+	# a profile with its own tables, or one that states that no table
+	# binds a signer, does without the site's (which bind our own seals)
+	grep -q -E '^(CertificateTable|# no site tables)' "$cases/$1.conf" && tables=()
 	{
 		printf '%s\n' "Socket unix:$KT_SOCK" "Syslog no" "AuthservID $ID" "Domain hagiang.gov.vn" \
 			"SubDomains yes" "InternalHosts 127.0.0.1" "MTA ORIGINATING" \
-			"SigningTable $KT/signing.table" "CertificateTable $KT/certificate.table" \
-			"OnUnmappedSender accept" "TemporaryDirectory $t"
+			"${tables[@]}" "OnUnmappedSender accept" "TemporaryDirectory $t"
 		grep -v -i -E '^[ \t]*(Socket|Syslog|AuthservID|Domain|SubDomains|InternalHosts|MTA|TemporaryDirectory)([ \t]|$)' \
 			"$cases/$1.conf"
 	} >"$c"

@@ -119,6 +119,16 @@ echo "o-certs good" >>"$cases"
 } >"$m/o-smime.eml"
 echo "o-smime good" >>"$cases"
 
+# ---- signed soundly at the CMS level, but never to be sealed (policy):
+# beside the official's good signature a second signer the seal would
+# vouch for too - from an untrusted CA, or another (trusted) person
+ossl_sign "$w/o-extra-untrusted.der" personal -md sha256 -signer "$pki/untrusted.crt" -inkey "$pki/untrusted.key"
+detached o-extra-untrusted "$content" "$w/o-extra-untrusted.der" sha-256
+echo "o-extra-untrusted policy" >>"$cases"
+ossl_sign "$w/o-extra-other.der" personal -md sha256 -signer "$pki/mismatch.crt" -inkey "$pki/mismatch.key"
+detached o-extra-other "$content" "$w/o-extra-other.der" sha-256
+echo "o-extra-other policy" >>"$cases"
+
 # ---- negative cases
 sed 's/signed by the official/signed by somebody else/' "$content" >"$w/tampered.mime"
 detached bad-tampered "$w/tampered.mime" "$w/o-rsa.der" sha-256

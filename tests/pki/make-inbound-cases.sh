@@ -58,7 +58,8 @@ printf '%s %s %s\n' "$(fpr ubnd-agency)" hagiang.gov.vn agency \
 	"$(fpr sotttt-agency)" 'sotttt.hagiang.gov.vn,*.sotttt.hagiang.gov.vn' agency >"$out/seal.table"
 oids="$oids
 SealTable $out/seal.table"
-profile noseal "CRLFile $pki/crl-all.pem
+profile noseal "# no site tables: nothing binds a certificate without e-mail
+CRLFile $pki/crl-all.pem
 AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1
 PersonalPolicyOIDs 1.3.6.1.4.1.55555.1.2"
 profile sealnooid "CRLFile $pki/crl-all.pem

@@ -93,8 +93,8 @@ cosign(const struct kyso_signer *seal, const struct kyso_trust *t,
 	s = g_mime_stream_mem_new_with_buffer((const char *)in->data, in->len);
 	o = g_mime_stream_mem_new_with_byte_array(body);
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(o), FALSE);
-	r->rc =
-	    kyso_cosign_message(seal, t, s, o, NULL, time(NULL), &r->res, &r->err);
+	r->rc = kyso_cosign_message(seal, t, s, o, NULL, time(NULL), &r->res,
+	    &r->err);
 	r->out = g_byte_array_new();
 	g_byte_array_append(r->out, in->data, (guint)r->body_off);
 	g_byte_array_append(r->out, body->data, body->len);
@@ -555,6 +555,11 @@ main(int argc, char **argv)
 		}
 		if (strcmp(f[0], "skip") == 0) {
 			SKIP("signer %s not installed", f[1]);
+			g_strfreev(f);
+			continue;
+		}
+		if (strcmp(f[1], "policy") == 0) {
+			/* sealable bytes; policy refuses (test_process) */
 			g_strfreev(f);
 			continue;
 		}

@@ -468,6 +468,29 @@ main(void)
 		kyso_outcome_clear(&o);
 		g_free(msgtext);
 
+		/* the multiple-signerInfos attack on the seal: one good
+		 * personal signature beside a signer the seal must not vouch
+		 * for */
+		run_file(cos, fx_path("cos/msg/o-extra-untrusted.eml"),
+		    "127.0.0.1", &msgtext, &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		        strstr(o.log, "not sealed: issuer not trusted") != NULL,
+		    "CoSign: the official's signature plus an untrusted "
+		    "signer is not sealed: %s",
+		    o.log);
+		kyso_outcome_clear(&o);
+		g_free(msgtext);
+		run_file(cos, fx_path("cos/msg/o-extra-other.eml"), "127.0.0.1",
+		    &msgtext, &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		        strstr(o.log, "not sealed: signer is not the From") !=
+		            NULL,
+		    "CoSign: the official's signature plus another person's "
+		    "is not sealed: %s",
+		    o.log);
+		kyso_outcome_clear(&o);
+		g_free(msgtext);
+
 		run_file(cos, fx_path("cos/msg/bad-tampered.eml"), "127.0.0.1",
 		    &msgtext, &o);
 		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
