@@ -261,7 +261,9 @@ forged "$x/forged-tampered.eml" "$cases/msg/o-tampered-body.eml" \
 forged "$x/forged-unsigned-own.eml" "$cases/msg/o-unsigned-own.eml" \
 	"Authentication-Results: $ID;$r	smime=pass (valid; agency signer = From)$r	  header.from=vanthu@sotttt.hagiang.gov.vn$r"\
 "X-Kyso-Verdict: =?UTF-8?B?SOG7o3AgbOG7hyAvIFZhbGlkOiBjb24gZOG6pXUgY8ahIHF1YW4=?=$r" \
-	"X-Kyso-Verdict: =?UTF-8?Q?H=E1=BB=A3p_l=E1=BB=87?=$r$ar_other$r" "" "$ar_other$r"
+	"X-Kyso-Verdict: =?UTF-8?Q?H=E1=BB=A3p_l=E1=BB=87?=$r$ar_other$r" \
+	"Authentication-Results: ${ID^^}.; smime=pass$r""Authentication-Results: \"$ID.\"; smime=pass$r" \
+	"$ar_other$r"
 forged "$x/forged-valid.eml" "$cases/msg/o-agency-valid.eml" \
 	"Authentication-Results: $ID; smime=fail$r$ar_sib$r" "X-Kyso-Verdict: forged$r" \
 	"Authentication-Results: $ID; smime=policy$r" "$ar_sib$r"
@@ -337,7 +339,7 @@ extra() { # name file from want own n [expected-header]
 	printf 'up\t%s\t%s\t%s\tcrl\t%s\t%s\t%s\t%s\t-\n' "$1" "$2" "$3" "$4" "$5" "$6" "${7:--}" >>"$list"
 }
 # how many forged copies each forged-* message carries (our id / our verdict)
-declare -A FORGED=([forged-tampered]=6 [forged-unsigned-own]=3 [forged-valid]=3 [forged-many]=41)
+declare -A FORGED=([forged-tampered]=6 [forged-unsigned-own]=5 [forged-valid]=3 [forged-many]=41)
 V=vanthu@sotttt.hagiang.gov.vn
 extra forged-tampered "$x/forged-tampered.eml" "$V" fail 1 1 "$x/forged-tampered.eml.hdr"
 extra forged-unsigned-own "$x/forged-unsigned-own.eml" "$V" none 1 1 "$x/forged-unsigned-own.eml.hdr"
