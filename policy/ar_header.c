@@ -97,12 +97,12 @@ prop(GString *s, const char *name, char *v)
 }
 
 static void
-resinfo(GString *s, const char *result, const char *why, const char *from,
+resinfo(GString *s, enum kyso_result result, const char *why, const char *from,
     const struct kyso_verify_result *r, const struct kyso_signer_info *si)
 {
 	char *iss;
 
-	g_string_append_printf(s, ";\n\tsmime=%s", result);
+	g_string_append_printf(s, ";\n\tsmime=%s", kyso_result_name(result));
 	if (why != NULL && why[0] != '\0')
 		comment(s, why);
 	if (from != NULL)

@@ -24,16 +24,20 @@
  * worst (a signature that does not match the content is the worst; a
  * temporary problem the least bad that is still not a pass). */
 static int
-severity(const char *r)
+severity(enum kyso_result r)
 {
-	static const char *const order[] = {"pass", "temperror", "neutral",
-	    "policy", "fail"};
-	size_t i;
-
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (strcmp(r, order[i]) == 0)
-			return (int)i;
-	return (int)(sizeof(order) / sizeof(order[0]));
+	switch (r) {
+	case KYSO_RES_PASS:
+		return 0;
+	case KYSO_RES_TEMPERROR:
+		return 1;
+	case KYSO_RES_NEUTRAL:
+		return 2;
+	case KYSO_RES_POLICY:
+		return 3;
+	default:
+		return 4; /* fail, and anything else that is not a pass */
+	}
 }
 
 /* Judge one signer on its own: every element of a valid signature (the
@@ -45,57 +49,57 @@ judge_signer(const struct kyso_config *cfg,
     const struct kyso_verify_result *res, const struct kyso_signer_info *s,
     const char *from, int softfail, struct kyso_signer_verdict *sv)
 {
-	const char *r = "pass";
+	enum kyso_result r = KYSO_RES_PASS;
 	enum kyso_why w = KYSO_WHY_OK;
 
 	sv->note[0] = '\0';
 	sv->binding = kyso_seal_binding(cfg, s, from, &sv->kind);
 	if (s->cert_missing) {
-		r = "neutral";
+		r = KYSO_RES_NEUTRAL;
 		w = KYSO_WHY_NOCERT;
 	} else if (!s->signature_ok || res->econtent_mismatch) {
-		r = "fail";
+		r = KYSO_RES_FAIL;
 		w = res->econtent_mismatch ? KYSO_WHY_ECONTENT
 		                           : KYSO_WHY_BADSIG;
 		if (s->signature_error != NULL)
 			(void)snprintf(sv->note, sizeof(sv->note), "%s",
 			    s->signature_error);
 	} else if (s->weak) {
-		r = "policy";
+		r = KYSO_RES_POLICY;
 		w = KYSO_WHY_WEAK;
 		(void)snprintf(sv->note, sizeof(sv->note), "weak: %s",
 		    s->weak_reason ? s->weak_reason : "algorithm");
 	} else if (!s->chain_ok) {
-		r = "policy";
+		r = KYSO_RES_POLICY;
 		w = !s->eku_ok  ? KYSO_WHY_EKU
 		    : !s->ku_ok ? KYSO_WHY_KU
 		                : KYSO_WHY_UNTRUSTED;
 		(void)snprintf(sv->note, sizeof(sv->note), "%s",
 		    s->chain_error ? s->chain_error : "untrusted");
 	} else if (!s->valid_now) {
-		r = "policy";
+		r = KYSO_RES_POLICY;
 		w = KYSO_WHY_EXPIRED;
 	} else if (s->revocation == KYSO_REV_REVOKED) {
-		r = "policy";
+		r = KYSO_RES_POLICY;
 		w = KYSO_WHY_REVOKED;
 		(void)snprintf(sv->note, sizeof(sv->note), "%s",
 		    s->revocation_note ? s->revocation_note : "revoked");
 	} else if (from == NULL) {
-		r = "policy";
+		r = KYSO_RES_POLICY;
 		w = KYSO_WHY_NO_FROM;
 	} else if (sv->binding == KYSO_BOUND_NONE) {
 		/* RFC 8550 3: never a pass when the addresses differ; a
 		 * certificate without one only where configuration binds it */
-		r = "policy";
+		r = KYSO_RES_POLICY;
 		w = s->email != NULL ? KYSO_WHY_FROM_MISMATCH
 		                     : KYSO_WHY_NOT_BOUND;
 	} else if (!res->whole) {
-		r = "policy";
+		r = KYSO_RES_POLICY;
 		w = KYSO_WHY_PARTIAL;
 		(void)snprintf(sv->note, sizeof(sv->note), "signed part %s",
 		    res->part ? res->part : "?");
 	} else if (s->revocation == KYSO_REV_UNAVAILABLE && !softfail) {
-		r = "temperror";
+		r = KYSO_RES_TEMPERROR;
 		w = KYSO_WHY_REVUNAVAIL;
 		(void)snprintf(sv->note, sizeof(sv->note), "%s",
 		    s->revocation_note ? s->revocation_note : "unavailable");
@@ -124,13 +128,13 @@ demote_passing_signers(struct kyso_verdict *v)
 	char *note;
 
 	for (i = 0; i < v->n; i++) {
-		if (strcmp(v->s[i].result, "pass") != 0)
+		if (v->s[i].result != KYSO_RES_PASS)
 			continue;
 		note = g_strdup_printf("signer %d: %s; %s", v->lead + 1,
 		    kyso_inbound_why_text(v->why, 0), v->s[i].note);
 		(void)g_strlcpy(v->s[i].note, note, sizeof(v->s[i].note));
 		g_free(note);
-		v->s[i].result = "policy";
+		v->s[i].result = KYSO_RES_POLICY;
 		v->s[i].why = KYSO_WHY_OTHER_SIGNER;
 		v->s[i].softpass = 0;
 	}
@@ -146,12 +150,12 @@ kyso_inbound_judge(const struct kyso_config *cfg,
 	memset(v, 0, sizeof(*v));
 	v->lead = -1;
 	if (!res->found) {
-		v->result = "none";
+		v->result = KYSO_RES_NONE;
 		v->why = res->encrypted ? KYSO_WHY_ENCRYPTED : KYSO_WHY_NONE;
 		return;
 	}
 	if (res->malformed || res->nsigners == 0) {
-		v->result = "permerror";
+		v->result = KYSO_RES_PERMERROR;
 		v->why = KYSO_WHY_MALFORMED;
 		return;
 	}
@@ -167,7 +171,7 @@ kyso_inbound_judge(const struct kyso_config *cfg,
 	}
 	v->result = v->s[v->lead].result;
 	v->why = v->s[v->lead].why;
-	if (strcmp(v->result, "pass") != 0) {
+	if (v->result != KYSO_RES_PASS) {
 		v->softpass = 0;
 		demote_passing_signers(v);
 	}
@@ -247,17 +251,18 @@ kyso_inbound_process(const struct kyso_config *cfg,
 	v.own_domain = from_claims_own_domain(cfg, env->headers, env->nheaders);
 	res->ar_value = kyso_ar_header_format(st->authserv_id, fromp, &vr, &v);
 	res->verdict_value = kyso_verdict_header_format(&vr, &v);
-	(void)snprintf(res->result, sizeof(res->result), "%s", v.result);
-	if (v.own_domain && strcmp(v.result, "pass") != 0) {
+	(void)snprintf(res->result, sizeof(res->result), "%s",
+	    kyso_result_name(v.result));
+	if (v.own_domain && v.result != KYSO_RES_PASS) {
 		if (st->on_unsigned_own_domain == KYSO_ONFAIL_REJECT)
 			res->action = KYSO_ACTION_REJECT;
 		else if (st->on_unsigned_own_domain == KYSO_ONFAIL_TEMPFAIL)
 			res->action = KYSO_ACTION_TEMPFAIL;
 	}
 	(void)snprintf(res->log, sizeof(res->log),
-	    "smime=%s why=\"%s\" part=%s signers=%zu own_domain=%d%s", v.result,
-	    kyso_inbound_why_text(v.why, 0), vr.part ? vr.part : "-",
-	    vr.nsigners, v.own_domain,
+	    "smime=%s why=\"%s\" part=%s signers=%zu own_domain=%d%s",
+	    kyso_result_name(v.result), kyso_inbound_why_text(v.why, 0),
+	    vr.part ? vr.part : "-", vr.nsigners, v.own_domain,
 	    v.softpass ? " revocation=softpass" : "");
 	rc = 0;
 out:

@@ -101,7 +101,7 @@ personal_acceptable(const struct kyso_config *cfg,
 
 	kyso_inbound_judge(cfg, vr, from,
 	    kyso_config_settings(cfg)->revocation_softfail, &v);
-	ok = strcmp(v.result, "pass") == 0;
+	ok = v.result == KYSO_RES_PASS;
 	if (!ok)
 		(void)snprintf(why, len, "%s%s%s",
 		    kyso_inbound_why_text(v.why, 0),

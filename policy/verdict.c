@@ -1,8 +1,9 @@
 /*
  * verdict.c - the words of the inbound verdict: one short reason per
  * enum kyso_why, in English (ASCII, for Authentication-Results comments and
- * logs) and Vietnamese (UTF-8, for X-Kyso-Verdict). The one place both
- * header writers and the logs take them from.
+ * logs) and Vietnamese (UTF-8, for X-Kyso-Verdict), and the name of each
+ * smime= result. The one place both header writers and the logs take them
+ * from.
  */
 #include "kyso/verdict.h"
 
@@ -55,4 +56,22 @@ kyso_inbound_why_text(enum kyso_why why, int vietnamese)
 	if ((unsigned)why >= sizeof(why_texts) / sizeof(why_texts[0]))
 		return "?";
 	return vietnamese ? why_texts[why].vi : why_texts[why].en;
+}
+
+const char *
+kyso_result_name(enum kyso_result r)
+{
+	static const char *const names[] = {
+	    [KYSO_RES_NONE] = "none",
+	    [KYSO_RES_PASS] = "pass",
+	    [KYSO_RES_FAIL] = "fail",
+	    [KYSO_RES_NEUTRAL] = "neutral",
+	    [KYSO_RES_POLICY] = "policy",
+	    [KYSO_RES_TEMPERROR] = "temperror",
+	    [KYSO_RES_PERMERROR] = "permerror",
+	};
+
+	if ((unsigned)r >= sizeof(names) / sizeof(names[0]))
+		return "permerror";
+	return names[r];
 }

@@ -253,12 +253,13 @@ list_signers(GString *s, const struct kyso_verify_result *res,
 			break;
 		}
 		g_string_append_printf(s, "%s[%zu] ", i ? "; " : "", i + 1);
-		if (strcmp(sv->result, "pass") == 0)
+		if (sv->result == KYSO_RES_PASS)
 			g_string_append(s, "hợp lệ / valid: ");
 		else
 			g_string_append_printf(s,
 			    "không hợp lệ / not valid (%s: %s / %s): ",
-			    sv->result, kyso_inbound_why_text(sv->why, 1),
+			    kyso_result_name(sv->result),
+			    kyso_inbound_why_text(sv->why, 1),
 			    kyso_inbound_why_text(sv->why, 0));
 		describe(s, &res->signers[i], sv);
 	}
@@ -269,7 +270,7 @@ kyso_verdict_header_format(const struct kyso_verify_result *res,
     const struct kyso_verdict *v)
 {
 	GString *s = g_string_new(NULL);
-	int pass = strcmp(v->result, "pass") == 0;
+	int pass = v->result == KYSO_RES_PASS;
 	char *enc;
 
 	if (v->own_domain && !pass)
@@ -285,7 +286,7 @@ kyso_verdict_header_format(const struct kyso_verify_result *res,
 			    "%zu chữ ký, tất cả hợp lệ / "
 			    "%zu signatures, all valid: ",
 			    v->n, v->n);
-	} else if (strcmp(v->result, "none") == 0) {
+	} else if (v->result == KYSO_RES_NONE) {
 		g_string_append_printf(s,
 		    "Không có chữ ký số / No digital "
 		    "signature (%s / %s)",
@@ -293,7 +294,8 @@ kyso_verdict_header_format(const struct kyso_verify_result *res,
 		    kyso_inbound_why_text(v->why, 0));
 	} else {
 		g_string_append_printf(s,
-		    "Không hợp lệ / Not valid (%s): %s / %s", v->result,
+		    "Không hợp lệ / Not valid (%s): %s / %s",
+		    kyso_result_name(v->result),
 		    kyso_inbound_why_text(v->why, 1),
 		    kyso_inbound_why_text(v->why, 0));
 		if (v->why == KYSO_WHY_PARTIAL && res->part != NULL)

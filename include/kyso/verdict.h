@@ -13,6 +13,21 @@
 #include "kyso/seal.h"
 #include "kyso/verify.h"
 
+/* The smime= result (RFC 7281 2.2 / RFC 8601 2.7.x), for one signer or the
+ * message. KYSO_RES_PASS is the only value a recipient may rely on. */
+enum kyso_result {
+	KYSO_RES_NONE = 0,  /* no signature */
+	KYSO_RES_PASS,      /* every element of a valid signature holds */
+	KYSO_RES_FAIL,      /* the signature does not match the content */
+	KYSO_RES_NEUTRAL,   /* cannot be evaluated (no certificate) */
+	KYSO_RES_POLICY,    /* sound, but not acceptable */
+	KYSO_RES_TEMPERROR, /* could not be evaluated now (revocation) */
+	KYSO_RES_PERMERROR, /* cannot be parsed */
+};
+
+/* The result as written in headers and logs ("pass", "policy", ...). */
+const char *kyso_result_name(enum kyso_result r);
+
 /* Why a signer (or the message) got its result. */
 enum kyso_why {
 	KYSO_WHY_OK = 0,
@@ -38,7 +53,7 @@ enum kyso_why {
 };
 
 struct kyso_signer_verdict {
-	const char *result; /* "pass", "fail", ... (static) */
+	enum kyso_result result;
 	enum kyso_why why;
 	enum kyso_cert_kind kind;  /* as configuration declares it (seal.c) */
 	enum kyso_binding binding; /* what ties it to the From address */
@@ -47,8 +62,8 @@ struct kyso_signer_verdict {
 };
 
 struct kyso_verdict {
-	const char *result; /* message result: pass only when every signer
-	                       passes, else the worst signer's */
+	enum kyso_result result; /* message result: pass only when every
+	                            signer passes, else the worst signer's */
 	enum kyso_why why;
 	int lead; /* index of the signer `result` and `why` come from (the
 	             first failing one), or -1 */

@@ -54,13 +54,13 @@ main(void)
 	r.nsigners = 2;
 	r.signers = si;
 	kyso_inbound_judge(NULL, &r, "vanthu@sotttt.hagiang.gov.vn", 0, &v);
-	CHECK(strcmp(v.result, "policy") == 0 && v.lead == 1 &&
+	CHECK(v.result == KYSO_RES_POLICY && v.lead == 1 &&
 	        v.why == KYSO_WHY_FROM_MISMATCH,
 	    "one signer not bound to From: the message does not pass");
-	CHECK(strcmp(v.s[1].result, "policy") == 0 &&
+	CHECK(v.s[1].result == KYSO_RES_POLICY &&
 	        v.s[1].why == KYSO_WHY_FROM_MISMATCH,
 	    "second signer: From mismatch is policy");
-	CHECK(strcmp(v.s[0].result, "policy") == 0 &&
+	CHECK(v.s[0].result == KYSO_RES_POLICY &&
 	        v.s[0].why == KYSO_WHY_OTHER_SIGNER &&
 	        strstr(v.s[0].note, "signer 2") != NULL,
 	    "the good signer is not reported pass: another signature is "
@@ -99,7 +99,7 @@ main(void)
 	CHECK(ascii_lf_tab(ar) && strstr(ar, "smime-issuer") == NULL &&
 	        strstr(ar, "smime-serial") == NULL,
 	    "a non-ASCII issuer is never emitted, nor its serial alone");
-	CHECK(strcmp(v.result, "policy") == 0 && v.why == KYSO_WHY_NO_FROM,
+	CHECK(v.result == KYSO_RES_POLICY && v.why == KYSO_WHY_NO_FROM,
 	    "no From address: signer with e-mail cannot pass");
 	g_free(ar);
 	kyso_inbound_verdict_clear(&v);
@@ -111,7 +111,7 @@ main(void)
 	r.malformed_reason = (char *)"bad\r\n(CMS)";
 	kyso_inbound_judge(NULL, &r, "a@b", 0, &v);
 	ar = kyso_ar_header_format("mx", "a@b", &r, &v);
-	CHECK(strcmp(v.result, "permerror") == 0 && ascii_lf_tab(ar) &&
+	CHECK(v.result == KYSO_RES_PERMERROR && ascii_lf_tab(ar) &&
 	        strstr(ar, "bad??\\(CMS\\)") != NULL,
 	    "malformed: permerror, reason sanitised: %s", ar);
 	g_free(ar);

@@ -100,7 +100,7 @@ main(void)
 	r.nsigners = 1;
 	r.signers = &si;
 	kyso_inbound_judge(NULL, &r, "a@b.vn", 0, &v);
-	CHECK(strcmp(v.result, "pass") == 0, "judged pass");
+	CHECK(v.result == KYSO_RES_PASS, "judged pass");
 	enc = kyso_verdict_header_format(&r, &v);
 	CHECK(safe(enc), "verdict header safe");
 	dec = decode(enc);
@@ -151,7 +151,7 @@ main(void)
 		kyso_inbound_judge(NULL, &r, "a@b.vn", 0, &v);
 		enc = kyso_verdict_header_format(&r, &v);
 		dec = decode(enc);
-		CHECK(strcmp(v.result, "policy") == 0 &&
+		CHECK(v.result == KYSO_RES_POLICY &&
 		        g_str_has_prefix(dec,
 		            "Không hợp lệ / Not valid (policy): "
 		            "chứng thư hết hạn") &&
@@ -193,7 +193,7 @@ main(void)
 		two[1].email_matches = 0;
 		two[1].subject_cn = (char *)"Seal";
 		kyso_inbound_judge(NULL, &r, "a@b.vn", 0, &v);
-		CHECK(strcmp(v.result, "policy") == 0 &&
+		CHECK(v.result == KYSO_RES_POLICY &&
 		        v.s[1].why == KYSO_WHY_NOT_BOUND,
 		    "a co-signer without e-mail and no table: not bound");
 		kyso_inbound_verdict_clear(&v);
@@ -207,7 +207,7 @@ main(void)
 	v.own_domain = 1;
 	enc = kyso_verdict_header_format(&r, &v);
 	dec = decode(enc);
-	CHECK(strcmp(v.result, "none") == 0 &&
+	CHECK(v.result == KYSO_RES_NONE &&
 	        g_str_has_prefix(dec,
 	            "Cảnh báo: thư mang địa chỉ của tỉnh nhưng "
 	            "không có chữ ký số hợp lệ / Warning:"),
