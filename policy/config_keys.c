@@ -31,6 +31,12 @@ const struct kyso_config_key kyso_config_keys[] = {
         .required = 1,
         .doc = "milter socket: unix:/path, local:/path, inet:port@host or "
                "inet6:port@host"},
+    {.name = "SocketAllowRemote",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.socket_allow_remote),
+        .def = "no",
+        .doc = "let an inet or inet6 Socket listen on an address other than "
+               "loopback (the MTA alone must reach it)"},
     {.name = "PidFile",
         .type = KYSO_KT_PATH,
         .offset = OFF(s.pid_file),
