@@ -93,11 +93,36 @@ write_conf default
 write_conf reject "OnUnmappedSender reject"
 write_conf nospool "SpoolMemoryLimit 1024" "TemporaryDirectory $T/does-not-exist"
 run_case t-sign-auth-user default
+# the signature's log line says why the message was ours
+if grep -q 'origin=auth login=<nguyenvanan@sotttt.hagiang.gov.vn> grant=own-address from=<nguyenvanan@sotttt.hagiang.gov.vn>' "$T/default.log"; then
+	ok "log names the login and its grant"
+else
+	not_ok "log names the login and its grant"
+	sed 's/^/# /' "$T/default.log"
+fi
+run_case t-refuse-auth-other-sender default
+if [ "$(grep -c 'action=reject origin=auth login=<[^>]*> grant=none' "$T/default.log")" = 3 ]; then
+	ok "refused logins are logged with grant=none"
+else
+	not_ok "refused logins are logged with grant=none"
+	sed 's/^/# /' "$T/default.log"
+fi
 run_case t-pass-external-claims-domain default
 run_case t-sign-originating-daemon default
+# log_has LOG TEXT WHAT: the daemon's log holds TEXT (fixed string)
+log_has() {
+	if grep -qF -- "$2" "$T/$1.log"; then ok "$3"; else
+		not_ok "$3"
+		sed 's/^/# /' "$T/$1.log"
+	fi
+}
+log_has default 'action=sign origin=mta daemon=ORIGINATING from=' \
+	"log names the originating daemon"
 run_case t-strip-forged-ar default
 run_case t-unmapped-accept default
 run_case t-unmapped-reject reject
+log_has reject 'origin=internal matched="InternalHosts 127.0.0.1/32" from=' \
+	"log names the InternalHosts entry that made the client ours"
 run_case t-tempfail-spool-error nospool
 run_case t-already-signed default
 
