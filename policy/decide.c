@@ -127,13 +127,18 @@ static void set_reason(struct kyso_decision *d, const char *fmt, ...)
 static void
 set_reason(struct kyso_decision *d, const char *fmt, ...)
 {
-	char raw[sizeof(d->reason)];
+	char raw[sizeof(d->reason)], *p;
 	va_list ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	kyso_text_printable(d->reason, sizeof(d->reason), raw);
+	/* logged as reason="...": a login or envelope sender holding a quote
+	 * must not end it and fake a key (the journal reads why="...") */
+	for (p = d->reason; *p != '\0'; p++)
+		if (*p == '"' || *p == '\\')
+			*p = '?';
 }
 
 /* 1 when the envelope sender may send as From under EnvelopeCheck. */
