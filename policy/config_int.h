@@ -152,6 +152,15 @@ size_t kyso_netlist_count(const struct kyso_netlist *nl);
  * understood) is inside one of the networks; 0 otherwise or unparsable. */
 int kyso_netlist_contains(const struct kyso_netlist *nl, const char *ip);
 
+/* kyso_netlist_contains, also writing the matching entry as "addr/prefix"
+ * into entry (room for len bytes; "" when none or len is 0). */
+int kyso_netlist_match(const struct kyso_netlist *nl, const char *ip,
+    char *entry, size_t len);
+
+/* 1 when ip (text) is a loopback address: 127.0.0.0/8 (also IPv4-mapped)
+ * or ::1. */
+int kyso_netlist_is_loopback(const char *ip);
+
 void kyso_netlist_free(struct kyso_netlist *nl);
 
 /* ---- table.c: CertificateTable and SigningTable ---- */

@@ -31,6 +31,12 @@ const struct kyso_config_key kyso_config_keys[] = {
         .required = 1,
         .doc = "milter socket: unix:/path, local:/path, inet:port@host or "
                "inet6:port@host"},
+    {.name = "SocketAllowRemote",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.socket_allow_remote),
+        .def = "no",
+        .doc = "let an inet or inet6 Socket listen on an address other than "
+               "loopback (the MTA alone must reach it)"},
     {.name = "PidFile",
         .type = KYSO_KT_PATH,
         .offset = OFF(s.pid_file),
@@ -226,15 +232,16 @@ const struct kyso_config_key kyso_config_keys[] = {
     {.name = "LoginTable",
         .type = KYSO_KT_PATH,
         .offset = OFF(s.login_table),
-        .doc = "which From addresses each SMTP AUTH login may send as "
-               "(\"login pattern\" lines)"},
+        .doc = "From addresses an SMTP AUTH login may send as besides its "
+               "own (\"login pattern\" lines)"},
     {.name = "OnUnauthorizedSender",
         .type = KYSO_KT_ONFAIL,
         .offset = OFF(s.on_unauthorized),
         .def = "reject",
         .choices = onfail_words,
-        .doc = "an authenticated login sending as a From the LoginTable "
-               "does not allow it: reject, tempfail or accept (unsigned)"},
+        .doc = "an authenticated login sending as a From neither its own "
+               "nor given by LoginTable: reject, tempfail or accept "
+               "(unsigned)"},
     {.name = "CoSign",
         .type = KYSO_KT_YESNO,
         .offset = OFF(s.cosign),

@@ -87,6 +87,41 @@ load_domains(struct kyso_config *cfg, const unsigned *lines,
 	return 0;
 }
 
+/* An inet or inet6 Socket names the address it listens on, and that is
+ * loopback unless SocketAllowRemote: whoever reaches the port can claim
+ * {auth_authen} and have mail signed. */
+static int
+check_socket(struct kyso_config *cfg, const unsigned *lines,
+    struct kyso_err *err)
+{
+	const char *sock = cfg->v.s.socket, *at;
+	unsigned line = line_of(lines, "Socket");
+	char shown[64];
+
+	if (sock == NULL ||
+	    (g_ascii_strncasecmp(sock, "inet:", 5) != 0 &&
+	        g_ascii_strncasecmp(sock, "inet6:", 6) != 0))
+		return 0;
+	kyso_text_printable(shown, sizeof(shown), sock);
+	if ((at = strchr(sock, '@')) == NULL) {
+		kyso_text_err_at(err, cfg->path, line,
+		    "Socket: \"%s\" has no address and would listen on every "
+		    "interface; name one, e.g. %s@127.0.0.1",
+		    shown, shown);
+		return -1;
+	}
+	if (!cfg->v.s.socket_allow_remote &&
+	    !kyso_netlist_is_loopback(at + 1) &&
+	    g_ascii_strcasecmp(at + 1, "localhost") != 0) {
+		kyso_text_err_at(err, cfg->path, line,
+		    "Socket: \"%s\" is not a loopback address; only the MTA "
+		    "may reach the milter (SocketAllowRemote yes to allow it)",
+		    shown);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 load_tables(struct kyso_config *cfg, const unsigned *lines,
     struct kyso_err *err)
@@ -176,6 +211,7 @@ kyso_config_load(const char *path, struct kyso_err *err)
 	cfg->path = kyso_xstrdup(path);
 	if (kyso_config_parse_file(path, &cfg->v, lines, err) < 0 ||
 	    default_authserv_id(cfg, err) < 0 ||
+	    check_socket(cfg, lines, err) < 0 ||
 	    load_domains(cfg, lines, err) < 0)
 		goto fail;
 	if (cfg->v.mta != NULL)
@@ -264,12 +300,52 @@ kyso_config_lookup_sender(const struct kyso_config *cfg, const char *address)
 	return kyso_table_lookup(cfg->signing, address);
 }
 
-int
+/* 1 when address is the login's own: the login itself when it holds '@',
+ * else login@D for a domain D of the Domain key; case-insensitive. */
+static int
+own_address(const struct kyso_config *cfg, const char *login,
+    const char *address)
+{
+	size_t llen = strlen(login), i;
+
+	if (strchr(login, '@') != NULL)
+		return g_ascii_strcasecmp(login, address) == 0;
+	if (llen == 0 || g_ascii_strncasecmp(address, login, llen) != 0 ||
+	    address[llen] != '@')
+		return 0;
+	for (i = 0; i < cfg->domains.n; i++)
+		if (g_ascii_strcasecmp(address + llen + 1, cfg->domains.v[i]) ==
+		    0)
+			return 1;
+	return 0;
+}
+
+enum kyso_login_grant
 kyso_config_login_allows(const struct kyso_config *cfg, const char *login,
     const char *address)
 {
-	return cfg->logins == NULL ||
-	    kyso_table_login_allows(cfg->logins, login, address);
+	if (login == NULL || address == NULL)
+		return KYSO_LOGIN_REFUSED;
+	if (own_address(cfg, login, address))
+		return KYSO_LOGIN_OWN;
+	if (cfg->logins != NULL &&
+	    kyso_table_login_allows(cfg->logins, login, address))
+		return KYSO_LOGIN_TABLE;
+	return KYSO_LOGIN_REFUSED;
+}
+
+const char *
+kyso_login_grant_name(enum kyso_login_grant g)
+{
+	switch (g) {
+	case KYSO_LOGIN_OWN:
+		return "own-address";
+	case KYSO_LOGIN_TABLE:
+		return "LoginTable";
+	case KYSO_LOGIN_REFUSED:
+		break;
+	}
+	return "none";
 }
 
 const struct kyso_signer *
@@ -288,6 +364,13 @@ const struct kyso_sealtable *
 kyso_config_seals(const struct kyso_config *cfg)
 {
 	return cfg->seals;
+}
+
+int
+kyso_config_internal_entry(const struct kyso_config *cfg, const char *ip,
+    char *entry, size_t len)
+{
+	return kyso_netlist_match(cfg->internal, ip, entry, len);
 }
 
 const struct kyso_trust *

@@ -6,8 +6,10 @@
  * {daemon_name} (MTA), local submission, or a client in InternalHosts.
  * Mail from any other client is verified, whatever its From claims. Ours is
  * signed only when From is one unambiguous mailbox of a signing domain,
- * mapped in the signing table, and the envelope sender agrees
- * (EnvelopeCheck). Reasons are short printable ASCII. Never logs.
+ * mapped in the signing table, the envelope sender agrees (EnvelopeCheck)
+ * and, for SMTP AUTH, From is the login's own address or one LoginTable
+ * gives it (OnUnauthorizedSender otherwise). The evidence for the origin
+ * goes to origin_detail. Reasons are short printable ASCII. Never logs.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,20 +52,59 @@ kyso_origin_name(enum kyso_origin o)
 	return names[o];
 }
 
-static enum kyso_origin
-origin_of(const struct kyso_config *cfg, const struct kyso_envelope *env)
+/* Copy src for a key=value log word: printable ASCII, and none of the
+ * bytes that would end or fake a word (space, quote, <, >, \, =). */
+static void
+log_word(char *dst, size_t len, const char *src)
 {
-	if (env->auth_authen != NULL && env->auth_authen[0] != '\0')
+	char *p;
+
+	kyso_text_printable(dst, len, src != NULL ? src : "");
+	for (p = dst; *p != '\0'; p++)
+		if (strchr(" \"<>\\=", *p) != NULL)
+			*p = '?';
+}
+
+/* The origin, with its evidence in d->origin_detail (the client address
+ * is logged by the caller). */
+static enum kyso_origin
+origin_of(const struct kyso_config *cfg, const struct kyso_envelope *env,
+    struct kyso_decision *d)
+{
+	char word[80], entry[64];
+	const size_t len = sizeof(d->origin_detail);
+
+	if (env->auth_authen != NULL && env->auth_authen[0] != '\0') {
+		log_word(word, sizeof(word), env->auth_authen);
+		(void)snprintf(d->origin_detail, len, "login=<%s>", word);
 		return KYSO_ORIGIN_AUTH;
-	if (kyso_config_is_originating_mta(cfg, env->daemon_name))
+	}
+	if (kyso_config_is_originating_mta(cfg, env->daemon_name)) {
+		log_word(word, sizeof(word), env->daemon_name);
+		(void)snprintf(d->origin_detail, len, "daemon=%s", word);
 		return KYSO_ORIGIN_MTA;
+	}
 	/* Postfix non_smtpd_milters: no real client (cleanup may also
 	 * simulate 127.0.0.1, which InternalHosts covers by default) */
 	if (env->client_addr == NULL || env->client_addr[0] == '\0')
 		return KYSO_ORIGIN_LOCAL;
-	if (kyso_config_is_internal_host(cfg, env->client_addr))
+	if (kyso_config_internal_entry(cfg, env->client_addr, entry,
+	        sizeof(entry))) {
+		(void)snprintf(d->origin_detail, len,
+		    "matched=\"InternalHosts %s\"", entry);
 		return KYSO_ORIGIN_INTERNAL;
+	}
 	return KYSO_ORIGIN_EXTERNAL;
+}
+
+/* Append " grant=how" to the origin detail of an authenticated sender. */
+static void
+note_grant(struct kyso_decision *d, enum kyso_login_grant g)
+{
+	size_t n = strlen(d->origin_detail);
+
+	(void)snprintf(d->origin_detail + n, sizeof(d->origin_detail) - n,
+	    " grant=%s", kyso_login_grant_name(g));
 }
 
 static enum kyso_action
@@ -86,13 +127,18 @@ static void set_reason(struct kyso_decision *d, const char *fmt, ...)
 static void
 set_reason(struct kyso_decision *d, const char *fmt, ...)
 {
-	char raw[sizeof(d->reason)];
+	char raw[sizeof(d->reason)], *p;
 	va_list ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	kyso_text_printable(d->reason, sizeof(d->reason), raw);
+	/* logged as reason="...": a login or envelope sender holding a quote
+	 * must not end it and fake a key (the journal reads why="...") */
+	for (p = d->reason; *p != '\0'; p++)
+		if (*p == '"' || *p == '\\')
+			*p = '?';
 }
 
 /* 1 when the envelope sender may send as From under EnvelopeCheck. */
@@ -120,11 +166,12 @@ kyso_policy_decide(const struct kyso_config *cfg,
 {
 	const struct kyso_settings *s = kyso_config_settings(cfg);
 	struct kyso_err ferr = {0};
+	enum kyso_login_grant grant;
 	char shown[64];
 	const char *domain;
 
 	memset(d, 0, sizeof(*d));
-	d->origin = origin_of(cfg, env);
+	d->origin = origin_of(cfg, env, d);
 	if (d->origin == KYSO_ORIGIN_EXTERNAL) {
 		/* never sign for a stranger; From only for the log */
 		(void)kyso_policy_from_address(env->headers, env->nheaders,
@@ -152,15 +199,26 @@ kyso_policy_decide(const struct kyso_config *cfg,
 		set_reason(d, "unmapped sender");
 		return 0;
 	}
-	/* an authenticated official signs only as the addresses the
-	 * LoginTable gives that login, not as any agency of the province */
-	if (d->origin == KYSO_ORIGIN_AUTH &&
-	    !kyso_config_login_allows(cfg, env->auth_authen, d->from_addr)) {
-		kyso_text_printable(shown, sizeof(shown), env->auth_authen);
-		d->action = onfail_action(s->on_unauthorized);
-		d->cert_id = NULL;
-		set_reason(d, "login %s may not send as From", shown);
-		return 0;
+	/* an authenticated login signs only as its own address or those the
+	 * LoginTable gives it, not as any agency of the province; a null
+	 * envelope sender changes nothing (From alone is judged) */
+	if (d->origin == KYSO_ORIGIN_AUTH) {
+		grant = kyso_config_login_allows(cfg, env->auth_authen,
+		    d->from_addr);
+		note_grant(d, grant);
+		if (grant == KYSO_LOGIN_REFUSED) {
+			kyso_text_printable(shown, sizeof(shown),
+			    env->auth_authen);
+			d->action = onfail_action(s->on_unauthorized);
+			d->cert_id = NULL;
+			set_reason(d,
+			    "login %s may not send as From (not its own "
+			    "address%s)",
+			    shown,
+			    s->login_table != NULL ? " nor given by LoginTable"
+			                           : ", no LoginTable");
+			return 0;
+		}
 	}
 	if (!envelope_ok(s->envelope_check, env->env_from, d->from_addr)) {
 		kyso_text_printable(shown, sizeof(shown), env->env_from);

@@ -182,7 +182,9 @@ kyso_journal_format(const struct kyso_journal_record *rec, char *line)
 	n = put_field(line, n, rec->serial, KYSO_JOURNAL_MAX_SERIAL, '\t');
 	n = put_field(line, n, rec->issuer, KYSO_JOURNAL_MAX_ISSUER, '\t');
 	n = put_field(line, n, rec->result, KYSO_JOURNAL_MAX_RESULT, '\t');
-	n = put_field(line, n, rec->reason, KYSO_JOURNAL_MAX_REASON, '\n');
+	n = put_field(line, n, rec->reason, KYSO_JOURNAL_MAX_REASON, '\t');
+	n = put_field(line, n, rec->login, KYSO_JOURNAL_MAX_LOGIN, '\t');
+	n = put_field(line, n, rec->client, KYSO_JOURNAL_MAX_CLIENT, '\n');
 	line[n] = '\0';
 	return n;
 }
@@ -311,7 +313,9 @@ parse_time(const char *s, size_t len, time_t *out)
 	return 0;
 }
 
-#define KYSO_JOURNAL_NFIELDS 11
+#define KYSO_JOURNAL_NFIELDS     13
+/* records written before login and client were added */
+#define KYSO_JOURNAL_NFIELDS_OLD 11
 
 int
 kyso_journal_parse(const char *line, size_t len,
@@ -334,6 +338,8 @@ kyso_journal_parse(const char *line, size_t len,
 	    {rec->issuer, KYSO_JOURNAL_MAX_ISSUER},
 	    {rec->result, KYSO_JOURNAL_MAX_RESULT},
 	    {rec->reason, KYSO_JOURNAL_MAX_REASON},
+	    {rec->login, KYSO_JOURNAL_MAX_LOGIN},
+	    {rec->client, KYSO_JOURNAL_MAX_CLIENT},
 	};
 	const size_t vlen = strlen(KYSO_JOURNAL_VERSION);
 	const char *why = NULL;
@@ -362,7 +368,8 @@ kyso_journal_parse(const char *line, size_t len,
 		fs[nf] = p + 1;
 	}
 	fe[nf++] = end;
-	if (nf != KYSO_JOURNAL_NFIELDS || (size_t)(fe[0] - fs[0]) != vlen ||
+	if ((nf != KYSO_JOURNAL_NFIELDS && nf != KYSO_JOURNAL_NFIELDS_OLD) ||
+	    (size_t)(fe[0] - fs[0]) != vlen ||
 	    memcmp(fs[0], KYSO_JOURNAL_VERSION, vlen) != 0) {
 		kyso_err_set(err, KYSO_E_INPUT, "not a %s record",
 		    KYSO_JOURNAL_VERSION);
@@ -380,7 +387,7 @@ kyso_journal_parse(const char *line, size_t len,
 		kyso_err_set(err, KYSO_E_INPUT, "field 4: not in or out");
 		return -1;
 	}
-	for (i = 0; i < KYSO_JOURNAL_NFIELDS; i++) {
+	for (i = 0; i < nf; i++) {
 		if (str[i].dst == NULL)
 			continue;
 		if (unescape(fs[i], fe[i], str[i].dst, str[i].cap, &why) < 0) {
@@ -554,6 +561,13 @@ kyso_journal_record_fill(struct kyso_journal_record *rec,
 	(void)g_strlcpy(rec->origin, kyso_origin_name(d->origin),
 	    sizeof(rec->origin));
 	(void)g_strlcpy(rec->from, d->from_addr, sizeof(rec->from));
+	/* who obtained the signature, and from where */
+	if (env != NULL && env->auth_authen != NULL)
+		(void)g_strlcpy(rec->login, env->auth_authen,
+		    sizeof(rec->login));
+	if (env != NULL && env->client_addr != NULL)
+		(void)g_strlcpy(rec->client, env->client_addr,
+		    sizeof(rec->client));
 	(void)g_strlcpy(rec->result, o->result, sizeof(rec->result));
 	(void)g_strlcpy(rec->reason, d->reason, sizeof(rec->reason));
 	/* the most specific reason the outcome's log holds */

@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,12 +158,16 @@ bad:
 }
 
 int
-kyso_netlist_contains(const struct kyso_netlist *nl, const char *ip)
+kyso_netlist_match(const struct kyso_netlist *nl, const char *ip, char *entry,
+    size_t len)
 {
 	unsigned char addr[16] = {0}, masked[16];
+	char text[INET6_ADDRSTRLEN];
 	int family;
 	size_t i;
 
+	if (len > 0)
+		entry[0] = '\0';
 	if (nl == NULL || ip == NULL || parse_addr(ip, &family, addr) < 0)
 		return 0;
 	for (i = 0; i < nl->n; i++) {
@@ -172,10 +177,33 @@ kyso_netlist_contains(const struct kyso_netlist *nl, const char *ip)
 			continue;
 		memcpy(masked, addr, sizeof(masked));
 		mask_bits(masked, net->prefix, sizeof(masked));
-		if (memcmp(masked, net->addr, family == AF_INET ? 4 : 16) == 0)
-			return 1;
+		if (memcmp(masked, net->addr, family == AF_INET ? 4 : 16) != 0)
+			continue;
+		if (len > 0 &&
+		    inet_ntop(family, net->addr, text, sizeof(text)) != NULL)
+			(void)snprintf(entry, len, "%s/%u", text, net->prefix);
+		return 1;
 	}
 	return 0;
+}
+
+int
+kyso_netlist_contains(const struct kyso_netlist *nl, const char *ip)
+{
+	return kyso_netlist_match(nl, ip, NULL, 0);
+}
+
+int
+kyso_netlist_is_loopback(const char *ip)
+{
+	unsigned char addr[16] = {0};
+	static const unsigned char v6loop[16] = {[15] = 1};
+	int family;
+
+	if (ip == NULL || parse_addr(ip, &family, addr) < 0)
+		return 0;
+	return family == AF_INET ? addr[0] == 127
+	                         : memcmp(addr, v6loop, sizeof(v6loop)) == 0;
 }
 
 /* Add every comma/space separated entry of one line. */

@@ -309,8 +309,9 @@ kyso_process_message(const struct kyso_config *cfg,
 		return 0;
 	}
 	(void)snprintf(out->log, sizeof(out->log),
-	    "action=%s origin=%s from=<%s> cert=%s reason=\"%s\"",
+	    "action=%s origin=%s%s%s from=<%s> cert=%s reason=\"%s\"",
 	    kyso_action_name(d->action), kyso_origin_name(d->origin),
+	    d->origin_detail[0] != '\0' ? " " : "", d->origin_detail,
 	    d->from_addr, d->cert_id != NULL ? d->cert_id : "-", d->reason);
 	/* our own trust headers are never believed when they come in */
 	/* room for every field: a cap would let the copies past it through */

@@ -15,6 +15,7 @@ EXTRA_DIST += tests/check-layering.sh tests/check-banned.sh
 TESTS += tests/milter/run.sh
 EXTRA_DIST += tests/milter/run.sh tests/milter/common.lua \
 	tests/milter/t-sign-auth-user.lua \
+	tests/milter/t-refuse-auth-other-sender.lua \
 	tests/milter/t-pass-external-claims-domain.lua \
 	tests/milter/t-sign-originating-daemon.lua \
 	tests/milter/t-strip-forged-ar.lua \

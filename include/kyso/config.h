@@ -69,7 +69,8 @@ struct kyso_settings {
 	int cosign;         /* CoSign yes/no: seal personally signed mail */
 	char *login_table;  /* LoginTable: SMTP AUTH login -> From patterns */
 	enum kyso_onfail on_unauthorized; /* OnUnauthorizedSender */
-	int journal_sync; /* JournalSync yes/no: fdatasync per record */
+	int journal_sync;        /* JournalSync yes/no: fdatasync per record */
+	int socket_allow_remote; /* SocketAllowRemote yes/no, default no */
 };
 
 struct kyso_config;
@@ -97,10 +98,27 @@ int kyso_config_is_own_domain(const struct kyso_config *cfg,
 const char *kyso_config_lookup_sender(const struct kyso_config *cfg,
     const char *address);
 
-/* LoginTable: 1 when SMTP AUTH `login` may send as `address` (always 1
- * when no LoginTable is configured). */
-int kyso_config_login_allows(const struct kyso_config *cfg, const char *login,
-    const char *address);
+/* Why an SMTP AUTH login may send as an address (0: it may not). */
+enum kyso_login_grant {
+	KYSO_LOGIN_REFUSED = 0,
+	KYSO_LOGIN_OWN,   /* the login's own address */
+	KYSO_LOGIN_TABLE, /* a LoginTable line of the login */
+};
+
+/* May SMTP AUTH `login` send as `address` (an addr-spec)? Its own address
+ * (case-insensitive): the login itself when it holds '@', else login@D for
+ * each domain D of the Domain key (not their subdomains); or any address a
+ * LoginTable line gives the login (logins compared exactly). */
+enum kyso_login_grant kyso_config_login_allows(const struct kyso_config *cfg,
+    const char *login, const char *address);
+
+/* Spelling of a grant for logs: "own-address", "LoginTable", "none". */
+const char *kyso_login_grant_name(enum kyso_login_grant g);
+
+/* InternalHosts: the entry ("addr/prefix") that `ip` falls in, written to
+ * entry (room for len bytes); 1 when found, 0 otherwise (entry ""). */
+int kyso_config_internal_entry(const struct kyso_config *cfg, const char *ip,
+    char *entry, size_t len);
 
 /* Certificate table: the loaded signer for an id, or NULL. */
 const struct kyso_signer *kyso_config_signer(const struct kyso_config *cfg,

@@ -4,7 +4,9 @@
  *
  * Line format "KJ1" (man/kyso-report.8 has the full description):
  *   KJ1 TAB time TAB queue-id TAB dir TAB origin TAB from TAB cert-id TAB
- *   serial TAB issuer TAB result TAB reason LF
+ *   serial TAB issuer TAB result TAB reason TAB login TAB client LF
+ * login (the SASL login) and client (the client's address) were added
+ * later: lines of eleven fields, without them, still parse (both empty).
  * time is UTC "YYYY-MM-DDTHH:MM:SSZ"; dir is "in" or "out"; an empty field
  * is written "-" (a field that is exactly "-" is written "\-"). In fields,
  * "\\", "\t", "\n", "\r" and "\xHH" escape a backslash, TAB, LF, CR and any
@@ -35,6 +37,8 @@
 #define KYSO_JOURNAL_MAX_ISSUER   1024
 #define KYSO_JOURNAL_MAX_RESULT   32
 #define KYSO_JOURNAL_MAX_REASON   1024
+#define KYSO_JOURNAL_MAX_LOGIN    256
+#define KYSO_JOURNAL_MAX_CLIENT   64
 /* A whole line, LF included. */
 #define KYSO_JOURNAL_MAX_LINE     4000
 
@@ -56,6 +60,8 @@ struct kyso_journal_record {
 	char issuer[KYSO_JOURNAL_MAX_ISSUER + 1];   /* RFC 4514, UTF-8 */
 	char result[KYSO_JOURNAL_MAX_RESULT + 1];
 	char reason[KYSO_JOURNAL_MAX_REASON + 1];
+	char login[KYSO_JOURNAL_MAX_LOGIN + 1];   /* SMTP AUTH, or "" */
+	char client[KYSO_JOURNAL_MAX_CLIENT + 1]; /* address, "" local */
 };
 
 /* Format rec as one line (LF-terminated, NUL after it) into line, which
@@ -72,7 +78,8 @@ int kyso_journal_parse(const char *line, size_t len,
  * boundary; returns the bytes written. For tests and the CSV writer. */
 size_t kyso_journal_escape(const char *src, char *dst, size_t cap);
 
-/* Fill rec from a processed message. apply_failed: the MTA refused one of
+/* Fill rec from a processed message (login and client from the
+ * envelope). apply_failed: the MTA refused one of
  * the outcome's edits, so the message was deferred ("error"). Outbound:
  * cert id, serial and issuer of the signer; a signing refused because the
  * certificate is outside its validity is recorded as "expired". Inbound:

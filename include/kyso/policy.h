@@ -54,6 +54,11 @@ struct kyso_decision {
 	    *signer; /* borrowed from the config, or NULL */
 	char from_addr[KYSO_MAX_ADDRESS + 1]; /* lower-cased From addr-spec */
 	char reason[160];                     /* short, loggable, ASCII */
+	/* evidence for the origin, as key=value words for the log (the
+	 * caller logs the client address): login=<x> grant=own-address|
+	 * LoginTable|none (auth), matched="InternalHosts addr/prefix"
+	 * (internal), daemon=name (mta), "" (local, external); printable */
+	char origin_detail[192];
 };
 
 /* Decide what to do with a message whose headers are complete. Returns 0 and

@@ -35,7 +35,7 @@ struct kyso_outcome {
 	const char *reply_xcode; /* "4.7.0"/"5.7.1" */
 	const char *reply_text;  /* fixed text, never untrusted bytes */
 	char result[24];         /* signed, unsigned, pass, fail, ... */
-	char log[640];           /* key=value details, printable ASCII */
+	char log[1024];          /* key=value details, printable ASCII */
 };
 
 /* Decide and act on one message. msg is the whole message as received

@@ -2,7 +2,8 @@
 # run.sh - protocol-level tests of the real kyso-milter daemon driven by
 # OpenDKIM's miltertest (the MTA side of the milter protocol), one Lua
 # script per behaviour, plus daemon life-cycle checks (reload on SIGUSR1,
-# bad reload keeps the running configuration, clean stop on SIGTERM,
+# bad reload keeps the running configuration, clean stop on SIGTERM, a TCP
+# socket not on loopback refused (SocketAllowRemote),
 # refusal of a group-readable key). TAP output.
 #   env: top_srcdir (source tree), top_builddir (where kyso-milter is)
 set -u
@@ -93,11 +94,36 @@ write_conf default
 write_conf reject "OnUnmappedSender reject"
 write_conf nospool "SpoolMemoryLimit 1024" "TemporaryDirectory $T/does-not-exist"
 run_case t-sign-auth-user default
+# the signature's log line says why the message was ours
+if grep -q 'origin=auth login=<nguyenvanan@sotttt.hagiang.gov.vn> grant=own-address from=<nguyenvanan@sotttt.hagiang.gov.vn>' "$T/default.log"; then
+	ok "log names the login and its grant"
+else
+	not_ok "log names the login and its grant"
+	sed 's/^/# /' "$T/default.log"
+fi
+run_case t-refuse-auth-other-sender default
+if [ "$(grep -c 'action=reject origin=auth login=<[^>]*> grant=none' "$T/default.log")" = 3 ]; then
+	ok "refused logins are logged with grant=none"
+else
+	not_ok "refused logins are logged with grant=none"
+	sed 's/^/# /' "$T/default.log"
+fi
 run_case t-pass-external-claims-domain default
 run_case t-sign-originating-daemon default
+# log_has LOG TEXT WHAT: the daemon's log holds TEXT (fixed string)
+log_has() {
+	if grep -qF -- "$2" "$T/$1.log"; then ok "$3"; else
+		not_ok "$3"
+		sed 's/^/# /' "$T/$1.log"
+	fi
+}
+log_has default 'action=sign origin=mta daemon=ORIGINATING from=' \
+	"log names the originating daemon"
 run_case t-strip-forged-ar default
 run_case t-unmapped-accept default
 run_case t-unmapped-reject reject
+log_has reject 'origin=internal matched="InternalHosts 127.0.0.1/32" from=' \
+	"log names the InternalHosts entry that made the client ours"
 run_case t-tempfail-spool-error nospool
 run_case t-already-signed default
 
@@ -137,6 +163,29 @@ else
 	not_ok "life-cycle daemon did not start"
 fi
 sed -i '$d' "$T/signing.table"
+
+# a TCP socket on every interface, or on an address other than loopback,
+# is refused at start-up (-n) with file:line (SocketAllowRemote)
+for spec in "inet:18891|has no address" "inet:18891@0.0.0.0|is not a loopback address" \
+	"inet6:18891@::|is not a loopback address"; do
+	write_conf anyif
+	sed -i "s|^Socket .*|Socket ${spec%%|*}|" "$T/anyif.conf"
+	out=$("$BIN" -c "$T/anyif.conf" -n 2>&1)
+	if [ $? != 0 ] && echo "$out" | grep -qF "anyif.conf:1: Socket: \"${spec%%|*}\" ${spec#*|}"; then
+		ok "Socket ${spec%%|*} refused: $(echo "$out" | head -1)"
+	else
+		not_ok "Socket ${spec%%|*} refused"
+		echo "$out" | sed 's/^/# /'
+	fi
+done
+write_conf anyif "SocketAllowRemote yes"
+sed -i "s|^Socket .*|Socket inet:18891@0.0.0.0|" "$T/anyif.conf"
+if out=$("$BIN" -c "$T/anyif.conf" -n 2>&1); then
+	ok "Socket inet:18891@0.0.0.0 with SocketAllowRemote yes is accepted"
+else
+	not_ok "Socket inet:18891@0.0.0.0 with SocketAllowRemote yes is accepted"
+	echo "$out" | sed 's/^/# /'
+fi
 
 # a group-readable key is refused at start-up with a clear message
 cp "$T/pki/sotttt-agency.key" "$T/loose.key"

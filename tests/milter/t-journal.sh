@@ -104,14 +104,19 @@ mapfile -t lines <"$T/journal"
 check "two messages, two journal lines" test "${#lines[@]}" = 2
 l1=${lines[0]:-}
 l2=${lines[1]:-}
-check "every line: KJ1, 11 fields, UTC time" bash -c '
+check "every line: KJ1, 13 fields, UTC time" bash -c '
 	while IFS= read -r l; do
-		[ "$(printf "%s" "$l" | awk -F"\t" "{print NF}")" = 11 ] || exit 1
+		[ "$(printf "%s" "$l" | awk -F"\t" "{print NF}")" = 13 ] || exit 1
 		printf "%s\n" "$l" | grep -qE "^KJ1	[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z	" || exit 1
 	done <"$1"' _ "$T/journal"
 check "signed line: TESTQID, out, auth, From, sotttt, signed" \
 	test "$(field "$l1" 3-7),$(field "$l1" 10)" = \
 	"TESTQID	out	auth	nguyenvanan@sotttt.hagiang.gov.vn	sotttt,signed"
+check "signed line: the login that obtained it and its client address" \
+	test "$(field "$l1" 12-13)" = \
+	"nguyenvanan@sotttt.hagiang.gov.vn	198.51.100.7"
+check "verified line: no login, the client address" \
+	test "$(field "$l2" 12-13)" = "-	203.0.113.9"
 check "signed line: serial and issuer of the agency certificate" \
 	test "$(field "$l1" 8)|$(field "$l1" 9)" = "$serial|$issuer"
 check "verified line: in, external, From, no certificate id, pass" \

@@ -1,7 +1,7 @@
--- An authenticated user on an outside address is ours: the message is
--- signed (body replaced, Content-Type added).
+-- An authenticated user on an outside address is ours: a login signs as
+-- its own address (body replaced, Content-Type added).
 dofile(srcdir .. "/tests/milter/common.lua")
-local conn = send({ip = "198.51.100.7", auth = "an",
+local conn = send({ip = "198.51.100.7", auth = "nguyenvanan@sotttt.hagiang.gov.vn",
     envfrom = "nguyenvanan@sotttt.hagiang.gov.vn",
     headers = {{"From", "An <nguyenvanan@sotttt.hagiang.gov.vn>"},
 	       {"To", "someone@example.org"}, {"Subject", "hi"}},

@@ -101,6 +101,45 @@ static const struct errcase errcases[] = {
     {"socket empty host", "Socket inet6:8891@\n",
         "%s:1: Socket: bad socket \"inet6:8891@\" (want unix:/path or "
         "inet:port@host)"},
+    /* a TCP socket names a loopback address (SocketAllowRemote) */
+    {"socket inet without address", "Syslog no\nSocket inet:8891\n",
+        "%s:2: Socket: \"inet:8891\" has no address and would listen on "
+        "every interface; name one, e.g. inet:8891@127.0.0.1"},
+    {"socket inet6 without address", "Socket inet6:8891\n",
+        "%s:1: Socket: \"inet6:8891\" has no address and would listen on "
+        "every interface; name one, e.g. inet6:8891@127.0.0.1"},
+    {"socket upper-case scheme without address", "Socket INET:8891\n",
+        "%s:1: Socket: \"INET:8891\" has no address and would listen on "
+        "every interface; name one, e.g. INET:8891@127.0.0.1"},
+    {"socket without address even when remote is allowed",
+        "Socket inet:8891\nSocketAllowRemote yes\n",
+        "%s:1: Socket: \"inet:8891\" has no address and would listen on "
+        "every interface; name one, e.g. inet:8891@127.0.0.1"},
+    {"socket on every IPv4 interface", "Socket inet:8891@0.0.0.0\n",
+        "%s:1: Socket: \"inet:8891@0.0.0.0\" is not a loopback address; "
+        "only the MTA may reach the milter (SocketAllowRemote yes to allow "
+        "it)"},
+    {"socket on every IPv6 interface", "Socket inet6:8891@::\n",
+        "%s:1: Socket: \"inet6:8891@::\" is not a loopback address; only "
+        "the MTA may reach the milter (SocketAllowRemote yes to allow it)"},
+    {"socket on a remote address", "Socket inet:8891@192.0.2.1\n",
+        "%s:1: Socket: \"inet:8891@192.0.2.1\" is not a loopback address; "
+        "only the MTA may reach the milter (SocketAllowRemote yes to allow "
+        "it)"},
+    {"socket on a remote address, allow key no",
+        "SocketAllowRemote no\nSocket inet:8891@192.0.2.1\n",
+        "%s:2: Socket: \"inet:8891@192.0.2.1\" is not a loopback address; "
+        "only the MTA may reach the milter (SocketAllowRemote yes to allow "
+        "it)"},
+    {"socket on a name that only starts like loopback",
+        "Socket inet:8891@127.0.0.1.evil.org\n",
+        "%s:1: Socket: \"inet:8891@127.0.0.1.evil.org\" is not a loopback "
+        "address; only the MTA may reach the milter (SocketAllowRemote yes "
+        "to allow it)"},
+    {"socket on a host name", "Socket inet:8891@mail.hagiang.gov.vn\n",
+        "%s:1: Socket: \"inet:8891@mail.hagiang.gov.vn\" is not a loopback "
+        "address; only the MTA may reach the milter (SocketAllowRemote yes "
+        "to allow it)"},
     {"relative path", SOCK "PidFile run/kyso.pid\n",
         "%s:2: PidFile: \"run/kyso.pid\" is not an absolute path"},
     {"relative table path", SOCK "SigningTable signing.table\n",
@@ -341,6 +380,45 @@ check_values(void)
 	kyso_config_unref(cfg);
 }
 
+/* TCP sockets the configuration accepts. */
+static void
+check_sockets(void)
+{
+	static const struct {
+		const char *text, *why;
+	} good[] = {
+	    {"Socket inet:8891@127.0.0.1\n", "IPv4 loopback"},
+	    {"Socket inet:8891@127.1.2.3\n", "anywhere in 127.0.0.0/8"},
+	    {"Socket inet6:8891@::1\n", "IPv6 loopback"},
+	    {"Socket inet6:8891@::ffff:127.0.0.1\n", "IPv4-mapped loopback"},
+	    {"Socket inet:8891@LocalHost\n", "localhost, any case"},
+	    {"Socket unix:/run/kyso.sock\nSocketAllowRemote yes\n",
+	        "unix socket, allow key irrelevant"},
+	    {"Socket inet:8891@192.0.2.1\nSocketAllowRemote yes\n",
+	        "remote address with SocketAllowRemote yes"},
+	    {"SocketAllowRemote yes\nSocket inet:8891@0.0.0.0\n",
+	        "every IPv4 interface with SocketAllowRemote yes"},
+	    {"Socket inet6:8891@::\nSocketAllowRemote yes\n",
+	        "every IPv6 interface with SocketAllowRemote yes"},
+	};
+	struct kyso_err err = {0};
+	struct kyso_config *cfg;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		err.msg[0] = '\0';
+		cfg = load_text(good[i].text, &err);
+		CHECK(cfg != NULL, "socket accepted: %s: %s", good[i].why,
+		    err.msg);
+		kyso_config_unref(cfg);
+	}
+	cfg = load_text(SOCK, &err);
+	CHECK(cfg != NULL &&
+	        kyso_config_settings(cfg)->socket_allow_remote == 0,
+	    "SocketAllowRemote defaults to no");
+	kyso_config_unref(cfg);
+}
+
 static void
 check_lines(void)
 {
@@ -481,6 +559,7 @@ main(void)
 	for (i = 0; i < sizeof(errcases) / sizeof(errcases[0]); i++)
 		check_errcase(&errcases[i]);
 	check_defaults();
+	check_sockets();
 	check_values();
 	check_lines();
 	check_table();

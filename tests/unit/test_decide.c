@@ -24,6 +24,7 @@ enum cfgname {
 	C_NOVERIFY,
 	C_LOGINS,
 	C_LOGINS_ACCEPT,
+	C_UNAUTH_TEMPFAIL,
 	C_COUNT
 };
 
@@ -37,6 +38,7 @@ static const char *const cfg_extra[C_COUNT] = {
     /* LoginTable is added by load_cfg (its path is the test directory) */
     [C_LOGINS] = "",
     [C_LOGINS_ACCEPT] = "OnUnauthorizedSender accept\n",
+    [C_UNAUTH_TEMPFAIL] = "OnUnauthorizedSender tempfail\n",
 };
 
 #define ACC    KYSO_ACTION_ACCEPT
@@ -52,6 +54,9 @@ static const char *const cfg_extra[C_COUNT] = {
 
 #define VANTHU   "vanthu@sotttt.hagiang.gov.vn"
 #define STRANGER "203.0.113.5"
+#define ALICE    "alice@hagiang.gov.vn" /* mapped, at the Domain itself */
+#define BOB      "bob@sotttt.hagiang.gov.vn"
+#define NOTYOURS "may not send as From (not its own address, no LoginTable)"
 
 struct dcase {
 	const char *name;
@@ -67,9 +72,10 @@ struct dcase {
 
 static const struct dcase cases[] = {
     /* origins */
-    {"auth user signs", C_BASE, STRANGER, "vanthu", NULL, VANTHU, {VANTHU},
-        SIGN, O_AUTH, "a", "auth sender, certificate a", VANTHU},
-    {"auth user, domain pattern", C_BASE, STRANGER, "user1", NULL, "",
+    {"auth user signs", C_BASE, STRANGER, VANTHU, NULL, VANTHU, {VANTHU}, SIGN,
+        O_AUTH, "a", "auth sender, certificate a", VANTHU},
+    {"auth user, domain pattern", C_BASE, STRANGER,
+        "nguyen@sotttt.hagiang.gov.vn", NULL, "",
         {"Nguyen <nguyen@sotttt.hagiang.gov.vn>"}, SIGN, O_AUTH, "b",
         "auth sender, certificate b", "nguyen@sotttt.hagiang.gov.vn"},
     {"originating daemon signs", C_BASE, STRANGER, NULL, "ORIGINATING", VANTHU,
@@ -88,7 +94,7 @@ static const struct dcase cases[] = {
         "a", "internal sender", VANTHU},
     {"internal v4-mapped", C_BASE, "::ffff:10.0.0.5", NULL, NULL, VANTHU,
         {VANTHU}, SIGN, O_INT, "a", "internal sender", VANTHU},
-    {"auth wins over external address", C_BASE, "198.51.100.1", "u", "smtpd",
+    {"auth wins over external address", C_BASE, "198.51.100.1", VANTHU, "smtpd",
         VANTHU, {VANTHU}, SIGN, O_AUTH, "a", "auth", VANTHU},
     /* strangers are verified, whatever From says */
     {"spoofed own From from outside", C_BASE, STRANGER, NULL, "smtpd", VANTHU,
@@ -108,36 +114,38 @@ static const struct dcase cases[] = {
     /* From parsing for our own mail */
     {"no From", C_BASE, NULL, NULL, NULL, "", {NULL}, ACC, O_LOC, NULL,
         "ambiguous From: no From field", NULL},
-    {"two From fields", C_BASE, NULL, "u", NULL, "", {VANTHU, VANTHU}, ACC,
+    {"two From fields", C_BASE, NULL, VANTHU, NULL, "", {VANTHU, VANTHU}, ACC,
         O_AUTH, NULL, "ambiguous From: 2 From fields", NULL},
-    {"two mailboxes", C_BASE, NULL, "u", NULL, "",
+    {"two mailboxes", C_BASE, NULL, VANTHU, NULL, "",
         {VANTHU ", boss@sotttt.hagiang.gov.vn"}, ACC, O_AUTH, NULL,
         "ambiguous From: From is not a single address", NULL},
-    {"display name then second address", C_BASE, NULL, "u", NULL, "",
+    {"display name then second address", C_BASE, NULL, VANTHU, NULL, "",
         {"\"Evil\" <evil@gmail.com> <" VANTHU ">"}, ACC, O_AUTH, NULL,
         "ambiguous From: From is not a single address", NULL},
-    {"address@own@evil", C_BASE, NULL, "u", NULL, "", {VANTHU "@evil.com"}, ACC,
-        O_AUTH, NULL, "ambiguous From: From is not a single address", NULL},
-    {"semicolon trailer", C_BASE, NULL, "u", NULL, "", {VANTHU ";x@evil.com"},
+    {"address@own@evil", C_BASE, NULL, VANTHU, NULL, "", {VANTHU "@evil.com"},
         ACC, O_AUTH, NULL, "ambiguous From: From is not a single address",
         NULL},
-    {"empty group", C_BASE, NULL, "u", NULL, "", {"undisclosed:;"}, ACC, O_AUTH,
-        NULL, "ambiguous From: From is not a single address", NULL},
-    {"group of one", C_BASE, NULL, "u", NULL, "", {"g: " VANTHU ";"}, ACC,
+    {"semicolon trailer", C_BASE, NULL, VANTHU, NULL, "",
+        {VANTHU ";x@evil.com"}, ACC, O_AUTH, NULL,
+        "ambiguous From: From is not a single address", NULL},
+    {"empty group", C_BASE, NULL, VANTHU, NULL, "", {"undisclosed:;"}, ACC,
         O_AUTH, NULL, "ambiguous From: From is not a single address", NULL},
-    {"no address", C_BASE, NULL, "u", NULL, "", {"Van Thu"}, ACC, O_AUTH, NULL,
+    {"group of one", C_BASE, NULL, VANTHU, NULL, "", {"g: " VANTHU ";"}, ACC,
+        O_AUTH, NULL, "ambiguous From: From is not a single address", NULL},
+    {"no address", C_BASE, NULL, VANTHU, NULL, "", {"Van Thu"}, ACC, O_AUTH,
+        NULL, "ambiguous From: From is not a single address", NULL},
+    {"empty value", C_BASE, NULL, VANTHU, NULL, "", {""}, ACC, O_AUTH, NULL,
         "ambiguous From: From is not a single address", NULL},
-    {"empty value", C_BASE, NULL, "u", NULL, "", {""}, ACC, O_AUTH, NULL,
-        "ambiguous From: From is not a single address", NULL},
-    {"address after an address-like name", C_BASE, NULL, "u", NULL, "",
+    {"address after an address-like name", C_BASE, NULL, VANTHU, NULL, "",
         {"a@gmail.com <" VANTHU ">"}, ACC, O_AUTH, NULL,
         "ambiguous From: From is not a single address", NULL},
-    {"unclosed angle", C_BASE, NULL, "u", NULL, "", {"<" VANTHU}, ACC, O_AUTH,
-        NULL, "ambiguous From: From must hold exactly one mailbox", NULL},
-    {"quoted local part with @", C_BASE, NULL, "u", NULL, "",
+    {"unclosed angle", C_BASE, NULL, VANTHU, NULL, "", {"<" VANTHU}, ACC,
+        O_AUTH, NULL, "ambiguous From: From must hold exactly one mailbox",
+        NULL},
+    {"quoted local part with @", C_BASE, NULL, VANTHU, NULL, "",
         {"\"vanthu@sotttt\"@hagiang.gov.vn"}, ACC, O_AUTH, NULL,
         "ambiguous From: From address is malformed", NULL},
-    {"too long", C_BASE, NULL, "u", NULL, "",
+    {"too long", C_BASE, NULL, VANTHU, NULL, "",
         {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -145,70 +153,71 @@ static const struct dcase cases[] = {
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@sotttt.hagiang.gov."
          "vn"},
         ACC, O_AUTH, NULL, "ambiguous From: From address is too long", NULL},
-    {"UTF-8 display name, mixed case", C_BASE, NULL, "u", NULL, "",
+    {"UTF-8 display name, mixed case", C_BASE, NULL, VANTHU, NULL, "",
         {"\"V\xc4\x83n th\xc6\xb0\" <VanThu@SoTTTT.HaGiang.gov.vn>"}, SIGN,
         O_AUTH, "a", "auth sender", VANTHU},
-    {"encoded-word display name", C_BASE, NULL, "u", NULL, "",
+    {"encoded-word display name", C_BASE, NULL, VANTHU, NULL, "",
         {"=?utf-8?b?VsSDbiB0aMawIA==?= <" VANTHU ">"}, SIGN, O_AUTH, "a",
         "auth sender", VANTHU},
-    {"folded value", C_BASE, NULL, "u", NULL, "", {"Van Thu\n\t<" VANTHU ">"},
-        SIGN, O_AUTH, "a", "auth sender", VANTHU},
-    {"@ inside a comment", C_BASE, NULL, "u", NULL, "",
+    {"folded value", C_BASE, NULL, VANTHU, NULL, "",
+        {"Van Thu\n\t<" VANTHU ">"}, SIGN, O_AUTH, "a", "auth sender", VANTHU},
+    {"@ inside a comment", C_BASE, NULL, VANTHU, NULL, "",
         {VANTHU " (sent @ office)"}, SIGN, O_AUTH, "a", "auth sender", VANTHU},
-    {"own address only as display name", C_BASE, NULL, "u", NULL, "",
+    {"own address only as display name", C_BASE, NULL, VANTHU, NULL, "",
         {"\"" VANTHU "\" <evil@gmail.com>"}, ACC, O_AUTH, NULL,
         "not a signing domain", "evil@gmail.com"},
     /* signing domains and the table */
-    {"foreign domain", C_BASE, NULL, "u", NULL, "", {"a@gmail.com"}, ACC,
+    {"foreign domain", C_BASE, NULL, VANTHU, NULL, "", {"a@gmail.com"}, ACC,
         O_AUTH, NULL, "not a signing domain", "a@gmail.com"},
-    {"look-alike domain", C_BASE, NULL, "u", NULL, "",
+    {"look-alike domain", C_BASE, NULL, VANTHU, NULL, "",
         {"vanthu@evilhagiang.gov.vn"}, ACC, O_AUTH, NULL,
         "not a signing domain", "vanthu@evilhagiang.gov.vn"},
-    {"own domain as a suffix label", C_BASE, NULL, "u", NULL, "",
+    {"own domain as a suffix label", C_BASE, NULL, VANTHU, NULL, "",
         {"vanthu@hagiang.gov.vn.evil.org"}, ACC, O_AUTH, NULL,
         "not a signing domain", "vanthu@hagiang.gov.vn.evil.org"},
-    {"unmapped: accept", C_BASE, NULL, "u", NULL, "", {"x@soyt.hagiang.gov.vn"},
-        ACC, O_AUTH, NULL, "unmapped sender", "x@soyt.hagiang.gov.vn"},
-    {"unmapped: tempfail", C_TEMPFAIL, NULL, "u", NULL, "",
+    {"unmapped: accept", C_BASE, NULL, VANTHU, NULL, "",
+        {"x@soyt.hagiang.gov.vn"}, ACC, O_AUTH, NULL, "unmapped sender",
+        "x@soyt.hagiang.gov.vn"},
+    {"unmapped: tempfail", C_TEMPFAIL, NULL, VANTHU, NULL, "",
         {"x@soyt.hagiang.gov.vn"}, TMP, O_AUTH, NULL, "unmapped sender",
         "x@soyt.hagiang.gov.vn"},
-    {"unmapped: reject", C_REJECT, NULL, "u", NULL, "", {"x@hagiang.gov.vn"},
+    {"unmapped: reject", C_REJECT, NULL, VANTHU, NULL, "", {"x@hagiang.gov.vn"},
         REJ, O_AUTH, NULL, "unmapped sender", "x@hagiang.gov.vn"},
-    {"unmapped before envelope check", C_REJECT, NULL, "u", NULL, "x@gmail.com",
-        {"x@hagiang.gov.vn"}, REJ, O_AUTH, NULL, "unmapped sender",
-        "x@hagiang.gov.vn"},
+    {"unmapped before envelope check", C_REJECT, NULL, VANTHU, NULL,
+        "x@gmail.com", {"x@hagiang.gov.vn"}, REJ, O_AUTH, NULL,
+        "unmapped sender", "x@hagiang.gov.vn"},
     /* envelope checks */
-    {"domain: null sender", C_BASE, NULL, "u", NULL, "", {VANTHU}, SIGN, O_AUTH,
-        "a", "auth", VANTHU},
-    {"domain: NULL envelope", C_BASE, NULL, "u", NULL, NULL, {VANTHU}, SIGN,
+    {"domain: null sender", C_BASE, NULL, VANTHU, NULL, "", {VANTHU}, SIGN,
         O_AUTH, "a", "auth", VANTHU},
-    {"domain: same domain", C_BASE, NULL, "u", NULL,
+    {"domain: NULL envelope", C_BASE, NULL, VANTHU, NULL, NULL, {VANTHU}, SIGN,
+        O_AUTH, "a", "auth", VANTHU},
+    {"domain: same domain", C_BASE, NULL, VANTHU, NULL,
         "Other@SOTTTT.hagiang.gov.vn", {VANTHU}, SIGN, O_AUTH, "a", "auth",
         VANTHU},
-    {"domain: foreign envelope", C_BASE, NULL, "u", NULL, "bounce@gmail.com",
+    {"domain: foreign envelope", C_BASE, NULL, VANTHU, NULL, "bounce@gmail.com",
         {VANTHU}, ACC, O_AUTH, NULL,
         "envelope sender bounce@gmail.com does not match From", VANTHU},
-    {"domain: parent domain differs", C_BASE, NULL, "u", NULL,
+    {"domain: parent domain differs", C_BASE, NULL, VANTHU, NULL,
         "x@hagiang.gov.vn", {VANTHU}, ACC, O_AUTH, NULL,
         "envelope sender x@hagiang.gov.vn does not match From", VANTHU},
-    {"domain: envelope without @", C_BASE, NULL, "u", NULL, "postmaster",
+    {"domain: envelope without @", C_BASE, NULL, VANTHU, NULL, "postmaster",
         {VANTHU}, ACC, O_AUTH, NULL,
         "envelope sender postmaster does not match From", VANTHU},
-    {"domain: unprintable envelope shown as ?", C_BASE, NULL, "u", NULL,
+    {"domain: unprintable envelope shown as ?", C_BASE, NULL, VANTHU, NULL,
         "b\x01\xff"
         "ad@evil.com",
         {VANTHU}, ACC, O_AUTH, NULL,
         "envelope sender b??ad@evil.com does not match From", VANTHU},
-    {"exact: same address any case", C_EXACT, NULL, "u", NULL,
+    {"exact: same address any case", C_EXACT, NULL, VANTHU, NULL,
         "VanThu@sotttt.HAGIANG.gov.vn", {VANTHU}, SIGN, O_AUTH, "a", "auth",
         VANTHU},
-    {"exact: same domain is not enough", C_EXACT, NULL, "u", NULL,
+    {"exact: same domain is not enough", C_EXACT, NULL, VANTHU, NULL,
         "other@sotttt.hagiang.gov.vn", {VANTHU}, ACC, O_AUTH, NULL,
         "envelope sender other@sotttt.hagiang.gov.vn does not match From",
         VANTHU},
-    {"exact: null sender", C_EXACT, NULL, "u", NULL, "", {VANTHU}, SIGN, O_AUTH,
-        "a", "auth", VANTHU},
-    {"none: anything goes", C_NONE, NULL, "u", NULL, "x@gmail.com", {VANTHU},
+    {"exact: null sender", C_EXACT, NULL, VANTHU, NULL, "", {VANTHU}, SIGN,
+        O_AUTH, "a", "auth", VANTHU},
+    {"none: anything goes", C_NONE, NULL, VANTHU, NULL, "x@gmail.com", {VANTHU},
         SIGN, O_AUTH, "a", "auth", VANTHU},
     /* LoginTable: an authenticated login signs only as its addresses */
     {"login table: own address signs", C_LOGINS, STRANGER, "vanthu", NULL,
@@ -228,6 +237,88 @@ static const struct dcase cases[] = {
     {"OnUnauthorizedSender accept: passes unsigned", C_LOGINS_ACCEPT, STRANGER,
         "user1", NULL, "", {VANTHU}, ACC, O_AUTH, NULL,
         "login user1 may not send as From", VANTHU},
+    {"login table widens, own address still signs", C_LOGINS, STRANGER, "alice",
+        NULL, "", {ALICE}, SIGN, O_AUTH, "b", "auth sender", ALICE},
+    {"login table: other-case login gets no table line", C_LOGINS, STRANGER,
+        "USER2", NULL, "", {VANTHU}, REJ, O_AUTH, NULL,
+        "login USER2 may not send as From (not its own address nor given "
+        "by LoginTable)",
+        VANTHU},
+    /* no LoginTable: a login signs only as its own address */
+    {"own: full-address login", C_BASE, STRANGER, VANTHU, NULL, VANTHU,
+        {VANTHU}, SIGN, O_AUTH, "a", "auth sender", VANTHU},
+    {"own: bare login is login@Domain", C_BASE, STRANGER, "alice", NULL, "",
+        {"Alice <" ALICE ">"}, SIGN, O_AUTH, "b", "auth sender", ALICE},
+    {"attack: alice signs as bob", C_BASE, STRANGER,
+        "alice@sotttt.hagiang.gov.vn", NULL, "alice@sotttt.hagiang.gov.vn",
+        {BOB}, REJ, O_AUTH, NULL, "login alice@sotttt.hagiang.gov.vn " NOTYOURS,
+        BOB},
+    {"attack: bare login signs another's address", C_BASE, STRANGER, "alice",
+        NULL, "", {VANTHU}, REJ, O_AUTH, NULL, "login alice " NOTYOURS, VANTHU},
+    {"attack: OnUnauthorizedSender tempfail", C_UNAUTH_TEMPFAIL, STRANGER,
+        "alice", NULL, "", {VANTHU}, TMP, O_AUTH, NULL, "login alice " NOTYOURS,
+        VANTHU},
+    {"attack: null sender, From of another agency", C_BASE, STRANGER,
+        "alice@sonv.hagiang.gov.vn", NULL, "", {VANTHU}, REJ, O_AUTH, NULL,
+        "login alice@sonv.hagiang.gov.vn " NOTYOURS, VANTHU},
+    {"attack: NULL envelope, From of another agency", C_BASE, STRANGER,
+        "alice@sonv.hagiang.gov.vn", NULL, NULL, {VANTHU}, REJ, O_AUTH, NULL,
+        "login alice@sonv.hagiang.gov.vn " NOTYOURS, VANTHU},
+    {"null sender, own From signs", C_BASE, STRANGER, VANTHU, NULL, "",
+        {VANTHU}, SIGN, O_AUTH, "a", "auth sender", VANTHU},
+    {"upper-case login, own address", C_BASE, STRANGER,
+        "VanThu@SOTTTT.hagiang.GOV.VN", NULL, "", {VANTHU}, SIGN, O_AUTH, "a",
+        "auth sender", VANTHU},
+    {"upper-case bare login, own address", C_BASE, STRANGER, "ALICE", NULL, "",
+        {"ALICE@HAGIANG.GOV.VN"}, SIGN, O_AUTH, "b", "auth sender", ALICE},
+    {"attack: upper-case login, another's address", C_BASE, STRANGER, "ALICE",
+        NULL, "", {VANTHU}, REJ, O_AUTH, NULL, "login ALICE " NOTYOURS, VANTHU},
+    {"attack: alice@other.domain claims alice@province", C_BASE, STRANGER,
+        "alice@gmail.com", NULL, "", {ALICE}, REJ, O_AUTH, NULL,
+        "login alice@gmail.com " NOTYOURS, ALICE},
+    {"attack: alice@agency claims alice@province", C_BASE, STRANGER,
+        "alice@sonv.hagiang.gov.vn", NULL, "", {ALICE}, REJ, O_AUTH, NULL,
+        "login alice@sonv.hagiang.gov.vn " NOTYOURS, ALICE},
+    {"attack: login's address only as display name", C_BASE, STRANGER, "alice",
+        NULL, "", {"\"" ALICE "\" <" VANTHU ">"}, REJ, O_AUTH, NULL,
+        "login alice " NOTYOURS, VANTHU},
+    {"attack: login only as display name", C_BASE, STRANGER, "alice", NULL, "",
+        {"alice <" VANTHU ">"}, REJ, O_AUTH, NULL, "login alice " NOTYOURS,
+        VANTHU},
+    {"attack: own address in a comment", C_BASE, STRANGER, "alice", NULL, "",
+        {VANTHU " (" ALICE ")"}, REJ, O_AUTH, NULL, "login alice " NOTYOURS,
+        VANTHU},
+    {"attack: login is a prefix of the local part", C_BASE, STRANGER, "ali",
+        NULL, "", {ALICE}, REJ, O_AUTH, NULL, "login ali " NOTYOURS, ALICE},
+    {"attack: full login is a prefix of From", C_BASE, STRANGER,
+        "vanthu@sotttt.hagiang.gov", NULL, "", {VANTHU}, REJ, O_AUTH, NULL,
+        "login vanthu@sotttt.hagiang.gov " NOTYOURS, VANTHU},
+    {"attack: full login is a suffix of From", C_BASE, STRANGER,
+        "thu@sotttt.hagiang.gov.vn", NULL, "", {VANTHU}, REJ, O_AUTH, NULL,
+        "login thu@sotttt.hagiang.gov.vn " NOTYOURS, VANTHU},
+    {"attack: From is a prefix of the login", C_BASE, STRANGER,
+        VANTHU ".evil.org", NULL, "", {VANTHU}, REJ, O_AUTH, NULL,
+        "login " VANTHU ".evil.org " NOTYOURS, VANTHU},
+    {"attack: bare login is not login@subdomain", C_BASE, STRANGER, "vanthu",
+        NULL, "", {VANTHU}, REJ, O_AUTH, NULL, "login vanthu " NOTYOURS,
+        VANTHU},
+    {"attack: login with a trailing space", C_BASE, STRANGER, VANTHU " ", NULL,
+        "", {VANTHU}, REJ, O_AUTH, NULL, "login " VANTHU "  " NOTYOURS, VANTHU},
+    {"attack: login of the domain alone", C_BASE, STRANGER,
+        "@sotttt.hagiang.gov.vn", NULL, "", {VANTHU}, REJ, O_AUTH, NULL,
+        "login @sotttt.hagiang.gov.vn " NOTYOURS, VANTHU},
+    {"attack: login with two @", C_BASE, STRANGER, VANTHU "@x", NULL, "",
+        {VANTHU}, REJ, O_AUTH, NULL, "login " VANTHU "@x " NOTYOURS, VANTHU},
+    {"attack: a quote in the login cannot end the logged reason", C_BASE,
+        STRANGER, "x\" why=\"forged\\", NULL, "", {ALICE}, REJ, O_AUTH, NULL,
+        "login x? why=?forged? " NOTYOURS, ALICE},
+    {"attack: a quote in the envelope cannot end the logged reason", C_BASE,
+        NULL, VANTHU, NULL, "\"a\" why=\"x\"@evil.com", {VANTHU}, ACC, O_AUTH,
+        NULL, "envelope sender ?a? why=?x?@evil.com does not match From",
+        VANTHU},
+    {"attack: control bytes in the login shown as ?", C_BASE, STRANGER,
+        "alice\r\n", NULL, "", {ALICE}, REJ, O_AUTH, NULL,
+        "login alice?? " NOTYOURS, ALICE},
 };
 
 static struct kyso_config *
@@ -309,6 +400,71 @@ run_case(struct kyso_config *const *cfgs, const struct dcase *c)
 	    d.cert_id ? d.cert_id : "-", d.from_addr, d.reason);
 }
 
+/* The evidence for the origin, for the per-message log line. */
+struct detailcase {
+	const char *name;
+	enum cfgname cfg;
+	const char *client, *auth, *daemon, *from;
+	const char *want; /* the whole origin_detail */
+};
+
+static const struct detailcase details[] = {
+    {"auth, own address", C_BASE, STRANGER, VANTHU, "smtpd", VANTHU,
+        "login=<" VANTHU "> grant=own-address"},
+    {"auth, LoginTable", C_LOGINS, STRANGER, "user2", NULL, VANTHU,
+        "login=<user2> grant=LoginTable"},
+    {"auth, refused", C_BASE, "2001:db8::7", "alice", NULL, VANTHU,
+        "login=<alice> grant=none"},
+    {"auth, local submission", C_BASE, NULL, VANTHU, NULL, VANTHU,
+        "login=<" VANTHU "> grant=own-address"},
+    {"auth, login cannot fake log words", C_BASE, STRANGER, "a> why=\"x\" <b",
+        NULL, VANTHU,
+        "login=<a?"
+        "?why?"
+        "?x?"
+        "?"
+        "?b> "
+        "grant=none"},
+    {"internal, network entry", C_BASE, "10.20.30.40", NULL, "smtpd", VANTHU,
+        "matched=\"InternalHosts 10.0.0.0/8\""},
+    {"internal, loopback entry", C_BASE, "127.0.0.1", NULL, NULL, VANTHU,
+        "matched=\"InternalHosts 127.0.0.1/32\""},
+    {"internal, v4-mapped client", C_BASE, "::ffff:10.0.0.5", NULL, NULL,
+        VANTHU, "matched=\"InternalHosts 10.0.0.0/8\""},
+    {"internal, IPv6 loopback", C_BASE, "::1", NULL, NULL, VANTHU,
+        "matched=\"InternalHosts ::1/128\""},
+    {"mta", C_BASE, STRANGER, NULL, "ORIGINATING", VANTHU,
+        "daemon=ORIGINATING"},
+    {"local", C_BASE, NULL, NULL, NULL, VANTHU, ""},
+    {"external", C_BASE, STRANGER, NULL, "smtpd", VANTHU, ""},
+};
+
+static void
+check_details(struct kyso_config *const *cfgs)
+{
+	struct kyso_header h = {(char *)(uintptr_t) "From", NULL};
+	struct kyso_envelope env = {0};
+	struct kyso_decision d;
+	struct kyso_err err = {0};
+	size_t i;
+
+	for (i = 0; i < sizeof(details) / sizeof(details[0]); i++) {
+		const struct detailcase *c = &details[i];
+
+		h.value = (char *)(uintptr_t)c->from;
+		env.client_addr = c->client;
+		env.auth_authen = c->auth;
+		env.daemon_name = c->daemon;
+		env.env_from = "";
+		env.headers = &h;
+		env.nheaders = 1;
+		CHECK(kyso_policy_decide(cfgs[c->cfg], &env, &d, &err) == 0 &&
+		        strcmp(d.origin_detail, c->want) == 0 &&
+		        printable(d.origin_detail),
+		    "origin detail: %s: \"%s\"", c->name, d.origin_detail);
+	}
+}
+
 static void
 check_names(void)
 {
@@ -367,7 +523,7 @@ main(void)
 	certs = g_strdup(fx_write("certs", text));
 	g_free(text);
 	signing = g_strdup(fx_write("signing",
-	    VANTHU "  a\n"
+	    VANTHU "  a\n" ALICE "  b\n"
 	           "*@sotttt.hagiang.gov.vn  b\n"));
 	fx_write("logins",
 	    "# login  pattern\n"
@@ -378,6 +534,7 @@ main(void)
 		cfgs[i] = load_cfg((enum cfgname)i, certs, signing);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(cfgs, &cases[i]);
+	check_details(cfgs);
 	check_names();
 	check_from_address();
 	{

@@ -41,6 +41,8 @@ sample(struct kyso_journal_record *r)
 	    "nghi\xe1\xbb\x87m),O=Ban C\xc6\xa1 y\xe1\xba\xbfu,C=VN");
 	set(r->result, sizeof(r->result), "signed");
 	set(r->reason, sizeof(r->reason), "auth sender, certificate sotttt");
+	set(r->login, sizeof(r->login), "vanthu@sotttt.hagiang.gov.vn");
+	set(r->client, sizeof(r->client), "2001:db8::25");
 }
 
 static int
@@ -54,10 +56,12 @@ same(const struct kyso_journal_record *a, const struct kyso_journal_record *b)
 	    strcmp(a->serial, b->serial) == 0 &&
 	    strcmp(a->issuer, b->issuer) == 0 &&
 	    strcmp(a->result, b->result) == 0 &&
-	    strcmp(a->reason, b->reason) == 0;
+	    strcmp(a->reason, b->reason) == 0 &&
+	    strcmp(a->login, b->login) == 0 &&
+	    strcmp(a->client, b->client) == 0;
 }
 
-/* A line as the format promises: version first, ten TABs, one LF at the
+/* A line as the format promises: version first, twelve TABs, one LF at the
  * end, no other control byte, valid UTF-8, under the size ceiling. */
 static int
 well_formed(const char *line, size_t len)
@@ -76,7 +80,7 @@ well_formed(const char *line, size_t len)
 		else if (c < 0x20 || c == 0x7f)
 			return 0;
 	}
-	return tabs == 10;
+	return tabs == 12;
 }
 
 /* Only safe characters left: no C1, bidi or line separator code point. */
@@ -191,6 +195,8 @@ test_round_trip(void)
 		set(r.issuer, sizeof(r.issuer), hostiles[i].value);
 		set(r.result, sizeof(r.result), hostiles[i].value);
 		set(r.reason, sizeof(r.reason), hostiles[i].value);
+		set(r.login, sizeof(r.login), hostiles[i].value);
+		set(r.client, sizeof(r.client), hostiles[i].value);
 		len = kyso_journal_format(&r, line);
 		CHECK(well_formed(line, len) && no_unsafe_chars(line),
 		    "hostile %s: one clean line", hostiles[i].name);
@@ -224,6 +230,8 @@ test_long_values(void)
 	set(r.issuer, sizeof(r.issuer), ctl);
 	set(r.result, sizeof(r.result), ctl);
 	set(r.reason, sizeof(r.reason), ctl);
+	set(r.login, sizeof(r.login), ctl);
+	set(r.client, sizeof(r.client), ctl);
 	len = kyso_journal_format(&r, line);
 	CHECK(well_formed(line, len), "worst case: %zu bytes, under %d", len,
 	    KYSO_JOURNAL_MAX_LINE);
@@ -236,6 +244,10 @@ test_long_values(void)
 	CHECK(strlen(back.from) == KYSO_JOURNAL_MAX_FROM / 4,
 	    "worst case: from cut to %d whole escapes",
 	    KYSO_JOURNAL_MAX_FROM / 4);
+	CHECK(strlen(back.login) == KYSO_JOURNAL_MAX_LOGIN / 4 &&
+	        strlen(back.client) == KYSO_JOURNAL_MAX_CLIENT / 4,
+	    "worst case: login and client cut to %d and %d whole escapes",
+	    KYSO_JOURNAL_MAX_LOGIN / 4, KYSO_JOURNAL_MAX_CLIENT / 4);
 
 	/* long Vietnamese text: cut between characters, still valid UTF-8 */
 	for (i = 0; i < 800; i++)
@@ -268,7 +280,22 @@ static const struct bad bads[] = {
     {"ten fields",
         "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
         "CN=x\tsigned\n"},
-    {"twelve fields", "KJ1\t2026-03-05T10:11:12Z" GOOD_TAIL "\tmore"},
+    {"twelve fields",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\tok\tlogin\n"},
+    {"fourteen fields",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\tok\tlogin\t192.0.2.1\tmore\n"},
+    {"LF inside the last field",
+        "KJ1\t2026-03-05T10:11:12Z" GOOD_TAIL "\tmore"},
+    {"login too long",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\tok\t"
+        "0123456789012345678901234567890123456789012345678901234567890123"
+        "0123456789012345678901234567890123456789012345678901234567890123"
+        "0123456789012345678901234567890123456789012345678901234567890123"
+        "0123456789012345678901234567890123456789012345678901234567890123"
+        "X\t192.0.2.1\n"},
     {"bad time", "KJ1\t2026-3-05T10:11:12Z" GOOD_TAIL},
     {"30 February", "KJ1\t2026-02-30T10:11:12Z" GOOD_TAIL},
     {"hour 24", "KJ1\t2026-03-05T24:11:12Z" GOOD_TAIL},
@@ -305,12 +332,24 @@ test_parse_refuses(void)
 	struct kyso_journal_record r;
 	struct kyso_err err = {0};
 	const char *good = "KJ1\t2026-03-05T10:11:12Z" GOOD_TAIL;
+	const char *good13 = "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\t"
+	                     "id\t0A\tCN=x\tsigned\tok\tan\t198.51.100.7\n";
+	const char *empty13 = "KJ1\t2026-03-05T10:11:12Z\tq\tout\tlocal\ta@b\t"
+	                      "id\t0A\tCN=x\tsigned\tok\t-\t-\n";
 	char *crlf;
 	size_t i;
 
 	CHECK(kyso_journal_parse(good, strlen(good), &r, &err) == 0 &&
-	        strcmp(r.reason, "ok") == 0 && r.dir == KYSO_JOURNAL_OUT,
-	    "parse: a plain line");
+	        strcmp(r.reason, "ok") == 0 && r.dir == KYSO_JOURNAL_OUT &&
+	        r.login[0] == '\0' && r.client[0] == '\0',
+	    "parse: an old line of eleven fields (no login, no client)");
+	CHECK(kyso_journal_parse(good13, strlen(good13), &r, &err) == 0 &&
+	        strcmp(r.reason, "ok") == 0 && strcmp(r.login, "an") == 0 &&
+	        strcmp(r.client, "198.51.100.7") == 0,
+	    "parse: login and client, fields 12 and 13 (%s)", err.msg);
+	CHECK(kyso_journal_parse(empty13, strlen(empty13), &r, &err) == 0 &&
+	        r.login[0] == '\0' && r.client[0] == '\0',
+	    "parse: no login, local submission (%s)", err.msg);
 	crlf = g_strdup_printf("KJ1\t2026-03-05T10:11:12Z\tq\tin\t-\t-\t-\t-\t-"
 	                       "\tpass\t\\-\r\n");
 	CHECK(kyso_journal_parse(crlf, strlen(crlf), &r, &err) == 0 &&
@@ -327,6 +366,54 @@ test_parse_refuses(void)
 		        err.cls == KYSO_E_INPUT,
 		    "parse refuses: %s (%s)", bads[i].name, err.msg);
 	}
+}
+
+/* The record of a processed message carries the SASL login and the
+ * client address of its envelope. */
+static void
+test_record_fill(void)
+{
+	struct kyso_journal_record rec;
+	struct kyso_envelope env = {0};
+	struct kyso_outcome o;
+	char line[KYSO_JOURNAL_MAX_LINE + 1];
+
+	memset(&o, 0, sizeof(o));
+	o.decision.action = KYSO_ACTION_SIGN;
+	o.decision.origin = KYSO_ORIGIN_AUTH;
+	set(o.decision.from_addr, sizeof(o.decision.from_addr),
+	    "an@sotttt.hagiang.gov.vn");
+	set(o.result, sizeof(o.result), "signed");
+	env.queue_id = "Q1";
+	env.auth_authen = "an@sotttt.hagiang.gov.vn";
+	env.client_addr = "198.51.100.7";
+	kyso_journal_record_fill(&rec, &env, &o, 0, 1772705472);
+	CHECK(strcmp(rec.login, "an@sotttt.hagiang.gov.vn") == 0 &&
+	        strcmp(rec.client, "198.51.100.7") == 0,
+	    "record: login and client from the envelope");
+	(void)kyso_journal_format(&rec, line);
+	CHECK(g_str_has_suffix(line,
+	          "\tan@sotttt.hagiang.gov.vn\t198.51.100.7\n"),
+	    "record: login and client end the line: %s", line);
+
+	env.auth_authen = NULL;
+	env.client_addr = "";
+	o.decision.origin = KYSO_ORIGIN_LOCAL;
+	kyso_journal_record_fill(&rec, &env, &o, 0, 1772705472);
+	(void)kyso_journal_format(&rec, line);
+	CHECK(rec.login[0] == '\0' && rec.client[0] == '\0' &&
+	        g_str_has_suffix(line, "\t-\t-\n"),
+	    "record: no login and no client are written \"-\": %s", line);
+
+	env.auth_authen = "x\ty\nKJ1\tforged";
+	env.client_addr = "10.1.2.3";
+	kyso_journal_record_fill(&rec, &env, &o, 0, 1772705472);
+	(void)kyso_journal_format(&rec, line);
+	CHECK(g_str_has_suffix(line, "\tx\\ty\\nKJ1\\tforged\t10.1.2.3\n"),
+	    "record: a hostile login stays one escaped field: %s", line);
+	kyso_journal_record_fill(&rec, NULL, &o, 0, 1772705472);
+	CHECK(rec.login[0] == '\0' && rec.client[0] == '\0',
+	    "record: no envelope, no login or client");
 }
 
 /* ---- the file ---- */
@@ -544,6 +631,7 @@ main(void)
 	test_round_trip();
 	test_long_values();
 	test_parse_refuses();
+	test_record_fill();
 	test_file();
 	test_write_errors();
 	test_threads();

@@ -159,6 +159,47 @@ main(void)
 	CHECK(nl == NULL && strcmp(err.msg, want) == 0,
 	    "file error names the file and line: %s", err.msg);
 
+	/* the entry that matched, for the log line of internal mail */
+	nl = kyso_netlist_load("192.0.2.7, 10.1.2.3/8, 2001:DB8::1/32, "
+	                       "::ffff:172.16.0.0/108",
+	    "cfg", 1, &err);
+	{
+		static const char *const hit[][2] = {
+		    {"192.0.2.7", "192.0.2.7/32"},
+		    {"10.200.0.1", "10.0.0.0/8"},
+		    {"IPv6:2001:db8:ffff::2", "2001:db8::/32"},
+		    {"::ffff:10.9.9.9", "10.0.0.0/8"},
+		    {"172.16.3.4", "172.16.0.0/12"},
+		};
+		char entry[64] = "junk";
+
+		for (i = 0; i < sizeof(hit) / sizeof(hit[0]); i++)
+			CHECK(nl != NULL &&
+			        kyso_netlist_match(nl, hit[i][0], entry,
+			            sizeof(entry)) == 1 &&
+			        strcmp(entry, hit[i][1]) == 0,
+			    "match %s: entry %s (got %s)", hit[i][0], hit[i][1],
+			    entry);
+		CHECK(nl != NULL &&
+		        kyso_netlist_match(nl, "192.0.2.8", entry,
+		            sizeof(entry)) == 0 &&
+		        entry[0] == '\0',
+		    "no match: entry left empty");
+	}
+	kyso_netlist_free(nl);
+	CHECK(kyso_netlist_is_loopback("127.0.0.1") &&
+	        kyso_netlist_is_loopback("127.255.0.9") &&
+	        kyso_netlist_is_loopback("::1") &&
+	        kyso_netlist_is_loopback("::ffff:127.0.0.1") &&
+	        !kyso_netlist_is_loopback("0.0.0.0") &&
+	        !kyso_netlist_is_loopback("::") &&
+	        !kyso_netlist_is_loopback("128.0.0.1") &&
+	        !kyso_netlist_is_loopback("::2") &&
+	        !kyso_netlist_is_loopback("localhost") &&
+	        !kyso_netlist_is_loopback("127.0.0.1.evil.org") &&
+	        !kyso_netlist_is_loopback(NULL),
+	    "loopback addresses: 127.0.0.0/8 and ::1 only");
+
 	cfg = fx_path("missing-hosts");
 	nl = kyso_netlist_load(cfg, "cfg", 1, &err);
 	(void)snprintf(want, sizeof(want),

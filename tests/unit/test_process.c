@@ -261,13 +261,53 @@ main(void)
 	CHECK(o.body != NULL && openssl_verifies(&o),
 	    "the new body verifies with OpenSSL against the test root");
 	CHECK(strstr(o.log, "cert=sotttt") != NULL &&
-	        strstr(o.log, "origin=internal") != NULL,
-	    "log names the certificate and the origin: %s", o.log);
+	        strstr(o.log,
+	            "origin=internal "
+	            "matched=\"InternalHosts 127.0.0.1/32\" from=") != NULL,
+	    "log names the certificate, the origin and its evidence: %s",
+	    o.log);
 	kyso_outcome_clear(&o);
 
+	run(cfg, "198.51.100.1", "vanthu@sotttt.hagiang.gov.vn", internal_msg,
+	    &o);
+	CHECK(strcmp(o.result, "signed") == 0 &&
+	        strstr(o.log,
+	            "action=sign origin=auth "
+	            "login=<vanthu@sotttt.hagiang.gov.vn> "
+	            "grant=own-address from=") != NULL,
+	    "authenticated user from outside signs as its own address: %s",
+	    o.log);
+	kyso_outcome_clear(&o);
+
+	/* MAIL FROM:<> (run() sends a null sender): From alone is judged */
 	run(cfg, "198.51.100.1", "an", internal_msg, &o);
+	CHECK(o.action == KYSO_ACTION_REJECT && o.body == NULL &&
+	        strcmp(o.result, "refused") == 0 &&
+	        strstr(o.log,
+	            "origin=auth login=<an> "
+	            "grant=none") != NULL &&
+	        strstr(o.log, "reason=\"login an may not send as From") != NULL,
+	    "login an signing as vanthu with a null sender is refused: %s",
+	    o.log);
+	kyso_outcome_clear(&o);
+
+	run(cfg, "198.51.100.1", "an@sonv.hagiang.gov.vn", internal_msg, &o);
+	CHECK(o.action == KYSO_ACTION_REJECT && o.body == NULL,
+	    "a login of another agency is refused: %s", o.log);
+	kyso_outcome_clear(&o);
+
+	run(cfg, "198.51.100.1", "an@sotttt.hagiang.gov.vn",
+	    "From: \"an@sotttt.hagiang.gov.vn\" <vanthu@sotttt.hagiang.gov.vn>"
+	    "\r\nSubject: x\r\n\r\nhi\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_REJECT && o.body == NULL,
+	    "the login's address as From's display name is refused: %s", o.log);
+	kyso_outcome_clear(&o);
+
+	run(cfg, "198.51.100.1", "VANTHU@SOTTTT.HAGIANG.GOV.VN", internal_msg,
+	    &o);
 	CHECK(strcmp(o.result, "signed") == 0,
-	    "authenticated user from outside is signed");
+	    "an upper-case login signs its own address: %s", o.log);
 	kyso_outcome_clear(&o);
 
 	run(cfg, "203.0.113.5", NULL, internal_msg, &o);
