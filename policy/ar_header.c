@@ -13,10 +13,8 @@
 
 #include <glib.h>
 
+#include "kyso/limits.h"
 #include "kyso/verdict.h"
-
-/* Longest quoted value we emit on one line (lines stay < 998). */
-#define KYSO_AR_MAX_VALUE 900
 
 static int
 is_tspecial(unsigned char c)
@@ -33,7 +31,7 @@ value(const char *v)
 	const unsigned char *p;
 	int token = 1;
 
-	if (v == NULL || v[0] == '\0' || strlen(v) > KYSO_AR_MAX_VALUE)
+	if (v == NULL || v[0] == '\0' || strlen(v) > KYSO_MAX_AR_VALUE)
 		return NULL;
 	for (p = (const unsigned char *)v; *p; p++) {
 		if (*p < 0x21 || *p > 0x7e) {

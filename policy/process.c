@@ -115,7 +115,8 @@ personal_acceptable(const struct kyso_config *cfg,
  * be sealed it passes unchanged and the log says why. */
 static int
 do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
-    GMimeStream *body, struct kyso_outcome *out, struct kyso_err *err)
+    GMimeStream *body, time_t now, struct kyso_outcome *out,
+    struct kyso_err *err)
 {
 	struct kyso_cosign_result cr;
 	GMimeStream *in = kyso_spool_stream(msg);
@@ -123,7 +124,7 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
 	int rc;
 
 	rc = kyso_cosign_message(out->decision.signer, kyso_config_trust(cfg),
-	    in, body, out->decision.from_addr, time(NULL), &cr, err);
+	    in, body, out->decision.from_addr, now, &cr, err);
 	g_object_unref(in);
 	if (rc < 0)
 		return -1;
@@ -154,7 +155,7 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
 }
 
 static int
-do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
+do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
     struct kyso_outcome *out, struct kyso_err *err)
 {
 	const struct kyso_settings *st = kyso_config_settings(cfg);
@@ -189,7 +190,7 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
 	        err) < 0)
 		goto out;
 	if (res.kind == KYSO_MIME_SIGNED && st->cosign) {
-		rc = do_cosign(cfg, msg, body, out, err);
+		rc = do_cosign(cfg, msg, body, now, out, err);
 		if (rc == 0 && out->body == body)
 			body = NULL; /* the outcome owns it now */
 		goto out;
@@ -342,7 +343,7 @@ kyso_process_message(const struct kyso_config *cfg,
 		 * signatures: hold the mail (OnInternalError) rather than
 		 * send it unsigned or badly signed */
 		if (kyso_signer_check_time(d->signer, now, &err) < 0 ||
-		    do_sign(cfg, msg, out, &err) < 0)
+		    do_sign(cfg, msg, now, out, &err) < 0)
 			internal_failure(cfg, out, &err);
 		break;
 	case KYSO_ACTION_VERIFY:

@@ -20,7 +20,6 @@
 #include "kyso/signer.h"
 #include "config_int.h"
 
-#define MAX_CERT_ID 64
 
 struct kyso_certentry {
 	char *id;
@@ -65,7 +64,7 @@ good_cert_id(const char *s)
 {
 	size_t len = strlen(s), i;
 
-	if (len == 0 || len > MAX_CERT_ID)
+	if (len == 0 || len > KYSO_MAX_CERT_ID)
 		return 0;
 	for (i = 0; i < len; i++)
 		if (!g_ascii_isalnum(s[i]) && s[i] != '.' && s[i] != '_' &&

@@ -15,19 +15,15 @@
 
 #include <glib.h>
 
+#include "kyso/limits.h"
 #include "kyso/verdict.h"
 
 /* Encoded characters per encoded-word: with "=?UTF-8?Q?" and "?=" the
  * first word is at most 60 columns, so the first line ("X-Kyso-Verdict: "
  * + word) stays < 78; a continuation line (TAB + word) holds a longer one,
  * at most 75 columns (RFC 2047 2). */
-#define KYSO_EW_TEXT        48
-#define KYSO_EW_TEXT_CONT   62
-/* Longest certificate name shown (characters). */
-#define KYSO_MAX_SHOWN_NAME 200
-
-/* Longest verdict text encoded (characters). */
-#define KYSO_MAX_VERDICT_TEXT 2000
+#define KYSO_EW_TEXT      48
+#define KYSO_EW_TEXT_CONT 62
 
 /* Bidirectional controls and invisible format characters: a certificate
  * name holding them can show a reader other text than it holds (a

@@ -22,5 +22,14 @@
 #define KYSO_MAX_SIGNERS          16
 /* Length of a mail address we accept from headers or the envelope. */
 #define KYSO_MAX_ADDRESS          320
+/* Length of a certificate id in the CertificateTable (and the journal). */
+#define KYSO_MAX_CERT_ID          64
+/* Longest quoted value in an Authentication-Results field (its lines
+ * stay under 998 octets). */
+#define KYSO_MAX_AR_VALUE         900
+/* Characters of a certificate name shown in the verdict header. */
+#define KYSO_MAX_SHOWN_NAME       200
+/* Characters of verdict text encoded into X-Kyso-Verdict. */
+#define KYSO_MAX_VERDICT_TEXT     2000
 
 #endif
