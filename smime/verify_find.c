@@ -415,6 +415,14 @@ ambiguity(struct kyso_span e, const char *prefix, int inner, int depth)
 	return why;
 }
 
+char *
+kyso_verify_ambiguity(const char *p, size_t len)
+{
+	struct kyso_span e = {p != NULL ? p : "", p != NULL ? len : 0};
+
+	return ambiguity(e, "", 0, 0);
+}
+
 void
 kyso_verify_find(const char *raw, size_t len, struct kyso_found *f)
 {

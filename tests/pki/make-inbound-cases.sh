@@ -412,18 +412,20 @@ fi
 # and many clients - never pass, wherever it is; and a signature that does
 # not cover the whole message never passes, at any depth or wrapping
 # ("Johnny, You Are Fired", USENIX Security 2019). Facts: reasonnote is a
-# substring of the malformed reason, "_" standing for a blank.
+# substring of the malformed reason, "_" standing for a blank. Blanks before
+# a field's colon are left to test_verify.c: Postfix removes them in transit
+# (tests/integration/t-inbound.sh sends every case here).
 # add_field NAME SRC-MSG WHERE LINE...: SRC with header lines added at the
 # end of its top-level header block (WHERE=end) or before its first
 # Content-Type field (WHERE=before-ct)
 add_field() {
-	local name=$1 src=$2 where=$3 lines=
+	local name=$1 src=$2 where=$3
 	shift 3
-	lines=$(printf '%s\r\n' "$@")
-	LINES="$lines"$'\r\n' WHERE="$where" perl -0777 -pe '
+	LINES=$(printf '%s\r\n' "$@") WHERE="$where" perl -0777 -pe '
 		my ($h, $b) = /\A(.*?\r\n)(\r\n.*)\z/s or die;
-		if ($ENV{WHERE} eq "end") { $h .= $ENV{LINES} }
-		else { $h =~ s/^(Content-Type:)/$ENV{LINES}$1/mi or die }
+		my $l = "$ENV{LINES}\n";	# the shell kept all but the last LF
+		if ($ENV{WHERE} eq "end") { $h .= $l }
+		else { $h =~ s/^(Content-Type:)/$l$1/mi or die }
 		$_ = $h . $b' "$src" >"$m/$name.eml"
 }
 # signed_over NAME CONTENT-FILE: o-agency-valid's signer over other content
@@ -456,13 +458,13 @@ add_field d-top-ct-last "$ov" end 'Content-Type: text/plain'
 case_line d-top-ct-last "$V" crl any "$dupct whole=1 part=TEXT reasonnote=at_the_top_level" permerror
 add_field d-top-ct-first "$ov" before-ct 'Content-Type: text/plain'
 case_line d-top-ct-first "$V" crl any "$dupct whole=1 part=TEXT reasonnote=at_the_top_level" permerror
-add_field d-top-ct-case "$ov" end 'content-type : text/plain'
+add_field d-top-ct-case "$ov" end 'content-type: text/plain'
 case_line d-top-ct-case "$V" crl any "$dupct reasonnote=at_the_top_level" permerror
-add_field d-top-ct-tab "$ov" before-ct $'CONTENT-TYPE\t: text/html'
-case_line d-top-ct-tab "$V" crl any "$dupct reasonnote=at_the_top_level" permerror
+add_field d-top-ct-upper "$ov" before-ct 'CONTENT-TYPE: text/html'
+case_line d-top-ct-upper "$V" crl any "$dupct reasonnote=at_the_top_level" permerror
 add_field d-top-cte "$ov" end 'Content-Transfer-Encoding: 7bit' 'Content-Transfer-Encoding: base64'
 case_line d-top-cte "$V" crl any "found=1 malformed=1 reasonnote=duplicate_Content-Transfer-Encoding_at_the_top_level" permerror
-add_field d-top-mimever "$ov" end 'Mime-Version : 1.0'
+add_field d-top-mimever "$ov" end 'Mime-Version: 1.0'
 case_line d-top-mimever "$V" crl any "found=1 malformed=1 reasonnote=duplicate_MIME-Version_at_the_top_level" permerror
 # the signed part's own header, signed at test time: the signature is good
 printf '%s\n' 'Content-Type: text/plain; charset=utf-8' 'Content-Type: text/html; charset=utf-8' \
@@ -476,9 +478,16 @@ case_line d-signed-cte "$V" crl any "found=1 malformed=1 reasonnote=duplicate_Co
 printf '%s\n' 'MIME-Version: 1.0' 'Content-Type: text/plain' 'MIME-Version: 1.0' '' 'x' | crlf >"$w/d-signed-mv.mime"
 signed_over d-signed-mimever "$w/d-signed-mv.mime"
 case_line d-signed-mimever "$V" crl any "found=1 malformed=1 reasonnote=duplicate_MIME-Version_in_part_1" permerror
+# opaque signed-data: the entity inside the SignedData, and its wrapper
+openssl cms -sign -binary -nodetach -in "$w/d-signed-ct.mime" -signer "$pki/sotttt-agency.crt" \
+	-inkey "$pki/sotttt-agency.key" -certfile "$CH" -outform DER -out "$w/d-opaque-ct.der" 2>/dev/null
+opaque d-opaque-ct "$V" "$w/d-opaque-ct.der"
+case_line d-opaque-ct "$V" crl any "$dupct opaque=1 reasonnote=opaque_signed_content:_duplicate_Content-Type_at_the_top_level" permerror
+add_field d-opaque-cte "$m/op-agency-valid.eml" end 'Content-Transfer-Encoding: 7bit'
+case_line d-opaque-cte "$V" crl any "found=1 malformed=1 opaque=1 reasonnote=duplicate_Content-Transfer-Encoding_at_the_top_level" permerror
 # parts below the signed part, one and two levels down
 printf '%s\n' 'Content-Type: multipart/mixed; boundary="in1"' '' '--in1' 'Content-Type: text/plain' '' \
-	'Xin chao.' '--in1' 'Content-Type: text/plain' 'Content-type :application/octet-stream' '' 'x' \
+	'Xin chao.' '--in1' 'Content-Type: text/plain' 'content-TYPE: application/octet-stream' '' 'x' \
 	'--in1--' | crlf >"$w/d-nested1.mime"
 signed_over d-nested1 "$w/d-nested1.mime"
 case_line d-nested1 "$V" crl any "$dupct whole=1 reasonnote=in_part_1.2" permerror
@@ -507,7 +516,7 @@ case_line d-forwarded "$V" crl any "found=1 malformed=1 whole=0 reasonnote=in_th
 	hdrs "$V" d-unsigned
 	printf 'Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n'
 } >"$m/d-unsigned.eml"
-case_line d-unsigned "someone@example.org" crl any "found=0" none
+case_line d-unsigned "$V" crl any "found=0" none
 # the signed part is not the whole message: depth 1, 2, 3 ...
 nest w-depth1 "$ov" mixed
 case_line w-depth1 "$V" crl any "found=1 whole=0 part=1 malformed=0 s0.sig=1 s0.chain=1" policy
