@@ -288,6 +288,15 @@ encode_headers(GMimeObject *obj, int refuse, struct kyso_err *err)
 			    "a MIME header field name is not 7-bit clean");
 			return -1;
 		}
+		if (raw != NULL &&
+		    (raw[0] == '\0' || raw[strlen(raw) - 1] != '\n')) {
+			/* GMime keeps a raw value only up to a NUL octet and
+			 * would write the field without its line end, so the
+			 * body would be read as header fields */
+			kyso_err_set(err, KYSO_E_INPUT,
+			    "a MIME header field holds a NUL octet");
+			return -1;
+		}
 		if (raw == NULL || !header_unsafe(raw))
 			continue;
 		if (refuse) {

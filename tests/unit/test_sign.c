@@ -114,9 +114,10 @@ struct outcome {
 /* Sign `text` and build the full resulting message as the milter would:
  * non-Content headers of the input, MIME-Version, new Content-Type. */
 static void
-sign_text(const struct kyso_signer *s, const char *text, struct outcome *o)
+sign_bytes(const struct kyso_signer *s, const char *text, size_t len,
+    struct outcome *o)
 {
-	GMimeStream *in = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	GMimeStream *in = g_mime_stream_mem_new_with_buffer(text, len);
 	GMimeStream *body = g_mime_stream_mem_new();
 	GByteArray *b;
 	const char *p, *eol;
@@ -148,6 +149,12 @@ sign_text(const struct kyso_signer *s, const char *text, struct outcome *o)
 	o->msg->len--;
 	g_object_unref(in);
 	g_object_unref(body);
+}
+
+static void
+sign_text(const struct kyso_signer *s, const char *text, struct outcome *o)
+{
+	sign_bytes(s, text, strlen(text), o);
 }
 
 static void
@@ -326,6 +333,25 @@ check_duplicates(const struct kyso_signer *s)
 		    o.err.msg);
 		outcome_free(&o);
 		g_free(text);
+	}
+	/* a NUL in a part's field: GMime keeps the value up to the NUL and
+	 * would write the field without its line end - the part's body
+	 * ("--d2", "Content-Type: ...") would become header fields of it */
+	{
+		static const char nul[] =
+		    "From: a@sotttt.hagiang.gov.vn\r\nMIME-Version: 1.0\r\n"
+		    "Content-Type: multipart/mixed; boundary=d1\r\n\r\n--d1\r\n"
+		    "Content-Type: \0\0multipart/mixed; boundary=d2\r\n\r\n"
+		    "--d2\r\nContent-Type: text/plain\r\n\r\nx\r\n--d2--\r\n"
+		    "--d1--\r\n";
+
+		sign_bytes(s, nul, sizeof(nul) - 1, &o);
+		CHECK(o.rc == -1 && o.err.cls == KYSO_E_INPUT &&
+		        strstr(o.err.msg, "NUL") != NULL,
+		    "a NUL in a part's Content-Type is refused as input (got "
+		    "%d: %s)",
+		    o.rc, o.err.msg);
+		outcome_free(&o);
 	}
 	/* the same shapes without the duplicate are signed */
 	{
