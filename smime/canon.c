@@ -11,12 +11,17 @@
  * bare CR); anything else becomes base64. Text is given canonical CRLF line
  * ends before base64 (RFC 8551 3.1.1). Streams stay file-backed: nothing
  * here reads a whole part into memory.
+ * A header block with a structure field twice (Content-Type,
+ * Content-Transfer-Encoding, MIME-Version) anywhere is refused: GMime reads
+ * the last, a verifier reading the raw bytes may read the first, and we do
+ * not seal a structure two readers see differently.
  */
 #include <string.h>
 
 #include "kyso/limits.h"
 #include "kyso/mime.h"
 #include "canon.h"
+#include "rawmime.h"
 
 /* What a scan of one leaf's encoded bytes found. */
 struct scan {
@@ -283,6 +288,15 @@ encode_headers(GMimeObject *obj, int refuse, struct kyso_err *err)
 			    "a MIME header field name is not 7-bit clean");
 			return -1;
 		}
+		if (raw != NULL &&
+		    (raw[0] == '\0' || raw[strlen(raw) - 1] != '\n')) {
+			/* GMime keeps a raw value only up to a NUL octet and
+			 * would write the field without its line end, so the
+			 * body would be read as header fields */
+			kyso_err_set(err, KYSO_E_INPUT,
+			    "a MIME header field holds a NUL octet");
+			return -1;
+		}
 		if (raw == NULL || !header_unsafe(raw))
 			continue;
 		if (refuse) {
@@ -338,10 +352,67 @@ clean_edges(GMimeMultipart *mp)
 	}
 }
 
+int
+kyso_canon_unique_fields(GMimeObject *obj, const char *where,
+    struct kyso_err *err)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	int i, j, seen,
+	    n = list != NULL ? g_mime_header_list_get_count(list) : 0;
+
+	for (i = 0; kyso_raw_structure_fields[i] != NULL; i++) {
+		for (j = seen = 0; j < n; j++) {
+			/* GMime drops blanks before the colon from the name */
+			const char *name = g_mime_header_get_name(
+			    g_mime_header_list_get_header_at(list, j));
+
+			if (name != NULL &&
+			    g_ascii_strcasecmp(name,
+			        kyso_raw_structure_fields[i]) == 0)
+				seen++;
+		}
+		if (seen > 1) {
+			kyso_err_set(err, KYSO_E_INPUT, "duplicate %s %s",
+			    kyso_raw_structure_fields[i], where);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Where the entity at IMAP part `spec` is, for an error (g_free). */
+static char *
+place(const char *spec, int inner)
+{
+	if (inner)
+		return g_strdup_printf("in the message in part %s", spec);
+	return spec[0] ? g_strdup_printf("in part %s", spec)
+	               : g_strdup("at the top level");
+}
+
+static char *
+child_spec(const char *spec, int i)
+{
+	return spec[0] ? g_strdup_printf("%s.%d", spec, i)
+	               : g_strdup_printf("%d", i);
+}
+
+/* kyso_canon_unique_fields for the entity at `spec` (see place()). */
+static int
+unique_at(GMimeObject *obj, const char *spec, int inner, struct kyso_err *err)
+{
+	char *where = place(spec, inner);
+	int rc = kyso_canon_unique_fields(obj, where, err);
+
+	g_free(where);
+	return rc;
+}
+
 /* A nested signed or encrypted entity must keep its bytes; it is only
  * safe to carry if it is already 7-bit clean. */
 static int
-check_untouchable(GMimeObject *obj, int depth, struct kyso_err *err)
+check_untouchable(GMimeObject *obj, const char *spec, int depth,
+    struct kyso_err *err)
 {
 	struct scan sc;
 	GMimeDataWrapper *w;
@@ -351,18 +422,23 @@ check_untouchable(GMimeObject *obj, int depth, struct kyso_err *err)
 		kyso_err_set(err, KYSO_E_INPUT, "MIME nesting too deep");
 		return -1;
 	}
-	if (encode_headers(obj, 1, err) < 0)
+	if (unique_at(obj, spec, 0, err) < 0 || encode_headers(obj, 1, err) < 0)
 		return -1;
 	if (GMIME_IS_MULTIPART(obj)) {
 		/* the edges of a nested signed multipart are outside its own
 		 * signature, inside ours */
 		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
-		for (i = 0; i < n; i++)
-			if (check_untouchable(g_mime_multipart_get_part(
-			                          GMIME_MULTIPART(obj), i),
-			        depth + 1, err) < 0)
+		for (i = 0; i < n; i++) {
+			char *cs = child_spec(spec, i + 1);
+			int rc = check_untouchable(
+			    g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			    cs, depth + 1, err);
+
+			g_free(cs);
+			if (rc < 0)
 				return -1;
+		}
 		return 0;
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
@@ -371,11 +447,12 @@ check_untouchable(GMimeObject *obj, int depth, struct kyso_err *err)
 
 		if (m == NULL)
 			return 0;
-		if (encode_headers(GMIME_OBJECT(m), 1, err) < 0)
+		if (unique_at(GMIME_OBJECT(m), spec, 1, err) < 0 ||
+		    encode_headers(GMIME_OBJECT(m), 1, err) < 0)
 			return -1;
 		return g_mime_message_get_mime_part(m) == NULL
 		    ? 0
-		    : check_untouchable(g_mime_message_get_mime_part(m),
+		    : check_untouchable(g_mime_message_get_mime_part(m), spec,
 		          depth + 1, err);
 	}
 	if (!GMIME_IS_PART(obj) ||
@@ -411,7 +488,8 @@ relabel_container(GMimeObject *obj)
 }
 
 static int
-prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
+prepare(GMimeObject *obj, const char *spec, int depth, int *reencoded,
+    struct kyso_err *err)
 {
 	int i, n;
 
@@ -420,9 +498,11 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 		return -1;
 	}
 	if (GMIME_IS_MULTIPART_SIGNED(obj) || GMIME_IS_MULTIPART_ENCRYPTED(obj))
-		return check_untouchable(obj, depth, err);
+		return check_untouchable(obj, spec, depth, err);
 	if (GMIME_IS_APPLICATION_PKCS7_MIME(obj))
-		return check_untouchable(obj, depth, err);
+		return check_untouchable(obj, spec, depth, err);
+	if (unique_at(obj, spec, 0, err) < 0)
+		return -1;
 	if (GMIME_IS_MULTIPART(obj)) {
 		const char *b =
 		    g_mime_multipart_get_boundary(GMIME_MULTIPART(obj));
@@ -438,12 +518,18 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 	if (GMIME_IS_MULTIPART(obj)) {
 		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
-		for (i = 0; i < n; i++)
-			if (prepare(g_mime_multipart_get_part(GMIME_MULTIPART(
+		for (i = 0; i < n; i++) {
+			char *cs = child_spec(spec, i + 1);
+			int rc =
+			    prepare(g_mime_multipart_get_part(GMIME_MULTIPART(
 			                                          obj),
 			                i),
-			        depth + 1, reencoded, err) < 0)
+			        cs, depth + 1, reencoded, err);
+
+			g_free(cs);
+			if (rc < 0)
 				return -1;
+		}
 		relabel_container(obj);
 		return 0;
 	}
@@ -455,11 +541,12 @@ prepare(GMimeObject *obj, int depth, int *reencoded, struct kyso_err *err)
 		 * leaves are re-encoded like ours */
 		if (m == NULL)
 			return 0;
-		if (encode_headers(GMIME_OBJECT(m), 0, err) < 0)
+		if (unique_at(GMIME_OBJECT(m), spec, 1, err) < 0 ||
+		    encode_headers(GMIME_OBJECT(m), 0, err) < 0)
 			return -1;
 		if (g_mime_message_get_mime_part(m) == NULL)
 			return 0;
-		if (prepare(g_mime_message_get_mime_part(m), depth + 1,
+		if (prepare(g_mime_message_get_mime_part(m), spec, depth + 1,
 		        reencoded, err) < 0)
 			return -1;
 		relabel_container(obj);
@@ -474,5 +561,5 @@ int
 kyso_canon_prepare(GMimeObject *obj, int *reencoded, struct kyso_err *err)
 {
 	*reencoded = 0;
-	return prepare(obj, 0, reencoded, err);
+	return prepare(obj, "", 0, reencoded, err);
 }

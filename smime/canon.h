@@ -14,4 +14,11 @@
  * not 7-bit clean the message cannot be signed safely (KYSO_E_INPUT). */
 int kyso_canon_prepare(GMimeObject *obj, int *reencoded, struct kyso_err *err);
 
+/* KYSO_E_INPUT ("duplicate Content-Type <where>") when a structure field
+ * (rawmime.h: Content-Type, Content-Transfer-Encoding, MIME-Version) occurs
+ * more than once in obj's own header block. kyso_canon_prepare checks every
+ * entity it visits; the caller checks the message's own header. */
+int kyso_canon_unique_fields(GMimeObject *obj, const char *where,
+    struct kyso_err *err);
+
 #endif

@@ -61,39 +61,94 @@ kyso_raw_split_entity(struct kyso_span e, struct kyso_span *hdr,
 	return 0;
 }
 
+const char *const kyso_raw_structure_fields[] = {"Content-Type",
+    "Content-Transfer-Encoding", "MIME-Version", NULL};
+
+/* The first byte after the colon when the line at p (ending at le) is the
+ * field `name` (any case, blanks allowed before the colon, as GMime reads
+ * it), else NULL. */
+static const char *
+field_at(const char *p, const char *le, const char *name, size_t nlen)
+{
+	const char *q = p + nlen;
+
+	if ((size_t)(le - p) <= nlen || g_ascii_strncasecmp(p, name, nlen) != 0)
+		return NULL;
+	while (q < le && (*q == ' ' || *q == '\t'))
+		q++;
+	return q < le && *q == ':' ? q + 1 : NULL;
+}
+
+/* Unfolded, trimmed value starting at q (after the colon). */
+static char *
+unfold(const char *q, const char *end)
+{
+	const char *le = kyso_raw_next_line(q, end);
+	GString *v = g_string_new(NULL);
+
+	for (;;) {
+		for (; q < le; q++)
+			if (*q != '\r' && *q != '\n')
+				g_string_append_c(v, *q);
+		if (le >= end || (*le != ' ' && *le != '\t'))
+			break;
+		/* a continuation line */
+		q = le;
+		le = kyso_raw_next_line(le, end);
+	}
+	return g_strstrip(g_string_free(v, FALSE));
+}
+
+/* Scan hdr for field `name`: returns the value start of its first (or,
+ * with `last`, last) instance, or NULL; *count gets how many there are. */
+static const char *
+find_field(struct kyso_span hdr, const char *name, int last, unsigned *count)
+{
+	const char *p = hdr.p, *end = hdr.p + hdr.len, *found = NULL, *q;
+	size_t nlen = strlen(name);
+
+	*count = 0;
+	for (; p < end; p = kyso_raw_next_line(p, end)) {
+		if ((q = field_at(p, kyso_raw_next_line(p, end), name, nlen)) ==
+		    NULL)
+			continue;
+		++*count;
+		if (found == NULL || last)
+			found = q;
+		if (!last)
+			break;
+	}
+	return found;
+}
+
 char *
 kyso_raw_header_value(struct kyso_span hdr, const char *name)
 {
-	const char *p = hdr.p, *end = hdr.p + hdr.len;
-	size_t nlen = strlen(name);
+	unsigned n;
+	const char *q = find_field(hdr, name, 0, &n);
 
-	while (p < end) {
-		const char *le = kyso_raw_next_line(p, end);
-		const char *q = p + nlen;
+	return q != NULL ? unfold(q, hdr.p + hdr.len) : NULL;
+}
 
-		if ((size_t)(end - p) > nlen &&
-		    g_ascii_strncasecmp(p, name, nlen) == 0) {
-			while (q < le && (*q == ' ' || *q == '\t'))
-				q++;
-			if (q < le && *q == ':') {
-				GString *v = g_string_new(NULL);
+char *
+kyso_raw_header_value_last(struct kyso_span hdr, const char *name)
+{
+	unsigned n;
+	const char *q = find_field(hdr, name, 1, &n);
 
-				for (q++;;) {
-					for (; q < le; q++)
-						if (*q != '\r' && *q != '\n')
-							g_string_append_c(v,
-							    *q);
-					if (le >= end ||
-					    (*le != ' ' && *le != '\t'))
-						break;
-					/* a continuation line */
-					q = le;
-					le = kyso_raw_next_line(le, end);
-				}
-				return g_strstrip(g_string_free(v, FALSE));
-			}
-		}
-		p = le;
+	return q != NULL ? unfold(q, hdr.p + hdr.len) : NULL;
+}
+
+const char *
+kyso_raw_duplicate_field(struct kyso_span hdr)
+{
+	unsigned n;
+	int i;
+
+	for (i = 0; kyso_raw_structure_fields[i] != NULL; i++) {
+		(void)find_field(hdr, kyso_raw_structure_fields[i], 1, &n);
+		if (n > 1)
+			return kyso_raw_structure_fields[i];
 	}
 	return NULL;
 }

@@ -29,8 +29,22 @@ int kyso_raw_split_entity(struct kyso_span e, struct kyso_span *hdr,
     struct kyso_span *body);
 
 /* Unfolded, trimmed value of the first field `name` in hdr (g_free), or
- * NULL when there is none. */
+ * NULL when there is none. A field name matches in any case and with
+ * blanks before the colon ("content-type :"), as GMime reads it. */
 char *kyso_raw_header_value(struct kyso_span hdr, const char *name);
+
+/* The same for the last instance of `name`: what GMime (and many mail
+ * clients) read when a field occurs more than once. */
+char *kyso_raw_header_value_last(struct kyso_span hdr, const char *name);
+
+/* The fields that say how a MIME entity is read (Content-Type,
+ * Content-Transfer-Encoding, MIME-Version), NULL-terminated. Two readers
+ * that pick different instances of one of them see different messages. */
+extern const char *const kyso_raw_structure_fields[];
+
+/* The first of kyso_raw_structure_fields that occurs more than once in
+ * hdr, or NULL. */
+const char *kyso_raw_duplicate_field(struct kyso_span hdr);
 
 /* Is the line at p the delimiter "--B" (1) or the close delimiter "--B--"
  * (2) of boundary b, or neither (0)? RFC 2046 5.1.1: trailing blanks are

@@ -428,7 +428,10 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 		g_object_unref(empty);
 		top = g_mime_message_get_mime_part(msg);
 	}
-	if (kyso_canon_prepare(top, &res->reencoded_parts, err) < 0)
+	/* the message's own fields (MIME-Version), then every entity's */
+	if (kyso_canon_unique_fields(GMIME_OBJECT(msg), "at the top level",
+	        err) < 0 ||
+	    kyso_canon_prepare(top, &res->reencoded_parts, err) < 0)
 		goto out;
 	if (GMIME_IS_MULTIPART(top))
 		g_mime_multipart_set_epilogue(GMIME_MULTIPART(top), NULL);

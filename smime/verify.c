@@ -120,6 +120,7 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 	GByteArray *canon = NULL;
 	const char *content = f->content;
 	size_t content_len = f->content_len;
+	char *why = NULL;
 	int *ok = NULL, *ok2 = NULL, n, i, good;
 
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)f->cms_der->len);
@@ -144,6 +145,16 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 		}
 		content = (const char *)ASN1_STRING_get0_data(econtent);
 		content_len = (size_t)ASN1_STRING_length(econtent);
+		/* the entity the recipient shows is inside: one reading */
+		if ((why = kyso_verify_ambiguity(content, content_len)) !=
+		    NULL) {
+			char *r =
+			    g_strdup_printf("opaque signed content: %s", why);
+
+			set_malformed(res, r);
+			g_free(r);
+			goto out;
+		}
 	} else if (econtent != NULL &&
 	    !bytes_equal(econtent, f->content, f->content_len)) {
 		/* RFC 8551 3.5.3.1: a detached signature carries no content;
@@ -187,6 +198,7 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 		    from_addr, now, &res->signers[i]);
 	}
 out:
+	g_free(why);
 	g_free(ok);
 	g_free(ok2);
 	if (canon != NULL)

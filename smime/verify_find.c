@@ -9,6 +9,12 @@
  * signature counts for the whole message only when it is the top-level
  * entity (IMAP part "TEXT"); anywhere else it is reported with its IMAP
  * part number (RFC 7281 body.smime-part) and is partial.
+ *
+ * One structure, read the same way as recipients read it: a header block
+ * with a structure field twice (Content-Type, Content-Transfer-Encoding,
+ * MIME-Version) is read from its first instance here but from its last by
+ * GMime and many clients, so a signature found in such a message - in
+ * either reading, at any depth, wherever the duplicate is - is malformed.
  */
 #include <string.h>
 
@@ -19,10 +25,24 @@
 #include "rawmime.h"
 #include "verify_int.h"
 
-static GMimeContentType *
-content_type_of(struct kyso_span hdr)
+/* One reading of the structure: the first instance of each field (what
+ * this verifier acts on) or the last (what GMime and many clients read). */
+struct walker {
+	struct kyso_found *f;
+	int last;
+};
+
+static char *
+field(const struct walker *w, struct kyso_span hdr, const char *name)
 {
-	char *v = kyso_raw_header_value(hdr, "Content-Type");
+	return w->last ? kyso_raw_header_value_last(hdr, name)
+	               : kyso_raw_header_value(hdr, name);
+}
+
+static GMimeContentType *
+content_type_of(const struct walker *w, struct kyso_span hdr)
+{
+	char *v = field(w, hdr, "Content-Type");
 	GMimeContentType *ct;
 
 	ct = g_mime_content_type_parse(NULL, v ? v : "text/plain");
@@ -61,9 +81,9 @@ str_is_pkcs7(const char *type, const char *base)
 
 /* Decode body per the entity's Content-Transfer-Encoding. */
 static GByteArray *
-decode_body(struct kyso_span hdr, struct kyso_span body)
+decode_body(const struct walker *w, struct kyso_span hdr, struct kyso_span body)
 {
-	char *cte = kyso_raw_header_value(hdr, "Content-Transfer-Encoding");
+	char *cte = field(w, hdr, "Content-Transfer-Encoding");
 	GMimeContentEncoding enc = cte
 	    ? g_mime_content_encoding_from_string(cte)
 	    : GMIME_CONTENT_ENCODING_DEFAULT;
@@ -169,9 +189,10 @@ malformed(struct kyso_found *f, const char *why)
 /* multipart/signed: ct is its type, body its body. Returns 1 when it is
  * an S/MIME signature (found filled), 0 when it is some other protocol. */
 static int
-take_detached(GMimeContentType *ct, struct kyso_span body, const char *prefix,
-    int top, struct kyso_found *f)
+take_detached(const struct walker *w, GMimeContentType *ct,
+    struct kyso_span body, const char *prefix, int top)
 {
+	struct kyso_found *f = w->f;
 	const char *proto = g_mime_content_type_get_parameter(ct, "protocol");
 	const char *b = g_mime_content_type_get_parameter(ct, "boundary");
 	GMimeContentType *sct = NULL;
@@ -194,7 +215,7 @@ take_detached(GMimeContentType *ct, struct kyso_span body, const char *prefix,
 	parts = (struct kyso_span *)(void *)arr->data;
 	if (arr->len >= 2) {
 		kyso_raw_split_entity(parts[1], &hdr, &sbody);
-		sct = content_type_of(hdr);
+		sct = content_type_of(w, hdr);
 		if (proto == NULL && !is_pkcs7(sct, "pkcs7-signature")) {
 			rc = 0;
 			goto out;
@@ -218,7 +239,7 @@ take_detached(GMimeContentType *ct, struct kyso_span body, const char *prefix,
 	}
 	f->content = parts[0].p;
 	f->content_len = parts[0].len;
-	f->cms_der = decode_body(hdr, sbody);
+	f->cms_der = decode_body(w, hdr, sbody);
 out:
 	if (sct != NULL)
 		g_object_unref(sct);
@@ -226,14 +247,12 @@ out:
 	return rc;
 }
 
-static void walk(struct kyso_span e, const char *prefix, int top, int depth,
-    struct kyso_found *f);
-
 /* application/(x-)pkcs7-mime or a .p7m octet-stream: 1 when signed-data */
 static int
-take_opaque(GMimeContentType *ct, struct kyso_span hdr, struct kyso_span body,
-    const char *prefix, int top, struct kyso_found *f)
+take_opaque(const struct walker *w, GMimeContentType *ct, struct kyso_span hdr,
+    struct kyso_span body, const char *prefix, int top)
 {
+	struct kyso_found *f = w->f;
 	const char *st = g_mime_content_type_get_parameter(ct, "smime-type");
 	GByteArray *der;
 
@@ -246,7 +265,7 @@ take_opaque(GMimeContentType *ct, struct kyso_span hdr, struct kyso_span body,
 			f->encrypted = 1;
 		return 0;
 	}
-	der = decode_body(hdr, body);
+	der = decode_body(w, hdr, body);
 	if (!kyso_verify_is_signed_data(der->data, der->len)) {
 		if (st == NULL) {
 			/* unlabelled: encrypted or garbage; not a signature */
@@ -268,10 +287,10 @@ take_opaque(GMimeContentType *ct, struct kyso_span hdr, struct kyso_span body,
 }
 
 static int
-has_p7m_name(struct kyso_span hdr, GMimeContentType *ct)
+has_p7m_name(const struct walker *w, struct kyso_span hdr, GMimeContentType *ct)
 {
 	const char *name = g_mime_content_type_get_parameter(ct, "name");
-	char *cd = kyso_raw_header_value(hdr, "Content-Disposition");
+	char *cd = field(w, hdr, "Content-Disposition");
 	int r = 0;
 
 	if (name != NULL && g_str_has_suffix(name, ".p7m"))
@@ -283,9 +302,10 @@ has_p7m_name(struct kyso_span hdr, GMimeContentType *ct)
 }
 
 static void
-walk(struct kyso_span e, const char *prefix, int top, int depth,
-    struct kyso_found *f)
+walk(const struct walker *w, struct kyso_span e, const char *prefix, int top,
+    int depth)
 {
+	struct kyso_found *f = w->f;
 	struct kyso_span hdr, body, *parts;
 	GMimeContentType *ct;
 	const char *b;
@@ -296,10 +316,10 @@ walk(struct kyso_span e, const char *prefix, int top, int depth,
 	if (depth > KYSO_MAX_MIME_DEPTH)
 		return;
 	kyso_raw_split_entity(e, &hdr, &body);
-	if ((ct = content_type_of(hdr)) == NULL)
+	if ((ct = content_type_of(w, hdr)) == NULL)
 		return;
 	if (g_mime_content_type_is_type(ct, "multipart", "signed")) {
-		if (take_detached(ct, body, prefix, top, f))
+		if (take_detached(w, ct, body, prefix, top))
 			goto out;
 	} else if (g_mime_content_type_is_type(ct, "multipart", "encrypted")) {
 		f->encrypted = top;
@@ -307,8 +327,8 @@ walk(struct kyso_span e, const char *prefix, int top, int depth,
 	}
 	if (is_pkcs7(ct, "pkcs7-mime") ||
 	    (g_mime_content_type_is_type(ct, "application", "octet-stream") &&
-	        has_p7m_name(hdr, ct))) {
-		(void)take_opaque(ct, hdr, body, prefix, top, f);
+	        has_p7m_name(w, hdr, ct))) {
+		(void)take_opaque(w, ct, hdr, body, prefix, top);
 		goto out;
 	}
 	if (g_mime_content_type_is_type(ct, "multipart", "*")) {
@@ -320,17 +340,87 @@ walk(struct kyso_span e, const char *prefix, int top, int depth,
 		for (i = 0; i < arr->len && !f->found; i++) {
 			char *spec = child_spec(prefix, (int)i + 1);
 
-			walk(parts[i], spec, 0, depth + 1, f);
+			walk(w, parts[i], spec, 0, depth + 1);
 			g_free(spec);
 		}
 		g_array_free(arr, TRUE);
 	} else if (g_mime_content_type_is_type(ct, "message", "rfc822") ||
 	    g_mime_content_type_is_type(ct, "message", "global")) {
 		/* a forwarded message: its signature is never ours (P16) */
-		walk(body, prefix[0] ? prefix : "1", 0, depth + 1, f);
+		walk(w, body, prefix[0] ? prefix : "1", 0, depth + 1);
 	}
 out:
 	g_object_unref(ct);
+}
+
+/* Where entity e sits, for a reason: `inner` when e is the message carried
+ * by message/rfc822 part `prefix`. */
+static char *
+place(const char *prefix, int inner)
+{
+	if (inner)
+		return g_strdup_printf("in the message in part %s", prefix);
+	return prefix[0] ? g_strdup_printf("in part %s", prefix)
+	                 : g_strdup("at the top level");
+}
+
+/* Why entity e (at `prefix`, see place()) may be read two ways, or NULL:
+ * the first structure field that occurs twice in one header block of any
+ * entity in it - every part, signed, signature or unsigned, forwarded
+ * messages too - or nesting deeper than we follow. Below a duplicate the
+ * structure itself is ambiguous, so the first one found is the answer.
+ * g_free the result. */
+static char *
+ambiguity(struct kyso_span e, const char *prefix, int inner, int depth)
+{
+	struct kyso_span hdr, body, *parts;
+	GMimeContentType *ct = NULL;
+	const char *dup, *b;
+	char *why = NULL, *where, *v;
+	GArray *arr;
+	guint i;
+	int closed;
+
+	if (depth > KYSO_MAX_MIME_DEPTH)
+		return g_strdup("MIME nesting too deep");
+	kyso_raw_split_entity(e, &hdr, &body);
+	if ((dup = kyso_raw_duplicate_field(hdr)) != NULL) {
+		where = place(prefix, inner);
+		why = g_strdup_printf("duplicate %s %s", dup, where);
+		g_free(where);
+		return why;
+	}
+	v = kyso_raw_header_value(hdr, "Content-Type");
+	ct = v != NULL ? g_mime_content_type_parse(NULL, v) : NULL;
+	g_free(v);
+	if (ct == NULL)
+		return NULL;
+	if (g_mime_content_type_is_type(ct, "multipart", "*") &&
+	    (b = g_mime_content_type_get_parameter(ct, "boundary")) != NULL &&
+	    b[0] != '\0') {
+		arr = split_multipart(body, b, &closed);
+		parts = (struct kyso_span *)(void *)arr->data;
+		for (i = 0; i < arr->len && why == NULL; i++) {
+			char *spec = child_spec(prefix, (int)i + 1);
+
+			why = ambiguity(parts[i], spec, 0, depth + 1);
+			g_free(spec);
+		}
+		g_array_free(arr, TRUE);
+	} else if (g_mime_content_type_is_type(ct, "message", "rfc822") ||
+	    g_mime_content_type_is_type(ct, "message", "global")) {
+		why = ambiguity(body, prefix[0] ? prefix : "1", 1, depth + 1);
+	}
+	g_object_unref(ct);
+	return why;
+}
+
+char *
+kyso_verify_ambiguity(const char *p, size_t len)
+{
+	struct kyso_span e = {p != NULL ? p : "", p != NULL ? len : 0};
+
+	return ambiguity(e, "", 0, 0);
 }
 
 void
@@ -338,9 +428,34 @@ kyso_verify_find(const char *raw, size_t len, struct kyso_found *f)
 {
 	/* an empty message may come as NULL: no arithmetic on a null pointer */
 	struct kyso_span e = {raw != NULL ? raw : "", raw != NULL ? len : 0};
+	struct kyso_found other;
+	struct walker w = {f, 0};
+	char *why;
 
 	memset(f, 0, sizeof(*f));
-	walk(e, "", 1, 0, f);
+	walk(&w, e, "", 1, 0);
+	if ((why = ambiguity(e, "", 0, 0)) == NULL)
+		return;
+	if (!f->found) {
+		/* the recipient's reading may show a signature ours did not */
+		memset(&other, 0, sizeof(other));
+		w.f = &other;
+		w.last = 1;
+		walk(&w, e, "", 1, 0);
+		if (other.found) {
+			kyso_verify_found_clear(f);
+			*f = other;
+		} else {
+			kyso_verify_found_clear(&other);
+		}
+	}
+	if (f->found) {
+		/* the ambiguity is the first thing wrong with it */
+		g_free(f->malformed_reason);
+		f->malformed_reason = NULL;
+		malformed(f, why);
+	}
+	g_free(why);
 }
 
 int

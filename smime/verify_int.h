@@ -63,6 +63,12 @@ struct kyso_found {
  * problems are reported as f->malformed. */
 void kyso_verify_find(const char *raw, size_t len, struct kyso_found *f);
 void kyso_verify_found_clear(struct kyso_found *f);
+/* Why the MIME entity in p[0..len) may be read two ways (a structure
+ * field twice in one of its header blocks, rawmime.h; nesting too deep),
+ * naming the place ("duplicate Content-Type in part 1.2"), or NULL. g_free.
+ * kyso_verify_find applies it to the whole message; verify.c to the
+ * content inside an opaque SignedData. */
+char *kyso_verify_ambiguity(const char *p, size_t len);
 /* 1 when the entity in raw[0..len) contains an S/MIME signature anywhere. */
 int kyso_verify_has_signature(const char *raw, size_t len);
 /* Content-Type parsing helper shared with verify.c: 1 when the bytes are a

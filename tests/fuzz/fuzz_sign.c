@@ -5,7 +5,10 @@
  * body (octets 1..127, CR only in CRLF, lines of at most 998 octets) that
  * OpenSSL's own S/MIME reader parses and CMS_verify() accepts over the exact
  * bytes (CMS_BINARY) - anything else would be a signature that breaks in
- * transit, so it aborts as a finding.
+ * transit, so it aborts as a finding. One structure: our own verifier (raw
+ * bytes, every header block read for duplicate structure fields) must find
+ * one whole-message signature over it, not malformed, signature good - what
+ * we seal is what a reader of the raw bytes sees.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +25,13 @@
 #include "kyso/mime.h"
 #include "kyso/sign.h"
 #include "kyso/signer.h"
+#include "kyso/trust.h"
+#include "kyso/verify.h"
 #include "fuzz_common.h"
 
 static struct kyso_signer *signer;
 static X509_STORE *store;
+static struct kyso_trust *trust;
 static time_t now;
 
 static void
@@ -33,6 +39,7 @@ setup(void)
 {
 	const struct fz_pki *p;
 	struct kyso_signer_spec spec;
+	struct kyso_trust_spec ts;
 	struct kyso_err err = {0};
 
 	kyso_mime_init();
@@ -47,6 +54,11 @@ setup(void)
 	if ((store = X509_STORE_new()) == NULL ||
 	    !X509_STORE_load_file(store, p->ca))
 		fz_die("X509_STORE");
+	memset(&ts, 0, sizeof(ts));
+	ts.anchor_file = p->ca;
+	ts.timeout = 1;
+	if ((trust = kyso_trust_load(&ts, &err)) == NULL)
+		fz_die(err.msg);
 	now = time(NULL);
 }
 
@@ -85,7 +97,31 @@ check_7bit(const guint8 *d, size_t n, const GByteArray *msg)
 	}
 }
 
-/* Parse and verify the signed message with OpenSSL alone. */
+/* Our own verifier over the signed message: one whole-message signature,
+ * not malformed (no structure field twice anywhere), signature good. */
+static void
+check_own(const GByteArray *msg)
+{
+	GMimeStream *s =
+	    g_mime_stream_mem_new_with_buffer((const char *)msg->data,
+	        msg->len);
+	struct kyso_verify_result r;
+	struct kyso_err err = {0};
+
+	if (kyso_verify_message(trust, s, NULL, now, &r, &err) != 0)
+		finding("our verifier cannot read what we signed", msg);
+	if (!r.found || !r.whole || r.malformed || r.nsigners != 1 ||
+	    !r.signers[0].signature_ok)
+		finding(r.malformed_reason != NULL
+		        ? r.malformed_reason
+		        : "our verifier does not see one whole, good signature",
+		    msg);
+	kyso_verify_result_clear(&r);
+	g_object_unref(s);
+}
+
+/* Parse and verify the signed message with OpenSSL alone, then with our
+ * own verifier. */
 static void
 check_openssl(const struct kyso_sign_result *res, const GByteArray *body)
 {
@@ -116,8 +152,9 @@ check_openssl(const struct kyso_sign_result *res, const GByteArray *body)
 	CMS_ContentInfo_free(cms);
 	BIO_free(bcont);
 	BIO_free(in);
-	g_byte_array_unref(msg);
 	ERR_clear_error();
+	check_own(msg);
+	g_byte_array_unref(msg);
 }
 
 int

@@ -2,8 +2,11 @@
  * fuzz_verify.c - libFuzzer target: the input is a whole received message;
  * kyso_verify_message() must neither crash nor leak on it, and what it
  * reports must be self-consistent (signer count within KYSO_MAX_SIGNERS,
- * every signer's strings readable, a verdict only for a found signature).
- * Trust: the fuzz PKI's anchor (fuzz_common.h), no network revocation.
+ * every signer's strings readable, a verdict only for a found signature),
+ * and one structure: a detached signature it would count for the whole
+ * message is one GMime (the recipient's kind of reader) also sees as the
+ * message's top-level multipart/signed. Trust: the fuzz PKI's anchor
+ * (fuzz_common.h), no network revocation.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +48,31 @@ check_str(const char *s)
 		abort();
 }
 
+/* Abort when we would vouch for a whole-message detached signature that
+ * GMime does not see as the top level of the message. */
+static void
+check_one_structure(const uint8_t *data, size_t size,
+    const struct kyso_verify_result *res)
+{
+	GMimeStream *s;
+	GMimeParser *p;
+	GMimeMessage *m;
+
+	if (!res->found || !res->whole || res->malformed || res->opaque)
+		return;
+	s = g_mime_stream_mem_new_with_buffer((const char *)data, size);
+	p = g_mime_parser_new_with_stream(s);
+	/* NULL: GMime takes no message whose first line is not a field; the
+	 * daemon's top-level header always is (the MTA hands over fields) */
+	m = g_mime_parser_construct_message(p, NULL);
+	if (m != NULL && kyso_mime_kind(m) != KYSO_MIME_SIGNED)
+		abort();
+	if (m != NULL)
+		g_object_unref(m);
+	g_object_unref(p);
+	g_object_unref(s);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -84,6 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_str(si->digest);
 			(void)kyso_cert_kind_name(si->kind);
 		}
+		check_one_structure(data, size, &res);
 	}
 	kyso_verify_result_clear(&res);
 	g_object_unref(s);

@@ -184,6 +184,7 @@ GOOD=(
 BAD=(
 	"untrusted personal chain|o-untrusted|untrusted@a.test|cosign=\"not sealed: issuer not trusted: [^\"]+\""
 	"tampered signed part|bad-tampered|tampered@a.test|cosign=\"[^\"]+\""
+	"duplicate Content-Type in the signed part|bad-dup-signed-ct|dupct@a.test|cosign=\"malformed signature: duplicate Content-Type in part 1.1\""
 )
 
 submit() { # SENDER FROM RCPT FILE

@@ -87,6 +87,27 @@ unsigned_case "internal sender outside the signing domains" kt_send_internal asc
 	someone@example.org other@a.test
 kt_check "milter log names a reason for the unmapped sender" grep -qi 'unmapped\|no signing table\|not mapped' "$KT/milter.log"
 
+# a structure field twice: GMime would sign the last, a raw reader reads the
+# first - not signed, passed unchanged, the log says why
+dup="$src/dupct@a.test.eml"
+printf '%s\r\n' "From: $so" 'To: dupct@a.test' 'Subject: duplicate Content-Type' \
+	'Date: Mon, 02 Mar 2026 08:00:00 +0700' 'Message-ID: <dupct@a.test>' 'MIME-Version: 1.0' \
+	'Content-Type: multipart/mixed; boundary="o"' '' '--o' 'Content-Type: text/plain' \
+	'Content-Type: text/html' '' '<p>Pay 1000000 VND to account 666.</p>' '--o--' >"$dup"
+if kt_send_internal "$so" dupct@a.test "$dup" && got=$(kt_wait dupct@a.test 60 2>"$KT/wait.log"); then
+	if kt_is_signed "$got"; then
+		not_ok "duplicate Content-Type in a part: arrived unsigned"
+	else
+		ok "duplicate Content-Type in a part: arrived unsigned"
+	fi
+	kt_check "duplicate Content-Type in a part: content unchanged" kt_same_content "$dup" "$got"
+	kt_check "duplicate Content-Type in a part: the log says why" \
+		grep -q 'result=unsigned.*error="duplicate Content-Type in part 1"' "$KT/milter.log"
+else
+	not_ok "duplicate Content-Type in a part: delivered"
+	diag <"$KT/wait.log"
+fi
+
 kt_check "kyso-milter still running" kill -0 "$KT_MILTER_PID"
 kt_check "kyso-milter stops cleanly on SIGTERM" kt_milter_stop
 kt_done

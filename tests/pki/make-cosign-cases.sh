@@ -211,3 +211,22 @@ else
 	rm -f "$out/token/module.tmp"
 	echo "skip softhsm2" >>"$cases"
 fi
+
+# ---- a structure field twice in one header block (read first by a raw
+# reader, last by GMime): never sealed, wherever it is
+perl -0777 -pe 's/\r\n\r\n/\r\nContent-Type: text\/plain\r\n\r\n/ or die' "$m/o-rsa.eml" \
+	>"$m/bad-dup-top-ct.eml"
+echo "bad-dup-top-ct bad" >>"$cases"
+perl -0777 -pe 's/^(Content-Type: multipart\/signed)/content-type : text\/plain\r\n$1/m or die' \
+	"$m/o-rsa.eml" >"$m/bad-dup-top-first.eml"
+echo "bad-dup-top-first bad" >>"$cases"
+perl -0777 -pe 's/(filename="smime.p7s"\r\n)/$1Content-Transfer-Encoding: 7bit\r\n/ or die' \
+	"$m/o-rsa.eml" >"$m/bad-dup-sig-cte.eml"
+echo "bad-dup-sig-cte bad" >>"$cases"
+# validly signed over a part that says two things
+perl -0777 -pe 's/(--inner\r\nContent-Type: text\/plain; charset=utf-8\r\n)/$1Content-Type: text\/html; charset=utf-8\r\n/ or die' \
+	"$content" >"$w/dup.mime"
+openssl cms -sign -binary -in "$w/dup.mime" -signer "$pki/personal.crt" -inkey "$pki/personal.key" \
+	-certfile "$pki/chain.pem" -outform DER -out "$w/dup.der" -md sha256 2>/dev/null
+detached bad-dup-signed-ct "$w/dup.mime" "$w/dup.der" sha-256
+echo "bad-dup-signed-ct bad" >>"$cases"

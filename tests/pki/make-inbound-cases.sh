@@ -494,3 +494,138 @@ PY
 else
 	skip_line python3-cryptography
 fi
+
+# ---- one structure, read one way (issue 10 section 3): a structure field
+# twice in one header block is read first by a raw reader and last by GMime
+# and many clients - never pass, wherever it is; and a signature that does
+# not cover the whole message never passes, at any depth or wrapping
+# ("Johnny, You Are Fired", USENIX Security 2019). Facts: reasonnote is a
+# substring of the malformed reason, "_" standing for a blank. Blanks before
+# a field's colon are left to test_verify.c: Postfix removes them in transit
+# (tests/integration/t-inbound.sh sends every case here).
+# add_field NAME SRC-MSG WHERE LINE...: SRC with header lines added at the
+# end of its top-level header block (WHERE=end) or before its first
+# Content-Type field (WHERE=before-ct)
+add_field() {
+	local name=$1 src=$2 where=$3
+	shift 3
+	LINES=$(printf '%s\r\n' "$@") WHERE="$where" perl -0777 -pe '
+		my ($h, $b) = /\A(.*?\r\n)(\r\n.*)\z/s or die;
+		my $l = "$ENV{LINES}\n";	# the shell kept all but the last LF
+		if ($ENV{WHERE} eq "end") { $h .= $l }
+		else { $h =~ s/^(Content-Type:)/$l$1/mi or die }
+		$_ = $h . $b' "$src" >"$m/$name.eml"
+}
+# signed_over NAME CONTENT-FILE: o-agency-valid's signer over other content
+signed_over() {
+	openssl cms -sign -binary -in "$2" -signer "$pki/sotttt-agency.crt" \
+		-inkey "$pki/sotttt-agency.key" -certfile "$CH" -outform DER -out "$w/$1.der" 2>/dev/null
+	detached "$1" "$V" "$2" "$w/$1.der"
+}
+# nest NAME INNER-MSG TYPE [TEXT-BEFORE]: INNER's MIME entity as the last
+# part of a multipart/TYPE, after an (attacker's) text part when given
+nest() {
+	local b="nest-$1"
+	{
+		hdrs "$V" "$1"
+		printf 'Content-Type: multipart/%s; boundary="%s"\r\n\r\n' "$3" "$b"
+		if [ -n "${4:-}" ]; then
+			printf -- '--%s\r\nContent-Type: text/plain\r\n\r\n%s\r\n' "$b" "$4"
+		fi
+		printf -- '--%s\r\n' "$b"
+		mime_hdrs_of "$2"
+		printf '\r\n'
+		body_of "$2"
+		printf '\r\n--%s--\r\n' "$b"
+	} >"$m/$1.eml"
+}
+dupct='found=1 malformed=1 reasonnote=duplicate_Content-Type'
+ov="$m/o-agency-valid.eml"
+# top level: the recipient reads the last field, we read the first
+add_field d-top-ct-last "$ov" end 'Content-Type: text/plain'
+case_line d-top-ct-last "$V" crl any "$dupct whole=1 part=TEXT reasonnote=at_the_top_level" permerror
+add_field d-top-ct-first "$ov" before-ct 'Content-Type: text/plain'
+case_line d-top-ct-first "$V" crl any "$dupct whole=1 part=TEXT reasonnote=at_the_top_level" permerror
+add_field d-top-ct-case "$ov" end 'content-type: text/plain'
+case_line d-top-ct-case "$V" crl any "$dupct reasonnote=at_the_top_level" permerror
+add_field d-top-ct-upper "$ov" before-ct 'CONTENT-TYPE: text/html'
+case_line d-top-ct-upper "$V" crl any "$dupct reasonnote=at_the_top_level" permerror
+add_field d-top-cte "$ov" end 'Content-Transfer-Encoding: 7bit' 'Content-Transfer-Encoding: base64'
+case_line d-top-cte "$V" crl any "found=1 malformed=1 reasonnote=duplicate_Content-Transfer-Encoding_at_the_top_level" permerror
+add_field d-top-mimever "$ov" end 'Mime-Version: 1.0'
+case_line d-top-mimever "$V" crl any "found=1 malformed=1 reasonnote=duplicate_MIME-Version_at_the_top_level" permerror
+# the signed part's own header, signed at test time: the signature is good
+printf '%s\n' 'Content-Type: text/plain; charset=utf-8' 'Content-Type: text/html; charset=utf-8' \
+	'Content-Transfer-Encoding: 7bit' '' '<p>Pay 1000000 VND to account 666.</p>' | crlf >"$w/d-signed-ct.mime"
+signed_over d-signed-ct "$w/d-signed-ct.mime"
+case_line d-signed-ct "$V" crl any "$dupct whole=1 reasonnote=in_part_1" permerror
+printf '%s\n' 'Content-Type: text/plain; charset=utf-8' 'Content-Transfer-Encoding: 7bit' \
+	'content-transfer-encoding: base64' '' 'UGF5IDEwMDAwMDAgVk5ELg==' | crlf >"$w/d-signed-cte.mime"
+signed_over d-signed-cte "$w/d-signed-cte.mime"
+case_line d-signed-cte "$V" crl any "found=1 malformed=1 reasonnote=duplicate_Content-Transfer-Encoding_in_part_1" permerror
+printf '%s\n' 'MIME-Version: 1.0' 'Content-Type: text/plain' 'MIME-Version: 1.0' '' 'x' | crlf >"$w/d-signed-mv.mime"
+signed_over d-signed-mimever "$w/d-signed-mv.mime"
+case_line d-signed-mimever "$V" crl any "found=1 malformed=1 reasonnote=duplicate_MIME-Version_in_part_1" permerror
+# opaque signed-data: the entity inside the SignedData, and its wrapper
+openssl cms -sign -binary -nodetach -in "$w/d-signed-ct.mime" -signer "$pki/sotttt-agency.crt" \
+	-inkey "$pki/sotttt-agency.key" -certfile "$CH" -outform DER -out "$w/d-opaque-ct.der" 2>/dev/null
+opaque d-opaque-ct "$V" "$w/d-opaque-ct.der"
+case_line d-opaque-ct "$V" crl any "$dupct opaque=1 reasonnote=opaque_signed_content:_duplicate_Content-Type_at_the_top_level" permerror
+add_field d-opaque-cte "$m/op-agency-valid.eml" end 'Content-Transfer-Encoding: 7bit'
+case_line d-opaque-cte "$V" crl any "found=1 malformed=1 opaque=1 reasonnote=duplicate_Content-Transfer-Encoding_at_the_top_level" permerror
+# parts below the signed part, one and two levels down
+printf '%s\n' 'Content-Type: multipart/mixed; boundary="in1"' '' '--in1' 'Content-Type: text/plain' '' \
+	'Xin chao.' '--in1' 'Content-Type: text/plain' 'content-TYPE: application/octet-stream' '' 'x' \
+	'--in1--' | crlf >"$w/d-nested1.mime"
+signed_over d-nested1 "$w/d-nested1.mime"
+case_line d-nested1 "$V" crl any "$dupct whole=1 reasonnote=in_part_1.2" permerror
+printf '%s\n' 'Content-Type: multipart/mixed; boundary="in1"' '' '--in1' 'Content-Type: text/plain' '' \
+	'Xin chao.' '--in1' 'Content-Type: multipart/alternative; boundary="in2"' '' '--in2' \
+	'Content-Type: text/plain' '' 'x' '--in2' 'Content-Type: text/html' \
+	'Content-Transfer-Encoding: 7bit' 'Content-Transfer-Encoding: quoted-printable' '' '<p>x</p>' \
+	'--in2--' '--in1--' | crlf >"$w/d-nested2.mime"
+signed_over d-nested2 "$w/d-nested2.mime"
+case_line d-nested2 "$V" crl any "found=1 malformed=1 reasonnote=duplicate_Content-Transfer-Encoding_in_part_1.2.2" permerror
+# the signature part
+perl -0777 -pe 's/(Content-Transfer-Encoding: base64\r\n)(Content-Disposition: attachment; filename="smime.p7s")/$1Content-Transfer-Encoding: 7bit\r\n$2/ or die' \
+	"$ov" >"$m/d-sigpart-cte.eml"
+case_line d-sigpart-cte "$V" crl any "found=1 malformed=1 reasonnote=duplicate_Content-Transfer-Encoding_in_part_2" permerror
+# the multipart/signed entity as a part, and a forwarded message's header
+nest d-wrapped-ct "$ov" mixed 'Read the attachment.'
+perl -0777 -i -pe 's/(--nest-d-wrapped-ct\r\n)(?=Content-Type: multipart\/signed)/$1Content-Type: text\/plain\r\n/ or die' \
+	"$m/d-wrapped-ct.eml"
+case_line d-wrapped-ct "$V" crl any "$dupct whole=0 part=2 reasonnote=in_part_2" permerror
+add_field d-fwd-inner "$ov" end 'MIME-Version: 1.0'
+mv "$m/d-fwd-inner.eml" "$w/d-fwd-inner.eml"
+forwarded d-forwarded "$V" "$w/d-fwd-inner.eml"
+case_line d-forwarded "$V" crl any "found=1 malformed=1 whole=0 reasonnote=in_the_message_in_part_2" permerror
+# no signature in either reading: nothing is vouched for
+{
+	hdrs "$V" d-unsigned
+	printf 'Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n'
+} >"$m/d-unsigned.eml"
+case_line d-unsigned "$V" crl any "found=0" none
+# the signed part is not the whole message: depth 1, 2, 3 ...
+nest w-depth1 "$ov" mixed
+case_line w-depth1 "$V" crl any "found=1 whole=0 part=1 malformed=0 s0.sig=1 s0.chain=1" policy
+nest w-depth2 "$m/w-depth1.eml" mixed
+case_line w-depth2 "$V" crl any "found=1 whole=0 part=1.1 malformed=0 s0.sig=1 s0.chain=1" policy
+nest w-depth3 "$m/w-depth2.eml" mixed
+case_line w-depth3 "$V" crl any "found=1 whole=0 part=1.1.1 malformed=0 s0.sig=1 s0.chain=1" policy
+# ... and the wrappings of "Johnny, You Are Fired" that reach a gateway
+nest w-jyaf-mixed "$ov" mixed 'Pay 1000000 VND to account 666.'
+case_line w-jyaf-mixed "$V" crl any "found=1 whole=0 part=2 s0.sig=1 s0.chain=1" policy
+nest w-jyaf-alternative "$ov" alternative 'Pay 1000000 VND to account 666.'
+case_line w-jyaf-alternative "$V" crl any "found=1 whole=0 part=2 s0.sig=1 s0.chain=1" policy
+nest w-jyaf-related "$ov" related
+case_line w-jyaf-related "$V" crl any "found=1 whole=0 part=1 s0.sig=1 s0.chain=1" policy
+nest w-jyaf-related2 "$ov" related 'Pay 1000000 VND to account 666.'
+case_line w-jyaf-related2 "$V" crl any "found=1 whole=0 part=2 s0.sig=1 s0.chain=1" policy
+{
+	hdrs "$V" w-jyaf-rfc822
+	printf 'Content-Type: message/rfc822\r\n\r\n'
+	cat "$ov"
+} >"$m/w-jyaf-rfc822.eml"
+case_line w-jyaf-rfc822 "$V" crl any "found=1 whole=0 part=1 s0.sig=1 s0.chain=1" policy
+nest w-jyaf-rfc822-mixed "$m/w-jyaf-rfc822.eml" mixed 'Pay 1000000 VND to account 666.'
+case_line w-jyaf-rfc822-mixed "$V" crl any "found=1 whole=0 part=2 s0.sig=1" policy

@@ -4,7 +4,8 @@
  * message has two signers that both verify (kyso_verify_message), only the
  * signature's base64 text changed, and every original SignerInfo survives
  * byte for byte (signature part decoded with GMime, not with our code).
- * Negative cases are refused with a reason and nothing written. Run by
+ * Negative cases (among them a structure field twice in one header block,
+ * anywhere) are refused with a reason and nothing written. Run by
  * tests/unit/cosign.test as `test_cosign DATADIR`, which then hands the
  * sealed messages (DATADIR/out/<name>.eml, listed in DATADIR/out/list) to
  * three independent verifiers.
@@ -580,6 +581,14 @@ main(int argc, char **argv)
 				why = "opaque";
 			else if (strcmp(f[0], "bad-binary-sig") == 0)
 				why = "not base64";
+			else if (strcmp(f[0], "bad-dup-top-ct") == 0 ||
+			    strcmp(f[0], "bad-dup-top-first") == 0)
+				why = "duplicate Content-Type at the top level";
+			else if (strcmp(f[0], "bad-dup-sig-cte") == 0)
+				why = "duplicate Content-Transfer-Encoding in "
+				      "part 2";
+			else if (strcmp(f[0], "bad-dup-signed-ct") == 0)
+				why = "duplicate Content-Type in part 1.1";
 			bad(f[0], seal, t, in, why);
 		} else if (strcmp(f[0], "o-sha384") == 0) {
 			/* seal configured SHA-256, personal SHA-384 */

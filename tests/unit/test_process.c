@@ -406,6 +406,23 @@ main(void)
 	    o.log);
 	kyso_outcome_clear(&o);
 
+	/* two readers would see two structures: not sealed, passes unsigned
+	 * with the reason logged (KYSO_E_INPUT) */
+	run(cfg, "127.0.0.1", NULL,
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+	    "Content-Type: text/plain\r\ncontent-type : text/html\r\n\r\n"
+	    "<p>x</p>\r\n--o--\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+	        strcmp(o.result, "unsigned") == 0 &&
+	        strstr(o.log, "error_class=input") != NULL &&
+	        strstr(o.log, "duplicate Content-Type in part 1") != NULL,
+	    "duplicate Content-Type in a part: passes unsigned and says "
+	    "why: %s",
+	    o.log);
+	kyso_outcome_clear(&o);
+
 	/* a large message whose signing needs the missing temp directory */
 	large = g_string_new("From: vanthu@sotttt.hagiang.gov.vn\r\n\r\n");
 	for (i = 0; i < 2000; i++)

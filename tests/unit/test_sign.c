@@ -114,9 +114,10 @@ struct outcome {
 /* Sign `text` and build the full resulting message as the milter would:
  * non-Content headers of the input, MIME-Version, new Content-Type. */
 static void
-sign_text(const struct kyso_signer *s, const char *text, struct outcome *o)
+sign_bytes(const struct kyso_signer *s, const char *text, size_t len,
+    struct outcome *o)
 {
-	GMimeStream *in = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	GMimeStream *in = g_mime_stream_mem_new_with_buffer(text, len);
 	GMimeStream *body = g_mime_stream_mem_new();
 	GByteArray *b;
 	const char *p, *eol;
@@ -148,6 +149,12 @@ sign_text(const struct kyso_signer *s, const char *text, struct outcome *o)
 	o->msg->len--;
 	g_object_unref(in);
 	g_object_unref(body);
+}
+
+static void
+sign_text(const struct kyso_signer *s, const char *text, struct outcome *o)
+{
+	sign_bytes(s, text, strlen(text), o);
 }
 
 static void
@@ -247,6 +254,119 @@ has_attr(CMS_ContentInfo *cms, int nid)
 	return sk_CMS_SignerInfo_num(sis) == 1 &&
 	    CMS_signed_get_attr_by_NID(sk_CMS_SignerInfo_value(sis, 0), nid,
 	        -1) >= 0;
+}
+
+/* A structure field twice in one header block - at the top, in a part,
+ * two levels down, in a forwarded message, in a nested signed part; any
+ * case, blanks before the colon - is refused as input (GMime would sign
+ * the last instance, a raw reader may read the first). */
+static void
+check_duplicates(const struct kyso_signer *s)
+{
+	static const char top[] = "From: a@sotttt.hagiang.gov.vn\r\n"
+	                          "MIME-Version: 1.0\r\n";
+	static const char mixed[] =
+	    "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+	    "Content-Type: text/plain\r\n\r\nfirst\r\n--o\r\n";
+	static const struct {
+		int mixed;
+		const char *mime, *why;
+	} cases[] = {
+	    {0,
+	        "Content-Type: multipart/signed; boundary=b\r\n"
+	        "Content-Type: text/plain\r\n\r\nx\r\n",
+	        "duplicate Content-Type at the top level"},
+	    {0,
+	        "Content-Type: text/plain\r\ncontent-type : text/html\r\n"
+	        "\r\n<b>x</b>\r\n",
+	        "duplicate Content-Type at the top level"},
+	    {0,
+	        "Content-Type: text/plain\r\n"
+	        "Content-Transfer-Encoding: base64\r\n"
+	        "CONTENT-TRANSFER-ENCODING\t: 7bit\r\n\r\nx\r\n",
+	        "duplicate Content-Transfer-Encoding at the top level"},
+	    {0, "MIME-Version: 1.0\r\n\r\nx\r\n",
+	        "duplicate MIME-Version at the top level"},
+	    {1,
+	        "Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\n"
+	        "x\r\n--o--\r\n",
+	        "duplicate Content-Type in part 2"},
+	    {1,
+	        "Content-Type: text/plain\r\nContent-Transfer-Encoding: "
+	        "7bit\r\n"
+	        "Content-Transfer-Encoding: base64\r\n\r\nx\r\n--o--\r\n",
+	        "duplicate Content-Transfer-Encoding in part 2"},
+	    {1,
+	        "Content-Type: text/plain\r\nMIME-Version: 1.0\r\n"
+	        "Mime-Version : 1.0\r\n\r\nx\r\n--o--\r\n",
+	        "duplicate MIME-Version in part 2"},
+	    {1,
+	        "Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\n"
+	        "Content-Type: text/plain\r\n\r\nx\r\n--a\r\n"
+	        "Content-Type: text/html\r\ncontent-type: text/plain\r\n\r\n"
+	        "y\r\n--a--\r\n--o--\r\n",
+	        "duplicate Content-Type in part 2.2"},
+	    {1,
+	        "Content-Type: message/rfc822\r\n\r\nFrom: b@example.org\r\n"
+	        "MIME-Version: 1.0\r\nMIME-Version: 1.0\r\n\r\nhi\r\n"
+	        "--o--\r\n",
+	        "duplicate MIME-Version in the message in part 2"},
+	    {1,
+	        "Content-Type: multipart/signed; protocol=\"application/"
+	        "pkcs7-signature\"; micalg=sha-256; boundary=b\r\n\r\n--b\r\n"
+	        "Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\n"
+	        "x\r\n--b\r\nContent-Type: application/pkcs7-signature\r\n"
+	        "\r\nAA==\r\n--b--\r\n--o--\r\n",
+	        "duplicate Content-Type in part 2.1"},
+	};
+	struct outcome o;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *text = g_strconcat(top, cases[i].mixed ? mixed : "",
+		    cases[i].mime, NULL);
+
+		sign_text(s, text, &o);
+		CHECK(o.rc == -1 && o.err.cls == KYSO_E_INPUT &&
+		        strcmp(o.err.msg, cases[i].why) == 0,
+		    "refused as input: %s (got %d: %s)", cases[i].why, o.rc,
+		    o.err.msg);
+		outcome_free(&o);
+		g_free(text);
+	}
+	/* a NUL in a part's field: GMime keeps the value up to the NUL and
+	 * would write the field without its line end - the part's body
+	 * ("--d2", "Content-Type: ...") would become header fields of it */
+	{
+		static const char nul[] =
+		    "From: a@sotttt.hagiang.gov.vn\r\nMIME-Version: 1.0\r\n"
+		    "Content-Type: multipart/mixed; boundary=d1\r\n\r\n--d1\r\n"
+		    "Content-Type: \0\0multipart/mixed; boundary=d2\r\n\r\n"
+		    "--d2\r\nContent-Type: text/plain\r\n\r\nx\r\n--d2--\r\n"
+		    "--d1--\r\n";
+
+		sign_bytes(s, nul, sizeof(nul) - 1, &o);
+		CHECK(o.rc == -1 && o.err.cls == KYSO_E_INPUT &&
+		        strstr(o.err.msg, "NUL") != NULL,
+		    "a NUL in a part's Content-Type is refused as input (got "
+		    "%d: %s)",
+		    o.rc, o.err.msg);
+		outcome_free(&o);
+	}
+	/* the same shapes without the duplicate are signed */
+	{
+		char *text = g_strconcat(top, mixed,
+		    "Content-Type: text/html\r\nContent-Transfer-Encoding: "
+		    "7bit\r\nMIME-Version: 1.0\r\n\r\nx\r\n--o--\r\n",
+		    NULL);
+
+		sign_text(s, text, &o);
+		CHECK(o.rc == 0 && o.res.content_type != NULL,
+		    "one of each structure field per part is signed: %s",
+		    o.err.msg);
+		outcome_free(&o);
+		g_free(text);
+	}
 }
 
 static const char vn_text[] =
@@ -459,6 +579,8 @@ main(void)
 	CHECK(o.rc == -1 && o.err.cls == KYSO_E_INPUT,
 	    "nested 8-bit signed part is refused as input: %s", o.err.msg);
 	outcome_free(&o);
+
+	check_duplicates(rsa);
 
 	kyso_signer_free(rsa);
 	kyso_signer_free(s384);
