@@ -35,3 +35,10 @@ check_PROGRAMS += tests/unit/test_classified
 tests_unit_test_classified_SOURCES = tests/unit/test_classified.c
 tests_unit_test_classified_LDADD = $(POLICY_LIBS)
 TESTS += tests/unit/test_classified
+# milter/'s gatherer and applier, without libmilter
+check_PROGRAMS += tests/unit/test_apply
+tests_unit_test_apply_SOURCES = tests/unit/test_apply.c milter/apply.c \
+	milter/gather.c
+tests_unit_test_apply_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/milter
+tests_unit_test_apply_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_apply
