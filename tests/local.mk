@@ -21,7 +21,8 @@ EXTRA_DIST += tests/milter/run.sh tests/milter/common.lua \
 	tests/milter/t-unmapped-reject.lua \
 	tests/milter/t-unmapped-accept.lua \
 	tests/milter/t-tempfail-spool-error.lua \
-	tests/milter/t-already-signed.lua
+	tests/milter/t-already-signed.lua \
+	tests/milter/t-too-many-headers.lua
 check_PROGRAMS += tests/unit/test_process
 tests_unit_test_process_SOURCES = tests/unit/test_process.c
 tests_unit_test_process_LDADD = $(POLICY_LIBS)

@@ -100,6 +100,7 @@ run_case t-unmapped-accept default
 run_case t-unmapped-reject reject
 run_case t-tempfail-spool-error nospool
 run_case t-already-signed default
+run_case t-too-many-headers default
 
 # ---- life cycle ---------------------------------------------------------
 write_conf life
