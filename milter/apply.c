@@ -98,6 +98,13 @@ kyso_apply_outcome(const struct kyso_mta_ops *ops, void *mta,
 	return ops->reply(mta, o->reply_code, o->reply_xcode, o->reply_text);
 }
 
+int
+kyso_apply_tempfail(const struct kyso_mta_ops *ops, void *mta)
+{
+	return ops->reply(mta, "451", "4.3.0",
+	    "Message cannot be processed right now, try again later");
+}
+
 void
 kyso_apply_journal(const struct kyso_config *cfg,
     const struct kyso_envelope *env, const struct kyso_outcome *o,

@@ -43,6 +43,10 @@ struct kyso_mta_ops {
 int kyso_apply_outcome(const struct kyso_mta_ops *ops, void *mta,
     const struct kyso_header *headers, size_t n, const struct kyso_outcome *o);
 
+/* Refuse the message for now (451 4.3.0): it could not be gathered, or the
+ * MTA refused one of the outcome's edits. */
+int kyso_apply_tempfail(const struct kyso_mta_ops *ops, void *mta);
+
 /* Append the journal line for a processed message (JournalFile of cfg; no
  * file: nothing). apply_failed: the MTA refused an edit. A journal that
  * cannot be written never fails the mail: a warning is logged. */

@@ -332,9 +332,7 @@ cb_eom(SMFICTX *ctx)
 	if ((failure = kyso_gather_failure(m->g)) != NULL) {
 		kyso_log(LOG_ERR, "%s: kyso result=error reason=\"%s\"", qbuf,
 		    failure);
-		(void)smfi_setreply(ctx, (char *)"451", (char *)"4.3.0",
-		    (char *)"Message cannot be processed right now, "
-		            "try again later");
+		(void)kyso_apply_tempfail(&smfi_ops, &mta);
 		conn_end_message(c);
 		return SMFIS_TEMPFAIL;
 	}
@@ -354,9 +352,7 @@ cb_eom(SMFICTX *ctx)
 		kyso_log(LOG_ERR,
 		    "%s: kyso result=error reason=\"MTA refused a change\" %s",
 		    qbuf, o.log);
-		(void)smfi_setreply(ctx, (char *)"451", (char *)"4.3.0",
-		    (char *)"Message cannot be processed right now, "
-		            "try again later");
+		(void)kyso_apply_tempfail(&smfi_ops, &mta);
 		rv = SMFIS_TEMPFAIL;
 	} else {
 		char client[64];

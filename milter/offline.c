@@ -23,9 +23,6 @@
 #include "gather.h"
 #include "kyso_milter.h"
 
-static const char text_tempfail[] =
-    "Message cannot be processed right now, try again later";
-
 /* ---- the writer: the MTA operations on a message held for stdout ---- */
 
 struct writer {
@@ -317,7 +314,7 @@ kyso_offline_run(const struct kyso_config *cfg,
 	if ((failure = kyso_gather_failure(g)) != NULL) {
 		(void)fprintf(stderr,
 		    "kyso-milter: result=error reason=\"%s\"\n", failure);
-		(void)writer_reply(NULL, "451", "4.3.0", text_tempfail);
+		(void)kyso_apply_tempfail(&writer_ops, &w);
 		rc = 75;
 		goto out;
 	}

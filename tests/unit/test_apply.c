@@ -266,6 +266,18 @@ test_apply(void)
 	CHECK(rc == 0 && strcmp(log, "reply 550 5.7.1 no;") == 0,
 	    "a refusal is its reply and nothing else (got %s)", log);
 	g_free(log);
+
+	{
+		struct rec r = {g_string_new(NULL), 0, 0};
+
+		rc = kyso_apply_tempfail(&rec_ops, &r);
+		CHECK(rc == 0 &&
+		        strcmp(r.log->str,
+		            "reply 451 4.3.0 Message cannot be "
+		            "processed right now, try again later;") == 0,
+		    "cannot be processed: 451 4.3.0 (got %s)", r.log->str);
+		g_string_free(r.log, TRUE);
+	}
 }
 
 /* apply.c logs a journal warning through kyso_log */
