@@ -1,7 +1,8 @@
 /*
  * callbacks.c - libmilter callbacks: gather the envelope and the message
- * (headers and body into a bounded spool), run the processing core at end of
- * message, apply its outcome, log one line.
+ * (gather.c: headers and body into a bounded spool), run the processing
+ * core at end of message, apply its outcome (apply.c, through smfi_*), log
+ * one line.
  *
  * Per-connection state lives in struct conn (smfi_setpriv), per-message
  * state in struct msg, freed on every terminal return, abort and close. A
@@ -13,29 +14,21 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include <libmilter/mfapi.h>
 
-#include "kyso/journal.h"
 #include "kyso/limits.h"
-#include "kyso/mime.h"
+#include "apply.h"
+#include "gather.h"
 #include "kyso_milter.h"
 
 struct msg {
-	struct kyso_config *cfg;     /* snapshot held for this message */
-	char *env_from;              /* MAIL FROM, without <> */
-	char *auth_authen;           /* {auth_authen} or NULL */
-	struct kyso_header *headers; /* as received (LF folds) */
-	size_t nheaders, cap;
-	size_t header_bytes;      /* sum of header sizes */
-	struct kyso_spool *spool; /* headers CRLF, blank line, body */
-	int too_big;              /* stopped buffering at the size limit */
-	int header_overflow;      /* over KYSO_MAX_HEADERS/_HEADER_BYTES */
-	int io_error;             /* spool write failed */
-	char io_reason[160];
+	struct kyso_config *cfg; /* snapshot held for this message */
+	char *env_from;          /* MAIL FROM, without <> */
+	char *auth_authen;       /* {auth_authen} or NULL */
+	struct kyso_gather *g;   /* headers and the spooled message */
 	struct timespec start;
 };
 
@@ -50,18 +43,11 @@ struct conn {
 static void
 msg_free(struct msg *m)
 {
-	size_t i;
-
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->nheaders; i++) {
-		free(m->headers[i].name);
-		free(m->headers[i].value);
-	}
-	free(m->headers);
 	free(m->env_from);
 	free(m->auth_authen);
-	kyso_spool_free(m->spool);
+	kyso_gather_free(m->g);
 	kyso_config_unref(m->cfg);
 	free(m);
 }
@@ -188,82 +174,20 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	auth = smfi_getsymval(ctx, (char *)"{auth_authen}");
 	if (auth != NULL && *auth != '\0')
 		m->auth_authen = kyso_xstrdup(auth);
-	m->spool =
-	    kyso_spool_new(st->spool_memory, st->tmp_dir, st->max_message);
+	m->g = kyso_gather_new(st);
 	copy_macro(ctx, "{daemon_name}", c->daemon_name,
 	    sizeof(c->daemon_name));
 	c->msg = m;
 	return SMFIS_CONTINUE;
 }
 
-/* Spool bytes; past the size ceiling stop buffering, on I/O failure
- * remember why (answered at end of message). */
-static void
-spool_put(struct msg *m, const void *buf, size_t len)
-{
-	struct kyso_err err = {0};
-
-	if (m->too_big || m->io_error)
-		return;
-	if (kyso_spool_write(m->spool, buf, len, &err) < 0) {
-		if (err.cls == KYSO_E_INPUT) {
-			m->too_big = 1;
-		} else {
-			m->io_error = 1;
-			(void)snprintf(m->io_reason, sizeof(m->io_reason),
-			    "%.150s", err.msg);
-		}
-	}
-}
-
-/* Header value from libmilter (LF between folded lines) to CRLF bytes. */
-static void
-spool_header(struct msg *m, const char *name, const char *value, int leadspc)
-{
-	const char *p, *nl;
-
-	spool_put(m, name, strlen(name));
-	spool_put(m, leadspc ? ":" : ": ", leadspc ? 1 : 2);
-	for (p = value; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-		size_t len = (size_t)(nl - p);
-
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		spool_put(m, p, len);
-		spool_put(m, "\r\n", 2);
-	}
-	spool_put(m, p, strlen(p));
-	spool_put(m, "\r\n", 2);
-}
-
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = conn_get(ctx);
-	struct msg *m = c->msg;
-	size_t size;
 
-	if (m == NULL)
-		return SMFIS_CONTINUE;
-	size = strlen(name) + strlen(value) + 4;
-	if (m->nheaders >= KYSO_MAX_HEADERS ||
-	    m->header_bytes + size > KYSO_MAX_HEADER_BYTES) {
-		m->header_overflow = 1;
-		return SMFIS_CONTINUE;
-	}
-	if (m->nheaders == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 32;
-		m->headers =
-		    kyso_xrealloc(m->headers, m->cap * sizeof(*m->headers));
-	}
-	m->headers[m->nheaders].name = kyso_xstrdup(name);
-	/* policy sees the value without the leading blank */
-	m->headers[m->nheaders].value = kyso_xstrdup(
-	    c->leadspc && (*value == ' ' || *value == '\t') ? value + 1
-	                                                    : value);
-	m->nheaders++;
-	m->header_bytes += size;
-	spool_header(m, name, value, c->leadspc);
+	if (c->msg != NULL)
+		kyso_gather_header(c->msg->g, name, value, c->leadspc);
 	return SMFIS_CONTINUE;
 }
 
@@ -273,7 +197,7 @@ cb_eoh(SMFICTX *ctx)
 	struct conn *c = conn_get(ctx);
 
 	if (c->msg != NULL)
-		spool_put(c->msg, "\r\n", 2);
+		kyso_gather_eoh(c->msg->g);
 	return SMFIS_CONTINUE;
 }
 
@@ -283,139 +207,99 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	struct conn *c = conn_get(ctx);
 
 	if (c->msg != NULL)
-		spool_put(c->msg, chunk, len);
+		kyso_gather_body(c->msg->g, chunk, len);
 	return SMFIS_CONTINUE;
 }
 
-/* A value for smfi_*header: with LEADSPC negotiated we supply the blank. */
+/* The daemon's MTA operations for the applier: libmilter's smfi_*. */
+struct smfi_mta {
+	SMFICTX *ctx;
+	int leadspc; /* SMFIP_HDR_LEADSPC: we supply the blank */
+};
+
 static char *
-header_value(const struct conn *c, const char *v)
+header_value(const struct smfi_mta *t, const char *v)
 {
-	return c->leadspc ? g_strconcat(" ", v, NULL) : g_strdup(v);
+	return t->leadspc ? g_strconcat(" ", v, NULL) : g_strdup(v);
 }
 
 static int
-strip_content_headers(SMFICTX *ctx, const struct msg *m)
+smfi_delete(void *mta, const char *name, int index)
 {
-	size_t i, j, count;
-	int idx;
+	const struct smfi_mta *t = mta;
 
-	for (i = 0; i < m->nheaders; i++) {
-		const char *name = m->headers[i].name;
+	return smfi_chgheader(t->ctx, (char *)name, index, NULL) == MI_SUCCESS
+	    ? 0
+	    : -1;
+}
 
-		if (strncasecmp(name, "Content-", 8) != 0)
-			continue;
-		/* handle each distinct name once, at its first occurrence */
-		for (j = 0; j < i; j++)
-			if (strcasecmp(m->headers[j].name, name) == 0)
-				break;
-		if (j < i)
-			continue;
-		for (count = 0, j = i; j < m->nheaders; j++)
-			if (strcasecmp(m->headers[j].name, name) == 0)
-				count++;
-		/* highest index first, so no index shifts under us (P15) */
-		for (idx = (int)count; idx >= 1; idx--)
-			if (smfi_chgheader(ctx, (char *)name, idx, NULL) !=
-			    MI_SUCCESS)
-				return -1;
-	}
+static int
+smfi_insert(void *mta, int index, const char *name, const char *value)
+{
+	const struct smfi_mta *t = mta;
+	char *v = header_value(t, value);
+	int rc = smfi_insheader(t->ctx, index, (char *)name, v);
+
+	g_free(v);
+	return rc == MI_SUCCESS ? 0 : -1;
+}
+
+static int
+smfi_add(void *mta, const char *name, const char *value)
+{
+	const struct smfi_mta *t = mta;
+	char *v = header_value(t, value);
+	int rc = smfi_addheader(t->ctx, (char *)name, v);
+
+	g_free(v);
+	return rc == MI_SUCCESS ? 0 : -1;
+}
+
+static int
+smfi_body(void *mta, const void *buf, size_t len)
+{
+	const struct smfi_mta *t = mta;
+
+	return smfi_replacebody(t->ctx, (unsigned char *)buf, (int)len) ==
+	        MI_SUCCESS
+	    ? 0
+	    : -1;
+}
+
+static int
+smfi_reply(void *mta, const char *code, const char *xcode, const char *text)
+{
+	const struct smfi_mta *t = mta;
+
+	/* a reply libmilter cannot take leaves its default: still a refusal */
+	(void)smfi_setreply(t->ctx, (char *)code, (char *)xcode, (char *)text);
 	return 0;
 }
 
-/* Bytes per smfi_replacebody() call; set once at start-up (-B). */
-static size_t body_chunk = KYSO_BODY_CHUNK_DEFAULT;
+/* body_chunk: bytes per smfi_replacebody() call; set once at start-up
+ * (-B). */
+static struct kyso_mta_ops smfi_ops = {
+    .delete_header = smfi_delete,
+    .insert_header = smfi_insert,
+    .add_header = smfi_add,
+    .replace_body = smfi_body,
+    .reply = smfi_reply,
+    .body_chunk = KYSO_BODY_CHUNK_DEFAULT,
+};
 
 void
 kyso_callbacks_set_body_chunk(size_t n)
 {
-	body_chunk = n;
-}
-
-static int
-replace_body(SMFICTX *ctx, GMimeStream *body)
-{
-	unsigned char *buf = g_malloc(body_chunk);
-	ssize_t n;
-	int rc = -1;
-
-	while ((n = kyso_mime_read(body, (char *)buf, body_chunk)) > 0)
-		if (smfi_replacebody(ctx, buf, (int)n) != MI_SUCCESS)
-			goto out;
-	rc = n < 0 ? -1 : 0;
-out:
-	g_free(buf);
-	return rc;
-}
-
-/* Apply every edit of the outcome; -1 if the MTA refused one. */
-static int
-apply(SMFICTX *ctx, const struct conn *c, const struct kyso_outcome *o)
-{
-	const struct msg *m = c->msg;
-	char *v = NULL;
-	size_t i;
-	int rc = -1;
-
-	for (i = 0; i < o->nforged; i++)
-		if (smfi_chgheader(ctx, (char *)o->forged[i].name,
-		        (int)o->forged[i].index, NULL) != MI_SUCCESS)
-			goto out;
-	if (o->strip_content && strip_content_headers(ctx, m) < 0)
-		goto out;
-	if (o->add_mime_version) {
-		v = header_value(c, "1.0");
-		if (smfi_addheader(ctx, (char *)"MIME-Version", v) !=
-		    MI_SUCCESS)
-			goto out;
-		g_free(v);
-		v = NULL;
-	}
-	if (o->content_type != NULL) {
-		v = header_value(c, o->content_type);
-		if (smfi_addheader(ctx, (char *)"Content-Type", v) !=
-		    MI_SUCCESS)
-			goto out;
-		g_free(v);
-		v = NULL;
-	}
-	if (o->body != NULL && replace_body(ctx, o->body) < 0)
-		goto out;
-	/* prepended, so they sit above the headers they judge: verdict
-	 * first, then A-R on top (RFC 8601 recommends the top) */
-	if (o->verdict_value != NULL) {
-		v = header_value(c, o->verdict_value);
-		if (smfi_insheader(ctx, 0, (char *)KYSO_VERDICT_HEADER, v) !=
-		    MI_SUCCESS)
-			goto out;
-		g_free(v);
-		v = NULL;
-	}
-	if (o->ar_value != NULL) {
-		v = header_value(c, o->ar_value);
-		if (smfi_insheader(ctx, 0, (char *)KYSO_AR_HEADER, v) !=
-		    MI_SUCCESS)
-			goto out;
-	}
-	rc = 0;
-out:
-	g_free(v);
-	return rc;
+	smfi_ops.body_chunk = n;
 }
 
 static sfsistat
-reply(SMFICTX *ctx, const struct kyso_outcome *o)
+status(const struct kyso_outcome *o)
 {
-	if (o->action == KYSO_ACTION_TEMPFAIL) {
-		(void)smfi_setreply(ctx, (char *)o->reply_code,
-		    (char *)o->reply_xcode, (char *)o->reply_text);
+	if (o->action == KYSO_ACTION_TEMPFAIL)
 		return SMFIS_TEMPFAIL;
-	}
-	if (o->action == KYSO_ACTION_REJECT) {
-		(void)smfi_setreply(ctx, (char *)o->reply_code,
-		    (char *)o->reply_xcode, (char *)o->reply_text);
+	if (o->action == KYSO_ACTION_REJECT)
 		return SMFIS_REJECT;
-	}
 	return SMFIS_ACCEPT;
 }
 
@@ -437,19 +321,18 @@ cb_eom(SMFICTX *ctx)
 	struct kyso_outcome o;
 	struct kyso_envelope env;
 	const char *qid = smfi_getsymval(ctx, (char *)"i");
-	struct kyso_err jerr = {0};
+	struct smfi_mta mta = {ctx, c->leadspc};
+	const char *failure;
 	char qbuf[64];
 	sfsistat rv;
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
 	(void)kyso_printable(qid != NULL ? qid : "NOQUEUE", qbuf, sizeof(qbuf));
-	if (m->io_error || m->header_overflow) {
+	if ((failure = kyso_gather_failure(m->g)) != NULL) {
 		kyso_log(LOG_ERR, "%s: kyso result=error reason=\"%s\"", qbuf,
-		    m->io_error ? m->io_reason : "too many header fields");
-		(void)smfi_setreply(ctx, (char *)"451", (char *)"4.3.0",
-		    (char *)"Message cannot be processed right now, "
-		            "try again later");
+		    failure);
+		(void)kyso_apply_tempfail(&smfi_ops, &mta);
 		conn_end_message(c);
 		return SMFIS_TEMPFAIL;
 	}
@@ -460,17 +343,16 @@ cb_eom(SMFICTX *ctx)
 	env.auth_authen = m->auth_authen;
 	env.daemon_name = c->daemon_name[0] != '\0' ? c->daemon_name : NULL;
 	env.env_from = m->env_from;
-	env.headers = m->headers;
-	env.nheaders = m->nheaders;
-	(void)kyso_process_message(m->cfg, &env, m->spool, m->too_big,
+	env.headers = m->g->headers;
+	env.nheaders = m->g->nheaders;
+	(void)kyso_process_message(m->cfg, &env, m->g->spool, m->g->too_big,
 	    time(NULL), &o);
-	if (o.action == KYSO_ACTION_ACCEPT && apply(ctx, c, &o) < 0) {
+	if (kyso_apply_outcome(&smfi_ops, &mta, env.headers, env.nheaders, &o) <
+	    0) {
 		kyso_log(LOG_ERR,
 		    "%s: kyso result=error reason=\"MTA refused a change\" %s",
 		    qbuf, o.log);
-		(void)smfi_setreply(ctx, (char *)"451", (char *)"4.3.0",
-		    (char *)"Message cannot be processed right now, "
-		            "try again later");
+		(void)kyso_apply_tempfail(&smfi_ops, &mta);
 		rv = SMFIS_TEMPFAIL;
 	} else {
 		char client[64];
@@ -482,13 +364,11 @@ cb_eom(SMFICTX *ctx)
 		    kyso_printable(c->client_addr[0] ? c->client_addr : "local",
 		        client, sizeof(client)),
 		    o.log, o.nforged, elapsed_ms(&m->start));
-		rv = reply(ctx, &o);
+		rv = status(&o);
 	}
 	/* one journal line per message (JournalFile); never fails mail */
-	if (kyso_journal_outcome(kyso_config_journal(m->cfg), &env, &o,
-	        o.action == KYSO_ACTION_ACCEPT && rv == SMFIS_TEMPFAIL,
-	        time(NULL), &jerr) < 0)
-		kyso_log(LOG_WARNING, "%s: kyso journal: %s", qbuf, jerr.msg);
+	kyso_apply_journal(m->cfg, &env, &o,
+	    o.action == KYSO_ACTION_ACCEPT && rv == SMFIS_TEMPFAIL, qbuf);
 	kyso_outcome_clear(&o);
 	conn_end_message(c);
 	return rv;

@@ -40,6 +40,7 @@ struct kyso_offline_args {
 	const char *auth_user;
 	const char *client_ip; /* NULL/"": local submission */
 	const char *daemon_name;
+	int journal; /* -J: append the journal line as the daemon does */
 };
 int kyso_offline_run(const struct kyso_config *cfg,
     const struct kyso_offline_args *a);

@@ -4,10 +4,12 @@ kyso_milter_SOURCES = \
 	milter/main.c \
 	milter/daemon.c \
 	milter/callbacks.c \
+	milter/gather.c \
+	milter/apply.c \
 	milter/offline.c \
 	milter/log.c
 kyso_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS)
 kyso_milter_LDADD = libkyso_policy.a $(SMIME_LIBS) $(MILTER_LIBS)
-EXTRA_DIST += milter/kyso_milter.h
+EXTRA_DIST += milter/kyso_milter.h milter/gather.h milter/apply.h
 dist_man_MANS += man/kyso-milter.8
 EXTRA_DIST += contrib/kyso-milter.service

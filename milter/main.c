@@ -19,12 +19,13 @@ usage(FILE *fp)
 	    "                   [-B BODY_CHUNK_BYTES]\n"
 	    "       kyso-milter -c FILE -n\n"
 	    "       kyso-milter -c FILE -t MSGFILE [-e ENVFROM] [-a AUTHUSER]\n"
-	    "                   [-i CLIENT_IP] [-d DAEMON_NAME]\n"
+	    "                   [-i CLIENT_IP] [-d DAEMON_NAME] [-J]\n"
 	    "       kyso-milter -V\n"
 	    "  -c FILE   configuration file (kyso-milter.conf(5))\n"
 	    "  -f        stay in the foreground, log to stderr\n"
 	    "  -n        check the configuration and exit (0 = good)\n"
 	    "  -t FILE   process one message file, print the result\n"
+	    "  -J        with -t: append the journal line (JournalFile)\n"
 	    "  -v        verbose (debug) logging\n");
 }
 
@@ -39,7 +40,7 @@ main(int argc, char **argv)
 	unsigned long chunk;
 	char *end;
 
-	while ((ch = getopt(argc, argv, "a:B:c:d:e:fhi:np:t:u:vV")) != -1) {
+	while ((ch = getopt(argc, argv, "a:B:c:d:e:fhi:Jnp:t:u:vV")) != -1) {
 		switch (ch) {
 		case 'a':
 			off.auth_user = optarg;
@@ -71,6 +72,9 @@ main(int argc, char **argv)
 			break;
 		case 'i':
 			off.client_ip = optarg;
+			break;
+		case 'J':
+			off.journal = 1;
 			break;
 		case 'n':
 			check = 1;

@@ -1,11 +1,15 @@
 /*
  * offline.c - the -t mode: run a message file through exactly the path the
- * daemon uses (envelope facts from the command line) and write the message
- * as it would leave to stdout, the decision to stderr. For administrators
+ * daemon uses, with envelope facts from the command line. The file is
+ * gathered field by field into the same bounded spool (gather.c), the
+ * outcome is applied by the same applier (apply.c) to a writer standing in
+ * for the MTA, and the message as it would leave goes to stdout, the
+ * decision to stderr; -J also appends the journal line. For administrators
  * ("what would kyso do with this?") and for tests.
  *
- * The header split here is RFC 5322 field unfolding of the top-level
- * header, the same view libmilter gives the daemon; MIME is left to GMime.
+ * The header is read as RFC 5322 fields with LF between folded lines, the
+ * view libmilter gives the daemon (without SMFIP_HDR_LEADSPC: one blank
+ * after the colon is not part of the value); MIME is left to GMime.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,198 +18,305 @@
 #include <strings.h>
 #include <time.h>
 
-#include "kyso/mime.h"
+#include "kyso/limits.h"
+#include "apply.h"
+#include "gather.h"
 #include "kyso_milter.h"
 
-struct parsed {
-	struct kyso_header *h;
-	size_t n;
-	size_t body_off; /* offset of the body in the file */
+/* ---- the writer: the MTA operations on a message held for stdout ---- */
+
+struct writer {
+	const struct kyso_settings *st;
+	GArray *h;               /* struct kyso_header, g_strdup'd */
+	struct kyso_spool *body; /* replacement body, or NULL: as received */
+	char why[200];           /* the operation that failed */
 };
 
-/* Split the top-level header into fields with LF-folded values (what an
- * MTA hands a milter). */
-static int
-split_header(const char *data, size_t len, struct parsed *p)
-{
-	size_t i = 0, cap = 0;
-
-	memset(p, 0, sizeof(*p));
-	while (i < len) {
-		size_t start = i, eol, colon;
-		GString *val;
-
-		if (data[i] == '\n' ||
-		    (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')) {
-			p->body_off = i + (data[i] == '\r' ? 2 : 1);
-			return 0;
-		}
-		for (colon = i;
-		     colon < len && data[colon] != ':' && data[colon] != '\n';
-		     colon++)
-			;
-		if (colon >= len || data[colon] != ':')
-			return -1; /* not a header field */
-		val = g_string_new(NULL);
-		i = colon + 1;
-		if (i < len && data[i] == ' ')
-			i++;
-		for (;;) {
-			for (eol = i; eol < len && data[eol] != '\n'; eol++)
-				;
-			g_string_append_len(val, data + i,
-			    (gssize)(eol - i -
-			        (eol > i && data[eol - 1] == '\r' ? 1 : 0)));
-			i = eol < len ? eol + 1 : len;
-			if (i < len && (data[i] == ' ' || data[i] == '\t'))
-				g_string_append_c(val, '\n');
-			else
-				break;
-		}
-		if (p->n == cap) {
-			cap = cap ? cap * 2 : 32;
-			p->h = kyso_xrealloc(p->h, cap * sizeof(*p->h));
-		}
-		p->h[p->n].name = kyso_xstrndup(data + start, colon - start);
-		p->h[p->n].value = g_string_free(val, FALSE);
-		p->n++;
-	}
-	p->body_off = len;
-	return 0;
-}
-
 static void
-parsed_free(struct parsed *p)
+writer_init(struct writer *w, const struct kyso_settings *st,
+    const struct kyso_header *h, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < p->n; i++) {
-		free(p->h[i].name);
-		g_free(p->h[i].value);
+	memset(w, 0, sizeof(*w));
+	w->st = st;
+	w->h = g_array_new(FALSE, FALSE, sizeof(struct kyso_header));
+	for (i = 0; i < n; i++) {
+		struct kyso_header f = {g_strdup(h[i].name),
+		    g_strdup(h[i].value)};
+
+		g_array_append_val(w->h, f);
 	}
-	free(p->h);
 }
 
 static void
-put_header(FILE *out, const char *name, const char *value)
+writer_clear(struct writer *w)
 {
-	const char *s;
+	guint i;
 
-	(void)fprintf(out, "%s: ", name);
-	for (s = value; *s != '\0'; s++) {
-		if (*s == '\n')
-			(void)fputc('\r', out);
-		(void)fputc(*s, out);
+	if (w->h == NULL)
+		return;
+	for (i = 0; i < w->h->len; i++) {
+		g_free(g_array_index(w->h, struct kyso_header, i).name);
+		g_free(g_array_index(w->h, struct kyso_header, i).value);
 	}
-	(void)fputs("\r\n", out);
+	g_array_free(w->h, TRUE);
+	kyso_spool_free(w->body);
 }
 
-/* Is field i (0-based) deleted by the outcome? */
+/* As libmilter asks of Postfix: the index counts only the fields still
+ * there; deleting one that is not there changes nothing. */
 static int
-deleted(const struct parsed *p, size_t i, const struct kyso_outcome *o)
+writer_delete(void *mta, const char *name, int index)
 {
-	size_t j, idx = 0;
+	struct writer *w = mta;
+	guint i;
 
-	if (o->strip_content && strncasecmp(p->h[i].name, "Content-", 8) == 0)
-		return 1;
-	for (j = 0; j <= i; j++)
-		if (strcasecmp(p->h[j].name, p->h[i].name) == 0)
-			idx++;
-	for (j = 0; j < o->nforged; j++)
-		if (strcasecmp(o->forged[j].name, p->h[i].name) == 0 &&
-		    o->forged[j].index == idx)
-			return 1;
+	for (i = 0; i < w->h->len; i++) {
+		struct kyso_header *f =
+		    &g_array_index(w->h, struct kyso_header, i);
+
+		if (strcasecmp(f->name, name) == 0 && --index <= 0) {
+			g_free(f->name);
+			g_free(f->value);
+			g_array_remove_index(w->h, i);
+			break;
+		}
+	}
 	return 0;
 }
 
 static int
-write_result(FILE *out, const char *data, size_t len, const struct parsed *p,
-    const struct kyso_outcome *o)
+writer_insert(void *mta, int index, const char *name, const char *value)
 {
-	size_t i;
+	struct writer *w = mta;
+	struct kyso_header f = {g_strdup(name), g_strdup(value)};
+
+	if (index < 0 || (guint)index > w->h->len)
+		index = (int)w->h->len;
+	g_array_insert_val(w->h, (guint)index, f);
+	return 0;
+}
+
+static int
+writer_add(void *mta, const char *name, const char *value)
+{
+	struct writer *w = mta;
+
+	return writer_insert(mta, (int)w->h->len, name, value);
+}
+
+/* The new body goes to a spool of its own (SpoolMemoryLimit in memory). */
+static int
+writer_body(void *mta, const void *buf, size_t len)
+{
+	struct writer *w = mta;
+	struct kyso_err err = {0};
+
+	if (w->body == NULL)
+		w->body =
+		    kyso_spool_new(w->st->spool_memory, w->st->tmp_dir, 0);
+	if (kyso_spool_write(w->body, buf, len, &err) < 0) {
+		(void)snprintf(w->why, sizeof(w->why), "%.190s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+writer_reply(void *mta, const char *code, const char *xcode, const char *text)
+{
+	(void)mta;
+	(void)fprintf(stderr, "kyso-milter: reply %s %s %s\n", code, xcode,
+	    text);
+	return 0;
+}
+
+static const struct kyso_mta_ops writer_ops = {
+    .delete_header = writer_delete,
+    .insert_header = writer_insert,
+    .add_header = writer_add,
+    .replace_body = writer_body,
+    .reply = writer_reply,
+    .body_chunk = 65536,
+};
+
+/* Copy sp from offset to out. */
+static int
+copy_spool(struct kyso_spool *sp, size_t offset, FILE *out)
+{
+	struct kyso_err err = {0};
 	char buf[65536];
 	ssize_t n;
 
-	if (o->ar_value != NULL)
-		put_header(out, KYSO_AR_HEADER, o->ar_value);
-	if (o->verdict_value != NULL)
-		put_header(out, KYSO_VERDICT_HEADER, o->verdict_value);
-	for (i = 0; i < p->n; i++)
-		if (!deleted(p, i, o))
-			put_header(out, p->h[i].name, p->h[i].value);
-	if (o->add_mime_version)
-		put_header(out, "MIME-Version", "1.0");
-	if (o->content_type != NULL)
-		put_header(out, "Content-Type", o->content_type);
-	(void)fputs("\r\n", out);
-	if (o->body == NULL) {
-		(void)fwrite(data + p->body_off, 1, len - p->body_off, out);
-	} else {
-		while ((n = kyso_mime_read(o->body, buf, sizeof(buf))) > 0)
-			(void)fwrite(buf, 1, (size_t)n, out);
-		if (n < 0)
+	while ((n = kyso_spool_pread(sp, buf, sizeof(buf), offset, &err)) > 0) {
+		if (fwrite(buf, 1, (size_t)n, out) != (size_t)n)
 			return -1;
+		offset += (size_t)n;
 	}
-	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+	return n < 0 ? -1 : 0;
 }
+
+/* Copy the rest of in to out. */
+static int
+copy_file(FILE *in, FILE *out)
+{
+	char buf[65536];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			return -1;
+	return ferror(in) ? -1 : 0;
+}
+
+/* The message as it leaves: the writer's fields, the blank line, and its
+ * new body or the body as received (from the spool, or from the file when
+ * the spool stopped at MaximumMessageSize). */
+static int
+writer_output(const struct writer *w, const struct kyso_gather *g, FILE *in,
+    off_t body_start, FILE *out)
+{
+	GString *bytes = g_string_new(NULL);
+	guint i;
+	int rc;
+
+	for (i = 0; i < w->h->len; i++) {
+		const struct kyso_header *f =
+		    &g_array_index(w->h, struct kyso_header, i);
+
+		kyso_header_crlf(bytes, f->name, f->value, 0);
+	}
+	g_string_append(bytes, "\r\n");
+	rc = fwrite(bytes->str, 1, bytes->len, out) == bytes->len ? 0 : -1;
+	g_string_free(bytes, TRUE);
+	if (rc == 0 && w->body != NULL)
+		rc = copy_spool(w->body, 0, out);
+	else if (rc == 0 && !g->too_big)
+		rc = copy_spool(g->spool, g->body_offset, out);
+	else if (rc == 0)
+		rc = fseeko(in, body_start, SEEK_SET) < 0 ? -1
+		                                          : copy_file(in, out);
+	return rc == 0 && fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
+
+/* ---- the reader: a message file into the gatherer ---- */
+
+/* One line without its LF (and a CR before it) into line, keeping at most
+ * KYSO_MAX_HEADER_BYTES + 1 bytes of it (more is over the limit anyway).
+ * 1 read, 0 at the end of the file. */
+static int
+read_line(FILE *in, GString *line)
+{
+	int ch, any = 0;
+
+	g_string_truncate(line, 0);
+	while ((ch = getc(in)) != EOF) {
+		any = 1;
+		if (ch == '\n')
+			break;
+		if (line->len <= KYSO_MAX_HEADER_BYTES)
+			g_string_append_c(line, (char)ch);
+	}
+	if (ch == '\n' && line->len > 0 && line->str[line->len - 1] == '\r')
+		g_string_truncate(line, line->len - 1);
+	return any;
+}
+
+/* Feed the top-level header to g field by field, as an MTA would, up to
+ * and including the blank line. -1 when a line is not a header field. */
+static int
+read_header(FILE *in, struct kyso_gather *g)
+{
+	GString *line = g_string_new(NULL), *name = g_string_new(NULL);
+	GString *value = g_string_new(NULL);
+	int have = 0, rc = -1;
+	const char *colon;
+
+	while (read_line(in, line) && line->len > 0) {
+		if (have && (line->str[0] == ' ' || line->str[0] == '\t')) {
+			if (value->len <= KYSO_MAX_HEADER_BYTES) {
+				g_string_append_c(value, '\n');
+				g_string_append_len(value, line->str,
+				    (gssize)line->len);
+			}
+			continue;
+		}
+		if (have)
+			kyso_gather_header(g, name->str, value->str, 0);
+		if ((colon = memchr(line->str, ':', line->len)) == NULL)
+			goto out; /* not a header field */
+		g_string_truncate(name, 0);
+		g_string_append_len(name, line->str, colon - line->str);
+		colon += colon[1] == ' ' ? 2 : 1;
+		g_string_truncate(value, 0);
+		g_string_append(value, colon);
+		have = 1;
+	}
+	if (ferror(in))
+		goto out;
+	if (have)
+		kyso_gather_header(g, name->str, value->str, 0);
+	kyso_gather_eoh(g);
+	rc = 0;
+out:
+	g_string_free(line, TRUE);
+	g_string_free(name, TRUE);
+	g_string_free(value, TRUE);
+	return rc;
+}
+
+static int
+read_body(FILE *in, struct kyso_gather *g)
+{
+	char buf[65536];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		kyso_gather_body(g, buf, n);
+	return ferror(in) ? -1 : 0;
+}
+
+/* ---- the run ---- */
 
 int
 kyso_offline_run(const struct kyso_config *cfg,
     const struct kyso_offline_args *a)
 {
 	const struct kyso_settings *st = kyso_config_settings(cfg);
-	struct kyso_spool *sp = NULL;
+	struct kyso_gather *g = kyso_gather_new(st);
 	struct kyso_envelope env;
 	struct kyso_outcome o;
-	struct kyso_err err = {0};
-	struct parsed p = {0};
-	gchar *data = NULL;
-	gsize len = 0;
-	GError *gerr = NULL;
-	int too_big = 0, rc = 2;
+	struct writer w = {0};
+	const char *failure;
+	FILE *in;
+	off_t body_start = 0;
+	int rc = 2, applied;
 
 	memset(&o, 0, sizeof(o));
-	if (!g_file_get_contents(a->msg_file, &data, &len, &gerr)) {
-		(void)fprintf(stderr, "kyso-milter: %s\n", gerr->message);
-		g_error_free(gerr);
-		return 2;
+	if ((in = fopen(a->msg_file, "rb")) == NULL) {
+		(void)fprintf(stderr, "kyso-milter: %s: %s\n", a->msg_file,
+		    g_strerror(errno));
+		goto out;
 	}
-	if (split_header(data, len, &p) < 0) {
+	if (read_header(in, g) < 0) {
 		(void)fprintf(stderr,
 		    "kyso-milter: %s: does not start with a header\n",
 		    a->msg_file);
 		goto out;
 	}
-	/* the daemon's spool holds CRLF header lines; so does this one */
-	sp = kyso_spool_new(st->spool_memory, st->tmp_dir, st->max_message);
-	{
-		size_t i;
-		GString *hdr = g_string_new(NULL);
-
-		for (i = 0; i < p.n; i++) {
-			const char *s;
-
-			g_string_append_printf(hdr, "%s: ", p.h[i].name);
-			for (s = p.h[i].value; *s != '\0'; s++) {
-				if (*s == '\n')
-					g_string_append_c(hdr, '\r');
-				g_string_append_c(hdr, *s);
-			}
-			g_string_append(hdr, "\r\n");
-		}
-		g_string_append(hdr, "\r\n");
-		if (kyso_spool_write(sp, hdr->str, hdr->len, &err) < 0 ||
-		    kyso_spool_write(sp, data + p.body_off, len - p.body_off,
-		        &err) < 0) {
-			if (err.cls != KYSO_E_INPUT) {
-				(void)fprintf(stderr, "kyso-milter: %s\n",
-				    err.msg);
-				g_string_free(hdr, TRUE);
-				goto out;
-			}
-			too_big = 1;
-		}
-		g_string_free(hdr, TRUE);
+	body_start = ftello(in);
+	if (read_body(in, g) < 0) {
+		(void)fprintf(stderr, "kyso-milter: %s: %s\n", a->msg_file,
+		    g_strerror(errno));
+		goto out;
+	}
+	if ((failure = kyso_gather_failure(g)) != NULL) {
+		(void)fprintf(stderr,
+		    "kyso-milter: result=error reason=\"%s\"\n", failure);
+		(void)kyso_apply_tempfail(&writer_ops, &w);
+		rc = 75;
+		goto out;
 	}
 	memset(&env, 0, sizeof(env));
 	env.queue_id = "OFFLINE";
@@ -213,27 +324,37 @@ kyso_offline_run(const struct kyso_config *cfg,
 	env.auth_authen = a->auth_user;
 	env.daemon_name = a->daemon_name;
 	env.env_from = a->env_from != NULL ? a->env_from : "";
-	env.headers = p.h;
-	env.nheaders = p.n;
-	(void)kyso_process_message(cfg, &env, sp, too_big, time(NULL), &o);
+	env.headers = g->headers;
+	env.nheaders = g->nheaders;
+	(void)kyso_process_message(cfg, &env, g->spool, g->too_big, time(NULL),
+	    &o);
 	(void)fprintf(stderr, "kyso-milter: result=%s %s forged_removed=%zu\n",
 	    o.result, o.log, o.nforged);
+	writer_init(&w, st, g->headers, g->nheaders);
+	applied = kyso_apply_outcome(&writer_ops, &w, g->headers, g->nheaders,
+	              &o) == 0;
+	if (a->journal)
+		kyso_apply_journal(cfg, &env, &o,
+		    o.action == KYSO_ACTION_ACCEPT && !applied, env.queue_id);
+	if (!applied) {
+		(void)fprintf(stderr, "kyso-milter: cannot apply: %s\n", w.why);
+		goto out;
+	}
 	if (o.action != KYSO_ACTION_ACCEPT) {
-		(void)fprintf(stderr, "kyso-milter: reply %s %s %s\n",
-		    o.reply_code, o.reply_xcode, o.reply_text);
 		rc = o.action == KYSO_ACTION_TEMPFAIL ? 75 : 1;
 		goto out;
 	}
-	if (write_result(stdout, data, len, &p, &o) < 0) {
+	if (writer_output(&w, g, in, body_start, stdout) < 0) {
 		(void)fprintf(stderr, "kyso-milter: cannot write result: %s\n",
 		    g_strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
+	writer_clear(&w);
 	kyso_outcome_clear(&o);
-	kyso_spool_free(sp);
-	parsed_free(&p);
-	g_free(data);
+	kyso_gather_free(g);
+	if (in != NULL)
+		(void)fclose(in);
 	return rc;
 }

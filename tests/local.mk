@@ -22,7 +22,8 @@ EXTRA_DIST += tests/milter/run.sh tests/milter/common.lua \
 	tests/milter/t-unmapped-reject.lua \
 	tests/milter/t-unmapped-accept.lua \
 	tests/milter/t-tempfail-spool-error.lua \
-	tests/milter/t-already-signed.lua
+	tests/milter/t-already-signed.lua \
+	tests/milter/t-too-many-headers.lua
 check_PROGRAMS += tests/unit/test_process
 tests_unit_test_process_SOURCES = tests/unit/test_process.c
 tests_unit_test_process_LDADD = $(POLICY_LIBS)
@@ -36,3 +37,10 @@ check_PROGRAMS += tests/unit/test_classified
 tests_unit_test_classified_SOURCES = tests/unit/test_classified.c
 tests_unit_test_classified_LDADD = $(POLICY_LIBS)
 TESTS += tests/unit/test_classified
+# milter/'s gatherer and applier, without libmilter
+check_PROGRAMS += tests/unit/test_apply
+tests_unit_test_apply_SOURCES = tests/unit/test_apply.c milter/apply.c \
+	milter/gather.c
+tests_unit_test_apply_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/milter
+tests_unit_test_apply_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_apply

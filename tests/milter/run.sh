@@ -126,6 +126,7 @@ log_has reject 'origin=internal matched="InternalHosts 127.0.0.1/32" from=' \
 	"log names the InternalHosts entry that made the client ours"
 run_case t-tempfail-spool-error nospool
 run_case t-already-signed default
+run_case t-too-many-headers default
 
 # ---- life cycle ---------------------------------------------------------
 write_conf life

@@ -4,7 +4,8 @@
 # make exactly two KJ1 lines with the right fields, kyso-report counts
 # them (text and CSV) and lists the certificate; SIGUSR1 after moving the
 # journal starts a new file; a journal that cannot be written never fails
-# the mail (the daemon logs a warning). TAP output.
+# the mail (the daemon logs a warning). -t writes the journal only when
+# asked (-J), then the very line the daemon would write. TAP output.
 #   env: top_srcdir (source tree), top_builddir (where the programs are)
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -176,6 +177,23 @@ else
 	not_ok "daemon with a file size limit did not start"
 	sed 's/^/# /' "$T/j.log"
 fi
+
+# -t -J: the daemon's journal line for the offline run (queue id OFFLINE)
+sed "s|^JournalFile .*|JournalFile $T/offline.journal|" "$T/j.conf" >"$T/off.conf"
+"$BIN" -c "$T/off.conf" -t "$T/plain.eml" -i 127.0.0.1 >/dev/null 2>&1
+check "-t without -J: no journal line" test ! -s "$T/offline.journal"
+"$BIN" -c "$T/off.conf" -t "$T/plain.eml" -i 127.0.0.1 -J >/dev/null 2>"$T/offline-j.log"
+st=$?
+mapfile -t lines <"$T/offline.journal"
+l1=${lines[0]:-}
+check "-t -J: exit 0 and one journal line" test "$st,${#lines[@]}" = "0,1"
+check "-t -J line: OFFLINE, out, internal, From, sotttt, signed, serial, issuer" \
+	test "$(field "$l1" 1),$(field "$l1" 3-7),$(field "$l1" 10)|$(field "$l1" 8)|$(field "$l1" 9)" = \
+	"KJ1,OFFLINE	out	internal	vanthu@sotttt.hagiang.gov.vn	sotttt,signed|$serial|$issuer"
+"$BIN" -c "$T/off.conf" -t "$T/signed.eml" -i 192.0.2.1 -J >/dev/null 2>&1
+l2=$(sed -n 2p "$T/offline.journal")
+check "-t -J on mail from outside: the inbound line (in, external, pass)" \
+	test "$(field "$l2" 3-5),$(field "$l2" 10)" = "OFFLINE	in	external,pass"
 
 # a journal path that cannot be opened stops start-up with file:line
 sed -i "s|^JournalFile .*|JournalFile $T/no/such/journal|" "$T/j.conf"
