@@ -5,7 +5,8 @@
 # and every message waits ~40 ms per exchange (OpenDKIM: 11 messages/s over
 # TCP against 305 over a unix socket). The same N signed messages are sent
 # over a unix socket and over TCP; the TCP run may not take more than
-# KT_TCP_SLACK_MS (default 25) longer per message.
+# KT_TCP_SLACK_MS (default 25) longer per message (best of up to three TCP
+# runs: a stall shows in each, a loaded machine's noise does not).
 set -u
 . "$(dirname "$0")/lib.sh"
 kt_init tcp
@@ -53,6 +54,15 @@ if tcp_ms=$(run tcp); then
 	got=$(kt_wait tcp-1@a.test 1)
 	kt_check_signed "$got" "$KT/m.eml" "TCP socket"
 	per=$(((tcp_ms - unix_ms) / N))
+	# a stall is systematic (~40 ms at every exchange of every message) and
+	# shows in every run; a busy machine only slows some runs: up to two
+	# more TCP runs, the best counts
+	for again in tcp2 tcp3; do
+		[ "$per" -le "$slack" ] && break
+		echo "# $per ms more per message; measuring again ($again)"
+		t=$(run "$again") || break
+		[ $(((t - unix_ms) / N)) -lt "$per" ] && per=$(((t - unix_ms) / N))
+	done
 	if [ "$per" -le "$slack" ]; then
 		ok "no TCP stall: $per ms more per message than over the unix socket (limit $slack)"
 	else
