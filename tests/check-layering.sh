@@ -18,8 +18,22 @@ check() {
 }
 check "smime/ and policy/ never include libmilter" \
 	"$(grep -nE '#[[:space:]]*include.*libmilter' smime/*.[ch] policy/*.[ch] include/kyso/*.h 2>/dev/null)"
+# every public header belongs to one layer; a new header must be placed here
+common="err limits"
+smime_h="cosign mime sign signer spool trust verify"
+policy_h="classified config inbound journal policy process report seal verdict"
+unplaced=
+for h in include/kyso/*.h; do
+	b=$(basename "$h" .h)
+	case " $common $smime_h $policy_h " in *" $b "*) ;; *) unplaced="$unplaced $h" ;; esac
+done
+check "every header in include/kyso/ is placed in a layer" "$unplaced"
+policy_re=$(echo "$policy_h" | tr ' ' '|')
 check "smime/ includes no policy-level header" \
-	"$(grep -nE '#include "kyso/(config|policy|inbound|process)\.h"' smime/*.[ch] 2>/dev/null)"
+	"$(grep -nE "#include \"kyso/($policy_re)\.h\"" smime/*.[ch] include/kyso/*.h 2>/dev/null |
+		grep -E "^(smime/|include/kyso/($(echo "$smime_h $common" | tr ' ' '|'))\.h)")"
+check "smime/ and policy/ include no milter/ header" \
+	"$(grep -nE '#include "(apply|gather|log|daemon|callbacks|offline)\.h"' smime/*.[ch] policy/*.[ch] include/kyso/*.h 2>/dev/null)"
 check "public headers in include/kyso/ never include libmilter" \
 	"$(grep -n 'mfapi' include/kyso/*.h 2>/dev/null)"
 # err.c may print one line before abort() on memory exhaustion (as GLib)
