@@ -5,17 +5,17 @@
  * addr-spec, or an optional display name and "<" addr-spec ">", with
  * comments and folding white space between tokens), parsed here by one
  * tokenizer. Not by GMime: 3.2.13's address-list parser leaks on its error
- * paths (a stray '<' or '>' or an unterminated comment after an addr-spec)
- * and, after an error, resumes at the next ',' wherever it stands, even
- * inside a quoted string or a comment, so no pre-check can keep every input
- * away from those paths; it also stops silently at trailing junk
- * ("a@ours evil" gave "a@ours") and decodes "xn--" labels to UTF-8 (then
- * no longer the form of the envelope sender and of certificates). A value
- * whose tokens hold more than one '@', any ',' ';' ':' or a second '<' or
- * '>' is refused as ambiguous; one that is not exactly one mailbox, as
- * malformed. The result is the addr-spec as written, without comments and
- * white space, lower-cased. Anything refused is KYSO_E_INPUT and the
- * message is not signed. Never logs.
+ * paths (a stray '<' or '>' or an unterminated comment after an addr-spec;
+ * fixed in GMime 3.2.15, not in Debian 12) and, after an error, resumes at
+ * the next ',' wherever it stands, even inside a quoted string or a
+ * comment, so no pre-check can keep every input away from those paths; it
+ * also stops silently at trailing junk ("a@ours evil" gave "a@ours") and
+ * decodes "xn--" labels to UTF-8 (then no longer the form of the envelope
+ * sender and of certificates). A value whose tokens hold more than one '@',
+ * any ',' ';' ':' or a second '<' or '>' is refused as ambiguous; one that
+ * is not exactly one mailbox, as malformed. The result is the addr-spec as
+ * written, without comments and white space, lower-cased. Anything refused
+ * is KYSO_E_INPUT and the message is not signed. Never logs.
  */
 #include <stdlib.h>
 #include <string.h>

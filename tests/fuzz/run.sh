@@ -125,8 +125,8 @@ fuzz() {
 		# determinism: the corpus in name order (libFuzzer orders it by
 		# size, ties as the directory lists them, which differs between
 		# file systems), no corpus reloads (timed), no CMP-trace
-		# mutations (they feed on pointer values, which differ between
-		# runs)
+		# mutations (with them two runs on one machine diverged: the
+		# compared values include pointers)
 		find "${corpus[0]}" -maxdepth 1 -type f | LC_ALL=C sort |
 			paste -sd, >"$b/logs/$t.seeds"
 		corpus=()
