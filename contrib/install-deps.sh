@@ -18,6 +18,10 @@ pkgs=(
 	python3 python3-cryptography
 	# fuzzing (tests/fuzz/run.sh): clang with libFuzzer
 	clang libclang-rt-14-dev
+	# sanitizer reports with file:line (fuzzing, --enable-sanitizers):
+	# llvm-symbolizer-14 comes with llvm-14, /usr/bin/llvm-symbolizer (the
+	# name ASan and UBSan look for on PATH) with llvm
+	llvm-14 llvm
 	# keys on PKCS#11 tokens: libp11's engine; SoftHSM2 as the test token
 	libengine-pkcs11-openssl softhsm2
 	ca-certificates

@@ -1,63 +1,229 @@
 /*
  * sender.c - the one From address a message claims, for the sign decision.
  *
- * Exactly one From field holding exactly one mailbox, parsed with GMime's
- * strict address parser, plus a lexical pre-check on the raw value: GMime
- * silently drops what follows "a@ours@evil" or "a@ours;b@evil", so a value
- * with more than one '@', any ';' or ',', or angle brackets other than one
- * pair around the '@' outside quotes and comments is refused as ambiguous.
- * Anything else is KYSO_E_INPUT and the message is not signed. Never logs.
+ * Exactly one From field holding exactly one mailbox (RFC 5322 3.4:
+ * addr-spec, or an optional display name and "<" addr-spec ">", with
+ * comments and folding white space between tokens), parsed here by one
+ * tokenizer. Not by GMime: 3.2.13's address-list parser leaks on its error
+ * paths (a stray '<' or '>' or an unterminated comment after an addr-spec;
+ * fixed in GMime 3.2.15, not in Debian 12) and, after an error, resumes at
+ * the next ',' wherever it stands, even inside a quoted string or a
+ * comment, so no pre-check can keep every input away from those paths; it
+ * also stops silently at trailing junk ("a@ours evil" gave "a@ours") and
+ * decodes "xn--" labels to UTF-8 (then no longer the form of the envelope
+ * sender and of certificates). A value whose tokens hold more than one '@',
+ * any ',' ';' ':' or a second '<' or '>' is refused as ambiguous; one that
+ * is not exactly one mailbox, as malformed. The result is the addr-spec as
+ * written, without comments and white space, lower-cased. Anything refused
+ * is KYSO_E_INPUT and the message is not signed. Never logs.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <gmime/gmime.h>
+#include <glib.h>
 
 #include "kyso/policy.h"
 #include "config_int.h"
 
-/* 0 when the raw value has exactly one '@', no ';' or ',' and at most
- * one "<>" pair around the '@', outside quoted strings and comments (RFC 5322
- * 3.2.2, 3.2.4, 3.4: the '@' of a name-addr is inside its angle brackets).
- * GMime 3.2.13 leaks memory on stray angle brackets ("a@b <c>", "a@b>c")
- * and on a ',' after the domain ("x <a@h,b>"), so those never reach it. */
-static int
-lexically_single(const char *v)
-{
-	int quoted = 0, depth = 0, ats = 0, angles = 0;
+/* One token of a structured field body (RFC 5322 3.2). */
+enum tok_kind {
+	TK_END,     /* end of the value */
+	TK_ATOM,    /* 1*atext (octets >= 0x80 included: RFC 6532) */
+	TK_QUOTED,  /* quoted-string, with its quotes */
+	TK_LITERAL, /* address literal "[...]" */
+	TK_SPECIAL, /* one of < > @ . , ; : */
+	TK_BAD      /* anything else: stray ')' '\' ']', unterminated */
+};
 
-	for (; *v != '\0'; v++) {
-		if (*v == '\\' && (quoted || depth > 0)) {
-			if (v[1] == '\0')
-				return -1;
-			v++;
-		} else if (quoted) {
-			quoted = *v != '"';
-		} else if (*v == '(') {
+struct tok {
+	enum tok_kind kind;
+	const char *start;
+	size_t len;
+};
+
+static int
+is_atext(unsigned char c)
+{
+	return c >= 0x80 ||
+	    (c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\".[]", c) == NULL);
+}
+
+/* Skip white space and nested comments (with quoted-pairs) at *pp;
+ * -1 on an unterminated comment. */
+static int
+skip_cfws(const char **pp)
+{
+	const char *p = *pp;
+	int depth = 0;
+
+	for (; *p != '\0'; p++) {
+		if (depth > 0 && *p == '\\') {
+			if (*++p == '\0')
+				break;
+		} else if (*p == '(') {
 			depth++;
 		} else if (depth > 0) {
-			depth -= *v == ')';
-		} else if (*v == '"') {
-			quoted = 1;
-		} else if (*v == '@') {
-			ats++;
-		} else if (*v == '<') {
-			if (ats > 0 || angles++ > 0)
-				return -1;
-		} else if (*v == '>') {
-			if (angles != 1 || ats != 1)
-				return -1;
-			angles = 2;
-		} else if (*v == ';' || *v == ',') {
-			return -1;
+			depth -= *p == ')';
+		} else if (*p != ' ' && *p != '\t') {
+			break;
 		}
 	}
-	return (ats == 1 && !quoted && depth == 0) ? 0 : -1;
+	*pp = p;
+	return depth == 0 ? 0 : -1;
+}
+
+/* The token after the CFWS at *pp; *pp moves past it. */
+static struct tok
+next_tok(const char **pp)
+{
+	struct tok t = {TK_BAD, NULL, 0};
+	const char *p = *pp;
+
+	if (skip_cfws(&p) < 0)
+		goto out;
+	t.start = p;
+	if (*p == '\0') {
+		t.kind = TK_END;
+	} else if (is_atext((unsigned char)*p)) {
+		while (is_atext((unsigned char)*p))
+			p++;
+		t.kind = TK_ATOM;
+	} else if (*p == '"') {
+		for (p++; *p != '"'; p++)
+			if (*p == '\0' || (*p == '\\' && *++p == '\0'))
+				goto out;
+		p++;
+		t.kind = TK_QUOTED;
+	} else if (*p == '[') {
+		/* an address literal (RFC 5321 4.1.3): "[192.0.2.1]",
+		 * "[IPv6:2001:db8::1]"; no other dtext */
+		for (p++; *p != ']'; p++)
+			if (*p == '\0' ||
+			    (!g_ascii_isalnum(*p) && strchr(".:-", *p) == NULL))
+				goto out;
+		p++;
+		t.kind = TK_LITERAL;
+	} else if (strchr("<>@.,;:", *p) != NULL) {
+		p++;
+		t.kind = TK_SPECIAL;
+	}
+out:
+	t.len = t.kind == TK_BAD ? 0 : (size_t)(p - t.start);
+	*pp = p;
+	return t;
+}
+
+static int
+is_special(struct tok t, char c)
+{
+	return t.kind == TK_SPECIAL && *t.start == c;
+}
+
+static int
+is_word(struct tok t)
+{
+	return t.kind == TK_ATOM || t.kind == TK_QUOTED;
+}
+
+/* 0 when the tokens of v have the shape of one mailbox: exactly one '@',
+ * no list or group separator (',' ';' ':') and at most one '<' and one '>'.
+ * A lexical error is left to parse_mailbox(). */
+static int
+single_shape(const char *v)
+{
+	int ats = 0, lt = 0, gt = 0;
+	struct tok t;
+
+	while ((t = next_tok(&v)).kind != TK_END) {
+		if (t.kind == TK_BAD)
+			return 0;
+		if (t.kind != TK_SPECIAL)
+			continue;
+		if (strchr(",;:", *t.start) != NULL)
+			return -1;
+		ats += *t.start == '@';
+		lt += *t.start == '<';
+		gt += *t.start == '>';
+	}
+	return (ats == 1 && lt <= 1 && gt <= 1) ? 0 : -1;
+}
+
+/* addr-spec = local-part "@" domain, local-part = word *("." word),
+ * domain = atom *("." atom) / domain-literal (CFWS between tokens, as the
+ * obs- forms allow). Appends it without CFWS to spec; -1 when *pp does not
+ * start with one. */
+static int
+parse_addr_spec(const char **pp, GString *spec)
+{
+	struct tok t;
+	const char *mark;
+	int domain = 0;
+
+	t = next_tok(pp);
+	if (!is_word(t))
+		return -1;
+	for (;;) {
+		g_string_append_len(spec, t.start, (gssize)t.len);
+		mark = *pp;
+		t = next_tok(pp);
+		if (is_special(t, '@') && !domain) {
+			g_string_append_c(spec, '@');
+			domain = 1;
+			t = next_tok(pp);
+			if (t.kind == TK_LITERAL) {
+				g_string_append_len(spec, t.start,
+				    (gssize)t.len);
+				return 0;
+			}
+			if (t.kind != TK_ATOM)
+				return -1;
+			continue;
+		}
+		if (!is_special(t, '.')) {
+			*pp = mark;
+			return domain ? 0 : -1;
+		}
+		g_string_append_c(spec, '.');
+		t = next_tok(pp);
+		if (domain ? t.kind != TK_ATOM : !is_word(t))
+			return -1;
+	}
+}
+
+/* mailbox = addr-spec / [phrase] "<" addr-spec ">", phrase = word
+ * *(word / "."), and nothing after it but CFWS. Puts the addr-spec,
+ * without CFWS, into spec; -1 when v is not one mailbox. */
+static int
+parse_mailbox(const char *v, GString *spec)
+{
+	const char *p = v;
+	struct tok t;
+	int words = 0;
+
+	/* a phrase, or the local-part of a bare addr-spec */
+	for (;;) {
+		t = next_tok(&p);
+		if (is_word(t))
+			words++;
+		else if (words == 0 || !is_special(t, '.'))
+			break;
+	}
+	if (words > 0 && is_special(t, '@')) {
+		p = v;
+		if (parse_addr_spec(&p, spec) < 0)
+			return -1;
+	} else if (is_special(t, '<')) {
+		if (parse_addr_spec(&p, spec) < 0 ||
+		    !is_special(next_tok(&p), '>'))
+			return -1;
+	} else {
+		return -1;
+	}
+	return next_tok(&p).kind == TK_END ? 0 : -1;
 }
 
 /* addr-spec sanity: one '@', both sides non-empty, no space or control,
- * no empty domain label (GMime decodes a broken "xn--" label to nothing:
- * "a@xn--x.hagiang.gov.vn" would become "a@.hagiang.gov.vn"). */
+ * no empty domain label (a quoted local-part may hold any of these). */
 static int
 good_addr(const char *a)
 {
@@ -78,38 +244,28 @@ good_addr(const char *a)
 static int
 parse_from(const char *raw, char *out, size_t outlen, struct kyso_err *err)
 {
-	GMimeParserOptions *opts = NULL;
-	InternetAddressList *list = NULL;
-	InternetAddress *ia;
+	GString *spec = g_string_new(NULL);
 	const char *addr;
-	char *value = NULL, *p;
+	char *value, *p;
 	int rc = -1;
 
-	if (lexically_single(raw) < 0) {
-		kyso_err_set(err, KYSO_E_INPUT, "From is not a single address");
-		goto out;
-	}
 	/* unfold: Postfix hands LF-folded values */
 	value = kyso_xstrdup(raw);
 	for (p = value; *p != '\0'; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
-	opts = g_mime_parser_options_new();
-	g_mime_parser_options_set_address_compliance_mode(opts,
-	    GMIME_RFC_COMPLIANCE_STRICT);
-	list = internet_address_list_parse(opts, value);
-	if (list == NULL || internet_address_list_length(list) != 1) {
+	if (single_shape(value) < 0) {
+		kyso_err_set(err, KYSO_E_INPUT, "From is not a single address");
+		goto out;
+	}
+	if (parse_mailbox(value, spec) < 0 ||
+	    !g_utf8_validate(spec->str, (gssize)spec->len, NULL)) {
 		kyso_err_set(err, KYSO_E_INPUT,
 		    "From must hold exactly one mailbox");
 		goto out;
 	}
-	ia = internet_address_list_get_address(list, 0);
-	if (!INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-		kyso_err_set(err, KYSO_E_INPUT, "From holds a group");
-		goto out;
-	}
-	addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
-	if (addr == NULL || !good_addr(addr)) {
+	addr = spec->str;
+	if (!good_addr(addr)) {
 		kyso_err_set(err, KYSO_E_INPUT, "From address is malformed");
 		goto out;
 	}
@@ -121,10 +277,7 @@ parse_from(const char *raw, char *out, size_t outlen, struct kyso_err *err)
 	kyso_text_lower(out);
 	rc = 0;
 out:
-	if (list != NULL)
-		g_object_unref(list);
-	if (opts != NULL)
-		g_mime_parser_options_free(opts);
+	g_string_free(spec, TRUE);
 	free(value);
 	return rc;
 }

@@ -3,8 +3,9 @@
 # every input): make check runs each over its checked-in corpus
 # tests/fuzz/corpus/<target>/ and the generated signed seeds
 # (tests/fuzz/replay.test), so every past finding stays a regression test.
-# Fuzzing itself (clang + libFuzzer, bounded time) is tests/fuzz/run.sh,
-# run by tests/run-all.sh.
+# Fuzzing itself (clang + libFuzzer) is tests/fuzz/run.sh: run by
+# tests/run-all.sh with a fixed number of runs and a fixed seed (CI), or by
+# `make fuzz` for as long as FUZZ_SECONDS says (exploration).
 FUZZ_CORPUS_DIR = $(abs_top_srcdir)/tests/fuzz/corpus
 FUZZ_REPLAY_SOURCES = tests/fuzz/replay_main.c tests/fuzz/fuzz_common.h
 check_PROGRAMS += tests/fuzz/replay_verify tests/fuzz/replay_inbound \
@@ -32,3 +33,8 @@ tests_fuzz_replay_from_LDADD = $(POLICY_LIBS)
 TESTS += tests/fuzz/replay.test
 EXTRA_DIST += tests/fuzz/replay.test tests/fuzz/build.sh tests/fuzz/run.sh \
 	tests/fuzz/make-seeds.sh tests/fuzz/corpus
+# make fuzz: explore (tests/fuzz/run.sh exploration mode) - each target for
+# FUZZ_SECONDS (default 300) with a random seed; not part of make check or CI
+fuzz:
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash $(abs_top_srcdir)/tests/fuzz/run.sh
+.PHONY: fuzz

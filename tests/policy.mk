@@ -20,3 +20,7 @@ check_PROGRAMS += tests/unit/test_decide
 tests_unit_test_decide_SOURCES = tests/unit/test_decide.c
 tests_unit_test_decide_LDADD = $(POLICY_LIBS)
 TESTS += tests/unit/test_decide
+check_PROGRAMS += tests/unit/test_sender
+tests_unit_test_sender_SOURCES = tests/unit/test_sender.c
+tests_unit_test_sender_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_sender

@@ -153,10 +153,14 @@ else
 fi
 [ -n "${KEEP:-}" ] || rm -rf "$asan"
 
-# 4b. fuzzing (tests/fuzz/run.sh): each libFuzzer target (clang, ASan +
-# UBSan) for FUZZ_SECONDS (default 15) over its corpus; its TAP is counted
+# 4b. fuzzing (tests/fuzz/run.sh, CI mode): each libFuzzer target (clang,
+# ASan + UBSan, leaks are findings) for a fixed number of executions with a
+# fixed seed over its checked-in corpus - the same inputs on every machine,
+# about a minute in all; FUZZ_RUNS overrides the per-target counts. Its TAP
+# is counted. Longer exploration (FUZZ_SECONDS, make fuzz) is no CI gate:
+# FUZZ_SECONDS is not passed on.
 say "fuzzing: tests/fuzz/run.sh ($(elapsed))"
-FUZZ_SECONDS=${FUZZ_SECONDS:-15} FUZZ_BUILD="$log/fuzz" bash tests/fuzz/run.sh 2>&1 | tee "$log/fuzz.log"
+env -u FUZZ_SECONDS FUZZ_BUILD="$log/fuzz" bash tests/fuzz/run.sh 2>&1 | tee "$log/fuzz.log"
 line=$(grep '^fuzz: ' "$log/fuzz.log" | tail -n 1)
 if [ -n "$line" ]; then
 	set -- $(echo "$line" | tr -dc '0-9 ')
