@@ -108,8 +108,9 @@ set_malformed(struct kyso_verify_result *res, const char *why)
 
 /* Verify the CMS of f (already found, not malformed) into res. */
 static void
-verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
-    const char *from_addr, time_t now, struct kyso_verify_result *res)
+verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
+    struct kyso_found *f, const char *from_addr, time_t now,
+    struct kyso_verify_result *res)
 {
 	const unsigned char *p = f->cms_der->data;
 	CMS_ContentInfo *cms = NULL;
@@ -173,6 +174,8 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 		}
 	}
 	res->nested = kyso_verify_has_signature(content, content_len);
+	if (res->econtent_mismatch)
+		rs->skip = "not checked: eContent differs from the signed part";
 	certs = CMS_get1_certs(cms);
 	crls = CMS_get1_crls(cms);
 	ERR_clear_error();
@@ -183,7 +186,7 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 		X509 *signer = NULL;
 
 		CMS_SignerInfo_get0_algs(s, NULL, &signer, NULL, NULL);
-		kyso_verify_signer(trust, s, signer, ok[i], certs, crls,
+		kyso_verify_signer(trust, rs, s, signer, ok[i], certs, crls,
 		    from_addr, now, &res->signers[i]);
 	}
 out:
@@ -202,6 +205,17 @@ kyso_verify_message(const struct kyso_trust *trust, GMimeStream *msg,
     const char *from_addr, time_t now, struct kyso_verify_result *res,
     struct kyso_err *err)
 {
+	return kyso_verify_message_progress(trust, msg, from_addr, now, NULL,
+	    res, err);
+}
+
+int
+kyso_verify_message_progress(const struct kyso_trust *trust,
+    GMimeStream *msg, const char *from_addr, time_t now,
+    const struct kyso_progress *progress, struct kyso_verify_result *res,
+    struct kyso_err *err)
+{
+	struct kyso_rev_session rs;
 	struct kyso_found f;
 	GByteArray *raw;
 
@@ -223,8 +237,10 @@ kyso_verify_message(const struct kyso_trust *trust, GMimeStream *msg,
 	res->part = f.part ? g_strdup(f.part) : NULL;
 	if (f.malformed)
 		set_malformed(res, f.malformed_reason);
-	else if (f.found)
-		verify_cms(trust, &f, from_addr, now, res);
+	else if (f.found) {
+		kyso_rev_session_init(&rs, trust, progress);
+		verify_cms(trust, &rs, &f, from_addr, now, res);
+	}
 	kyso_verify_found_clear(&f);
 	g_byte_array_unref(raw);
 	return 0;

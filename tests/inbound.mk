@@ -7,7 +7,7 @@ TESTS += tests/unit/test_verify_trust
 check_PROGRAMS += tests/unit/test_verify
 tests_unit_test_verify_SOURCES = tests/unit/test_verify.c tests/unit/inbound_cases.h
 tests_unit_test_verify_LDADD = $(SMIME_LIBS)
-EXTRA_DIST += tests/unit/inbound-cases.test tests/pki/make-inbound-cases.sh
+EXTRA_DIST += tests/unit/inbound-cases.test tests/pki/make-inbound-cases.sh tests/pki/cms-add-crl.py
 TESTS += tests/unit/inbound-cases.test
 
 check_PROGRAMS += tests/unit/test_inbound

@@ -22,5 +22,9 @@
 #define KYSO_MAX_SIGNERS          16
 /* Length of a mail address we accept from headers or the envelope. */
 #define KYSO_MAX_ADDRESS          320
+/* Seconds a failed CRL/OCSP fetch of one URL is remembered (no retry). */
+#define KYSO_REV_NEGATIVE_TTL     60
+/* Default seconds of revocation network look-ups one message may spend. */
+#define KYSO_REV_DEFAULT_BUDGET   10
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "kyso/config.h"
 #include "kyso/mime.h"
+#include "kyso/trust.h"
 #include "../../policy/config_int.h"
 #include "harness.h"
 #include "policy_fixture.h"
@@ -79,6 +80,21 @@ static const struct errcase errcases[] = {
     {"bad SignatureDigest", SOCK "SignatureDigest sha1\n",
         "%s:2: SignatureDigest: bad value \"sha1\" (want "
         "sha256|sha384|sha512)"},
+    {"bad RevocationCheck", SOCK "RevocationCheck crl+ocsp\n",
+        "%s:2: RevocationCheck: bad value \"crl+ocsp\" (want "
+        "none|crl|ocsp|ocsp+crl)"},
+    {"retired CRLFetch", SOCK "CRLFetch yes\n",
+        "%s:2: CRLFetch: replaced by RevocationCheck (ocsp+crl, crl, ocsp "
+        "or none; default ocsp+crl)"},
+    {"retired OCSPCheck", SOCK "OCSPCheck no\n",
+        "%s:2: OCSPCheck: replaced by RevocationCheck (ocsp+crl, crl, ocsp "
+        "or none; default ocsp+crl)"},
+    {"CRLFile without CRL checking",
+        SOCK "CRLFile /etc/kyso/crl.pem\n"
+             "RevocationCheck none\n",
+        "%s:2: CRLFile is set but RevocationCheck none uses no CRLs"},
+    {"RevocationBudget 0", SOCK "RevocationBudget 0\n",
+        "%s:2: RevocationBudget: 0 out of range 1..300"},
     {"bad OnRevocationUnavailable", SOCK "OnRevocationUnavailable pass\n",
         "%s:2: OnRevocationUnavailable: bad value \"pass\" (want "
         "temperror|softpass)"},
@@ -214,9 +230,11 @@ check_defaults(void)
 	CHECK(s->trust_anchor_file == NULL && s->trust_anchor_dir == NULL &&
 	        s->intermediate_file == NULL && s->crl_file == NULL,
 	    "trust files unset");
-	CHECK(s->crl_fetch == 0 && s->ocsp == 0 && s->revocation_timeout == 5 &&
-	        s->revocation_softfail == 0,
-	    "revocation defaults: no fetch, no OCSP, 5 s, temperror");
+	CHECK(s->revocation_check == (KYSO_REVCHECK_OCSP | KYSO_REVCHECK_CRL) &&
+	        s->revocation_budget == 10 && s->revocation_cache_dir == NULL &&
+	        s->revocation_timeout == 5 && s->revocation_softfail == 0,
+	    "revocation defaults: ocsp+crl, 10 s per message, 5 s per fetch, "
+	    "temperror");
 	CHECK(s->agency_oids == NULL && s->personal_oids == NULL,
 	    "OID lists unset");
 	CHECK(s->verify_inbound == 1 && kyso_config_trust(cfg) != NULL,
@@ -264,8 +282,9 @@ check_values(void)
 	              "OnOversizedMessage tempfail\n"
 	              "EnvelopeCheck exact\n"
 	              "SignatureDigest sha512\n"
-	              "CRLFetch on\n"
-	              "OCSPCheck true\n"
+	              "RevocationCheck CRL\n"
+	              "RevocationBudget 30\n"
+	              "RevocationCacheDirectory /var/cache/kyso\n"
 	              "RevocationTimeout 60\n"
 	              "OnRevocationUnavailable softpass\n"
 	              "AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1\n"
@@ -296,7 +315,9 @@ check_values(void)
 	    "On* values, any case");
 	CHECK(s->envelope_check == KYSO_ENVCHECK_EXACT, "EnvelopeCheck exact");
 	CHECK(strcmp(s->digest, "sha512") == 0, "SignatureDigest sha512");
-	CHECK(s->crl_fetch == 1 && s->ocsp == 1 &&
+	CHECK(s->revocation_check == KYSO_REVCHECK_CRL &&
+	        s->revocation_budget == 30 &&
+	        strcmp(s->revocation_cache_dir, "/var/cache/kyso") == 0 &&
 	        s->revocation_timeout == 60 && s->revocation_softfail == 1,
 	    "revocation settings");
 	CHECK(strcmp(s->agency_oids, "1.3.6.1.4.1.55555.1.1") == 0 &&
