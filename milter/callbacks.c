@@ -22,6 +22,7 @@
 #include "kyso/journal.h"
 #include "kyso/limits.h"
 #include "kyso/mime.h"
+#include "kyso/verify.h"
 #include "kyso_milter.h"
 
 struct msg {
@@ -429,6 +430,14 @@ elapsed_ms(const struct timespec *start)
 	    (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
+/* kyso_progress callback: tell the MTA we are still working (revocation
+ * look-ups may wait on the network for up to RevocationBudget seconds). */
+static void
+keep_alive(void *ctx)
+{
+	(void)smfi_progress((SMFICTX *)ctx);
+}
+
 static sfsistat
 cb_eom(SMFICTX *ctx)
 {
@@ -436,6 +445,7 @@ cb_eom(SMFICTX *ctx)
 	struct msg *m = c->msg;
 	struct kyso_outcome o;
 	struct kyso_envelope env;
+	struct kyso_progress progress = {keep_alive, ctx};
 	const char *qid = smfi_getsymval(ctx, (char *)"i");
 	struct kyso_err jerr = {0};
 	char qbuf[64];
@@ -462,6 +472,7 @@ cb_eom(SMFICTX *ctx)
 	env.env_from = m->env_from;
 	env.headers = m->headers;
 	env.nheaders = m->nheaders;
+	env.progress = &progress;
 	(void)kyso_process_message(m->cfg, &env, m->spool, m->too_big,
 	    time(NULL), &o);
 	if (o.action == KYSO_ACTION_ACCEPT && apply(ctx, c, &o) < 0) {
