@@ -8,9 +8,12 @@
  * - the same signature over other content: no attempt at all;
  * - a URL that failed is not asked again (negative cache);
  * - the cache directory: created 0700; a symlink, a world-writable
- *   directory or a file is refused with a clear error.
+ *   directory or a file is refused with a clear error;
+ * - OpenSSL out of memory while verifying: KYSO_E_TEMP (the message is
+ *   retried), not a "malformed" verdict and not an abort.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,12 +21,38 @@
 
 #include <glib.h>
 #include <gmime/gmime.h>
+#include <openssl/crypto.h>
 
 #include "kyso/trust.h"
 #include "kyso/verify.h"
 #include "harness.h"
 
 static const char *dir, *acclog;
+static volatile int fail_alloc; /* OpenSSL allocations fail while set */
+
+static void *
+t_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return fail_alloc ? NULL : malloc(n);
+}
+
+static void *
+t_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return fail_alloc ? NULL : realloc(p, n);
+}
+
+static void
+t_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	free(p);
+}
 
 static unsigned
 accepts(void)
@@ -235,6 +264,38 @@ cache_dirs(void)
 	g_free(file);
 }
 
+static void
+out_of_memory(void)
+{
+	struct kyso_err err = {0};
+	struct kyso_trust_spec spec = {0};
+	char *root = g_strdup_printf("%s/root.crt", dir);
+	char *path = g_strdup_printf("%s/one.eml", dir);
+	struct kyso_verify_result r;
+	struct kyso_trust *t;
+	GMimeStream *s;
+	int fd, rc = 0;
+
+	spec.anchor_file = root;
+	t = kyso_trust_load(&spec, &err);
+	if (t != NULL && (fd = open(path, O_RDONLY)) >= 0) {
+		s = g_mime_stream_fs_new(fd);
+		fail_alloc = 1;
+		rc = kyso_verify_message(t, s, NULL, time(NULL), &r, &err);
+		fail_alloc = 0;
+		g_object_unref(s);
+		if (rc == 0)
+			kyso_verify_result_clear(&r);
+	}
+	CHECK(rc == -1 && err.cls == KYSO_E_TEMP,
+	    "OpenSSL out of memory: the message tempfails (%s), not "
+	    "\"malformed\"",
+	    err.msg);
+	kyso_trust_free(t);
+	g_free(root);
+	g_free(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -242,9 +303,14 @@ main(int argc, char **argv)
 		printf("Bail out! usage: test_revocation DIR ACCEPTLOG\n");
 		return 99;
 	}
+	if (!CRYPTO_set_mem_functions(t_malloc, t_realloc, t_free)) {
+		printf("Bail out! OpenSSL allocated before main\n");
+		return 99;
+	}
 	dir = argv[1];
 	acclog = argv[2];
 	g_mime_init();
+	out_of_memory();
 	failed_signature();
 	budget();
 	negative_cache();
