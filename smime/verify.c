@@ -287,7 +287,11 @@ kyso_verify_message_progress(const struct kyso_trust *trust,
 	res->opaque = f.opaque;
 	res->encrypted = f.encrypted;
 	res->part = f.part ? g_strdup(f.part) : NULL;
-	if (f.malformed)
+	if (f.oom) {
+		kyso_err_set(err, KYSO_E_TEMP, "out of memory decoding the "
+					       "signature");
+		rc = -1;
+	} else if (f.malformed)
 		set_malformed(res, f.malformed_reason);
 	else if (f.found) {
 		kyso_rev_session_init(&rs, trust, progress);

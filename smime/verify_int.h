@@ -63,6 +63,7 @@ enum kyso_revocation kyso_revocation_check(const struct kyso_trust *t,
 
 struct kyso_found {
 	int found, whole, malformed, opaque, encrypted;
+	int oom; /* a buffer sized by the input did not fit in memory */
 	char *malformed_reason;
 	char *part;          /* IMAP part spec */
 	const char *content; /* detached: the signed bytes (inside raw) */
