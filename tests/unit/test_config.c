@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kyso/config.h"
@@ -492,6 +493,50 @@ check_refcount(void)
 	CHECK(kyso_config_ref(NULL) == NULL, "NULL-safe ref/unref");
 }
 
+/* The default revocation cache directory (TemporaryDirectory/
+ * kyso-milter-revocation) pre-planted by someone else stops the load with
+ * a clear error; RevocationCheck none does not use it. */
+static void
+check_cache_dir(void)
+{
+	struct kyso_err err = {0};
+	struct kyso_config *cfg;
+	char *tmp = g_strdup(fx_path("tmpdir"));
+	char *real = g_strdup_printf("%s/real", tmp);
+	char *dir = g_strdup_printf("%s/kyso-milter-revocation", tmp);
+	char *text;
+
+	(void)g_mkdir_with_parents(real, 0700);
+	(void)unlink(dir);
+	(void)symlink(real, dir);
+	text = g_strdup_printf(SOCK "TemporaryDirectory %s\n", tmp);
+	cfg = load_text(text, &err);
+	CHECK(cfg == NULL && strstr(err.msg, dir) != NULL &&
+	        strstr(err.msg, "symbolic link") != NULL,
+	    "planted symlink as the default revocation cache: %s", err.msg);
+	kyso_config_unref(cfg);
+	g_free(text);
+	text = g_strdup_printf(SOCK "TemporaryDirectory %s\n"
+	                            "RevocationCheck none\n",
+	    tmp);
+	cfg = load_text(text, &err);
+	CHECK(cfg != NULL, "RevocationCheck none: the cache is not used");
+	kyso_config_unref(cfg);
+	g_free(text);
+	(void)unlink(dir);
+	(void)g_mkdir_with_parents(dir, 0700);
+	(void)chmod(dir, 0777);
+	text = g_strdup_printf(SOCK "RevocationCacheDirectory %s\n", dir);
+	cfg = load_text(text, &err);
+	CHECK(cfg == NULL && strstr(err.msg, "world-writable") != NULL,
+	    "world-writable RevocationCacheDirectory: %s", err.msg);
+	kyso_config_unref(cfg);
+	g_free(text);
+	g_free(tmp);
+	g_free(real);
+	g_free(dir);
+}
+
 int
 main(void)
 {
@@ -504,6 +549,7 @@ main(void)
 	check_defaults();
 	check_values();
 	check_lines();
+	check_cache_dir();
 	check_table();
 	check_refcount();
 	kyso_mime_shutdown();
