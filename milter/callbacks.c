@@ -22,6 +22,8 @@
 #include "kyso/limits.h"
 #include "apply.h"
 #include "gather.h"
+#include "kyso/mime.h"
+#include "kyso/verify.h"
 #include "kyso_milter.h"
 
 struct msg {
@@ -313,6 +315,14 @@ elapsed_ms(const struct timespec *start)
 	    (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
+/* kyso_progress callback: tell the MTA we are still working (revocation
+ * look-ups may wait on the network for up to RevocationBudget seconds). */
+static void
+keep_alive(void *ctx)
+{
+	(void)smfi_progress((SMFICTX *)ctx);
+}
+
 static sfsistat
 cb_eom(SMFICTX *ctx)
 {
@@ -320,6 +330,7 @@ cb_eom(SMFICTX *ctx)
 	struct msg *m = c->msg;
 	struct kyso_outcome o;
 	struct kyso_envelope env;
+	struct kyso_progress progress = {keep_alive, ctx};
 	const char *qid = smfi_getsymval(ctx, (char *)"i");
 	struct smfi_mta mta = {ctx, c->leadspc};
 	const char *failure;
@@ -345,6 +356,7 @@ cb_eom(SMFICTX *ctx)
 	env.env_from = m->env_from;
 	env.headers = m->g->headers;
 	env.nheaders = m->g->nheaders;
+	env.progress = &progress;
 	(void)kyso_process_message(m->cfg, &env, m->g->spool, m->g->too_big,
 	    time(NULL), &o);
 	if (kyso_apply_outcome(&smfi_ops, &mta, env.headers, env.nheaders, &o) <

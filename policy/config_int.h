@@ -112,6 +112,9 @@ struct kyso_config_key {
 extern const struct kyso_config_key kyso_config_keys[];
 extern const size_t kyso_config_nkeys;
 
+/* Why `name` (a key that no longer exists) is refused, or NULL. */
+const char *kyso_config_key_retired(const char *name);
+
 /* The row for `name` (any case), or NULL. */
 const struct kyso_config_key *kyso_config_keys_find(const char *name);
 

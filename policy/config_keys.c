@@ -21,6 +21,9 @@ static const char *const digest_words[] = {"sha256", "sha384", "sha512", NULL};
 static const char *const facility_words[] = {"auth", "authpriv", "daemon",
     "mail", "user", "local0", "local1", "local2", "local3", "local4", "local5",
     "local6", "local7", NULL};
+/* index = KYSO_REVCHECK_* bits of settings.revocation_check */
+static const char *const revcheck_words[] = {"none", "crl", "ocsp", "ocsp+crl",
+    NULL};
 /* index = value of settings.revocation_softfail */
 static const char *const revfail_words[] = {"temperror", "softpass", NULL};
 
@@ -158,16 +161,25 @@ const struct kyso_config_key kyso_config_keys[] = {
         .type = KYSO_KT_PATH,
         .offset = OFF(s.crl_file),
         .doc = "PEM or DER file of certificate revocation lists"},
-    {.name = "CRLFetch",
-        .type = KYSO_KT_YESNO,
-        .offset = OFF(s.crl_fetch),
-        .def = "no",
-        .doc = "fetch CRLs from the distribution points"},
-    {.name = "OCSPCheck",
-        .type = KYSO_KT_YESNO,
-        .offset = OFF(s.ocsp),
-        .def = "no",
-        .doc = "ask the certificate's OCSP responder"},
+    {.name = "RevocationCheck",
+        .type = KYSO_KT_INDEX,
+        .offset = OFF(s.revocation_check),
+        .def = "ocsp+crl",
+        .choices = revcheck_words,
+        .doc = "revocation sources: ocsp+crl, crl, ocsp or none (the "
+               "verdict then says revocation was not checked)"},
+    {.name = "RevocationCacheDirectory",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(s.revocation_cache_dir),
+        .doc = "daemon-owned 0700 directory for fetched CRLs (default: "
+               "kyso-milter-revocation in TemporaryDirectory)"},
+    {.name = "RevocationBudget",
+        .type = KYSO_KT_INT,
+        .offset = OFF(s.revocation_budget),
+        .def = "10",
+        .min = 1,
+        .max = 300,
+        .doc = "seconds of CRL and OCSP fetching one message may take"},
     {.name = "RevocationTimeout",
         .type = KYSO_KT_INT,
         .offset = OFF(s.revocation_timeout),
@@ -252,6 +264,29 @@ const struct kyso_config_key kyso_config_keys[] = {
 
 const size_t kyso_config_nkeys =
     sizeof(kyso_config_keys) / sizeof(kyso_config_keys[0]);
+
+/* Keys that are gone, and what replaced them. */
+static const struct {
+	const char *name, *why;
+} retired[] = {
+    {"CRLFetch",
+        "replaced by RevocationCheck (ocsp+crl, crl, ocsp or none; "
+        "default ocsp+crl)"},
+    {"OCSPCheck",
+        "replaced by RevocationCheck (ocsp+crl, crl, ocsp or none; "
+        "default ocsp+crl)"},
+};
+
+const char *
+kyso_config_key_retired(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(retired); i++)
+		if (g_ascii_strcasecmp(retired[i].name, name) == 0)
+			return retired[i].why;
+	return NULL;
+}
 
 const struct kyso_config_key *
 kyso_config_keys_find(const char *name)

@@ -369,7 +369,13 @@ parse_line(struct kyso_lines *lr, char *line, struct kyso_config_values *v,
 	while (*value == ' ' || *value == '\t')
 		value++;
 	kyso_text_printable(shown, sizeof(shown), line);
-	if ((k = kyso_config_keys_find(line)) == NULL) {
+	if ((k = kyso_config_keys_find(line)) == NULL &&
+	    kyso_config_key_retired(line) != NULL) {
+		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,
+		    kyso_config_key_retired(line));
+		return -1;
+	}
+	if (k == NULL) {
 		kyso_text_err_at(err, lr->path, lr->lineno,
 		    "unknown key \"%s\"", shown);
 		return -1;

@@ -157,30 +157,47 @@ load_tables(struct kyso_config *cfg, const unsigned *lines,
 }
 
 static int
-load_trust(struct kyso_config *cfg, struct kyso_err *err)
+load_trust(struct kyso_config *cfg, const unsigned *lines, struct kyso_err *err)
 {
 	const struct kyso_settings *s = &cfg->v.s;
+	/* not predictable file names in a shared /tmp: a subdirectory the
+	 * daemon owns (trust.c and cachedir.c refuse anything else) */
+	char *dir = s->revocation_cache_dir
+	    ? g_strdup(s->revocation_cache_dir)
+	    : g_strdup_printf("%s/kyso-milter-revocation", s->tmp_dir);
 	struct kyso_trust_spec spec = {
 	    .anchor_file = s->trust_anchor_file,
 	    .anchor_dir = s->trust_anchor_dir,
 	    .intermediate_file = s->intermediate_file,
 	    .crl_file = s->crl_file,
-	    .cache_dir = s->tmp_dir,
-	    .crl_fetch = s->crl_fetch,
-	    .ocsp = s->ocsp,
+	    .cache_dir = dir,
+	    .revocation_check = s->revocation_check,
 	    .timeout = s->revocation_timeout,
+	    .budget = s->revocation_budget,
 	    .softfail = s->revocation_softfail,
 	    .agency_oids = s->agency_oids,
 	    .personal_oids = s->personal_oids,
 	};
+	int rc = -1;
 
-	if (!s->verify_inbound)
-		return 0;
+	if (!s->verify_inbound) {
+		rc = 0;
+		goto out;
+	}
+	if (s->crl_file != NULL && !(s->revocation_check & KYSO_REVCHECK_CRL)) {
+		kyso_text_err_at(err, cfg->path, line_of(lines, "CRLFile"),
+		    "CRLFile is set but RevocationCheck %s uses no CRLs",
+		    s->revocation_check ? "ocsp" : "none");
+		goto out;
+	}
 	if ((cfg->trust = kyso_trust_load(&spec, err)) == NULL) {
 		kyso_text_err_at(err, cfg->path, 0, "%s", err->msg);
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	g_free(dir);
+	return rc;
 }
 
 /* Opened at every load, so a reload after rotation starts a new file. */
@@ -219,7 +236,8 @@ kyso_config_load(const char *path, struct kyso_err *err)
 	if ((cfg->internal = kyso_netlist_load(cfg->v.internal_hosts, path,
 	         line_of(lines, "InternalHosts"), err)) == NULL)
 		goto fail;
-	if (load_tables(cfg, lines, err) < 0 || load_trust(cfg, err) < 0 ||
+	if (load_tables(cfg, lines, err) < 0 ||
+	    load_trust(cfg, lines, err) < 0 ||
 	    load_journal(cfg, lines, err) < 0)
 		goto fail;
 	cfg->classified = kyso_classified_new(cfg->v.s.classified_markings);

@@ -245,7 +245,8 @@ kyso_inbound_process(const struct kyso_config *cfg,
 	if (kyso_policy_from_address(env->headers, env->nheaders, from,
 	        sizeof(from), &ferr) == 0)
 		fromp = from;
-	if (kyso_verify_message(trust, message, fromp, now, &vr, err) != 0)
+	if (kyso_verify_message_progress(trust, message, fromp, now,
+		env->progress, &vr, err) != 0)
 		goto out;
 	kyso_inbound_judge(cfg, &vr, fromp, st->revocation_softfail, &v);
 	v.own_domain = from_claims_own_domain(cfg, env->headers, env->nheaders);

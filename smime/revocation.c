@@ -2,14 +2,27 @@
  * revocation.c - revocation status of a verified chain (RFC 5280 CRLs,
  * RFC 6960 OCSP), with a small cache.
  *
- * Sources, all optional: configured CRL files, CRLs carried in the CMS,
- * CRLs fetched from the certificate's http CRL distribution point
- * (CRLFetch; bounded size, timeout, cached in memory and in cache_dir until
- * nextUpdate), and the leaf's AIA OCSP responder (OCSPCheck; nonce,
- * responder signature checked against the anchors, thisUpdate/nextUpdate,
- * answers cached by CertID until nextUpdate). A source that applies but
- * cannot answer makes the result UNAVAILABLE unless another source gave a
- * definite answer; REVOKED from any source wins. Never logs.
+ * Sources (RevocationCheck): with CRL, configured CRL files, CRLs
+ * fetched from the certificate's http CRL distribution point (bounded
+ * size, timeout, cached in memory and in the daemon's cache directory
+ * until nextUpdate) and, last, CRLs carried in the CMS; with OCSP, the
+ * leaf's AIA responder (nonce, responder signature checked against the
+ * anchors, thisUpdate/nextUpdate, answers cached by CertID until
+ * nextUpdate). A source that applies but cannot answer makes the result
+ * UNAVAILABLE unless another source gave a definite answer; REVOKED from
+ * any source wins.
+ *
+ * A CRL in the message is the sender's word: it is used only for a
+ * certificate no configured or fetched CRL speaks for (no CRLFile CRL of
+ * that issuer, no http distribution point), only while current, and the
+ * newest by thisUpdate wins - so an old CRL from before the revocation
+ * never turns a revoked certificate "good".
+ *
+ * Network: one message has one budget (RevocationBudget); every fetch
+ * takes at most what is left of it, and once it is spent further look-ups
+ * are UNAVAILABLE without network. A failed fetch of a URL is remembered
+ * for KYSO_REV_NEGATIVE_TTL seconds and not retried. The session's
+ * progress callback runs before every fetch. Never logs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,21 +39,22 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "kyso/limits.h"
 #include "verify_int.h"
 
 /* Largest CRL we fetch (bytes). */
-#define KYSO_MAX_CRL_BYTES (10 * 1024 * 1024)
+#define KYSO_MAX_CRL_BYTES    (10 * 1024 * 1024)
 /* Largest OCSP response we accept (bytes). */
-#define KYSO_MAX_OCSP_BYTES (256 * 1024)
+#define KYSO_MAX_OCSP_BYTES   (256 * 1024)
 /* Entries kept in the in-memory revocation cache. */
-#define KYSO_MAX_REV_CACHE 4096
+#define KYSO_MAX_REV_CACHE    4096
 /* Clock skew allowed on OCSP thisUpdate/nextUpdate (seconds). */
-#define KYSO_OCSP_SKEW 300
+#define KYSO_OCSP_SKEW        300
 /* How long an OCSP answer without nextUpdate is cached (seconds). */
 #define KYSO_OCSP_DEFAULT_TTL 300
 
 struct rev_entry {
-	GBytes *data;	 /* CRL DER, or NULL for an OCSP answer */
+	GBytes *data;                /* CRL DER, or NULL for an OCSP answer */
 	enum kyso_revocation status; /* OCSP answer */
 	char *note;
 	time_t expires;
@@ -49,6 +63,7 @@ struct rev_entry {
 struct kyso_rev_cache {
 	GMutex lock;
 	GHashTable *entries; /* char * key -> struct rev_entry * */
+	int dir_state;       /* cache directory: 0 unchecked, 1 ok, -1 not */
 };
 
 static void
@@ -70,8 +85,8 @@ kyso_revocation_cache_new(void)
 	struct kyso_rev_cache *c = g_new0(struct kyso_rev_cache, 1);
 
 	g_mutex_init(&c->lock);
-	c->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    entry_free);
+	c->entries =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, entry_free);
 	return c;
 }
 
@@ -113,8 +128,7 @@ expired(gpointer k, gpointer v, gpointer now)
 
 static void
 cache_put(struct kyso_rev_cache *c, const char *key, GBytes *data,
-    enum kyso_revocation status, const char *note, time_t expires,
-    time_t now)
+    enum kyso_revocation status, const char *note, time_t expires, time_t now)
 {
 	struct rev_entry *e = g_new0(struct rev_entry, 1);
 
@@ -142,6 +156,63 @@ ossl_reason(void)
 	return r ? r : "no detail";
 }
 
+/* ---- the network gate: budget, negative cache, progress */
+
+void
+kyso_rev_session_init(struct kyso_rev_session *rs, const struct kyso_trust *t,
+    const struct kyso_progress *progress)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->progress = progress;
+	rs->deadline =
+	    g_get_monotonic_time() + (gint64)t->budget * G_USEC_PER_SEC;
+}
+
+/* Whether a fetch of url may go to the network now. 1 with *timeout (the
+ * seconds it may take); 0 with *why when the URL failed recently or the
+ * message's budget is spent. Calls the progress callback before a fetch. */
+static int
+net_begin(const struct kyso_trust *t, struct kyso_rev_session *rs,
+    const char *url, time_t now, int *timeout, char **why)
+{
+	char *key = g_strconcat("neg:", url, NULL);
+	struct rev_entry *e = cache_get(t->cache, key, now);
+	gint64 left;
+
+	g_free(key);
+	if (e != NULL) {
+		*why = g_strdup_printf("%s (failed recently, not retried)",
+		    e->note ? e->note : url);
+		entry_free(e);
+		return 0;
+	}
+	left = (rs->deadline - g_get_monotonic_time()) / G_USEC_PER_SEC;
+	if (left < 1) {
+		*why =
+		    g_strdup_printf("%s not asked: revocation budget of %d s "
+		                    "for this message spent",
+		        url, t->budget);
+		return 0;
+	}
+	*timeout = left < t->timeout ? (int)left : t->timeout;
+	rs->attempts++;
+	if (rs->progress != NULL && rs->progress->fn != NULL)
+		rs->progress->fn(rs->progress->ctx);
+	return 1;
+}
+
+/* Remember that url failed (why), so it is not asked again for a while. */
+static void
+net_failed(const struct kyso_trust *t, const char *url, const char *why,
+    time_t now)
+{
+	char *key = g_strconcat("neg:", url, NULL);
+
+	cache_put(t->cache, key, NULL, KYSO_REV_UNAVAILABLE, why,
+	    now + KYSO_REV_NEGATIVE_TTL, now);
+	g_free(key);
+}
+
 /* ---- CRLs */
 
 static X509_CRL *
@@ -167,8 +238,8 @@ crl_parse(const unsigned char *p, size_t len)
 static char *
 cdp_url(X509 *x)
 {
-	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x,
-	    NID_crl_distribution_points, NULL, NULL);
+	STACK_OF(DIST_POINT) *dps =
+	    X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
 	char *url = NULL;
 	int i, j;
 
@@ -177,10 +248,12 @@ cdp_url(X509 *x)
 
 		if (dp->distpoint == NULL || dp->distpoint->type != 0)
 			continue;
-		for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname);
+		for (j = 0;
+		     j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname);
 		     j++) {
 			GENERAL_NAME *g =
-			    sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
+			    sk_GENERAL_NAME_value(dp->distpoint->name.fullname,
+			        j);
 			const char *u;
 
 			if (g->type != GEN_URI)
@@ -188,8 +261,9 @@ cdp_url(X509 *x)
 			u = (const char *)ASN1_STRING_get0_data(
 			    g->d.uniformResourceIdentifier);
 			if (g_ascii_strncasecmp(u, "http://", 7) == 0) {
-				url = g_strndup(u, (gsize)ASN1_STRING_length(
-				    g->d.uniformResourceIdentifier));
+				url = g_strndup(u,
+				    (gsize)ASN1_STRING_length(
+				        g->d.uniformResourceIdentifier));
 				break;
 			}
 		}
@@ -216,6 +290,25 @@ crl_expiry(const X509_CRL *c, time_t now)
 	const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(c);
 
 	return nu ? kyso_cert_time(nu) : now + 3600;
+}
+
+/* 1 when t's cache directory may be used: checked (and made 0700) once,
+ * by the user the daemon runs as; a refused directory means memory only. */
+static int
+disk_ok(const struct kyso_trust *t)
+{
+	struct kyso_err err = {0};
+	int ok;
+
+	if (t->cache_dir == NULL)
+		return 0;
+	g_mutex_lock(&t->cache->lock);
+	if (t->cache->dir_state == 0)
+		t->cache->dir_state =
+		    kyso_cachedir_check(t->cache_dir, 1, &err) == 0 ? 1 : -1;
+	ok = t->cache->dir_state == 1;
+	g_mutex_unlock(&t->cache->lock);
+	return ok;
 }
 
 static void
@@ -254,10 +347,9 @@ disk_load(const struct kyso_trust *t, const char *url, time_t now)
 	return r;
 }
 
-/* Fetch url (http only) with t's timeout and a size bound. */
+/* Fetch url (http only) within timeout seconds and a size bound. */
 static GBytes *
-http_get(const struct kyso_trust *t, const char *url, size_t max,
-    char **why)
+http_get(const char *url, size_t max, int timeout, char **why)
 {
 	BIO *resp;
 	GByteArray *a;
@@ -266,10 +358,10 @@ http_get(const struct kyso_trust *t, const char *url, size_t max,
 
 	ERR_clear_error();
 	resp = OSSL_HTTP_get(url, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
-	    NULL, 0, max, t->timeout);
+	    NULL, 0, max, timeout);
 	if (resp == NULL) {
-		*why = g_strdup_printf("cannot fetch %s: %s", url,
-		    ossl_reason());
+		*why =
+		    g_strdup_printf("cannot fetch %s: %s", url, ossl_reason());
 		ERR_clear_error();
 		return NULL;
 	}
@@ -290,7 +382,8 @@ http_get(const struct kyso_trust *t, const char *url, size_t max,
  * NULL with *why when it applies but cannot be had; NULL with *why NULL
  * when x has no http CDP. */
 static X509_CRL *
-fetch_crl(const struct kyso_trust *t, X509 *x, time_t now, char **why)
+fetch_crl(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
+    time_t now, char **why)
 {
 	char *url = cdp_url(x), *key = NULL;
 	struct rev_entry *e = NULL;
@@ -298,6 +391,7 @@ fetch_crl(const struct kyso_trust *t, X509 *x, time_t now, char **why)
 	X509_CRL *c = NULL;
 	const unsigned char *p;
 	gsize len;
+	int timeout;
 
 	*why = NULL;
 	if (url == NULL)
@@ -305,20 +399,26 @@ fetch_crl(const struct kyso_trust *t, X509 *x, time_t now, char **why)
 	key = g_strconcat("crl:", url, NULL);
 	if ((e = cache_get(t->cache, key, now)) != NULL)
 		der = g_bytes_ref(e->data);
-	else if (t->cache_dir != NULL && (der = disk_load(t, url, now)) != NULL)
+	else if (disk_ok(t) && (der = disk_load(t, url, now)) != NULL)
 		cache_put(t->cache, key, der, KYSO_REV_NOT_CHECKED, NULL,
 		    now + 60, now);
 	if (der == NULL) {
-		if ((der = http_get(t, url, KYSO_MAX_CRL_BYTES, why)) == NULL)
+		if (!net_begin(t, rs, url, now, &timeout, why))
 			goto out;
+		if ((der = http_get(url, KYSO_MAX_CRL_BYTES, timeout, why)) ==
+		    NULL) {
+			net_failed(t, url, *why, now);
+			goto out;
+		}
 		p = g_bytes_get_data(der, &len);
 		if ((c = crl_parse(p, len)) == NULL) {
 			*why = g_strdup_printf("%s: not a CRL", url);
+			net_failed(t, url, *why, now);
 			goto out;
 		}
 		cache_put(t->cache, key, der, KYSO_REV_NOT_CHECKED, NULL,
 		    crl_expiry(c, now), now);
-		if (t->cache_dir != NULL)
+		if (disk_ok(t))
 			disk_store(t, url, der);
 		goto out;
 	}
@@ -344,18 +444,20 @@ crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now,
 	char *when;
 
 	if (X509_NAME_cmp(X509_CRL_get_issuer(c),
-		X509_get_subject_name(issuer)) != 0 ||
+	        X509_get_subject_name(issuer)) != 0 ||
 	    X509_CRL_verify(c, X509_get0_pubkey(issuer)) <= 0 ||
-	    kyso_cert_time(X509_CRL_get0_lastUpdate(c)) > now + KYSO_OCSP_SKEW) {
+	    kyso_cert_time(X509_CRL_get0_lastUpdate(c)) >
+	        now + KYSO_OCSP_SKEW) {
 		ERR_clear_error();
 		return -1;
 	}
 	if (X509_CRL_get0_by_cert(c, &rev, x) == 1) {
-		time_t rt = kyso_cert_time(X509_REVOKED_get0_revocationDate(rev));
+		time_t rt =
+		    kyso_cert_time(X509_REVOKED_get0_revocationDate(rev));
 		GDateTime *d = g_date_time_new_from_unix_utc(rt);
 
 		when = d ? g_date_time_format(d, "%Y-%m-%dT%H:%M:%SZ")
-			 : g_strdup("?");
+		         : g_strdup("?");
 		*st = KYSO_REV_REVOKED;
 		g_free(*note);
 		*note = g_strdup_printf("CRL (%s): revoked %s", src, when);
@@ -377,63 +479,85 @@ crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now,
 	return 0;
 }
 
-/* CRL status of x (issued by issuer) from every CRL source. */
+/* Judge x against every usable CRL of `set` (src names the source for the
+ * note). REVOKED from any of them wins; otherwise the newest by thisUpdate
+ * decides (GOOD, or UNAVAILABLE when it is expired). NOT_CHECKED when no
+ * CRL of the set is by x's issuer with a valid signature. */
 static enum kyso_revocation
-crl_status(const struct kyso_trust *t, X509 *x, X509 *issuer,
-    STACK_OF(X509_CRL) *cms_crls, time_t now, char **note)
+crl_set_status(STACK_OF(X509_CRL) * set, X509 *x, X509 *issuer, time_t now,
+    const char *src, char **note)
 {
 	enum kyso_revocation best = KYSO_REV_NOT_CHECKED, st;
-	STACK_OF(X509_CRL) *srcs[2] = {t->crls, cms_crls};
-	const char *names[2] = {"file", "message"};
-	X509_CRL *fetched;
-	char *why = NULL;
-	int s, i;
+	time_t newest = 0, tu;
+	int i;
 
-	for (s = 0; s < 2; s++) {
-		for (i = 0; srcs[s] != NULL && i < sk_X509_CRL_num(srcs[s]);
-		     i++) {
-			char *n = NULL;
-
-			if (crl_judge(sk_X509_CRL_value(srcs[s], i), x, issuer,
-				now, &st, &n, names[s]) != 0)
-				continue;
-			if (st == KYSO_REV_REVOKED || best == KYSO_REV_NOT_CHECKED ||
-			    (best == KYSO_REV_UNAVAILABLE && st == KYSO_REV_GOOD)) {
-				best = st;
-				g_free(*note);
-				*note = n;
-				n = NULL;
-			}
-			g_free(n);
-			if (best == KYSO_REV_REVOKED)
-				return best;
-		}
-	}
-	if (!t->crl_fetch || best == KYSO_REV_GOOD)
-		return best;
-	fetched = fetch_crl(t, x, now, &why);
-	if (fetched != NULL) {
+	for (i = 0; set != NULL && i < sk_X509_CRL_num(set); i++) {
+		X509_CRL *c = sk_X509_CRL_value(set, i);
 		char *n = NULL;
 
-		if (crl_judge(fetched, x, issuer, now, &st, &n, "fetched") == 0 &&
-		    (st == KYSO_REV_REVOKED || best != KYSO_REV_GOOD)) {
+		if (crl_judge(c, x, issuer, now, &st, &n, src) != 0)
+			continue;
+		tu = kyso_cert_time(X509_CRL_get0_lastUpdate(c));
+		if (st == KYSO_REV_REVOKED || best == KYSO_REV_NOT_CHECKED ||
+		    tu > newest) {
 			best = st;
+			newest = tu;
 			g_free(*note);
 			*note = n;
 			n = NULL;
-		} else if (best == KYSO_REV_NOT_CHECKED) {
-			best = KYSO_REV_UNAVAILABLE;
-			g_free(*note);
-			*note = g_strdup("fetched CRL unusable");
 		}
 		g_free(n);
-		X509_CRL_free(fetched);
-	} else if (why != NULL && best == KYSO_REV_NOT_CHECKED) {
+		if (best == KYSO_REV_REVOKED)
+			break;
+	}
+	return best;
+}
+
+/* CRL status of x (issued by issuer): CRLFile, then the fetched (or
+ * cached) CRL of its distribution point, and only when neither speaks for
+ * x and it has no distribution point, the CRLs of the message. */
+static enum kyso_revocation
+crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
+    X509 *issuer, STACK_OF(X509_CRL) * cms_crls, time_t now, char **note)
+{
+	enum kyso_revocation best, st;
+	STACK_OF(X509_CRL) *one = NULL;
+	X509_CRL *fetched = NULL;
+	char *why = NULL, *n = NULL, *url;
+
+	*note = NULL;
+	if (!(t->check & KYSO_REVCHECK_CRL))
+		return KYSO_REV_NOT_CHECKED;
+	best = crl_set_status(t->crls, x, issuer, now, "file", note);
+	if (best == KYSO_REV_REVOKED || best == KYSO_REV_GOOD)
+		return best;
+	if ((url = cdp_url(x)) == NULL) {
+		/* nothing authoritative to ask: the message's CRLs, if any */
+		if (best == KYSO_REV_NOT_CHECKED)
+			best = crl_set_status(cms_crls, x, issuer, now,
+			    "message", note);
+		return best;
+	}
+	g_free(url);
+	fetched = fetch_crl(t, rs, x, now, &why);
+	if (fetched != NULL && (one = sk_X509_CRL_new_null()) != NULL &&
+	    sk_X509_CRL_push(one, fetched) &&
+	    (st = crl_set_status(one, x, issuer, now, "fetched", &n)) !=
+	        KYSO_REV_NOT_CHECKED) {
+		best = st;
+		g_free(*note);
+		*note = n;
+		n = NULL;
+	} else if (best == KYSO_REV_NOT_CHECKED) {
 		best = KYSO_REV_UNAVAILABLE;
 		g_free(*note);
-		*note = g_strdup_printf("CRL unavailable: %s", why);
+		*note = why ? g_strdup_printf("CRL unavailable: %s", why)
+		            : g_strdup("fetched CRL unusable");
 	}
+	g_free(n);
 	g_free(why);
+	sk_X509_CRL_free(one);
+	X509_CRL_free(fetched);
 	return best;
 }
 
@@ -477,8 +601,7 @@ certid_key(OCSP_CERTID *id)
 
 /* Send req to url; the parsed response or NULL with *why. */
 static OCSP_RESPONSE *
-ocsp_send(const struct kyso_trust *t, const char *url, OCSP_REQUEST *req,
-    char **why)
+ocsp_send(const char *url, OCSP_REQUEST *req, int timeout, char **why)
 {
 	char *host = NULL, *port = NULL, *path = NULL;
 	BIO *reqbio = NULL, *resp = NULL;
@@ -486,16 +609,17 @@ ocsp_send(const struct kyso_trust *t, const char *url, OCSP_REQUEST *req,
 	int ssl = 0;
 
 	if (!OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path,
-		NULL, NULL) || ssl) {
+	        NULL, NULL) ||
+	    ssl) {
 		*why = g_strdup_printf("unusable OCSP URL %s", url);
 		goto out;
 	}
 	if ((reqbio = ASN1_item_i2d_mem_bio(ASN1_ITEM_rptr(OCSP_REQUEST),
-		 (const ASN1_VALUE *)req)) == NULL)
+	         (const ASN1_VALUE *)req)) == NULL)
 		goto out;
 	resp = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, NULL,
 	    NULL, NULL, NULL, 0, NULL, "application/ocsp-request", reqbio,
-	    "application/ocsp-response", 1, KYSO_MAX_OCSP_BYTES, t->timeout, 0);
+	    "application/ocsp-response", 1, KYSO_MAX_OCSP_BYTES, timeout, 0);
 	if (resp == NULL) {
 		*why = g_strdup_printf("OCSP responder %s unreachable: %s", url,
 		    ossl_reason());
@@ -517,8 +641,8 @@ out:
 
 /* OCSP status of chain[0]; NOT_CHECKED when it has no responder. */
 static enum kyso_revocation
-ocsp_status(const struct kyso_trust *t, STACK_OF(X509) *chain, time_t now,
-    char **note)
+ocsp_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
+    STACK_OF(X509) * chain, time_t now, char **note)
 {
 	X509 *leaf = sk_X509_value(chain, 0), *issuer = sk_X509_value(chain, 1);
 	enum kyso_revocation st = KYSO_REV_UNAVAILABLE;
@@ -529,7 +653,7 @@ ocsp_status(const struct kyso_trust *t, STACK_OF(X509) *chain, time_t now,
 	ASN1_GENERALIZEDTIME *revt = NULL, *thisu = NULL, *nextu = NULL;
 	struct rev_entry *e = NULL;
 	char *url = ocsp_url(leaf), *key = NULL, *why = NULL;
-	int status, reason;
+	int status, reason, timeout;
 	time_t exp;
 
 	if (url == NULL)
@@ -550,8 +674,12 @@ ocsp_status(const struct kyso_trust *t, STACK_OF(X509) *chain, time_t now,
 		why = g_strdup("cannot build OCSP request");
 		goto out;
 	}
-	if ((resp = ocsp_send(t, url, req, &why)) == NULL)
+	if (!net_begin(t, rs, url, now, &timeout, &why))
 		goto out;
+	if ((resp = ocsp_send(url, req, timeout, &why)) == NULL) {
+		net_failed(t, url, why, now);
+		goto out;
+	}
 	if (OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
 	    (bs = OCSP_response_get1_basic(resp)) == NULL) {
 		why = g_strdup_printf("OCSP responder error %s",
@@ -569,8 +697,9 @@ ocsp_status(const struct kyso_trust *t, STACK_OF(X509) *chain, time_t now,
 		goto out;
 	}
 	if (!OCSP_resp_find_status(bs, id, &status, &reason, &revt, &thisu,
-		&nextu)) {
-		why = g_strdup("OCSP response has no status for the certificate");
+	        &nextu)) {
+		why =
+		    g_strdup("OCSP response has no status for the certificate");
 		goto out;
 	}
 	if (!OCSP_check_validity(thisu, nextu, KYSO_OCSP_SKEW, -1)) {
@@ -607,21 +736,27 @@ out:
 }
 
 enum kyso_revocation
-kyso_revocation_check(const struct kyso_trust *t, STACK_OF(X509) *chain,
-    STACK_OF(X509_CRL) *cms_crls, time_t now, char **note)
+kyso_revocation_check(const struct kyso_trust *t, struct kyso_rev_session *rs,
+    STACK_OF(X509) * chain, STACK_OF(X509_CRL) * cms_crls, time_t now,
+    char **note)
 {
 	enum kyso_revocation leaf = KYSO_REV_NOT_CHECKED, st;
 	char *n = NULL, *ocsp_note = NULL;
 	int i;
 
 	*note = NULL;
+	if (t->check == KYSO_REVCHECK_NONE) {
+		*note =
+		    g_strdup("revocation not checked (RevocationCheck none)");
+		return KYSO_REV_NOT_CHECKED;
+	}
 	if (sk_X509_num(chain) < 2) {
 		*note = g_strdup("not checked: the signer is an anchor");
 		return KYSO_REV_NOT_CHECKED;
 	}
 	/* intermediates: a revoked CA revokes everything below it */
 	for (i = sk_X509_num(chain) - 2; i >= 1; i--) {
-		st = crl_status(t, sk_X509_value(chain, i),
+		st = crl_status(t, rs, sk_X509_value(chain, i),
 		    sk_X509_value(chain, i + 1), cms_crls, now, &n);
 		if (st == KYSO_REV_REVOKED) {
 			*note = g_strdup_printf("issuing CA: %s", n);
@@ -631,15 +766,15 @@ kyso_revocation_check(const struct kyso_trust *t, STACK_OF(X509) *chain,
 		g_free(n);
 		n = NULL;
 	}
-	if (t->ocsp) {
-		leaf = ocsp_status(t, chain, now, &ocsp_note);
+	if (t->check & KYSO_REVCHECK_OCSP) {
+		leaf = ocsp_status(t, rs, chain, now, &ocsp_note);
 		if (leaf == KYSO_REV_REVOKED || leaf == KYSO_REV_GOOD) {
 			*note = ocsp_note;
 			/* a CRL may still say revoked where OCSP said good */
 			if (leaf == KYSO_REV_GOOD &&
-			    crl_status(t, sk_X509_value(chain, 0),
-				sk_X509_value(chain, 1), cms_crls, now, &n) ==
-				KYSO_REV_REVOKED) {
+			    crl_status(t, rs, sk_X509_value(chain, 0),
+			        sk_X509_value(chain, 1), cms_crls, now,
+			        &n) == KYSO_REV_REVOKED) {
 				g_free(*note);
 				*note = n;
 				return KYSO_REV_REVOKED;
@@ -648,7 +783,7 @@ kyso_revocation_check(const struct kyso_trust *t, STACK_OF(X509) *chain,
 			return leaf;
 		}
 	}
-	st = crl_status(t, sk_X509_value(chain, 0), sk_X509_value(chain, 1),
+	st = crl_status(t, rs, sk_X509_value(chain, 0), sk_X509_value(chain, 1),
 	    cms_crls, now, &n);
 	if (st == KYSO_REV_REVOKED || st == KYSO_REV_GOOD ||
 	    leaf == KYSO_REV_NOT_CHECKED) {

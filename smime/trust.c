@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include "certfile.h"
+#include "kyso/limits.h"
 #include "trust_int.h"
 
 /* Split a comma/space list of dotted OIDs into arr; -1 on a bad OID. */
@@ -49,7 +50,7 @@ out:
 
 /* Read CRLs from `path`: one or more PEM CRLs, or a single DER CRL. */
 static int
-load_crls(const char *path, STACK_OF(X509_CRL) *sk, struct kyso_err *err)
+load_crls(const char *path, STACK_OF(X509_CRL) * sk, struct kyso_err *err)
 {
 	BIO *b = NULL;
 	X509_CRL *c;
@@ -79,8 +80,8 @@ load_crls(const char *path, STACK_OF(X509_CRL) *sk, struct kyso_err *err)
 		ERR_clear_error();
 	}
 	if (n == 0) {
-		kyso_err_set(err, KYSO_E_CONFIG,
-		    "%s: no PEM or DER CRL found", path);
+		kyso_err_set(err, KYSO_E_CONFIG, "%s: no PEM or DER CRL found",
+		    path);
 		goto out;
 	}
 	rc = 0;
@@ -112,7 +113,7 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 			goto fail;
 		for (i = 0; i < sk_X509_num(anchors); i++) {
 			if (!X509_STORE_add_cert(t->store,
-				sk_X509_value(anchors, i))) {
+			        sk_X509_value(anchors, i))) {
 				kyso_err_openssl(err, KYSO_E_CONFIG,
 				    spec->anchor_file);
 				goto fail;
@@ -125,19 +126,28 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 		goto fail;
 	}
 	if (spec->intermediate_file != NULL &&
-	    kyso_certfile_read(spec->intermediate_file, t->intermediates, err) != 0)
+	    kyso_certfile_read(spec->intermediate_file, t->intermediates,
+	        err) != 0)
 		goto fail;
-	if (spec->crl_file != NULL && load_crls(spec->crl_file, t->crls, err) != 0)
+	if (spec->crl_file != NULL &&
+	    load_crls(spec->crl_file, t->crls, err) != 0)
 		goto fail;
 	if (parse_oids(spec->agency_oids, t->agency_oids, "AgencyPolicyOIDs",
-		err) != 0 ||
+	        err) != 0 ||
 	    parse_oids(spec->personal_oids, t->personal_oids,
-		"PersonalPolicyOIDs", err) != 0)
+	        "PersonalPolicyOIDs", err) != 0)
 		goto fail;
-	t->cache_dir = spec->cache_dir ? g_strdup(spec->cache_dir) : NULL;
-	t->crl_fetch = spec->crl_fetch;
-	t->ocsp = spec->ocsp;
+	/* only fetched CRLs go to disk: the directory matters for CRL mode */
+	if (spec->cache_dir != NULL &&
+	    (spec->revocation_check & KYSO_REVCHECK_CRL)) {
+		if (kyso_cachedir_check(spec->cache_dir, 0, err) != 0)
+			goto fail;
+		t->cache_dir = g_strdup(spec->cache_dir);
+	}
+	t->check =
+	    spec->revocation_check & (KYSO_REVCHECK_CRL | KYSO_REVCHECK_OCSP);
 	t->timeout = spec->timeout > 0 ? spec->timeout : 10;
+	t->budget = spec->budget > 0 ? spec->budget : KYSO_REV_DEFAULT_BUDGET;
 	t->softfail = spec->softfail;
 	t->cache = kyso_revocation_cache_new();
 	sk_X509_pop_free(anchors, X509_free);

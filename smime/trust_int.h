@@ -16,12 +16,13 @@
 struct kyso_rev_cache; /* revocation.c */
 
 struct kyso_trust {
-	X509_STORE *store;	       /* anchors only */
-	STACK_OF(X509) *intermediates; /* configured intermediates */
-	STACK_OF(X509_CRL) *crls;      /* configured CRLs */
-	char *cache_dir;	       /* fetched-CRL cache, or NULL */
-	int crl_fetch, ocsp, timeout, softfail;
-	GPtrArray *agency_oids;	  /* char * dotted OIDs */
+	X509_STORE *store;              /* anchors only */
+	STACK_OF(X509) * intermediates; /* configured intermediates */
+	STACK_OF(X509_CRL) * crls;      /* configured CRLs */
+	char *cache_dir;                /* fetched-CRL cache, or NULL */
+	int check;                      /* KYSO_REVCHECK_* bits */
+	int timeout, budget, softfail;
+	GPtrArray *agency_oids;   /* char * dotted OIDs */
 	GPtrArray *personal_oids; /* char * dotted OIDs */
 	struct kyso_rev_cache *cache;
 };
@@ -29,5 +30,12 @@ struct kyso_trust {
 /* revocation.c: the cache owned by a trust object. */
 struct kyso_rev_cache *kyso_revocation_cache_new(void);
 void kyso_revocation_cache_free(struct kyso_rev_cache *c);
+
+/* cachedir.c: 0 when path is a directory we may keep a cache in: not a
+ * symlink, a directory, owned by the effective user (or, when loading as
+ * root before the switch to UserID, by anyone: checked again at use), not
+ * group- or world-writable. create: make it 0700 when it is missing.
+ * -1 with err (KYSO_E_CONFIG naming path and the reason) otherwise. */
+int kyso_cachedir_check(const char *path, int create, struct kyso_err *err);
 
 #endif

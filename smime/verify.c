@@ -19,44 +19,82 @@
 #include "verify_int.h"
 
 /* Read the whole stream (from its start) into memory. kyso_mime_read: a
- * bounded fs stream (a spool on disk) returns -1 at its end, not 0. */
+ * bounded fs stream (a spool on disk) returns -1 at its end, not 0. The
+ * buffer's size comes from the input, so it is had with g_try_*: a message
+ * that does not fit tempfails (KYSO_E_TEMP), it does not abort the daemon
+ * and every message in it. */
 static GByteArray *
 slurp(GMimeStream *s, struct kyso_err *err)
 {
-	GByteArray *a = g_byte_array_new();
-	char buf[65536];
-	ssize_t n;
+	gint64 want = g_mime_stream_length(s);
+	gsize cap = want > 0 && want < G_MAXINT32 ? (gsize)want + 1 : 65536;
+	gsize len = 0;
+	guint8 *p = g_try_malloc(cap), *q;
+	ssize_t n = 0;
 
 	(void)g_mime_stream_reset(s);
-	while ((n = kyso_mime_read(s, buf, sizeof(buf))) > 0)
-		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
+	while (p != NULL && (n = kyso_mime_read(s, (char *)p + len,
+				 MIN(cap - len, 65536))) > 0) {
+		len += (gsize)n;
+		if (len == cap) {
+			if (cap >= G_MAXINT32 / 2 ||
+			    (q = g_try_realloc(p, cap * 2)) == NULL) {
+				g_free(p);
+				p = NULL;
+				break;
+			}
+			p = q;
+			cap *= 2;
+		}
+	}
+	if (p == NULL) {
+		kyso_err_set(err, KYSO_E_TEMP,
+		    "out of memory reading the message");
+		return NULL;
+	}
 	if (n < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot read the message");
-		g_byte_array_unref(a);
+		g_free(p);
 		return NULL;
 	}
-	return a;
+	return g_byte_array_new_take(p, len);
 }
 
-/* Bare-LF line ends turned into CRLF; NULL when there are none. */
+/* Bare-LF line ends turned into CRLF; NULL when there are none, or (with
+ * *oom set) when the copy does not fit in memory. */
 static GByteArray *
-crlf_canonical(const char *p, size_t len)
+crlf_canonical(const char *p, size_t len, int *oom)
 {
-	GByteArray *a;
-	size_t i;
-	int bare = 0;
+	size_t i, bare = 0, j = 0;
+	guint8 *a;
 
-	for (i = 0; i < len && !bare; i++)
-		bare = p[i] == '\n' && (i == 0 || p[i - 1] != '\r');
-	if (!bare)
+	for (i = 0; i < len; i++)
+		bare += p[i] == '\n' && (i == 0 || p[i - 1] != '\r');
+	if (bare == 0)
 		return NULL;
-	a = g_byte_array_sized_new((guint)(len + len / 32 + 2));
+	if (len + bare >= G_MAXUINT || (a = g_try_malloc(len + bare)) == NULL) {
+		*oom = 1;
+		return NULL;
+	}
 	for (i = 0; i < len; i++) {
 		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
-			g_byte_array_append(a, (const guint8 *)"\r", 1);
-		g_byte_array_append(a, (const guint8 *)p + i, 1);
+			a[j++] = '\r';
+		a[j++] = (guint8)p[i];
 	}
-	return a;
+	return g_byte_array_new_take(a, j);
+}
+
+/* 1 when the OpenSSL error queue holds an allocation failure (a NULL that
+ * means "no memory now", not "bad input"); drains the queue. */
+static int
+ossl_oom(void)
+{
+	unsigned long e;
+	int oom = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		oom |= ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+	return oom;
 }
 
 /* Digest `content` (NULL: the embedded eContent) for every signer; set
@@ -106,10 +144,12 @@ set_malformed(struct kyso_verify_result *res, const char *why)
 		res->malformed_reason = g_strdup(why);
 }
 
-/* Verify the CMS of f (already found, not malformed) into res. */
-static void
-verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
-    const char *from_addr, time_t now, struct kyso_verify_result *res)
+/* Verify the CMS of f (already found, not malformed) into res. -1 only
+ * when memory ran out (err KYSO_E_TEMP): the message is retried later. */
+static int
+verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
+    struct kyso_found *f, const char *from_addr, time_t now,
+    struct kyso_verify_result *res, struct kyso_err *err)
 {
 	const unsigned char *p = f->cms_der->data;
 	CMS_ContentInfo *cms = NULL;
@@ -121,9 +161,14 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 	const char *content = f->content;
 	size_t content_len = f->content_len;
 	char *why = NULL;
-	int *ok = NULL, *ok2 = NULL, n, i, good;
+	int *ok = NULL, *ok2 = NULL, n, i, good, oom = 0;
 
+	ERR_clear_error();
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)f->cms_der->len);
+	if (cms == NULL && ossl_oom()) {
+		oom = 1;
+		goto out;
+	}
 	if (cms == NULL || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
 		set_malformed(res, "signature is not a CMS SignedData");
 		goto out;
@@ -160,7 +205,9 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 		/* RFC 8551 3.5.3.1: a detached signature carries no content;
 		 * one that does and differs would show one text and sign
 		 * another */
-		canon = crlf_canonical(f->content, f->content_len);
+		canon = crlf_canonical(f->content, f->content_len, &oom);
+		if (oom)
+			goto out;
 		if (canon == NULL || !bytes_equal(econtent,
 					 (const char *)canon->data, canon->len))
 			res->econtent_mismatch = 1;
@@ -174,7 +221,7 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 	ok = g_new0(int, n);
 	good = digest_signers(cms, content, content_len, sis, n, ok);
 	if (good < n && !f->opaque &&
-	    (canon = crlf_canonical(content, content_len)) != NULL) {
+	    (canon = crlf_canonical(content, content_len, &oom)) != NULL) {
 		ok2 = g_new0(int, n);
 		if (digest_signers(cms, (const char *)canon->data, canon->len,
 			sis, n, ok2) > good) {
@@ -183,7 +230,11 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 			content_len = canon->len;
 		}
 	}
+	if (oom)
+		goto out;
 	res->nested = kyso_verify_has_signature(content, content_len);
+	if (res->econtent_mismatch)
+		rs->skip = "not checked: eContent differs from the signed part";
 	certs = CMS_get1_certs(cms);
 	crls = CMS_get1_crls(cms);
 	ERR_clear_error();
@@ -194,7 +245,7 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 		X509 *signer = NULL;
 
 		CMS_SignerInfo_get0_algs(s, NULL, &signer, NULL, NULL);
-		kyso_verify_signer(trust, s, signer, ok[i], certs, crls,
+		kyso_verify_signer(trust, rs, s, signer, ok[i], certs, crls,
 		    from_addr, now, &res->signers[i]);
 	}
 out:
@@ -207,6 +258,9 @@ out:
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
+	if (oom)
+		kyso_err_set(err, KYSO_E_TEMP, "out of memory verifying");
+	return oom ? -1 : 0;
 }
 
 int
@@ -214,8 +268,20 @@ kyso_verify_message(const struct kyso_trust *trust, GMimeStream *msg,
     const char *from_addr, time_t now, struct kyso_verify_result *res,
     struct kyso_err *err)
 {
+	return kyso_verify_message_progress(trust, msg, from_addr, now, NULL,
+	    res, err);
+}
+
+int
+kyso_verify_message_progress(const struct kyso_trust *trust,
+    GMimeStream *msg, const char *from_addr, time_t now,
+    const struct kyso_progress *progress, struct kyso_verify_result *res,
+    struct kyso_err *err)
+{
+	struct kyso_rev_session rs;
 	struct kyso_found f;
 	GByteArray *raw;
+	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&f, 0, sizeof(f));
@@ -233,13 +299,21 @@ kyso_verify_message(const struct kyso_trust *trust, GMimeStream *msg,
 	res->opaque = f.opaque;
 	res->encrypted = f.encrypted;
 	res->part = f.part ? g_strdup(f.part) : NULL;
-	if (f.malformed)
+	if (f.oom) {
+		kyso_err_set(err, KYSO_E_TEMP, "out of memory decoding the "
+					       "signature");
+		rc = -1;
+	} else if (f.malformed)
 		set_malformed(res, f.malformed_reason);
-	else if (f.found)
-		verify_cms(trust, &f, from_addr, now, res);
+	else if (f.found) {
+		kyso_rev_session_init(&rs, trust, progress);
+		rc = verify_cms(trust, &rs, &f, from_addr, now, res, err);
+	}
 	kyso_verify_found_clear(&f);
 	g_byte_array_unref(raw);
-	return 0;
+	if (rc != 0)
+		kyso_verify_result_clear(res);
+	return rc;
 }
 
 void

@@ -4,6 +4,7 @@ libkyso_smime_a_SOURCES += \
 	smime/trust.c \
 	smime/cert.c \
 	smime/revocation.c \
+	smime/cachedir.c \
 	smime/verify.c \
 	smime/verify_find.c \
 	smime/verify_signer.c

@@ -79,7 +79,8 @@ str_is_pkcs7(const char *type, const char *base)
 	return r;
 }
 
-/* Decode body per the entity's Content-Transfer-Encoding. */
+/* Decode body per the entity's Content-Transfer-Encoding. Its size comes
+ * from the input: NULL when it does not fit in memory (g_try_malloc). */
 static GByteArray *
 decode_body(const struct walker *w, struct kyso_span hdr, struct kyso_span body)
 {
@@ -87,24 +88,25 @@ decode_body(const struct walker *w, struct kyso_span hdr, struct kyso_span body)
 	GMimeContentEncoding enc = cte
 	    ? g_mime_content_encoding_from_string(cte)
 	    : GMIME_CONTENT_ENCODING_DEFAULT;
-	GByteArray *out = g_byte_array_new();
 	GMimeEncoding st;
+	guint8 *out;
 	size_t n;
 
 	g_free(cte);
 	if (enc != GMIME_CONTENT_ENCODING_BASE64 &&
 	    enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE &&
 	    enc != GMIME_CONTENT_ENCODING_UUENCODE) {
-		g_byte_array_append(out, (const guint8 *)body.p,
-		    (guint)body.len);
-		return out;
+		if ((out = g_try_malloc(body.len + 1)) == NULL)
+			return NULL;
+		memcpy(out, body.p, body.len);
+		return g_byte_array_new_take(out, body.len);
 	}
 	g_mime_encoding_init_decode(&st, enc);
-	g_byte_array_set_size(out,
-	    (guint)g_mime_encoding_outlen(&st, body.len) + 16);
-	n = g_mime_encoding_flush(&st, body.p, body.len, (char *)out->data);
-	g_byte_array_set_size(out, (guint)n);
-	return out;
+	if ((out = g_try_malloc(g_mime_encoding_outlen(&st, body.len) + 16)) ==
+	    NULL)
+		return NULL;
+	n = g_mime_encoding_flush(&st, body.p, body.len, (char *)out);
+	return g_byte_array_new_take(out, n);
 }
 
 /* Split a multipart body into its parts. Returns the parts; *closed says
@@ -239,7 +241,8 @@ take_detached(const struct walker *w, GMimeContentType *ct,
 	}
 	f->content = parts[0].p;
 	f->content_len = parts[0].len;
-	f->cms_der = decode_body(w, hdr, sbody);
+	if ((f->cms_der = decode_body(w, hdr, sbody)) == NULL)
+		f->oom = 1;
 out:
 	if (sct != NULL)
 		g_object_unref(sct);
@@ -265,7 +268,11 @@ take_opaque(const struct walker *w, GMimeContentType *ct, struct kyso_span hdr,
 			f->encrypted = 1;
 		return 0;
 	}
-	der = decode_body(w, hdr, body);
+	if ((der = decode_body(w, hdr, body)) == NULL) {
+		set_found(f, prefix, top);
+		f->oom = 1;
+		return 1;
+	}
 	if (!kyso_verify_is_signed_data(der->data, der->len)) {
 		if (st == NULL) {
 			/* unlabelled: encrypted or garbage; not a signature */

@@ -41,19 +41,34 @@ enum kyso_cert_kind kyso_cert_kind(const struct kyso_trust *t, X509 *x);
 
 /* ---- revocation.c */
 
+/* The network side of one message's revocation look-ups: its progress
+ * callback, the monotonic deadline of its budget, and the attempts made. */
+struct kyso_rev_session {
+	const struct kyso_progress *progress; /* may be NULL */
+	gint64 deadline;                      /* g_get_monotonic_time() */
+	unsigned attempts;                    /* network fetches started */
+	const char *skip; /* set: the message already failed (why); no
+	                     revocation look-ups at all */
+};
+
+/* A session for one message under t's budget, starting now. */
+void kyso_rev_session_init(struct kyso_rev_session *rs,
+    const struct kyso_trust *t, const struct kyso_progress *progress);
+
 /* Revocation status of chain[0] (and CRL status of the intermediates):
  * chain is leaf first, anchor last. `note` gets a short ASCII explanation
  * (g_malloc'd). Never fails: problems become KYSO_REV_UNAVAILABLE. */
 enum kyso_revocation kyso_revocation_check(const struct kyso_trust *t,
-    STACK_OF(X509) *chain, STACK_OF(X509_CRL) *cms_crls, time_t now,
-    char **note);
+    struct kyso_rev_session *rs, STACK_OF(X509) * chain,
+    STACK_OF(X509_CRL) * cms_crls, time_t now, char **note);
 
 /* ---- verify_find.c: locate the signed entity in the raw bytes */
 
 struct kyso_found {
 	int found, whole, malformed, opaque, encrypted;
+	int oom; /* a buffer sized by the input did not fit in memory */
 	char *malformed_reason;
-	char *part;	     /* IMAP part spec */
+	char *part;          /* IMAP part spec */
 	const char *content; /* detached: the signed bytes (inside raw) */
 	size_t content_len;
 	GByteArray *cms_der; /* the decoded CMS */
@@ -80,9 +95,9 @@ int kyso_verify_is_signed_data(const unsigned char *der, size_t len);
 /* Fill si for signer `s` (certificate `signer`, may be NULL) of cms.
  * content_ok says whether its messageDigest (or, without signed attributes,
  * its signature) matched the content, as computed by verify.c. */
-void kyso_verify_signer(const struct kyso_trust *t, CMS_SignerInfo *s,
-    X509 *signer, int content_ok, STACK_OF(X509) *cms_certs,
-    STACK_OF(X509_CRL) *cms_crls, const char *from_addr, time_t now,
+void kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
+    CMS_SignerInfo *s, X509 *signer, int content_ok, STACK_OF(X509) * cms_certs,
+    STACK_OF(X509_CRL) * cms_crls, const char *from_addr, time_t now,
     struct kyso_signer_info *si);
 
 #endif

@@ -228,13 +228,34 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
 	ERR_clear_error();
 }
 
+/* Why revocation is not looked up for si, or NULL when everything else
+ * holds: no network look-up for a signature that already failed. */
+static const char *
+revocation_skip(const struct kyso_rev_session *rs,
+    const struct kyso_signer_info *si, STACK_OF(X509) *chain)
+{
+	if (chain == NULL)
+		return "not checked: chain not trusted";
+	if (!si->signature_ok)
+		return "not checked: signature invalid";
+	if (rs->skip != NULL)
+		return rs->skip;
+	if (si->weak)
+		return "not checked: weak algorithm";
+	if (!si->valid_now)
+		return "not checked: certificate not valid now";
+	return NULL;
+}
+
 void
-kyso_verify_signer(const struct kyso_trust *t, CMS_SignerInfo *s,
-    X509 *signer, int content_ok, STACK_OF(X509) *cms_certs,
+kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
+    CMS_SignerInfo *s, X509 *signer, int content_ok,
+    STACK_OF(X509) *cms_certs,
     STACK_OF(X509_CRL) *cms_crls, const char *from_addr, time_t now,
     struct kyso_signer_info *si)
 {
 	STACK_OF(X509) *chain = NULL;
+	const char *skip;
 	int attrs_ok;
 
 	memset(si, 0, sizeof(*si));
@@ -276,11 +297,12 @@ kyso_verify_signer(const struct kyso_trust *t, CMS_SignerInfo *s,
 	si->valid_at_signing = si->signing_time != 0
 	    ? chain_valid_at(chain, signer, si->signing_time)
 	    : si->valid_now;
-	if (chain != NULL)
-		si->revocation = kyso_revocation_check(t, chain, cms_crls, now,
-		    &si->revocation_note);
+	/* last, and only when everything else holds */
+	if ((skip = revocation_skip(rs, si, chain)) == NULL)
+		si->revocation = kyso_revocation_check(t, rs, chain, cms_crls,
+		    now, &si->revocation_note);
 	else
-		si->revocation_note = g_strdup("not checked: chain not trusted");
+		si->revocation_note = g_strdup(skip);
 	sk_X509_pop_free(chain, X509_free);
 	ERR_clear_error();
 }

@@ -7,7 +7,7 @@ TESTS += tests/unit/test_verify_trust
 check_PROGRAMS += tests/unit/test_verify
 tests_unit_test_verify_SOURCES = tests/unit/test_verify.c tests/unit/inbound_cases.h
 tests_unit_test_verify_LDADD = $(SMIME_LIBS)
-EXTRA_DIST += tests/unit/inbound-cases.test tests/pki/make-inbound-cases.sh
+EXTRA_DIST += tests/unit/inbound-cases.test tests/pki/make-inbound-cases.sh tests/pki/cms-add-crl.py
 TESTS += tests/unit/inbound-cases.test
 
 check_PROGRAMS += tests/unit/test_inbound
@@ -38,3 +38,8 @@ tests_unit_test_cert_SOURCES = tests/unit/test_cert.c
 tests_unit_test_cert_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
 tests_unit_test_cert_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_cert
+check_PROGRAMS += tests/unit/test_revocation
+tests_unit_test_revocation_SOURCES = tests/unit/test_revocation.c
+tests_unit_test_revocation_LDADD = $(SMIME_LIBS)
+EXTRA_DIST += tests/unit/revocation.test tests/pki/make-revocation-cases.sh
+TESTS += tests/unit/revocation.test

@@ -52,14 +52,16 @@ struct kyso_settings {
 	char *trust_anchor_dir;  /* TrustAnchorDirectory (hashed), or NULL */
 	char *intermediate_file; /* IntermediateCertificates (PEM), or NULL */
 	char *crl_file;          /* CRLFile (PEM or DER), or NULL */
-	int crl_fetch;           /* CRLFetch yes/no: fetch from CDP */
-	int ocsp;                /* OCSPCheck yes/no: ask the AIA responder */
+	int revocation_check;    /* RevocationCheck: KYSO_REVCHECK_* bits */
+	int revocation_budget;   /* RevocationBudget seconds per message */
 	int revocation_timeout;  /* RevocationTimeout seconds */
 	int revocation_softfail; /* OnRevocationUnavailable softpass=1
 	                            temperror=0 */
 	char *agency_oids;       /* AgencyPolicyOIDs, comma list, or NULL */
 	char *personal_oids;     /* PersonalPolicyOIDs, comma list, or NULL */
 	int verify_inbound;      /* VerifyInbound yes/no, default yes */
+	/* RevocationCacheDirectory, or NULL: TemporaryDirectory/kyso-... */
+	char *revocation_cache_dir;
 	enum kyso_onfail on_unsigned_own_domain; /* OnUnsignedOwnDomain */
 	/* classified mail (outbound) */
 	char *classified_markings;      /* ClassifiedMarkings, comma list */

@@ -31,5 +31,9 @@
 #define KYSO_MAX_SHOWN_NAME       200
 /* Characters of verdict text encoded into X-Kyso-Verdict. */
 #define KYSO_MAX_VERDICT_TEXT     2000
+/* Seconds a failed CRL/OCSP fetch of one URL is remembered (no retry). */
+#define KYSO_REV_NEGATIVE_TTL     60
+/* Default seconds of revocation network look-ups one message may spend. */
+#define KYSO_REV_DEFAULT_BUDGET   10
 
 #endif

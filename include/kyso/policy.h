@@ -17,6 +17,8 @@ struct kyso_header {
 	char *value; /* unfolded or LF-folded value as received */
 };
 
+struct kyso_progress; /* kyso/verify.h */
+
 struct kyso_envelope {
 	const char *queue_id;    /* Postfix queue id, or NULL */
 	const char *client_addr; /* peer IP in text form; NULL or "" for local
@@ -27,6 +29,9 @@ struct kyso_envelope {
 	const char *env_from; /* MAIL FROM address, without <>; "" for null */
 	const struct kyso_header *headers; /* top-level header fields */
 	size_t nheaders;
+	/* called while verification waits on the network (the milter:
+	 * smfi_progress), or NULL */
+	const struct kyso_progress *progress;
 };
 
 /* Why a message counts as ours ("origin"), for logs. */

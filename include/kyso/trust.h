@@ -16,15 +16,25 @@ struct kyso_trust_spec {
 	const char *anchor_dir;        /* OpenSSL hashed directory, or NULL */
 	const char *intermediate_file; /* PEM intermediates, or NULL */
 	const char *crl_file;          /* PEM or DER CRLs, or NULL */
-	const char *cache_dir;   /* where fetched CRLs may be cached, or NULL */
-	int crl_fetch;           /* fetch CRLs from the CDP URL */
-	int ocsp;                /* query the AIA OCSP responder */
-	int timeout;             /* seconds per network fetch */
-	int softfail;            /* unreachable revocation source: 1 soft
-	                            pass with a note, 0 temperror */
-	const char *agency_oids; /* comma list of policy OIDs, or NULL */
+	const char *cache_dir;     /* daemon-owned directory for fetched CRLs
+	                              (created 0700 on first use), or NULL */
+	int revocation_check;      /* KYSO_REVCHECK_* bits; 0: none at all */
+	int timeout;               /* seconds per network fetch */
+	int budget;                /* seconds of network look-ups per message
+	                              (0: KYSO_REV_DEFAULT_BUDGET) */
+	int softfail;              /* unreachable revocation source: 1 soft
+	                              pass with a note, 0 temperror */
+	const char *agency_oids;   /* comma list of policy OIDs, or NULL */
 	const char *personal_oids; /* comma list of policy OIDs, or NULL */
 };
+
+/* RevocationCheck: which sources are consulted. CRL: CRLFile, the CDP
+ * (fetched, cached) and, under the rules of revocation.c, CRLs carried in
+ * the message; OCSP: the leaf's AIA responder. NONE: nothing, and every
+ * signer says so in its revocation_note. */
+#define KYSO_REVCHECK_NONE 0
+#define KYSO_REVCHECK_CRL  1
+#define KYSO_REVCHECK_OCSP 2
 
 struct kyso_trust;
 

@@ -77,11 +77,25 @@ struct kyso_verify_result {
 	struct kyso_signer_info *signers;
 };
 
+/* Called before every network look-up (CRL or OCSP fetch) the
+ * verification makes, so the caller can tell its peer it is still working
+ * (the milter: smfi_progress). smime/ knows no more about it. */
+struct kyso_progress {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+
 /* Verify the message in `msg` (a whole message, as received). from_addr
  * (lower case, may be NULL) is compared with each signer's email. now is
- * the time validity is judged at. */
+ * the time validity is judged at. Revocation look-ups of the whole message
+ * share one time budget (the trust's RevocationBudget). */
 int kyso_verify_message(const struct kyso_trust *trust, GMimeStream *msg,
     const char *from_addr, time_t now, struct kyso_verify_result *res,
+    struct kyso_err *err);
+/* The same, calling progress (may be NULL) while it waits on the network. */
+int kyso_verify_message_progress(const struct kyso_trust *trust,
+    GMimeStream *msg, const char *from_addr, time_t now,
+    const struct kyso_progress *progress, struct kyso_verify_result *res,
     struct kyso_err *err);
 
 void kyso_verify_result_clear(struct kyso_verify_result *res);

@@ -23,7 +23,7 @@ bash "$KT_TOP/tests/pki/make-cosign-cases.sh" "$cos" >"$KT/cases.log" 2>&1 ||
 	{ diag <"$KT/cases.log"; kt_bail "make-cosign-cases.sh failed"; }
 # the cases' own PKI: trust anchor, chain and the sealing agency certificate
 KT_PKI="$cos/pki"
-kt_start_all "CoSign yes"
+kt_start_all "CoSign yes" "RevocationCheck crl" "CRLFile $KT_PKI/crl-all.pem"
 src="$KT/src"
 sp="$KT/split"
 mkdir -p "$src" "$sp"

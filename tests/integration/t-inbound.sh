@@ -464,7 +464,7 @@ if start_revocation_servers; then
 	ok "OCSP responder (port $OCSP_PORT) and CRL server (port $CRL_PORT) running"
 	echo "# stage up: phase any and up"
 	for p in $(profiles_of up); do run_group up "$p"; done
-	kt_check "CRL server was asked by CRLFetch" grep -q '^served GET /crl.der' "$KT/crl.log"
+	kt_check "CRL server was asked (RevocationCheck crl)" grep -q '^served GET /crl.der' "$KT/crl.log"
 else
 	not_ok "OCSP responder and CRL server running"
 fi

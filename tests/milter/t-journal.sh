@@ -53,6 +53,8 @@ CertificateTable $T/cert.table
 InternalHosts 127.0.0.1, ::1
 TrustAnchorFile $T/pki/root.crt
 JournalFile $T/journal
+# journal facts, not revocation: the test PKI's OCSP/CRL URLs answer nobody
+RevocationCheck none
 C
 
 start() { # [shell prefix run before exec]

@@ -51,6 +51,8 @@ profile() { # name extra-lines
 }
 oids='AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1
 PersonalPolicyOIDs 1.3.6.1.4.1.55555.1.2'
+# crl and strict: RevocationCheck left at its default (ocsp+crl); CRLFile
+# answers when the responder is down
 # SealTable: the UBND seal (no e-mail) for hagiang.gov.vn itself, the
 # department's seal for its own domain and below
 fpr() { openssl x509 -in "$pki/$1.crt" -noout -fingerprint -sha256 | sed 's/.*=/sha256:/'; }
@@ -73,15 +75,17 @@ CertificateTable $out/ours.certs
 SigningTable $out/ours.signing"
 profile crl "CRLFile $pki/crl-all.pem
 $oids"
-profile ocsp "OCSPCheck yes
+profile ocsp "RevocationCheck ocsp
 $oids"
-profile ocspsoft "OCSPCheck yes
+profile ocspsoft "RevocationCheck ocsp
 OnRevocationUnavailable softpass
 $oids"
-profile fetch "CRLFetch yes
+profile fetch "RevocationCheck crl
 $oids"
-profile nooid ""
-profile norev "$oids"
+profile dflt "$oids"
+profile nooid "RevocationCheck none"
+profile norev "RevocationCheck none
+$oids"
 profile strict "CRLFile $pki/crl-all.pem
 OnUnsignedOwnDomain reject
 $oids"
@@ -387,6 +391,31 @@ case_line_as ocsp-down o-agency-valid "$V" ocsp down "$ok1 s0.rev=unavailable" t
 case_line_as ocsp-down-soft o-agency-valid "$V" ocspsoft down "$ok1 s0.rev=unavailable" pass
 case_line_as fetch-good o-agency-valid "$V" fetch up "$ok1 s0.rev=good s0.revnote=CRL" pass
 case_line_as fetch-revoked o-revoked "revoked@sotttt.hagiang.gov.vn" fetch up "found=1 s0.rev=revoked" policy
+# revocation is checked by default (OCSP, then the CDP); the explicit none
+# says so in the note
+case_line_as dflt-good o-agency-valid "$V" dflt up "$ok1 s0.rev=good s0.revnote=OCSP" pass
+case_line_as dflt-revoked o-revoked "revoked@sotttt.hagiang.gov.vn" dflt up "found=1 s0.rev=revoked" policy
+case_line_as dflt-down o-agency-valid "$V" dflt down "$ok1 s0.rev=unavailable" temperror
+case_line_as norev-note o-agency-valid "$V" norev any "$ok1 s0.rev=not_checked s0.revnote=(RevocationCheck" pass
+# no network look-up for a signature that already failed
+case_line_as dflt-tampered o-tampered-body "$V" dflt any "found=1 s0.sig=0 s0.rev=not_checked s0.revnote=signature" fail
+
+# an old CRL of the intermediate, from before "revoked" was revoked (still
+# within its nextUpdate), carried in the message: it must never make the
+# revoked certificate good - the fetched/configured CRL or OCSP wins, and
+# with the sources down the status is unavailable, not "good"
+: >"$w/old-index.txt"
+echo 'unique_subject = no' >"$w/old-index.txt.attr"
+sed "s|^database = $pki/index.txt\$|database = $w/old-index.txt|" "$pki/ca/openssl.cnf" >"$w/old-crl.cnf"
+OPENSSL_CONF="$w/old-crl.cnf" openssl ca -config "$w/old-crl.cnf" -batch -name ca_int -gencrl \
+	-crl_lastupdate "$(date -u -d '-2 days' +%Y%m%d%H%M%SZ)" \
+	-crl_nextupdate "$(date -u -d '+28 days' +%Y%m%d%H%M%SZ)" -out "$w/old-crl.pem" 2>/dev/null
+python3 "$here/cms-add-crl.py" "$w/o-revoked.der" "$w/old-crl.pem" "$w/o-revoked-oldcrl.der"
+detached o-revoked-oldcrl "revoked@sotttt.hagiang.gov.vn" "$content" "$w/o-revoked-oldcrl.der"
+case_line_as oldcrl-fetch o-revoked-oldcrl "revoked@sotttt.hagiang.gov.vn" fetch up "found=1 s0.sig=1 s0.rev=revoked s0.revnote=fetched" policy
+case_line_as oldcrl-fetch-down o-revoked-oldcrl "revoked@sotttt.hagiang.gov.vn" fetch down "found=1 s0.sig=1 s0.rev=unavailable" temperror
+case_line_as oldcrl-file o-revoked-oldcrl "revoked@sotttt.hagiang.gov.vn" crl any "found=1 s0.sig=1 s0.rev=revoked" policy
+case_line_as oldcrl-dflt o-revoked-oldcrl "revoked@sotttt.hagiang.gov.vn" dflt up "found=1 s0.sig=1 s0.rev=revoked" policy
 case_line_as nooid-personal o-personal-valid "$P" nooid any "$ok1 s0.kind=personal" pass
 case_line_as nooid-agency o-ubnd-noemail "vanphong@hagiang.gov.vn" nooid any "$ok1 s0.kind=unknown" policy
 case_line_as strict-unsigned-own o-unsigned-own "$V" strict any "found=0" none

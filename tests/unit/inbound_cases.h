@@ -102,10 +102,10 @@ static G_GNUC_UNUSED struct kyso_trust *
 iprofile_trust(const char *dir, const char *name, struct kyso_err *err)
 {
 	char *conf = g_strdup_printf("%s/%s.conf", dir, name);
-	char *v[10];
+	char *v[12];
 	struct kyso_trust_spec s = {0};
 	struct kyso_trust *t;
-	char *fetch, *ocsp, *rev, *tmo;
+	char *check, *rev, *tmo, *budget;
 	int i;
 
 	v[0] = iconf_get(conf, "TrustAnchorFile");
@@ -114,22 +114,30 @@ iprofile_trust(const char *dir, const char *name, struct kyso_err *err)
 	v[3] = iconf_get(conf, "TemporaryDirectory");
 	v[4] = iconf_get(conf, "AgencyPolicyOIDs");
 	v[5] = iconf_get(conf, "PersonalPolicyOIDs");
-	v[6] = fetch = iconf_get(conf, "CRLFetch");
-	v[7] = ocsp = iconf_get(conf, "OCSPCheck");
+	v[6] = check = iconf_get(conf, "RevocationCheck");
+	v[7] = budget = iconf_get(conf, "RevocationBudget");
 	v[8] = rev = iconf_get(conf, "OnRevocationUnavailable");
 	v[9] = tmo = iconf_get(conf, "RevocationTimeout");
+	v[10] = iconf_get(conf, "RevocationCacheDirectory");
+	v[11] =
+	    v[3] ? g_strdup_printf("%s/kyso-milter-revocation", v[3]) : NULL;
 	s.anchor_file = v[0];
 	s.intermediate_file = v[1];
 	s.crl_file = v[2];
-	s.cache_dir = v[3];
+	s.cache_dir = v[10] ? v[10] : v[11];
 	s.agency_oids = v[4];
 	s.personal_oids = v[5];
-	s.crl_fetch = fetch != NULL && strcmp(fetch, "yes") == 0;
-	s.ocsp = ocsp != NULL && strcmp(ocsp, "yes") == 0;
+	/* the configuration default is ocsp+crl */
+	s.revocation_check = check == NULL || strcmp(check, "ocsp+crl") == 0
+	    ? KYSO_REVCHECK_CRL | KYSO_REVCHECK_OCSP
+	    : strcmp(check, "crl") == 0  ? KYSO_REVCHECK_CRL
+	    : strcmp(check, "ocsp") == 0 ? KYSO_REVCHECK_OCSP
+	                                 : KYSO_REVCHECK_NONE;
+	s.budget = budget != NULL ? (int)g_ascii_strtoll(budget, NULL, 10) : 0;
 	s.softfail = rev != NULL && strcmp(rev, "softpass") == 0;
 	s.timeout = tmo != NULL ? (int)g_ascii_strtoll(tmo, NULL, 10) : 5;
 	t = kyso_trust_load(&s, err);
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < 12; i++)
 		g_free(v[i]);
 	g_free(conf);
 	return t;

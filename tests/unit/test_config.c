@@ -5,10 +5,12 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kyso/config.h"
 #include "kyso/mime.h"
+#include "kyso/trust.h"
 #include "../../policy/config_int.h"
 #include "harness.h"
 #include "policy_fixture.h"
@@ -79,6 +81,21 @@ static const struct errcase errcases[] = {
     {"bad SignatureDigest", SOCK "SignatureDigest sha1\n",
         "%s:2: SignatureDigest: bad value \"sha1\" (want "
         "sha256|sha384|sha512)"},
+    {"bad RevocationCheck", SOCK "RevocationCheck crl+ocsp\n",
+        "%s:2: RevocationCheck: bad value \"crl+ocsp\" (want "
+        "none|crl|ocsp|ocsp+crl)"},
+    {"retired CRLFetch", SOCK "CRLFetch yes\n",
+        "%s:2: CRLFetch: replaced by RevocationCheck (ocsp+crl, crl, ocsp "
+        "or none; default ocsp+crl)"},
+    {"retired OCSPCheck", SOCK "OCSPCheck no\n",
+        "%s:2: OCSPCheck: replaced by RevocationCheck (ocsp+crl, crl, ocsp "
+        "or none; default ocsp+crl)"},
+    {"CRLFile without CRL checking",
+        SOCK "CRLFile /etc/kyso/crl.pem\n"
+             "RevocationCheck none\n",
+        "%s:2: CRLFile is set but RevocationCheck none uses no CRLs"},
+    {"RevocationBudget 0", SOCK "RevocationBudget 0\n",
+        "%s:2: RevocationBudget: 0 out of range 1..300"},
     {"bad OnRevocationUnavailable", SOCK "OnRevocationUnavailable pass\n",
         "%s:2: OnRevocationUnavailable: bad value \"pass\" (want "
         "temperror|softpass)"},
@@ -253,9 +270,11 @@ check_defaults(void)
 	CHECK(s->trust_anchor_file == NULL && s->trust_anchor_dir == NULL &&
 	        s->intermediate_file == NULL && s->crl_file == NULL,
 	    "trust files unset");
-	CHECK(s->crl_fetch == 0 && s->ocsp == 0 && s->revocation_timeout == 5 &&
-	        s->revocation_softfail == 0,
-	    "revocation defaults: no fetch, no OCSP, 5 s, temperror");
+	CHECK(s->revocation_check == (KYSO_REVCHECK_OCSP | KYSO_REVCHECK_CRL) &&
+	        s->revocation_budget == 10 && s->revocation_cache_dir == NULL &&
+	        s->revocation_timeout == 5 && s->revocation_softfail == 0,
+	    "revocation defaults: ocsp+crl, 10 s per message, 5 s per fetch, "
+	    "temperror");
 	CHECK(s->agency_oids == NULL && s->personal_oids == NULL,
 	    "OID lists unset");
 	CHECK(s->verify_inbound == 1 && kyso_config_trust(cfg) != NULL,
@@ -303,8 +322,9 @@ check_values(void)
 	              "OnOversizedMessage tempfail\n"
 	              "EnvelopeCheck exact\n"
 	              "SignatureDigest sha512\n"
-	              "CRLFetch on\n"
-	              "OCSPCheck true\n"
+	              "RevocationCheck CRL\n"
+	              "RevocationBudget 30\n"
+	              "RevocationCacheDirectory /var/cache/kyso\n"
 	              "RevocationTimeout 60\n"
 	              "OnRevocationUnavailable softpass\n"
 	              "AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1\n"
@@ -335,7 +355,9 @@ check_values(void)
 	    "On* values, any case");
 	CHECK(s->envelope_check == KYSO_ENVCHECK_EXACT, "EnvelopeCheck exact");
 	CHECK(strcmp(s->digest, "sha512") == 0, "SignatureDigest sha512");
-	CHECK(s->crl_fetch == 1 && s->ocsp == 1 &&
+	CHECK(s->revocation_check == KYSO_REVCHECK_CRL &&
+	        s->revocation_budget == 30 &&
+	        strcmp(s->revocation_cache_dir, "/var/cache/kyso") == 0 &&
 	        s->revocation_timeout == 60 && s->revocation_softfail == 1,
 	    "revocation settings");
 	CHECK(strcmp(s->agency_oids, "1.3.6.1.4.1.55555.1.1") == 0 &&
@@ -549,6 +571,50 @@ check_refcount(void)
 	CHECK(kyso_config_ref(NULL) == NULL, "NULL-safe ref/unref");
 }
 
+/* The default revocation cache directory (TemporaryDirectory/
+ * kyso-milter-revocation) pre-planted by someone else stops the load with
+ * a clear error; RevocationCheck none does not use it. */
+static void
+check_cache_dir(void)
+{
+	struct kyso_err err = {0};
+	struct kyso_config *cfg;
+	char *tmp = g_strdup(fx_path("tmpdir"));
+	char *real = g_strdup_printf("%s/real", tmp);
+	char *dir = g_strdup_printf("%s/kyso-milter-revocation", tmp);
+	char *text;
+
+	(void)g_mkdir_with_parents(real, 0700);
+	(void)unlink(dir);
+	(void)symlink(real, dir);
+	text = g_strdup_printf(SOCK "TemporaryDirectory %s\n", tmp);
+	cfg = load_text(text, &err);
+	CHECK(cfg == NULL && strstr(err.msg, dir) != NULL &&
+	        strstr(err.msg, "symbolic link") != NULL,
+	    "planted symlink as the default revocation cache: %s", err.msg);
+	kyso_config_unref(cfg);
+	g_free(text);
+	text = g_strdup_printf(SOCK "TemporaryDirectory %s\n"
+	                            "RevocationCheck none\n",
+	    tmp);
+	cfg = load_text(text, &err);
+	CHECK(cfg != NULL, "RevocationCheck none: the cache is not used");
+	kyso_config_unref(cfg);
+	g_free(text);
+	(void)unlink(dir);
+	(void)g_mkdir_with_parents(dir, 0700);
+	(void)chmod(dir, 0777);
+	text = g_strdup_printf(SOCK "RevocationCacheDirectory %s\n", dir);
+	cfg = load_text(text, &err);
+	CHECK(cfg == NULL && strstr(err.msg, "world-writable") != NULL,
+	    "world-writable RevocationCacheDirectory: %s", err.msg);
+	kyso_config_unref(cfg);
+	g_free(text);
+	g_free(tmp);
+	g_free(real);
+	g_free(dir);
+}
+
 int
 main(void)
 {
@@ -562,6 +628,7 @@ main(void)
 	check_sockets();
 	check_values();
 	check_lines();
+	check_cache_dir();
 	check_table();
 	check_refcount();
 	kyso_mime_shutdown();

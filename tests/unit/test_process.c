@@ -491,9 +491,11 @@ main(void)
 		                       "AuthservID mail.hagiang.gov.vn\n"
 		                       "Domain hagiang.gov.vn\nSubDomains yes\n"
 		                       "SigningTable %s\nCertificateTable %s\n"
-		                       "TrustAnchorFile %s\nCoSign yes\n",
+		                       "TrustAnchorFile %s\nCoSign yes\n"
+		                       "RevocationCheck crl\nCRLFile %s\n",
 		    fx_path("k.sock"), fx_path("cos-signing"),
-		    fx_path("cos-certs"), fx_path("cos/pki/root.crt"));
+		    fx_path("cos-certs"), fx_path("cos/pki/root.crt"),
+		    fx_path("cos/pki/crl-all.pem"));
 		cos = kyso_config_load(fx_write("cosign.conf", conf), &err);
 		g_free(conf);
 		if (cos == NULL)
