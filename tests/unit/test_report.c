@@ -16,6 +16,7 @@
 #include "kyso/mime.h"
 #include "kyso/process.h"
 #include "kyso/report.h"
+#include "kyso/verdict.h"
 #include "harness.h"
 #include "policy_fixture.h"
 
@@ -536,8 +537,15 @@ test_pipeline(void)
 	        strcmp(ri.reason, "valid") == 0,
 	    "verified: in, external, pass, reason \"%s\"", ri.reason);
 	CHECK(strcmp(ri.serial, serial) == 0 && strcmp(ri.issuer, issuer) == 0,
-	    "verified: first signer's serial and issuer from the A-R field "
+	    "verified: first signer's serial and issuer (the A-R field's "
+	    "first) "
 	    "match the signing certificate");
+	CHECK(o.facts.cls == KYSO_OC_VERIFIED && o.facts.inbound.verified &&
+	        o.facts.inbound.result == KYSO_RES_PASS &&
+	        o.facts.inbound.nsigners == 1 &&
+	        strcmp(o.facts.inbound.serial, serial) == 0,
+	    "verified: the outcome carries the verdict's facts (pass, "
+	    "1 signer, its serial)");
 	kyso_outcome_clear(&o);
 
 	process(cfg, "127.0.0.1", NULL, msg_expired, &o, &re);
