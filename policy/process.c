@@ -7,6 +7,8 @@
  * multipart/signed Content-Type. Already signed or encrypted mail passes
  * unchanged (co-signing comes later). Verifying: inbound.c computes the
  * trust headers; forged copies of ours are removed in every direction.
+ * The outcome also carries the facts the journal records (struct
+ * kyso_outcome_facts), each set here where it becomes known.
  */
 #include <stdarg.h>
 #include <stdio.h>
