@@ -2,6 +2,7 @@
  * apply.c - the one applier of a kyso_outcome: the outcome's edits (or its
  * reply) as a sequence of MTA operations, whichever MTA carries them out.
  */
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -105,14 +106,89 @@ kyso_apply_tempfail(const struct kyso_mta_ops *ops, void *mta)
 	    "Message cannot be processed right now, try again later");
 }
 
+/* ---- the open journal ---- */
+
+struct held_journal {
+	struct kyso_journal *j;
+	unsigned refs; /* guarded by journal_lock */
+};
+
+static pthread_mutex_t journal_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct held_journal *journal; /* guarded by journal_lock */
+
+/* Drop a reference taken under journal_lock; the last one closes. */
+static void
+journal_unref(struct held_journal *h)
+{
+	unsigned left;
+
+	if (h == NULL)
+		return;
+	(void)pthread_mutex_lock(&journal_lock);
+	left = --h->refs;
+	(void)pthread_mutex_unlock(&journal_lock);
+	if (left > 0)
+		return;
+	kyso_journal_close(h->j);
+	g_free(h);
+}
+
+/* Make h (may be NULL) the journal; release the one before. */
+static void
+journal_swap(struct held_journal *h)
+{
+	struct held_journal *old;
+
+	(void)pthread_mutex_lock(&journal_lock);
+	old = journal;
+	journal = h;
+	(void)pthread_mutex_unlock(&journal_lock);
+	journal_unref(old);
+}
+
+int
+kyso_apply_journal_open(const struct kyso_settings *st, struct kyso_err *err)
+{
+	struct held_journal *h = NULL;
+	struct kyso_err oerr = {0};
+	struct kyso_journal *j;
+
+	if (st->journal_file != NULL) {
+		j = kyso_journal_open(st->journal_file, st->journal_sync,
+		    &oerr);
+		if (j == NULL) {
+			kyso_err_set(err, KYSO_E_CONFIG, "JournalFile %s",
+			    oerr.msg);
+			return -1;
+		}
+		h = g_new0(struct held_journal, 1);
+		h->j = j;
+		h->refs = 1;
+	}
+	journal_swap(h);
+	return 0;
+}
+
 void
-kyso_apply_journal(const struct kyso_config *cfg,
-    const struct kyso_envelope *env, const struct kyso_outcome *o,
-    int apply_failed, const char *qid)
+kyso_apply_journal_close(void)
+{
+	journal_swap(NULL);
+}
+
+void
+kyso_apply_journal(const struct kyso_outcome *o, int apply_failed,
+    const char *qid)
 {
 	struct kyso_err err = {0};
+	struct held_journal *h;
 
-	if (kyso_journal_outcome(kyso_config_journal(cfg), env, o, apply_failed,
-	        time(NULL), &err) < 0)
+	(void)pthread_mutex_lock(&journal_lock);
+	if ((h = journal) != NULL)
+		h->refs++;
+	(void)pthread_mutex_unlock(&journal_lock);
+	if (h == NULL)
+		return;
+	if (kyso_journal_outcome(h->j, o, apply_failed, time(NULL), &err) < 0)
 		kyso_log(LOG_WARNING, "%s: kyso journal: %s", qid, err.msg);
+	journal_unref(h);
 }

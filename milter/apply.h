@@ -47,11 +47,26 @@ int kyso_apply_outcome(const struct kyso_mta_ops *ops, void *mta,
  * MTA refused one of the outcome's edits. */
 int kyso_apply_tempfail(const struct kyso_mta_ops *ops, void *mta);
 
-/* Append the journal line for a processed message (JournalFile of cfg; no
- * file: nothing). apply_failed: the MTA refused an edit. A journal that
- * cannot be written never fails the mail: a warning is logged. */
-void kyso_apply_journal(const struct kyso_config *cfg,
-    const struct kyso_envelope *env, const struct kyso_outcome *o,
-    int apply_failed, const char *qid);
+/* ---- the open journal ----
+ * The daemon owns the JournalFile, not the configuration snapshot: it
+ * opens it at start and reopens it by name at every reload (log
+ * rotation: move the file, then SIGUSR1); the offline mode opens it only
+ * for -J; kyso-milter -n never creates it. */
+
+/* Open st's JournalFile (append) and make it the journal that
+ * kyso_apply_journal writes to; the one open before is closed once the
+ * messages writing to it are done. No JournalFile: no journal. -1 with
+ * err (KYSO_E_CONFIG, "JournalFile <path>: ...") keeps the one before. */
+int kyso_apply_journal_open(const struct kyso_settings *st,
+    struct kyso_err *err);
+
+/* Close the journal (at exit). */
+void kyso_apply_journal_close(void);
+
+/* Append the journal line for a processed message (no journal open:
+ * nothing). apply_failed: the MTA refused an edit. A journal that cannot
+ * be written never fails the mail: a warning is logged. */
+void kyso_apply_journal(const struct kyso_outcome *o, int apply_failed,
+    const char *qid);
 
 #endif

@@ -379,7 +379,7 @@ cb_eom(SMFICTX *ctx)
 		rv = status(&o);
 	}
 	/* one journal line per message (JournalFile); never fails mail */
-	kyso_apply_journal(m->cfg, &env, &o,
+	kyso_apply_journal(&o,
 	    o.action == KYSO_ACTION_ACCEPT && rv == SMFIS_TEMPFAIL, qbuf);
 	kyso_outcome_clear(&o);
 	conn_end_message(c);

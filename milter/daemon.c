@@ -2,8 +2,11 @@
  * daemon.c - the daemon's life: the current configuration snapshot and its
  * reload on SIGUSR1, the socket, background mode, pid file, privilege drop.
  *
- * The snapshot pointer is the only mutable global besides the log settings;
- * it is swapped under a mutex and every message holds its own reference.
+ * The snapshot pointer is the only mutable global besides the log settings
+ * and the open journal (apply.c); it is swapped under a mutex and every
+ * message holds its own reference. The daemon, not the snapshot, owns the
+ * journal: it opens JournalFile at start and reopens it by name with every
+ * reload, so a rotated file is left behind.
  * libmilter owns SIGHUP/SIGTERM/SIGINT (it stops on them), so reload is
  * SIGUSR1, handled by a thread waiting in sigwait().
  */
@@ -24,6 +27,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "apply.h"
 #include "kyso_milter.h"
 
 static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,10 +67,12 @@ kyso_daemon_reload(void)
 	if (cur == NULL)
 		return -1;
 	cfg = kyso_config_load(kyso_config_path(cur), &err);
-	if (cfg == NULL) {
+	if (cfg == NULL ||
+	    kyso_apply_journal_open(kyso_config_settings(cfg), &err) < 0) {
 		kyso_log(LOG_ERR,
 		    "reload failed, keeping the running configuration: %s",
 		    err.msg);
+		kyso_config_unref(cfg);
 		kyso_config_unref(cur);
 		return -1;
 	}
@@ -256,6 +262,7 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 	const struct kyso_settings *st = kyso_config_settings(cfg);
 	const char *sock_path = unix_socket_path(st->socket);
 	static sigset_t reload_set;
+	struct kyso_err err = {0};
 	sigset_t block;
 	pthread_t tid;
 	int rc;
@@ -293,6 +300,10 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 		 * already reported any configuration error on the terminal) */
 		if (kyso_daemon_reload() < 0)
 			goto fail;
+	} else if (kyso_apply_journal_open(st, &err) < 0) {
+		/* in the background the reload above opened it */
+		kyso_log(LOG_ERR, "%s", err.msg);
+		goto fail;
 	}
 	if (pid_file != NULL && write_pid_file(pid_file) < 0)
 		goto fail;
@@ -320,8 +331,10 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 	rc = smfi_main();
 	kyso_log(LOG_NOTICE, "kyso-milter stopping");
 	remove_pid_file(pid_file);
+	kyso_apply_journal_close();
 	return rc == MI_SUCCESS ? 0 : 1;
 fail:
+	kyso_apply_journal_close();
 	kyso_config_unref(cfg);
 	return 1;
 }

@@ -288,12 +288,19 @@ kyso_offline_run(const struct kyso_config *cfg,
 	struct kyso_envelope env;
 	struct kyso_outcome o;
 	struct writer w = {0};
+	struct kyso_err err = {0};
 	const char *failure;
-	FILE *in;
+	FILE *in = NULL;
 	off_t body_start = 0;
 	int rc = 2, applied;
 
 	memset(&o, 0, sizeof(o));
+	/* -J only: without it the journal is never opened (nor created) */
+	if (a->journal && kyso_apply_journal_open(st, &err) < 0) {
+		(void)fprintf(stderr, "kyso-milter: %s\n", err.msg);
+		rc = 78; /* EX_CONFIG, as a configuration that does not load */
+		goto out;
+	}
 	if ((in = fopen(a->msg_file, "rb")) == NULL) {
 		(void)fprintf(stderr, "kyso-milter: %s: %s\n", a->msg_file,
 		    g_strerror(errno));
@@ -334,7 +341,7 @@ kyso_offline_run(const struct kyso_config *cfg,
 	applied = kyso_apply_outcome(&writer_ops, &w, g->headers, g->nheaders,
 	              &o) == 0;
 	if (a->journal)
-		kyso_apply_journal(cfg, &env, &o,
+		kyso_apply_journal(&o,
 		    o.action == KYSO_ACTION_ACCEPT && !applied, env.queue_id);
 	if (!applied) {
 		(void)fprintf(stderr, "kyso-milter: cannot apply: %s\n", w.why);
@@ -351,6 +358,7 @@ kyso_offline_run(const struct kyso_config *cfg,
 	}
 	rc = 0;
 out:
+	kyso_apply_journal_close();
 	writer_clear(&w);
 	kyso_outcome_clear(&o);
 	kyso_gather_free(g);

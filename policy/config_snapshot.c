@@ -7,16 +7,17 @@
  * all; after kyso_config_load() returns nothing in it changes, so worker
  * threads read it without locks. Never logs.
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib.h>
 
 #include "kyso/config.h"
 #include "kyso/classified.h"
-#include "kyso/journal.h"
 #include "kyso/seal.h"
 #include "kyso/trust.h"
 #include "config_int.h"
@@ -32,9 +33,8 @@ struct kyso_config {
 	struct kyso_signtable *signing;
 	struct kyso_signtable *logins; /* LoginTable, or NULL: any login */
 	struct kyso_trust *trust;
-	struct kyso_sealtable *seals; /* SealTable, or NULL */
+	struct kyso_sealtable *seals;       /* SealTable, or NULL */
 	struct kyso_classified *classified; /* NULL: check disabled */
-	struct kyso_journal *journal;       /* NULL: no JournalFile */
 };
 
 /* Line a key was set on (0: default). */
@@ -200,22 +200,40 @@ out:
 	return rc;
 }
 
-/* Opened at every load, so a reload after rotation starts a new file. */
+/* The daemon opens JournalFile (milter/), the snapshot never does: here it
+ * is only checked, without creating it (kyso-milter -n, kyso-report -c),
+ * as the daemon's open would fail: an existing path that is not a regular
+ * file (a symbolic link included), or a new file in a directory that is
+ * not there. Permissions are left to the open, which the daemon does
+ * before it drops privileges. */
 static int
-load_journal(struct kyso_config *cfg, const unsigned *lines,
+check_journal(struct kyso_config *cfg, const unsigned *lines,
     struct kyso_err *err)
 {
-	const struct kyso_settings *s = &cfg->v.s;
+	const char *path = cfg->v.s.journal_file;
+	const char *why = NULL;
+	char *dir = NULL;
+	struct stat st;
 
-	if (s->journal_file == NULL)
+	if (path == NULL)
 		return 0;
-	if ((cfg->journal = kyso_journal_open(s->journal_file, s->journal_sync,
-	         err)) == NULL) {
-		kyso_text_err_at(err, cfg->path, line_of(lines, "JournalFile"),
-		    "JournalFile %s", err->msg);
-		return -1;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			why = "not a regular file";
+	} else if (errno != ENOENT) {
+		why = g_strerror(errno);
+	} else {
+		dir = g_path_get_dirname(path);
+		if (stat(dir, &st) < 0)
+			why = g_strerror(errno);
+		else if (!S_ISDIR(st.st_mode))
+			why = g_strerror(ENOTDIR);
 	}
-	return 0;
+	if (why != NULL)
+		kyso_text_err_at(err, cfg->path, line_of(lines, "JournalFile"),
+		    "JournalFile %s: cannot open: %s", path, why);
+	g_free(dir);
+	return why != NULL ? -1 : 0;
 }
 
 struct kyso_config *
@@ -238,7 +256,7 @@ kyso_config_load(const char *path, struct kyso_err *err)
 		goto fail;
 	if (load_tables(cfg, lines, err) < 0 ||
 	    load_trust(cfg, lines, err) < 0 ||
-	    load_journal(cfg, lines, err) < 0)
+	    check_journal(cfg, lines, err) < 0)
 		goto fail;
 	cfg->classified = kyso_classified_new(cfg->v.s.classified_markings);
 	free(lines);
@@ -263,7 +281,6 @@ kyso_config_unref(struct kyso_config *cfg)
 	if (cfg == NULL ||
 	    atomic_fetch_sub_explicit(&cfg->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	kyso_journal_close(cfg->journal);
 	kyso_trust_free(cfg->trust);
 	kyso_seal_free(cfg->seals);
 	kyso_classified_free(cfg->classified);
@@ -413,12 +430,6 @@ const char *
 kyso_config_cert_id(const struct kyso_config *cfg, size_t i)
 {
 	return kyso_table_cert_id(cfg->certs, i);
-}
-
-const struct kyso_journal *
-kyso_config_journal(const struct kyso_config *cfg)
-{
-	return cfg->journal;
 }
 
 int

@@ -135,7 +135,7 @@ set_reason(struct kyso_decision *d, const char *fmt, ...)
 	va_end(ap);
 	kyso_text_printable(d->reason, sizeof(d->reason), raw);
 	/* logged as reason="...": a login or envelope sender holding a quote
-	 * must not end it and fake a key (the journal reads why="...") */
+	 * must not end it and fake a key (log readers key on why="...") */
 	for (p = d->reason; *p != '\0'; p++)
 		if (*p == '"' || *p == '\\')
 			*p = '?';

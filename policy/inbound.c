@@ -218,6 +218,54 @@ from_claims_own_domain(const struct kyso_config *cfg,
 	return 0;
 }
 
+/* RFC 4514 text with non-ASCII octets as \XX (smime/'s spelling, kept
+ * for the A-R field) into buf with those octets as UTF-8 again; other
+ * escapes stay as they are. */
+static void
+rfc4514_utf8(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	while (*s != '\0' && n + 2 < len) {
+		if (s[0] == '\\' && (hi = g_ascii_xdigit_value(s[1])) >= 8 &&
+		    (lo = g_ascii_xdigit_value(s[2])) >= 0) {
+			buf[n++] = (char)(hi << 4 | lo);
+			s += 3;
+		} else if (s[0] == '\\' && s[1] != '\0') {
+			buf[n++] = *s++;
+			buf[n++] = *s++;
+		} else {
+			buf[n++] = *s++;
+		}
+	}
+	buf[n] = '\0';
+}
+
+/* The verdict's facts for the journal: the message result and, as the
+ * A-R field names first, the first signer with serial and issuer. */
+static void
+fill_facts(const struct kyso_verify_result *vr, const struct kyso_verdict *v,
+    struct kyso_inbound_facts *f)
+{
+	size_t i;
+
+	f->verified = 1;
+	f->result = v->result;
+	f->why = v->why;
+	f->nsigners = vr->nsigners;
+	for (i = 0; i < v->n; i++) {
+		const struct kyso_signer_info *si = &vr->signers[i];
+
+		if (si->serial_hex == NULL || si->issuer_rfc4514 == NULL)
+			continue;
+		(void)g_strlcpy(f->serial, si->serial_hex, sizeof(f->serial));
+		rfc4514_utf8(si->issuer_rfc4514, f->issuer, sizeof(f->issuer));
+		f->kind = v->s[i].kind;
+		break;
+	}
+}
+
 int
 kyso_inbound_process(const struct kyso_config *cfg,
     const struct kyso_envelope *env, GMimeStream *message, time_t now,
@@ -252,6 +300,7 @@ kyso_inbound_process(const struct kyso_config *cfg,
 	v.own_domain = from_claims_own_domain(cfg, env->headers, env->nheaders);
 	res->ar_value = kyso_ar_header_format(st->authserv_id, fromp, &vr, &v);
 	res->verdict_value = kyso_verdict_header_format(&vr, &v);
+	fill_facts(&vr, &v, &res->facts);
 	(void)snprintf(res->result, sizeof(res->result), "%s",
 	    kyso_result_name(v.result));
 	if (v.own_domain && v.result != KYSO_RES_PASS) {

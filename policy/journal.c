@@ -1,7 +1,9 @@
 /*
  * journal.c - the per-message journal (include/kyso/journal.h): the KJ1
  * line format with its escapes, its parser, the record made from a
- * processed message, and the append-only file.
+ * processed message's facts (struct kyso_outcome_facts: the record only
+ * encodes them, it never reads log text or our own headers), and the
+ * append-only file.
  *
  * A line is built completely in memory and appended with one write() on an
  * O_APPEND descriptor, so concurrent writers (threads, a second daemon)
@@ -16,10 +18,9 @@
 #include <unistd.h>
 
 #include <glib.h>
-#include <openssl/bn.h>
-#include <openssl/err.h>
 
 #include "kyso/journal.h"
+#include "kyso/verdict.h"
 
 struct kyso_journal {
 	int fd;
@@ -401,205 +402,36 @@ kyso_journal_parse(const char *line, size_t len,
 
 /* ---- records from processed messages ---- */
 
-void
-kyso_journal_cert_serial(X509 *x, char *buf, size_t len)
+/* The result word: the class, or for a verdict the smime= result. */
+static const char *
+result_word(const struct kyso_outcome_facts *f)
 {
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
-	char *h = bn != NULL ? BN_bn2hex(bn) : NULL;
-
-	(void)g_strlcpy(buf, h != NULL ? h : "", len);
-	OPENSSL_free(h);
-	BN_free(bn);
-	ERR_clear_error();
-}
-
-void
-kyso_journal_cert_name(const X509_NAME *n, char *buf, size_t len)
-{
-	/* RFC 2253/4514 order and escapes, UTF-8 kept (no \XX for MSB) */
-	unsigned long fl = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p = NULL;
-	long got;
-
-	buf[0] = '\0';
-	if (b != NULL && X509_NAME_print_ex(b, n, 0, fl) >= 0 &&
-	    (got = BIO_get_mem_data(b, &p)) > 0) {
-		/* the BIO's data is not NUL-terminated */
-		if ((size_t)got >= len)
-			got = (long)len - 1;
-		memcpy(buf, p, (size_t)got);
-		buf[got] = '\0';
-	}
-	BIO_free(b);
-	ERR_clear_error();
-}
-
-/* The text of key="..." in a key=value log, into buf ("" if absent). */
-static void
-log_quoted(const char *log, const char *key, char *buf, size_t len)
-{
-	size_t klen = strlen(key), n;
-	const char *p = log;
-
-	buf[0] = '\0';
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == log || p[-1] == ' ') && p[klen] == '=' &&
-		    p[klen + 1] == '"') {
-			p += klen + 2;
-			n = strcspn(p, "\"");
-			(void)g_strlcpy(buf, p, n + 1 < len ? n + 1 : len);
-			return;
-		}
-		p += klen;
-	}
-}
-
-/* A-R pvalue at p (token or quoted-string) into buf, unquoted. */
-static void
-ar_pvalue(const char *p, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	if (*p == '"') {
-		for (p++; *p != '\0' && *p != '"'; p++) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			if (n + 1 < len)
-				buf[n++] = *p;
-		}
-	} else {
-		for (; *p != '\0' && !strchr(" \t\r\n;()", *p); p++)
-			if (n + 1 < len)
-				buf[n++] = *p;
-	}
-	buf[n] = '\0';
-}
-
-/* RFC 4514 text with non-ASCII octets as \XX (our A-R spelling) back to
- * UTF-8 in place; other escapes stay as they are. */
-static void
-rfc4514_utf8(char *s)
-{
-	char *w = s;
-	int hi, lo;
-
-	while (*s != '\0') {
-		if (s[0] == '\\' && s[1] != '\0' && (hi = hexval(s[1])) >= 8 &&
-		    (lo = hexval(s[2])) >= 0) {
-			*w++ = (char)(hi << 4 | lo);
-			s += 3;
-		} else if (s[0] == '\\' && s[1] != '\0') {
-			*w++ = *s++;
-			*w++ = *s++;
-		} else {
-			*w++ = *s++;
-		}
-	}
-	*w = '\0';
-}
-
-/* First signer's serial and issuer from our own A-R value: the first
- * body.smime-serial / body.smime-issuer properties outside comments and
- * quoted strings (ar_header.c emits them together, per signer). */
-static void
-ar_first_signer(const char *ar, struct kyso_journal_record *rec)
-{
-	static const char sp[] = "body.smime-serial=";
-	static const char ip[] = "body.smime-issuer=";
-	const char *p;
-	int depth;
-
-	for (p = ar; p != NULL && *p != '\0'; p++) {
-		if (*p == '(') {
-			for (depth = 0; *p != '\0'; p++) {
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-				else if (*p == '(')
-					depth++;
-				else if (*p == ')' && --depth == 0)
-					break;
-			}
-		} else if (*p == '"') {
-			for (p++; *p != '\0' && *p != '"'; p++)
-				if (*p == '\\' && p[1] != '\0')
-					p++;
-		} else if (rec->serial[0] == '\0' &&
-		    strncmp(p, sp, sizeof(sp) - 1) == 0) {
-			ar_pvalue(p + sizeof(sp) - 1, rec->serial,
-			    sizeof(rec->serial));
-			p += sizeof(sp) - 2;
-		} else if (rec->issuer[0] == '\0' &&
-		    strncmp(p, ip, sizeof(ip) - 1) == 0) {
-			ar_pvalue(p + sizeof(ip) - 1, rec->issuer,
-			    sizeof(rec->issuer));
-			rfc4514_utf8(rec->issuer);
-			return;
-		}
-		if (*p == '\0')
-			break;
-	}
+	if (f->cls == KYSO_OC_VERIFIED)
+		return kyso_result_name(f->inbound.result);
+	return kyso_outcome_class_name(f->cls);
 }
 
 void
 kyso_journal_record_fill(struct kyso_journal_record *rec,
-    const struct kyso_envelope *env, const struct kyso_outcome *o,
-    int apply_failed, time_t now)
+    const struct kyso_outcome *o, int apply_failed, time_t now)
 {
-	const struct kyso_decision *d = &o->decision;
-	struct kyso_err err = {0};
-	char why[KYSO_JOURNAL_MAX_REASON + 1];
-	X509 *x;
+	const struct kyso_outcome_facts *f = &o->facts;
 
 	memset(rec, 0, sizeof(*rec));
 	rec->time = now;
-	(void)g_strlcpy(rec->queue_id,
-	    env != NULL && env->queue_id != NULL ? env->queue_id : "",
-	    sizeof(rec->queue_id));
-	rec->dir = d->origin == KYSO_ORIGIN_EXTERNAL ? KYSO_JOURNAL_IN
+	(void)g_strlcpy(rec->queue_id, f->queue_id, sizeof(rec->queue_id));
+	rec->dir = f->origin == KYSO_ORIGIN_EXTERNAL ? KYSO_JOURNAL_IN
 	                                             : KYSO_JOURNAL_OUT;
-	(void)g_strlcpy(rec->origin, kyso_origin_name(d->origin),
+	(void)g_strlcpy(rec->origin, kyso_origin_name(f->origin),
 	    sizeof(rec->origin));
-	(void)g_strlcpy(rec->from, d->from_addr, sizeof(rec->from));
-	/* who obtained the signature, and from where */
-	if (env != NULL && env->auth_authen != NULL)
-		(void)g_strlcpy(rec->login, env->auth_authen,
-		    sizeof(rec->login));
-	if (env != NULL && env->client_addr != NULL)
-		(void)g_strlcpy(rec->client, env->client_addr,
-		    sizeof(rec->client));
-	(void)g_strlcpy(rec->result, o->result, sizeof(rec->result));
-	(void)g_strlcpy(rec->reason, d->reason, sizeof(rec->reason));
-	/* the most specific reason the outcome's log holds */
-	log_quoted(o->log, "why", why, sizeof(why));
-	if (why[0] == '\0')
-		log_quoted(o->log, "classified", why, sizeof(why));
-	if (why[0] == '\0')
-		log_quoted(o->log, "error", why, sizeof(why));
-	if (why[0] != '\0')
-		(void)g_strlcpy(rec->reason, why, sizeof(rec->reason));
-	if (rec->dir == KYSO_JOURNAL_OUT) {
-		(void)g_strlcpy(rec->cert_id,
-		    d->cert_id != NULL ? d->cert_id : "", sizeof(rec->cert_id));
-		if (d->signer != NULL &&
-		    (x = kyso_signer_cert(d->signer)) != NULL) {
-			kyso_journal_cert_serial(x, rec->serial,
-			    sizeof(rec->serial));
-			kyso_journal_cert_name(X509_get_issuer_name(x),
-			    rec->issuer, sizeof(rec->issuer));
-		}
-		/* process.c holds such mail as an internal error */
-		if (d->action == KYSO_ACTION_SIGN && d->signer != NULL &&
-		    strcmp(o->result, "error") == 0 &&
-		    kyso_signer_check_time(d->signer, now, &err) < 0) {
-			(void)g_strlcpy(rec->result, "expired",
-			    sizeof(rec->result));
-			(void)g_strlcpy(rec->reason, err.msg,
-			    sizeof(rec->reason));
-		}
-	} else if (o->ar_value != NULL) {
-		ar_first_signer(o->ar_value, rec);
-	}
+	(void)g_strlcpy(rec->from, f->from, sizeof(rec->from));
+	(void)g_strlcpy(rec->cert_id, f->cert_id, sizeof(rec->cert_id));
+	(void)g_strlcpy(rec->serial, f->serial, sizeof(rec->serial));
+	(void)g_strlcpy(rec->issuer, f->issuer, sizeof(rec->issuer));
+	(void)g_strlcpy(rec->result, result_word(f), sizeof(rec->result));
+	(void)g_strlcpy(rec->reason, f->reason, sizeof(rec->reason));
+	(void)g_strlcpy(rec->login, f->login, sizeof(rec->login));
+	(void)g_strlcpy(rec->client, f->client, sizeof(rec->client));
 	if (apply_failed) {
 		(void)g_strlcpy(rec->result, "error", sizeof(rec->result));
 		(void)g_strlcpy(rec->reason, "MTA refused a change",
@@ -687,14 +519,13 @@ kyso_journal_append(const struct kyso_journal *j,
 }
 
 int
-kyso_journal_outcome(const struct kyso_journal *j,
-    const struct kyso_envelope *env, const struct kyso_outcome *o,
+kyso_journal_outcome(const struct kyso_journal *j, const struct kyso_outcome *o,
     int apply_failed, time_t now, struct kyso_err *err)
 {
 	struct kyso_journal_record rec;
 
 	if (j == NULL)
 		return 0;
-	kyso_journal_record_fill(&rec, env, o, apply_failed, now);
+	kyso_journal_record_fill(&rec, o, apply_failed, now);
 	return kyso_journal_append(j, &rec, err);
 }

@@ -7,6 +7,8 @@
  * multipart/signed Content-Type. Already signed or encrypted mail passes
  * unchanged (co-signing comes later). Verifying: inbound.c computes the
  * trust headers; forged copies of ours are removed in every direction.
+ * The outcome also carries the facts the journal records (struct
+ * kyso_outcome_facts), each set here where it becomes known.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,6 +53,76 @@ set_failure_action(struct kyso_outcome *out, enum kyso_onfail how)
 	}
 }
 
+static const char *const class_names[] = {
+    [KYSO_OC_UNSIGNED] = "unsigned",
+    [KYSO_OC_SIGNED] = "signed",
+    [KYSO_OC_SEALED] = "sealed",
+    [KYSO_OC_CLASSIFIED] = "classified",
+    [KYSO_OC_EXPIRED] = "expired",
+    [KYSO_OC_REFUSED] = "refused",
+    [KYSO_OC_ERROR] = "error",
+    [KYSO_OC_TOO_BIG] = "too-big",
+    [KYSO_OC_VERIFIED] = "verified",
+    [KYSO_OC_VERIFY_OFF] = "off",
+};
+
+const char *
+kyso_outcome_class_name(enum kyso_outcome_class c)
+{
+	if ((size_t)c >= sizeof(class_names) / sizeof(class_names[0]) ||
+	    class_names[c] == NULL)
+		return "error";
+	return class_names[c];
+}
+
+/* The message ended as c: the fact, and the result word of the log. */
+static void
+set_class(struct kyso_outcome *out, enum kyso_outcome_class c)
+{
+	out->facts.cls = c;
+	(void)snprintf(out->result, sizeof(out->result), "%s",
+	    kyso_outcome_class_name(c));
+}
+
+static void
+set_reason(struct kyso_outcome *out, const char *reason)
+{
+	(void)g_strlcpy(out->facts.reason, reason, sizeof(out->facts.reason));
+}
+
+/* Facts of the envelope: which message, who sent it, from where. */
+static void
+envelope_facts(const struct kyso_envelope *env, struct kyso_outcome_facts *f)
+{
+	if (env->queue_id != NULL)
+		(void)g_strlcpy(f->queue_id, env->queue_id,
+		    sizeof(f->queue_id));
+	if (env->auth_authen != NULL)
+		(void)g_strlcpy(f->login, env->auth_authen, sizeof(f->login));
+	if (env->client_addr != NULL)
+		(void)g_strlcpy(f->client, env->client_addr, sizeof(f->client));
+}
+
+/* Facts of policy's decision; outbound, the certificate it chose. */
+static void
+decision_facts(const struct kyso_decision *d, struct kyso_outcome_facts *f)
+{
+	X509 *x;
+
+	f->origin = d->origin;
+	(void)g_strlcpy(f->from, d->from_addr, sizeof(f->from));
+	(void)g_strlcpy(f->reason, d->reason, sizeof(f->reason));
+	if (d->origin == KYSO_ORIGIN_EXTERNAL)
+		return;
+	if (d->cert_id != NULL)
+		(void)g_strlcpy(f->cert_id, d->cert_id, sizeof(f->cert_id));
+	if (d->signer != NULL && (x = kyso_signer_cert(d->signer)) != NULL) {
+		kyso_cert_serial_text(x, f->serial, sizeof(f->serial));
+		kyso_cert_name_text(X509_get_issuer_name(x), f->issuer,
+		    sizeof(f->issuer));
+	}
+}
+
 static void logf_append(struct kyso_outcome *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -79,8 +151,9 @@ internal_failure(const struct kyso_config *cfg, struct kyso_outcome *out,
 	    err->cls == KYSO_E_INPUT
 	        ? KYSO_ONFAIL_ACCEPT
 	        : kyso_config_settings(cfg)->on_internal_error);
-	(void)snprintf(out->result, sizeof(out->result), "%s",
-	    err->cls == KYSO_E_INPUT ? "unsigned" : "error");
+	set_class(out,
+	    err->cls == KYSO_E_INPUT ? KYSO_OC_UNSIGNED : KYSO_OC_ERROR);
+	set_reason(out, err->msg);
 	logf_append(out, " error_class=%s error=\"%s\"",
 	    kyso_err_class_name(err->cls), err->msg);
 }
@@ -129,11 +202,11 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
 	if (rc < 0)
 		return -1;
 	if (!cr.cosigned) {
-		(void)snprintf(out->result, sizeof(out->result), "unsigned");
+		set_class(out, KYSO_OC_UNSIGNED);
 		logf_append(out, " skipped=signed cosign=\"%s\"", cr.why);
 	} else if (!personal_acceptable(cfg, &cr.before,
 	               out->decision.from_addr, why, sizeof(why))) {
-		(void)snprintf(out->result, sizeof(out->result), "unsigned");
+		set_class(out, KYSO_OC_UNSIGNED);
 		logf_append(out, " skipped=signed cosign=\"not sealed: %s\"",
 		    why);
 	} else if (g_mime_stream_reset(body) < 0) {
@@ -145,7 +218,7 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
 			out->strip_content = 1;
 			out->content_type = g_strdup(cr.content_type);
 		}
-		(void)snprintf(out->result, sizeof(out->result), "sealed");
+		set_class(out, KYSO_OC_SEALED);
 		logf_append(out, " signers=%zu->%zu digest=%s%s",
 		    cr.signers_before, cr.signers_after, cr.digest,
 		    cr.digest_adjusted ? " digest_adjusted=yes" : "");
@@ -197,7 +270,7 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	}
 	if (res.kind != KYSO_MIME_PLAIN) {
 		/* already signed or encrypted by the sender: keep it intact */
-		(void)snprintf(out->result, sizeof(out->result), "unsigned");
+		set_class(out, KYSO_OC_UNSIGNED);
 		logf_append(out, " skipped=%s", kyso_mime_kind_name(res.kind));
 		rc = 0;
 		goto out;
@@ -211,7 +284,7 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	out->content_type = g_strdup(res.content_type);
 	out->body = body;
 	body = NULL;
-	(void)snprintf(out->result, sizeof(out->result), "signed");
+	set_class(out, KYSO_OC_SIGNED);
 	logf_append(out, " reencoded=%d", res.reencoded_parts);
 	kyso_sign_result_clear(&res);
 	rc = 0;
@@ -220,6 +293,22 @@ out:
 		g_object_unref(body);
 	g_object_unref(in);
 	return rc;
+}
+
+/* Facts of the inbound verdict (VerifyInbound no: none). */
+static void
+verdict_facts(const struct kyso_inbound_facts *in, struct kyso_outcome_facts *f)
+{
+	if (!in->verified) {
+		f->cls = KYSO_OC_VERIFY_OFF;
+		return;
+	}
+	f->cls = KYSO_OC_VERIFIED;
+	f->inbound = *in;
+	(void)g_strlcpy(f->serial, in->serial, sizeof(f->serial));
+	(void)g_strlcpy(f->issuer, in->issuer, sizeof(f->issuer));
+	(void)g_strlcpy(f->reason, kyso_inbound_why_text(in->why, 0),
+	    sizeof(f->reason));
 }
 
 static int
@@ -241,6 +330,7 @@ do_verify(const struct kyso_config *cfg, const struct kyso_envelope *env,
 	ir.ar_value = ir.verdict_value = NULL;
 	(void)snprintf(out->result, sizeof(out->result), "%s", ir.result);
 	logf_append(out, " %s", ir.log);
+	verdict_facts(&ir.facts, &out->facts);
 	if (ir.action == KYSO_ACTION_TEMPFAIL)
 		set_failure_action(out, KYSO_ONFAIL_TEMPFAIL);
 	else if (ir.action == KYSO_ACTION_REJECT)
@@ -289,6 +379,7 @@ is_classified(const struct kyso_config *cfg, const struct kyso_envelope *env,
 
 		g_strdelimit(ascii, "\"\\", '\'');
 		logf_append(out, " classified=\"%s\"", ascii);
+		set_reason(out, ascii);
 		g_free(ascii);
 	}
 	return hit;
@@ -305,10 +396,12 @@ kyso_process_message(const struct kyso_config *cfg,
 
 	memset(out, 0, sizeof(*out));
 	out->action = KYSO_ACTION_ACCEPT;
+	envelope_facts(env, &out->facts);
 	if (kyso_policy_decide(cfg, env, d, &err) < 0) {
 		internal_failure(cfg, out, &err);
 		return 0;
 	}
+	decision_facts(d, &out->facts);
 	(void)snprintf(out->log, sizeof(out->log),
 	    "action=%s origin=%s%s%s from=<%s> cert=%s reason=\"%s\"",
 	    kyso_action_name(d->action), kyso_origin_name(d->origin),
@@ -325,14 +418,13 @@ kyso_process_message(const struct kyso_config *cfg,
 		set_failure_action(out, st->on_classified);
 		if (out->action == KYSO_ACTION_REJECT)
 			out->reply_text = text_classified;
-		(void)snprintf(out->result, sizeof(out->result), "classified");
+		set_class(out, KYSO_OC_CLASSIFIED);
 		return 0;
 	}
 	if (d->action == KYSO_ACTION_SIGN || d->action == KYSO_ACTION_VERIFY) {
 		if (too_big) {
 			set_failure_action(out, st->on_too_big);
-			(void)snprintf(out->result, sizeof(out->result),
-			    "too-big");
+			set_class(out, KYSO_OC_TOO_BIG);
 			logf_append(out, " size_limit=exceeded");
 			return 0;
 		}
@@ -341,9 +433,13 @@ kyso_process_message(const struct kyso_config *cfg,
 	case KYSO_ACTION_SIGN:
 		/* an expired (or not yet valid) certificate makes worthless
 		 * signatures: hold the mail (OnInternalError) rather than
-		 * send it unsigned or badly signed */
-		if (kyso_signer_check_time(d->signer, now, &err) < 0 ||
-		    do_sign(cfg, msg, now, out, &err) < 0)
+		 * send it unsigned or badly signed; the journal counts it
+		 * as expired, the log as the error it is */
+		if (kyso_signer_check_time(d->signer, now, &err) < 0) {
+			internal_failure(cfg, out, &err);
+			if (out->facts.cls == KYSO_OC_ERROR)
+				out->facts.cls = KYSO_OC_EXPIRED;
+		} else if (do_sign(cfg, msg, now, out, &err) < 0)
 			internal_failure(cfg, out, &err);
 		break;
 	case KYSO_ACTION_VERIFY:
@@ -352,15 +448,15 @@ kyso_process_message(const struct kyso_config *cfg,
 		break;
 	case KYSO_ACTION_TEMPFAIL:
 		set_failure_action(out, KYSO_ONFAIL_TEMPFAIL);
-		(void)snprintf(out->result, sizeof(out->result), "refused");
+		set_class(out, KYSO_OC_REFUSED);
 		break;
 	case KYSO_ACTION_REJECT:
 		set_failure_action(out, KYSO_ONFAIL_REJECT);
-		(void)snprintf(out->result, sizeof(out->result), "refused");
+		set_class(out, KYSO_OC_REFUSED);
 		break;
 	case KYSO_ACTION_ACCEPT:
 	default:
-		(void)snprintf(out->result, sizeof(out->result), "unsigned");
+		set_class(out, KYSO_OC_UNSIGNED);
 		break;
 	}
 	return 0;

@@ -405,10 +405,10 @@ kyso_report_certs(const struct kyso_config *cfg, time_t now, int warn_days,
 
 		serial[0] = subject[0] = issuer[0] = '\0';
 		if (x != NULL) {
-			kyso_journal_cert_serial(x, serial, sizeof(serial));
-			kyso_journal_cert_name(X509_get_subject_name(x),
-			    subject, sizeof(subject));
-			kyso_journal_cert_name(X509_get_issuer_name(x), issuer,
+			kyso_cert_serial_text(x, serial, sizeof(serial));
+			kyso_cert_name_text(X509_get_subject_name(x), subject,
+			    sizeof(subject));
+			kyso_cert_name_text(X509_get_issuer_name(x), issuer,
 			    sizeof(issuer));
 		}
 		if (na == 0 || now >= na)

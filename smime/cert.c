@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "kyso/signer.h"
 #include "verify_int.h"
 
 static char *
@@ -156,6 +157,40 @@ kyso_cert_serial_hex(X509 *x)
 	BN_free(bn);
 	ERR_clear_error();
 	return r;
+}
+
+void
+kyso_cert_serial_text(X509 *x, char *buf, size_t len)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *h = bn != NULL ? BN_bn2hex(bn) : NULL;
+
+	(void)g_strlcpy(buf, h != NULL ? h : "", len);
+	OPENSSL_free(h);
+	BN_free(bn);
+	ERR_clear_error();
+}
+
+void
+kyso_cert_name_text(const X509_NAME *n, char *buf, size_t len)
+{
+	/* RFC 2253/4514 order and escapes, UTF-8 kept (no \XX for MSB) */
+	unsigned long fl = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p = NULL;
+	long got;
+
+	buf[0] = '\0';
+	if (b != NULL && X509_NAME_print_ex(b, n, 0, fl) >= 0 &&
+	    (got = BIO_get_mem_data(b, &p)) > 0) {
+		/* the BIO's data is not NUL-terminated */
+		if ((size_t)got >= len)
+			got = (long)len - 1;
+		memcpy(buf, p, (size_t)got);
+		buf[got] = '\0';
+	}
+	BIO_free(b);
+	ERR_clear_error();
 }
 
 time_t

@@ -146,12 +146,6 @@ const struct kyso_classified *kyso_config_classified(
 size_t kyso_config_ncerts(const struct kyso_config *cfg);
 const char *kyso_config_cert_id(const struct kyso_config *cfg, size_t i);
 
-/* The JournalFile opened (append) when the snapshot was loaded, or NULL
- * when there is none; closed with the snapshot's last reference, so a
- * reload reopens it (log rotation: move the file, then SIGUSR1). */
-struct kyso_journal;
-const struct kyso_journal *kyso_config_journal(const struct kyso_config *cfg);
-
 /* 1 when `daemon_name` is listed in MTA (originating submission services). */
 int kyso_config_is_originating_mta(const struct kyso_config *cfg,
     const char *daemon_name);

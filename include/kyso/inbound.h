@@ -9,11 +9,26 @@
 
 #include <time.h>
 #include <gmime/gmime.h>
+#include "kyso/limits.h"
 #include "kyso/policy.h"
+#include "kyso/verdict.h"
 
 /* Names of the headers we own. */
 #define KYSO_AR_HEADER      "Authentication-Results"
 #define KYSO_VERDICT_HEADER "X-Kyso-Verdict"
+
+/* The facts of an inbound verdict, as the journal records them. */
+struct kyso_inbound_facts {
+	int verified;            /* 0: VerifyInbound no, nothing judged */
+	enum kyso_result result; /* the message's smime= result */
+	enum kyso_why why;       /* and why */
+	size_t nsigners;
+	/* the first signer with a certificate (serial and issuer), as the
+	 * Authentication-Results field names it first; "" when none */
+	char serial[KYSO_MAX_SERIAL_TEXT + 1]; /* upper-case hex */
+	char issuer[KYSO_MAX_ISSUER_TEXT + 1]; /* RFC 4514, UTF-8 */
+	enum kyso_cert_kind kind;              /* as configuration says */
+};
 
 struct kyso_inbound_result {
 	enum kyso_action action; /* ACCEPT, or REJECT/TEMPFAIL by policy */
@@ -22,6 +37,7 @@ struct kyso_inbound_result {
 	char *verdict_value;     /* verdict field value, RFC 2047, same folds */
 	char result[16]; /* smime= result for logs: "pass", "fail", ... */
 	char log[512];   /* key=value summary for the log line, ASCII */
+	struct kyso_inbound_facts facts;
 };
 
 /* Verify `message` (the whole message, as received) for envelope env at

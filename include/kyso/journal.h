@@ -22,23 +22,22 @@
 
 #include <stddef.h>
 #include <time.h>
-#include <openssl/x509.h>
 #include "kyso/err.h"
 #include "kyso/process.h"
 
 #define KYSO_JOURNAL_VERSION      "KJ1"
 /* Escaped bytes per field; the sum plus separators stays under 4 KiB so
  * that an O_APPEND write() of a line is never split (PIPE_BUF). */
-#define KYSO_JOURNAL_MAX_QUEUE_ID 64
+#define KYSO_JOURNAL_MAX_QUEUE_ID KYSO_MAX_QUEUE_ID
 #define KYSO_JOURNAL_MAX_ORIGIN   16
 #define KYSO_JOURNAL_MAX_FROM     640
 #define KYSO_JOURNAL_MAX_CERT_ID  KYSO_MAX_CERT_ID
-#define KYSO_JOURNAL_MAX_SERIAL   128
-#define KYSO_JOURNAL_MAX_ISSUER   1024
+#define KYSO_JOURNAL_MAX_SERIAL   KYSO_MAX_SERIAL_TEXT
+#define KYSO_JOURNAL_MAX_ISSUER   KYSO_MAX_ISSUER_TEXT
 #define KYSO_JOURNAL_MAX_RESULT   32
-#define KYSO_JOURNAL_MAX_REASON   1024
-#define KYSO_JOURNAL_MAX_LOGIN    256
-#define KYSO_JOURNAL_MAX_CLIENT   64
+#define KYSO_JOURNAL_MAX_REASON   KYSO_MAX_REASON_TEXT
+#define KYSO_JOURNAL_MAX_LOGIN    KYSO_MAX_LOGIN
+#define KYSO_JOURNAL_MAX_CLIENT   KYSO_MAX_CLIENT_ADDR
 /* A whole line, LF included. */
 #define KYSO_JOURNAL_MAX_LINE     4000
 
@@ -78,21 +77,13 @@ int kyso_journal_parse(const char *line, size_t len,
  * boundary; returns the bytes written. For tests and the CSV writer. */
 size_t kyso_journal_escape(const char *src, char *dst, size_t cap);
 
-/* Fill rec from a processed message (login and client from the
- * envelope). apply_failed: the MTA refused one of
- * the outcome's edits, so the message was deferred ("error"). Outbound:
- * cert id, serial and issuer of the signer; a signing refused because the
- * certificate is outside its validity is recorded as "expired". Inbound:
- * serial and issuer of the first signer, as reported in our own
- * Authentication-Results value. */
+/* Fill rec from the facts of a processed message (o->facts; nothing is
+ * read from its log or its headers). apply_failed: the MTA refused one
+ * of the outcome's edits, so the message was deferred ("error").
+ * Outbound: cert id, serial and issuer of the signing certificate chosen;
+ * inbound: serial and issuer of the first signer with a certificate. */
 void kyso_journal_record_fill(struct kyso_journal_record *rec,
-    const struct kyso_envelope *env, const struct kyso_outcome *o,
-    int apply_failed, time_t now);
-
-/* Certificate facts in the journal's spelling: upper-case hex serial and
- * RFC 4514 names in UTF-8 (no \XX escapes for non-ASCII). */
-void kyso_journal_cert_serial(X509 *x, char *buf, size_t len);
-void kyso_journal_cert_name(const X509_NAME *n, char *buf, size_t len);
+    const struct kyso_outcome *o, int apply_failed, time_t now);
 
 /* ---- the file ---- */
 
@@ -117,7 +108,7 @@ int kyso_journal_append(const struct kyso_journal *j,
 /* kyso_journal_record_fill + kyso_journal_append; 0 doing nothing when j
  * is NULL (no JournalFile). The one call milter/ makes per message. */
 int kyso_journal_outcome(const struct kyso_journal *j,
-    const struct kyso_envelope *env, const struct kyso_outcome *o,
-    int apply_failed, time_t now, struct kyso_err *err);
+    const struct kyso_outcome *o, int apply_failed, time_t now,
+    struct kyso_err *err);
 
 #endif

@@ -35,5 +35,15 @@
 #define KYSO_REV_NEGATIVE_TTL     60
 /* Default seconds of revocation network look-ups one message may spend. */
 #define KYSO_REV_DEFAULT_BUDGET   10
+/* The facts of a processed message (struct kyso_outcome_facts) that the
+ * journal records, in raw bytes: a certificate serial in hex, an issuer
+ * name (RFC 4514, UTF-8), a reason, the SMTP AUTH login, the client's
+ * address and the MTA's queue id. */
+#define KYSO_MAX_SERIAL_TEXT      128
+#define KYSO_MAX_ISSUER_TEXT      1024
+#define KYSO_MAX_REASON_TEXT      1024
+#define KYSO_MAX_LOGIN            256
+#define KYSO_MAX_CLIENT_ADDR      64
+#define KYSO_MAX_QUEUE_ID         64
 
 #endif

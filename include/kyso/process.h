@@ -12,8 +12,50 @@
 
 #include <time.h>
 #include "kyso/inbound.h"
+#include "kyso/limits.h"
 #include "kyso/policy.h"
 #include "kyso/spool.h"
+
+/* How a message ended, as the journal counts it. */
+enum kyso_outcome_class {
+	KYSO_OC_UNSIGNED = 0, /* passed unchanged (also: bad input) */
+	KYSO_OC_SIGNED,       /* signed with the agency certificate */
+	KYSO_OC_SEALED,       /* personal signature sealed (CoSign) */
+	KYSO_OC_CLASSIFIED,   /* a secrecy marking (OnClassified) */
+	KYSO_OC_EXPIRED,      /* the signing certificate is not valid now */
+	KYSO_OC_REFUSED,      /* policy refused it (tempfail/reject) */
+	KYSO_OC_ERROR,        /* internal or temporary failure */
+	KYSO_OC_TOO_BIG,      /* over the size limit (OnTooBig) */
+	KYSO_OC_VERIFIED,     /* inbound: facts.inbound.result holds */
+	KYSO_OC_VERIFY_OFF,   /* inbound, VerifyInbound no */
+};
+
+/* The result word of a class ("signed", "too-big", ...; for VERIFIED the
+ * caller names facts.inbound.result). */
+const char *kyso_outcome_class_name(enum kyso_outcome_class c);
+
+/* What happened to one message, filled where each fact is known (the
+ * envelope on entry, policy's decision, the signing certificate, the
+ * inbound verdict, the failure): the journal encodes these and nothing
+ * else, so a record never depends on the log text. Strings are raw
+ * bytes, cut at their buffer. */
+struct kyso_outcome_facts {
+	enum kyso_outcome_class cls;
+	enum kyso_origin origin;
+	char queue_id[KYSO_MAX_QUEUE_ID + 1];
+	char login[KYSO_MAX_LOGIN + 1];        /* SMTP AUTH, or "" */
+	char client[KYSO_MAX_CLIENT_ADDR + 1]; /* address, "" local */
+	char from[KYSO_MAX_ADDRESS + 1];       /* lower-cased From */
+	char cert_id[KYSO_MAX_CERT_ID + 1];    /* outbound: signing table */
+	/* outbound: the signing certificate chosen (even when nothing was
+	 * signed); inbound: see kyso_inbound_facts */
+	char serial[KYSO_MAX_SERIAL_TEXT + 1];
+	char issuer[KYSO_MAX_ISSUER_TEXT + 1];
+	struct kyso_inbound_facts inbound; /* valid for KYSO_OC_VERIFIED */
+	/* the most specific reason known: the verdict's, the marking, the
+	 * error, else policy's */
+	char reason[KYSO_MAX_REASON_TEXT + 1];
+};
 
 struct kyso_outcome {
 	enum kyso_action action;       /* ACCEPT (with the edits below),
@@ -36,6 +78,7 @@ struct kyso_outcome {
 	const char *reply_text;  /* fixed text, never untrusted bytes */
 	char result[24];         /* signed, unsigned, pass, fail, ... */
 	char log[1024];          /* key=value details, printable ASCII */
+	struct kyso_outcome_facts facts; /* for the journal */
 };
 
 /* Decide and act on one message. msg is the whole message as received

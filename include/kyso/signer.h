@@ -49,6 +49,13 @@ EVP_PKEY *kyso_signer_key(const struct kyso_signer *s);
 STACK_OF(X509) * kyso_signer_chain(const struct kyso_signer *s);
 const EVP_MD *kyso_signer_md(const struct kyso_signer *s);
 
+/* Certificate facts as the journal and the report spell them, into buf
+ * (len bytes, always NUL-terminated, cut when longer): the serial in
+ * upper-case hex, a name in RFC 4514 order and escapes with UTF-8 kept
+ * (no \XX for non-ASCII). */
+void kyso_cert_serial_text(X509 *x, char *buf, size_t len);
+void kyso_cert_name_text(const X509_NAME *n, char *buf, size_t len);
+
 /* Token keys take one operation at a time (sessions are not thread-safe,
  * P27): kyso_signer_begin_op() waits for the token, kyso_signer_end_op()
  * releases it. Both do nothing for keys held in memory. */

@@ -86,9 +86,15 @@ field() { # LINE N: the Nth tab-separated field of a journal line
 
 # a message signed offline (-t never journals), to arrive from outside
 printf 'From: Van thu <vanthu@sotttt.hagiang.gov.vn>\r\nTo: someone@example.org\r\nSubject: =?UTF-8?Q?B=C3=A1o_c=C3=A1o?=\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nK\xc3\xadnh g\xe1\xbb\xadi.\r\n' >"$T/plain.eml"
+# the daemon owns the journal, not the configuration: checking the
+# configuration, or -t without -J, never creates the file
+"$BIN" -c "$T/j.conf" -n >"$T/n.out" 2>&1
+st=$?
+check "-n: configuration OK, and no journal file created" \
+	bash -c '[ "$1" = 0 ] && [ ! -e "$2" ]' _ "$st" "$T/journal"
 "$BIN" -c "$T/j.conf" -t "$T/plain.eml" -i 127.0.0.1 >"$T/signed.eml" 2>"$T/offline.log" ||
 	{ echo "Bail out! kyso-milter -t did not sign"; cat "$T/offline.log"; exit 1; }
-check "-t mode opens the journal but writes nothing" test ! -s "$T/journal"
+check "-t without -J: the journal is not opened, nor created" test ! -e "$T/journal"
 
 serial=$(openssl x509 -in "$T/pki/sotttt-agency.crt" -noout -serial | sed 's/^serial=//')
 issuer=$(openssl x509 -in "$T/pki/sotttt-agency.crt" -noout -issuer -nameopt RFC2253,-esc_msb | sed 's/^issuer=//')
@@ -196,6 +202,14 @@ check "-t -J line: OFFLINE, out, internal, From, sotttt, signed, serial, issuer"
 l2=$(sed -n 2p "$T/offline.journal")
 check "-t -J on mail from outside: the inbound line (in, external, pass)" \
 	test "$(field "$l2" 3-5),$(field "$l2" 10)" = "OFFLINE	in	external,pass"
+
+# -n: a JournalFile the daemon would refuse (a symbolic link) is reported
+ln -s "$T/offline.journal" "$T/link.journal"
+sed "s|^JournalFile .*|JournalFile $T/link.journal|" "$T/j.conf" >"$T/link.conf"
+"$BIN" -c "$T/link.conf" -n >/dev/null 2>"$T/link.err"
+st=$?
+check "-n: a JournalFile that is a symbolic link is refused ($(head -1 "$T/link.err"))" \
+	bash -c '[ "$1" != 0 ] && grep -q "JournalFile .*not a regular file" "$2"' _ "$st" "$T/link.err"
 
 # a journal path that cannot be opened stops start-up with file:line
 sed -i "s|^JournalFile .*|JournalFile $T/no/such/journal|" "$T/j.conf"

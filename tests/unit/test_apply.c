@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kyso/inbound.h"
 #include "kyso/limits.h"
@@ -280,6 +281,69 @@ test_apply(void)
 	}
 }
 
+/* Lines in a file (-1: no file). */
+static int
+count_lines(const char *path)
+{
+	char *text = NULL;
+	int n = 0;
+	const char *p;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return -1;
+	for (p = text; *p != '\0'; p++)
+		n += *p == '\n';
+	g_free(text);
+	return n;
+}
+
+/* The open journal belongs to milter/ (the daemon, or -t -J): opened by
+ * name, reopened by name after rotation (the old file keeps its lines), a
+ * failed reopen keeps the journal before, closed at the end. */
+static void
+test_journal_owner(void)
+{
+	char *dir = g_dir_make_tmp("kyso-apply-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "journal", NULL);
+	char *old = g_build_filename(dir, "journal.1", NULL);
+	char *bad = g_build_filename(dir, "no", "journal", NULL);
+	struct kyso_settings st = {0};
+	struct kyso_err err = {0};
+	struct kyso_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.facts.cls = KYSO_OC_SIGNED;
+	o.facts.origin = KYSO_ORIGIN_AUTH;
+	kyso_apply_journal(&o, 0, "Q0"); /* none open: nothing, no crash */
+	st.journal_file = path;
+	CHECK(kyso_apply_journal_open(&st, &err) == 0,
+	    "journal: opened by name (%s)", err.msg);
+	kyso_apply_journal(&o, 0, "Q1");
+	CHECK(count_lines(path) == 1, "journal: one line");
+	CHECK(rename(path, old) == 0 && kyso_apply_journal_open(&st, &err) == 0,
+	    "journal: reopened by name after rotation");
+	kyso_apply_journal(&o, 0, "Q2");
+	CHECK(count_lines(old) == 1 && count_lines(path) == 1,
+	    "journal: the new line in the new file, the rotated one kept");
+	st.journal_file = bad;
+	CHECK(kyso_apply_journal_open(&st, &err) < 0 &&
+	        strstr(err.msg, "JournalFile ") == err.msg,
+	    "journal: a reopen that fails says so (%s)", err.msg);
+	kyso_apply_journal(&o, 0, "Q3");
+	CHECK(count_lines(path) == 2,
+	    "journal: ... and the journal before stays in use");
+	kyso_apply_journal_close();
+	kyso_apply_journal(&o, 0, "Q4");
+	CHECK(count_lines(path) == 2, "journal: closed, nothing written");
+	(void)unlink(path);
+	(void)unlink(old);
+	(void)rmdir(dir);
+	g_free(bad);
+	g_free(old);
+	g_free(path);
+	g_free(dir);
+}
+
 /* apply.c logs a journal warning through kyso_log */
 void
 kyso_log(int prio, const char *fmt, ...)
@@ -294,6 +358,7 @@ main(void)
 	kyso_mime_init();
 	test_gather();
 	test_apply();
+	test_journal_owner();
 	kyso_mime_shutdown();
 	return TEST_DONE();
 }

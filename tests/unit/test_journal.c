@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "kyso/journal.h"
+#include "kyso/verdict.h"
 #include "harness.h"
 #include "policy_fixture.h"
 
@@ -369,25 +370,23 @@ test_parse_refuses(void)
 }
 
 /* The record of a processed message carries the SASL login and the
- * client address of its envelope. */
+ * client address of its envelope: process.c takes them into the facts,
+ * the record encodes the facts. */
 static void
 test_record_fill(void)
 {
 	struct kyso_journal_record rec;
-	struct kyso_envelope env = {0};
 	struct kyso_outcome o;
 	char line[KYSO_JOURNAL_MAX_LINE + 1];
 
 	memset(&o, 0, sizeof(o));
-	o.decision.action = KYSO_ACTION_SIGN;
-	o.decision.origin = KYSO_ORIGIN_AUTH;
-	set(o.decision.from_addr, sizeof(o.decision.from_addr),
-	    "an@sotttt.hagiang.gov.vn");
-	set(o.result, sizeof(o.result), "signed");
-	env.queue_id = "Q1";
-	env.auth_authen = "an@sotttt.hagiang.gov.vn";
-	env.client_addr = "198.51.100.7";
-	kyso_journal_record_fill(&rec, &env, &o, 0, 1772705472);
+	o.facts.cls = KYSO_OC_SIGNED;
+	o.facts.origin = KYSO_ORIGIN_AUTH;
+	set(o.facts.from, sizeof(o.facts.from), "an@sotttt.hagiang.gov.vn");
+	set(o.facts.queue_id, sizeof(o.facts.queue_id), "Q1");
+	set(o.facts.login, sizeof(o.facts.login), "an@sotttt.hagiang.gov.vn");
+	set(o.facts.client, sizeof(o.facts.client), "198.51.100.7");
+	kyso_journal_record_fill(&rec, &o, 0, 1772705472);
 	CHECK(strcmp(rec.login, "an@sotttt.hagiang.gov.vn") == 0 &&
 	        strcmp(rec.client, "198.51.100.7") == 0,
 	    "record: login and client from the envelope");
@@ -396,24 +395,67 @@ test_record_fill(void)
 	          "\tan@sotttt.hagiang.gov.vn\t198.51.100.7\n"),
 	    "record: login and client end the line: %s", line);
 
-	env.auth_authen = NULL;
-	env.client_addr = "";
-	o.decision.origin = KYSO_ORIGIN_LOCAL;
-	kyso_journal_record_fill(&rec, &env, &o, 0, 1772705472);
+	o.facts.login[0] = '\0';
+	o.facts.client[0] = '\0';
+	o.facts.origin = KYSO_ORIGIN_LOCAL;
+	kyso_journal_record_fill(&rec, &o, 0, 1772705472);
 	(void)kyso_journal_format(&rec, line);
 	CHECK(rec.login[0] == '\0' && rec.client[0] == '\0' &&
 	        g_str_has_suffix(line, "\t-\t-\n"),
 	    "record: no login and no client are written \"-\": %s", line);
 
-	env.auth_authen = "x\ty\nKJ1\tforged";
-	env.client_addr = "10.1.2.3";
-	kyso_journal_record_fill(&rec, &env, &o, 0, 1772705472);
+	set(o.facts.login, sizeof(o.facts.login), "x\ty\nKJ1\tforged");
+	set(o.facts.client, sizeof(o.facts.client), "10.1.2.3");
+	kyso_journal_record_fill(&rec, &o, 0, 1772705472);
 	(void)kyso_journal_format(&rec, line);
 	CHECK(g_str_has_suffix(line, "\tx\\ty\\nKJ1\\tforged\t10.1.2.3\n"),
 	    "record: a hostile login stays one escaped field: %s", line);
-	kyso_journal_record_fill(&rec, NULL, &o, 0, 1772705472);
-	CHECK(rec.login[0] == '\0' && rec.client[0] == '\0',
-	    "record: no envelope, no login or client");
+}
+
+/* The record is the outcome's facts and nothing else: text in its log
+ * (why=, classified=, error=) or in its Authentication-Results value
+ * (body.smime-serial/issuer) never reaches it, whoever shaped it. */
+static void
+test_record_facts_only(void)
+{
+	struct kyso_journal_record rec;
+	struct kyso_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.facts.origin = KYSO_ORIGIN_EXTERNAL;
+	o.facts.cls = KYSO_OC_VERIFIED;
+	o.facts.inbound.verified = 1;
+	o.facts.inbound.result = KYSO_RES_FAIL;
+	set(o.facts.reason, sizeof(o.facts.reason), "signature mismatch");
+	set(o.result, sizeof(o.result), "pass");
+	set(o.log, sizeof(o.log),
+	    "action=verify why=\"FORGED why\" classified=\"FORGED mark\" "
+	    "error=\"FORGED error\"");
+	o.ar_value = g_strdup("mx; smime=pass body.smime-serial=DEAD "
+	                      "body.smime-issuer=\"CN=Forged\"");
+	kyso_journal_record_fill(&rec, &o, 0, 1772705472);
+	CHECK(strcmp(rec.result, "fail") == 0 &&
+	        strcmp(rec.reason, "signature mismatch") == 0,
+	    "record: result and reason are the verdict's facts (%s, %s), "
+	    "not the log's text",
+	    rec.result, rec.reason);
+	CHECK(rec.serial[0] == '\0' && rec.issuer[0] == '\0',
+	    "record: no serial or issuer read back from our own A-R value "
+	    "(%s, %s)",
+	    rec.serial, rec.issuer);
+	g_free(o.ar_value);
+
+	memset(&o, 0, sizeof(o));
+	o.facts.origin = KYSO_ORIGIN_AUTH;
+	o.facts.cls = KYSO_OC_EXPIRED;
+	set(o.result, sizeof(o.result), "error");
+	kyso_journal_record_fill(&rec, &o, 0, 1772705472);
+	CHECK(strcmp(rec.result, "expired") == 0,
+	    "record: expired is process.c's fact (log result error)");
+	kyso_journal_record_fill(&rec, &o, 1, 1772705472);
+	CHECK(strcmp(rec.result, "error") == 0 &&
+	        strcmp(rec.reason, "MTA refused a change") == 0,
+	    "record: an edit the MTA refused is an error");
 }
 
 /* ---- the file ---- */
@@ -632,6 +674,7 @@ main(void)
 	test_long_values();
 	test_parse_refuses();
 	test_record_fill();
+	test_record_facts_only();
 	test_file();
 	test_write_errors();
 	test_threads();

@@ -16,6 +16,7 @@
 #include "kyso/mime.h"
 #include "kyso/process.h"
 #include "kyso/report.h"
+#include "kyso/verdict.h"
 #include "harness.h"
 #include "policy_fixture.h"
 
@@ -212,7 +213,8 @@ test_generated(void)
 	}
 	CHECK(rows_ok, "text: every row has the right numbers");
 	CHECK(csv_ok, "csv: every signed count is a row");
-	CHECK(sealed > 0 && sealed_ok && strstr(text, " Signed Sealed ") != NULL,
+	CHECK(sealed > 0 && sealed_ok &&
+	        strstr(text, " Signed Sealed ") != NULL,
 	    "sealed: %zu records counted in the Sealed column per agency "
 	    "(text) and as sealed rows (csv), not as other",
 	    sealed);
@@ -342,6 +344,9 @@ load(const char *name, const char *extra)
 	return cfg;
 }
 
+/* The open journal, as the daemon holds it (milter/apply.c). */
+static struct kyso_journal *journal;
+
 /* Process one message (headers may be folded) and journal it. */
 static void
 process(const struct kyso_config *cfg, const char *client, const char *auth,
@@ -380,9 +385,8 @@ process(const struct kyso_config *cfg, const char *client, const char *auth,
 	env.headers = hdr;
 	env.nheaders = n;
 	(void)kyso_process_message(cfg, &env, sp, 0, now, o);
-	kyso_journal_record_fill(rec, &env, o, 0, now);
-	if (kyso_journal_outcome(kyso_config_journal(cfg), &env, o, 0, now,
-	        &err) < 0)
+	kyso_journal_record_fill(rec, o, 0, now);
+	if (kyso_journal_outcome(journal, o, 0, now, &err) < 0)
 		DIAG("journal: %s", err.msg);
 	while (n-- > 0) {
 		g_free(hdr[n].name);
@@ -487,12 +491,17 @@ test_pipeline(void)
 	g_free(conf);
 	if (cfg == NULL || rej == NULL)
 		fx_die("configuration did not load");
-	CHECK(kyso_config_journal(cfg) != NULL &&
-	        strcmp(kyso_journal_path(kyso_config_journal(cfg)),
-	            fx_path("mail.journal")) == 0 &&
+	CHECK(strcmp(kyso_config_settings(cfg)->journal_file,
+	          fx_path("mail.journal")) == 0 &&
 	        kyso_config_settings(rej)->journal_sync == 1 &&
 	        kyso_config_settings(cfg)->journal_sync == 0,
-	    "snapshot: JournalFile opened, JournalSync read");
+	    "snapshot: JournalFile and JournalSync read");
+	CHECK(!g_file_test(fx_path("mail.journal"), G_FILE_TEST_EXISTS),
+	    "snapshot: loading does not open, nor create, the journal");
+	/* the daemon opens it (milter/apply.c) */
+	if ((journal = kyso_journal_open(fx_path("mail.journal"), 0, &err)) ==
+	    NULL)
+		fx_die("journal open");
 
 	text = g_strdup_printf("openssl x509 -in %s -noout -serial | "
 	                       "sed 's/^serial=//' > %s; "
@@ -531,8 +540,15 @@ test_pipeline(void)
 	        strcmp(ri.reason, "valid") == 0,
 	    "verified: in, external, pass, reason \"%s\"", ri.reason);
 	CHECK(strcmp(ri.serial, serial) == 0 && strcmp(ri.issuer, issuer) == 0,
-	    "verified: first signer's serial and issuer from the A-R field "
+	    "verified: first signer's serial and issuer (the A-R field's "
+	    "first) "
 	    "match the signing certificate");
+	CHECK(o.facts.cls == KYSO_OC_VERIFIED && o.facts.inbound.verified &&
+	        o.facts.inbound.result == KYSO_RES_PASS &&
+	        o.facts.inbound.nsigners == 1 &&
+	        strcmp(o.facts.inbound.serial, serial) == 0,
+	    "verified: the outcome carries the verdict's facts (pass, "
+	    "1 signer, its serial)");
 	kyso_outcome_clear(&o);
 
 	process(cfg, "127.0.0.1", NULL, msg_expired, &o, &re);
@@ -558,12 +574,16 @@ test_pipeline(void)
 	    "unmapped sender rejected: refused, no certificate");
 	kyso_outcome_clear(&o);
 
-	/* rotation: move the journal away, load again: a new file */
+	/* rotation: move the journal away, load again and reopen it by
+	 * name, as the daemon's reload does: a new file */
 	if (rename(fx_path("mail.journal"), fx_path("mail.journal.1")) != 0)
 		fx_die("rename");
 	conf = g_strdup_printf("JournalFile %s\n", fx_path("mail.journal"));
 	cfg2 = load("journal2.conf", conf);
 	g_free(conf);
+	kyso_journal_close(journal);
+	journal = kyso_journal_open(kyso_config_settings(cfg2)->journal_file, 0,
+	    &err);
 	process(cfg2, "127.0.0.1", NULL, msg_ours, &o, &rs);
 	kyso_outcome_clear(&o);
 	CHECK(g_file_test(fx_path("mail.journal"), G_FILE_TEST_IS_REGULAR),
@@ -588,7 +608,7 @@ test_pipeline(void)
 	CHECK(kyso_report_records(r) == 1, "the new journal: 1 message");
 	kyso_report_free(r);
 
-	/* a journal that cannot be opened fails the load, naming the line */
+	/* a journal that could not be opened fails the load, naming the line */
 	conf = g_strdup_printf("Socket unix:/x\nJournalFile %s\n",
 	    fx_path("no/dir/journal"));
 	CHECK(kyso_config_load(fx_write("bad2.conf", conf), &err) == NULL &&
@@ -603,6 +623,7 @@ test_pipeline(void)
 	        strstr(err.msg, "not an absolute path") != NULL,
 	    "relative JournalFile refused: %s", err.msg);
 
+	kyso_journal_close(journal);
 	kyso_config_unref(cfg2);
 	kyso_config_unref(rej);
 	g_free(serial);
