@@ -2,9 +2,13 @@
  * mime.c - GMime set-up, parsing under our limits, and the top-level S/MIME
  * kind of a message (signed, opaque-signed, encrypted, plain).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "kyso/mime.h"
+
+#define READ_CHUNK 65536
+#define B64_LINE   76 /* RFC 2045 6.8 */
 
 void
 kyso_mime_init(void)
@@ -29,6 +33,73 @@ kyso_mime_read(GMimeStream *s, void *buf, size_t len)
 	if (n < 0 && g_mime_stream_eos(s))
 		return 0;
 	return n;
+}
+
+GByteArray *
+kyso_mime_read_all(GMimeStream *s, size_t max, struct kyso_err *err)
+{
+	GByteArray *a = g_byte_array_new();
+	char *buf = g_malloc(READ_CHUNK);
+	ssize_t n;
+
+	/* a GByteArray counts in guint */
+	if (max == 0 || max > G_MAXUINT)
+		max = G_MAXUINT;
+	(void)g_mime_stream_reset(s);
+	while ((n = kyso_mime_read(s, buf, READ_CHUNK)) > 0) {
+		if ((size_t)n > max - a->len) {
+			kyso_err_set(err, KYSO_E_INPUT,
+			    "the message is larger than %zu bytes", max);
+			goto fail;
+		}
+		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
+	}
+	if (n < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot read the message");
+		goto fail;
+	}
+	g_free(buf);
+	return a;
+fail:
+	g_free(buf);
+	g_byte_array_unref(a);
+	return NULL;
+}
+
+int
+kyso_mime_write(GMimeStream *out, const void *buf, size_t len, size_t *total,
+    const char *what, struct kyso_err *err)
+{
+	if (len > 0 && g_mime_stream_write(out, buf, len) != (ssize_t)len) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot write %s message: %s",
+		    what, g_strerror(errno));
+		return -1;
+	}
+	*total += len;
+	return 0;
+}
+
+int
+kyso_mime_write_base64(GMimeStream *out, const unsigned char *der, size_t len,
+    const char *eol, size_t *total, const char *what, struct kyso_err *err)
+{
+	gchar *b64 = g_base64_encode(der, len);
+	size_t blen = strlen(b64), off, chunk;
+	int rc = -1;
+
+	for (off = 0; off < blen; off += chunk) {
+		chunk = blen - off < B64_LINE ? blen - off : B64_LINE;
+		if ((off > 0 &&
+		        kyso_mime_write(out, eol, strlen(eol), total, what,
+		            err) < 0) ||
+		    kyso_mime_write(out, b64 + off, chunk, total, what, err) <
+		        0)
+			goto out;
+	}
+	rc = 0;
+out:
+	g_free(b64);
+	return rc;
 }
 
 GMimeMessage *

@@ -18,26 +18,6 @@
 #include "kyso/mime.h"
 #include "verify_int.h"
 
-/* Read the whole stream (from its start) into memory. kyso_mime_read: a
- * bounded fs stream (a spool on disk) returns -1 at its end, not 0. */
-static GByteArray *
-slurp(GMimeStream *s, struct kyso_err *err)
-{
-	GByteArray *a = g_byte_array_new();
-	char buf[65536];
-	ssize_t n;
-
-	(void)g_mime_stream_reset(s);
-	while ((n = kyso_mime_read(s, buf, sizeof(buf))) > 0)
-		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
-	if (n < 0) {
-		kyso_err_set(err, KYSO_E_TEMP, "cannot read the message");
-		g_byte_array_unref(a);
-		return NULL;
-	}
-	return a;
-}
-
 /* Bare-LF line ends turned into CRLF; NULL when there are none. */
 static GByteArray *
 crlf_canonical(const char *p, size_t len)
@@ -225,7 +205,7 @@ kyso_verify_message(const struct kyso_trust *trust, GMimeStream *msg,
 	}
 	/* XXX: the message is held in memory while verifying; the milter
 	 * bounds it with MaximumMessageSize */
-	if ((raw = slurp(msg, err)) == NULL)
+	if ((raw = kyso_mime_read_all(msg, 0, err)) == NULL)
 		return -1;
 	kyso_verify_find((const char *)raw->data, raw->len, &f);
 	res->found = f.found;

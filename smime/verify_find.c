@@ -239,6 +239,9 @@ take_detached(const struct walker *w, GMimeContentType *ct,
 	}
 	f->content = parts[0].p;
 	f->content_len = parts[0].len;
+	f->sig_part = parts[1].p;
+	f->sig_part_len = parts[1].len;
+	f->closed = closed;
 	f->cms_der = decode_body(w, hdr, sbody);
 out:
 	if (sct != NULL)
