@@ -8,7 +8,8 @@
  * boundary replaced; part header fields with 8-bit octets or controls are
  * re-encoded (RFC 2231/2047).
  * Text becomes quoted-printable (base64 when mostly 8-bit, or holding NUL or
- * bare CR); anything else becomes base64. Text is given canonical CRLF line
+ * bare CR), with a line starting "From " written "=46rom "; anything else
+ * becomes base64. Text is given canonical CRLF line
  * ends before base64 (RFC 8551 3.1.1). Streams stay file-backed: nothing
  * here reads a whole part into memory.
  * A header block with a structure field twice (Content-Type,
@@ -162,6 +163,7 @@ reencode(GMimePart *part, GMimeContentEncoding target, int text)
 	GMimeContentEncoding from = g_mime_data_wrapper_get_encoding(w);
 	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
 	GMimeStream *f = g_mime_stream_filter_new(raw);
+	GMimeContentEncoding wrapped = GMIME_CONTENT_ENCODING_DEFAULT;
 	GMimeFilter *filter;
 	GMimeDataWrapper *nw;
 
@@ -185,8 +187,19 @@ reencode(GMimePart *part, GMimeContentEncoding target, int text)
 			g_object_unref(filter);
 		}
 	}
-	nw = g_mime_data_wrapper_new_with_stream(f,
-	    GMIME_CONTENT_ENCODING_DEFAULT);
+	if (target == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+		/* encoded here, not when written: GMime's QP encoder leaves a
+		 * line starting "From " as it is (an mbox hop makes it
+		 * ">From " and breaks the signature); armour it "=46rom " */
+		filter = g_mime_filter_basic_new(target, TRUE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), filter);
+		g_object_unref(filter);
+		filter = g_mime_filter_from_new(GMIME_FILTER_FROM_MODE_ARMOR);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), filter);
+		g_object_unref(filter);
+		wrapped = target;
+	}
+	nw = g_mime_data_wrapper_new_with_stream(f, wrapped);
 	g_object_unref(f);
 	g_mime_part_set_content(part, nw);
 	g_object_unref(nw);

@@ -9,6 +9,13 @@ check_PROGRAMS += tests/unit/test_sign
 tests_unit_test_sign_SOURCES = tests/unit/test_sign.c
 tests_unit_test_sign_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_sign
+check_PROGRAMS += tests/unit/test_signer tests/unit/test_canon
+tests_unit_test_signer_SOURCES = tests/unit/test_signer.c
+tests_unit_test_signer_LDADD = $(SMIME_LIBS)
+tests_unit_test_canon_SOURCES = tests/unit/test_canon.c
+tests_unit_test_canon_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
+tests_unit_test_canon_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/test_signer tests/unit/test_canon
 TESTS += tests/check-layering.sh tests/check-banned.sh
 EXTRA_DIST += tests/check-layering.sh tests/check-banned.sh
 # protocol-level tests of the real daemon through OpenDKIM's miltertest
