@@ -16,6 +16,13 @@ tests_unit_test_canon_SOURCES = tests/unit/test_canon.c
 tests_unit_test_canon_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
 tests_unit_test_canon_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_signer tests/unit/test_canon
+check_PROGRAMS += tests/unit/test_digest tests/unit/test_mime
+tests_unit_test_digest_SOURCES = tests/unit/test_digest.c
+tests_unit_test_digest_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
+tests_unit_test_digest_LDADD = $(SMIME_LIBS)
+tests_unit_test_mime_SOURCES = tests/unit/test_mime.c
+tests_unit_test_mime_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/test_digest tests/unit/test_mime
 TESTS += tests/check-layering.sh tests/check-banned.sh
 EXTRA_DIST += tests/check-layering.sh tests/check-banned.sh
 # protocol-level tests of the real daemon through OpenDKIM's miltertest
