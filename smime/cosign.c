@@ -143,34 +143,20 @@ signer_digest_nid(CMS_SignerInfo *si)
 	return dig != NULL ? OBJ_obj2nid(dig->algorithm) : NID_undef;
 }
 
-/* Digest the exact content for every signer; 1 when all match. */
+/* Digest the exact content for every signer (verify.c, no CRLF repair);
+ * 1 when all match. */
 static int
 content_matches(CMS_ContentInfo *cms, const char *content, size_t len)
 {
 	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
-	BIO *in = NULL, *chain = NULL;
-	char buf[16384];
-	int i, ok = 0;
+	int n = sis != NULL ? sk_CMS_SignerInfo_num(sis) : 0, *ok, good;
 
-	if (sis == NULL || (in = BIO_new_mem_buf(content, (int)len)) == NULL)
-		goto out;
-	if ((chain = CMS_dataInit(cms, in)) == NULL)
-		goto out;
-	while (BIO_read(chain, buf, sizeof(buf)) > 0)
-		;
-	ok = sk_CMS_SignerInfo_num(sis) > 0;
-	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++)
-		if (CMS_SignerInfo_verify_content(sk_CMS_SignerInfo_value(sis,
-		                                      i),
-		        chain) <= 0)
-			ok = 0;
-out:
-	if (chain != NULL)
-		BIO_free_all(chain);
-	else
-		BIO_free(in);
-	ERR_clear_error();
-	return ok;
+	if (n <= 0)
+		return 0;
+	ok = g_new0(int, n);
+	good = kyso_verify_digest_signers(cms, content, len, sis, n, ok);
+	g_free(ok);
+	return good == n;
 }
 
 /* Pick the seal's digest: its own when an existing signer uses it, else
@@ -405,25 +391,19 @@ micalg_same(const char *have, const char *want)
 
 /* ---- output ---- */
 
-static int
-put(GMimeStream *out, const void *buf, size_t len, size_t *total,
-    struct kyso_err *err)
-{
-	return kyso_mime_write(out, buf, len, total, "sealed", err);
-}
-
 /* The original body with only the signature's base64 text replaced. */
 static int
 write_body(GMimeStream *out, const char *raw_end, const struct layout *l,
     const unsigned char *der, size_t der_len, size_t *total,
     struct kyso_err *err)
 {
-	if (put(out, l->body, (size_t)(l->b64 - l->body), total, err) < 0 ||
+	if (kyso_mime_write(out, l->body, (size_t)(l->b64 - l->body), total,
+	        "sealed", err) < 0 ||
 	    kyso_mime_write_base64(out, der, der_len, l->eol, total, "sealed",
 	        err) < 0)
 		return -1;
-	if (put(out, l->b64_end, (size_t)(raw_end - l->b64_end), total, err) <
-	    0)
+	if (kyso_mime_write(out, l->b64_end, (size_t)(raw_end - l->b64_end),
+	        total, "sealed", err) < 0)
 		return -1;
 	if (g_mime_stream_flush(out) < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot flush sealed message");

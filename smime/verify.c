@@ -9,6 +9,7 @@
  * SignedData that also travels with detached content must carry the same
  * bytes (CVE-2018-18509 class): otherwise econtent_mismatch.
  */
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/cms.h>
@@ -39,16 +40,19 @@ crlf_canonical(const char *p, size_t len)
 	return a;
 }
 
-/* Digest `content` (NULL: the embedded eContent) for every signer; set
- * ok[i] to whether signer i's messageDigest/signature matches. */
-static int
-digest_signers(CMS_ContentInfo *cms, const char *content, size_t len,
-    STACK_OF(CMS_SignerInfo) *sis, int n, int *ok)
+int
+kyso_verify_digest_signers(CMS_ContentInfo *cms, const char *content,
+    size_t len, STACK_OF(CMS_SignerInfo) *sis, int n, int *ok)
 {
 	BIO *in = NULL, *chain = NULL;
 	char buf[16384];
 	int i, good = 0;
 
+	for (i = 0; i < n; i++)
+		ok[i] = 0;
+	/* a BIO counts in int: a longer content would be read as a string */
+	if (len > INT_MAX)
+		goto out;
 	if (content != NULL &&
 	    (in = BIO_new_mem_buf(content, (int)len)) == NULL)
 		goto out;
@@ -152,12 +156,13 @@ verify_cms(const struct kyso_trust *trust, struct kyso_found *f,
 	(void)CMS_set1_signers_certs(cms, NULL, 0);
 	ERR_clear_error();
 	ok = g_new0(int, n);
-	good = digest_signers(cms, content, content_len, sis, n, ok);
+	good = kyso_verify_digest_signers(cms, content, content_len, sis, n,
+	    ok);
 	if (good < n && !f->opaque &&
 	    (canon = crlf_canonical(content, content_len)) != NULL) {
 		ok2 = g_new0(int, n);
-		if (digest_signers(cms, (const char *)canon->data, canon->len,
-			sis, n, ok2) > good) {
+		if (kyso_verify_digest_signers(cms, (const char *)canon->data,
+			canon->len, sis, n, ok2) > good) {
 			memcpy(ok, ok2, sizeof(int) * (size_t)n);
 			content = (const char *)canon->data;
 			content_len = canon->len;

@@ -80,6 +80,15 @@ int kyso_verify_has_signature(const char *raw, size_t len);
  * DER CMS SignedData. */
 int kyso_verify_is_signed_data(const unsigned char *der, size_t len);
 
+/* ---- verify.c */
+
+/* Digest `content` (NULL: the embedded eContent) for the first n signers
+ * of cms (sis); ok[i] says whether signer i's messageDigest (or, without
+ * signed attributes, its signature) matches. Returns how many match. Also
+ * cosign.c's check of the exact bytes it will seal. */
+int kyso_verify_digest_signers(CMS_ContentInfo *cms, const char *content,
+    size_t len, STACK_OF(CMS_SignerInfo) *sis, int n, int *ok);
+
 /* ---- verify_signer.c: facts about one SignerInfo */
 
 /* Fill si for signer `s` (certificate `signer`, may be NULL) of cms.
