@@ -393,28 +393,11 @@ kyso_canon_unique_fields(GMimeObject *obj, const char *where,
 	return 0;
 }
 
-/* Where the entity at IMAP part `spec` is, for an error (g_free). */
-static char *
-place(const char *spec, int inner)
-{
-	if (inner)
-		return g_strdup_printf("in the message in part %s", spec);
-	return spec[0] ? g_strdup_printf("in part %s", spec)
-	               : g_strdup("at the top level");
-}
-
-static char *
-child_spec(const char *spec, int i)
-{
-	return spec[0] ? g_strdup_printf("%s.%d", spec, i)
-	               : g_strdup_printf("%d", i);
-}
-
-/* kyso_canon_unique_fields for the entity at `spec` (see place()). */
+/* kyso_canon_unique_fields for the entity at `spec` (kyso_raw_place). */
 static int
 unique_at(GMimeObject *obj, const char *spec, int inner, struct kyso_err *err)
 {
-	char *where = place(spec, inner);
+	char *where = kyso_raw_place(spec, inner);
 	int rc = kyso_canon_unique_fields(obj, where, err);
 
 	g_free(where);
@@ -443,7 +426,7 @@ check_untouchable(GMimeObject *obj, const char *spec, int depth,
 		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++) {
-			char *cs = child_spec(spec, i + 1);
+			char *cs = kyso_raw_child_spec(spec, i + 1);
 			int rc = check_untouchable(
 			    g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
 			    cs, depth + 1, err);
@@ -532,7 +515,7 @@ prepare(GMimeObject *obj, const char *spec, int depth, int *reencoded,
 		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++) {
-			char *cs = child_spec(spec, i + 1);
+			char *cs = kyso_raw_child_spec(spec, i + 1);
 			int rc =
 			    prepare(g_mime_multipart_get_part(GMIME_MULTIPART(
 			                                          obj),
