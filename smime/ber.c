@@ -157,3 +157,32 @@ kyso_ber_signer_infos(const unsigned char *der, size_t der_len, size_t *off,
 	}
 	return count;
 }
+
+int
+kyso_ber_signer_infos_kept(const unsigned char *old_der, size_t old_len,
+    const unsigned char *new_der, size_t new_len, size_t added)
+{
+	size_t oo[KYSO_MAX_SIGNERS], ol[KYSO_MAX_SIGNERS];
+	size_t no[KYSO_MAX_SIGNERS], nl[KYSO_MAX_SIGNERS];
+	int used[KYSO_MAX_SIGNERS] = {0};
+	int n_old =
+	    kyso_ber_signer_infos(old_der, old_len, oo, ol, KYSO_MAX_SIGNERS);
+	int n_new =
+	    kyso_ber_signer_infos(new_der, new_len, no, nl, KYSO_MAX_SIGNERS);
+	int i, j;
+
+	if (n_old <= 0 || n_new > KYSO_MAX_SIGNERS ||
+	    (size_t)n_new != (size_t)n_old + added)
+		return 0;
+	for (i = 0; i < n_old; i++) {
+		for (j = 0; j < n_new; j++)
+			if (!used[j] && nl[j] == ol[i] &&
+			    memcmp(new_der + no[j], old_der + oo[i], ol[i]) ==
+			        0)
+				break;
+		if (j == n_new)
+			return 0;
+		used[j] = 1;
+	}
+	return 1;
+}

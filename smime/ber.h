@@ -45,4 +45,11 @@ int kyso_ber_enter(const unsigned char *p, const unsigned char *end,
 int kyso_ber_signer_infos(const unsigned char *der, size_t der_len, size_t *off,
     size_t *len, size_t max);
 
+/* 1 when new_der holds exactly `added` SignerInfos more than old_der and
+ * each SignerInfo of old_der is, byte for byte, a distinct SignerInfo of
+ * new_der (not merely somewhere in it); 0 otherwise, also when either is
+ * no SignedData or holds more than KYSO_MAX_SIGNERS. */
+int kyso_ber_signer_infos_kept(const unsigned char *old_der, size_t old_len,
+    const unsigned char *new_der, size_t new_len, size_t added);
+
 #endif

@@ -7,8 +7,8 @@
  * with no CRLF fallback), then CMS_add1_signer(CMS_REUSE_DIGEST |
  * CMS_CADES | CMS_PARTIAL) on the parsed SignedData, signingTime, the seal's
  * chain, CMS_SignerInfo_sign under the token lock, i2d. The result is
- * checked before anything is written: every old SignerInfo must appear
- * byte for byte in the new DER and every signer must verify. Only the
+ * checked before anything is written: every old SignerInfo must be, byte
+ * for byte, a SignerInfo of the new DER (ber.c) and every signer must verify. Only the
  * base64 text of the signature part is replaced. Never logs.
  */
 #include <errno.h>
@@ -270,25 +270,6 @@ out:
 	return rc;
 }
 
-/* 1 when every SignerInfo of old_der occurs byte for byte in new_der. */
-static int
-old_signers_kept(const unsigned char *old_der, size_t old_len,
-    const unsigned char *new_der, size_t new_len)
-{
-	size_t off[KYSO_MAX_SIGNERS], len[KYSO_MAX_SIGNERS];
-	int i,
-	    n = kyso_cosign_signer_infos(old_der, old_len, off, len,
-	        KYSO_MAX_SIGNERS);
-
-	if (n <= 0 || n > KYSO_MAX_SIGNERS)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (memmem(new_der, new_len, old_der + off[i], len[i]) == NULL)
-			return 0;
-	return kyso_cosign_signer_infos(new_der, new_len, off, len,
-	           KYSO_MAX_SIGNERS) == n + 1;
-}
-
 /* Re-read the new DER and verify every signer over the exact content. */
 static int
 self_check(const unsigned char *der, size_t len, const char *content,
@@ -546,8 +527,8 @@ kyso_cosign_message(const struct kyso_signer *seal,
 	res->digest = g_strdup(micalg_name(EVP_MD_get_type(md)));
 	if (add_seal(seal, cms, md, now, &der, &der_len, err) < 0)
 		goto out;
-	if (!old_signers_kept(f.cms_der->data, f.cms_der->len, der,
-	        (size_t)der_len)) {
+	if (!kyso_ber_signer_infos_kept(f.cms_der->data, f.cms_der->len, der,
+	        (size_t)der_len, 1)) {
 		why = "re-encoding would change an existing SignerInfo";
 		goto refused;
 	}

@@ -5,7 +5,8 @@
  * nesting up to KYSO_MAX_BER_DEPTH, content ranges, and the SignerInfo
  * ranges of SignedData as OpenSSL writes it in DER and in streamed
  * (indefinite-length) BER. The attacker's inputs: every truncation, every
- * single-octet change, lengths past the end, 8-octet lengths, deep nesting.
+ * single-octet change, lengths past the end, 8-octet lengths, deep nesting,
+ * old SignerInfo bytes smuggled elsewhere into a SignedData.
  */
 #include <string.h>
 
@@ -292,11 +293,111 @@ signer_infos(void)
 	g_byte_array_unref(ber);
 }
 
+/* der with one more signer, added as cosign.c adds the seal. */
+static GByteArray *
+add_signer(const GByteArray *der)
+{
+	const unsigned char *p = der->data;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der->len);
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = self_signed(k, "seal");
+	CMS_SignerInfo *si = CMS_add1_signer(cms, x, k, EVP_sha256(),
+	    CMS_REUSE_DIGEST | CMS_PARTIAL);
+	unsigned char *out = NULL;
+	GByteArray *a = g_byte_array_new();
+	int n;
+
+	if (si != NULL && CMS_SignerInfo_sign(si) &&
+	    (n = i2d_CMS_ContentInfo(cms, &out)) > 0)
+		g_byte_array_append(a, out, (guint)n);
+	OPENSSL_free(out);
+	CMS_ContentInfo_free(cms);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return a;
+}
+
+/* A SignedData with three fresh signers whose content holds the old
+ * SignerInfos' bytes: they are in it, but none is one of its signers. */
+static GByteArray *
+smuggled(const GByteArray *old)
+{
+	size_t off[4], len[4];
+	int n = kyso_ber_signer_infos(old->data, old->len, off, len, 4), i;
+	GByteArray *content = g_byte_array_new(), *a = g_byte_array_new();
+	BIO *in, *out = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms;
+	char *data;
+	long dlen;
+
+	for (i = 0; i < n; i++)
+		g_byte_array_append(content, old->data + off[i], (guint)len[i]);
+	in = BIO_new_mem_buf(content->data, (int)content->len);
+	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL);
+	for (i = 0; i < 3; i++) {
+		EVP_PKEY *k = EVP_EC_gen("P-256");
+		X509 *x = self_signed(k, "other");
+
+		CMS_add1_signer(cms, x, k, EVP_sha256(), CMS_BINARY);
+		X509_free(x);
+		EVP_PKEY_free(k);
+	}
+	CMS_final(cms, in, NULL, CMS_BINARY);
+	i2d_CMS_bio(out, cms);
+	dlen = BIO_get_mem_data(out, &data);
+	g_byte_array_append(a, (const guint8 *)data, (guint)dlen);
+	BIO_free(out);
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+	g_byte_array_unref(content);
+	return a;
+}
+
+static void
+kept(void)
+{
+	GByteArray *old = signed_data(2, 0), *sealed = add_signer(old);
+	GByteArray *evil = smuggled(old), *again = add_signer(sealed);
+	size_t off[4], len[4], i;
+	int n = kyso_ber_signer_infos(old->data, old->len, off, len, 4);
+	int inside = 1;
+
+	CHECK(kyso_ber_signer_infos_kept(old->data, old->len, sealed->data,
+	          sealed->len, 1),
+	    "a signer added as cosign.c adds the seal: both old SignerInfos "
+	    "kept");
+	CHECK(!kyso_ber_signer_infos_kept(old->data, old->len, sealed->data,
+	          sealed->len, 0) &&
+	        !kyso_ber_signer_infos_kept(old->data, old->len, again->data,
+	            again->len, 1) &&
+	        kyso_ber_signer_infos_kept(old->data, old->len, again->data,
+	            again->len, 2),
+	    "the number of added signers must be exact");
+	CHECK(!kyso_ber_signer_infos_kept(sealed->data, sealed->len, old->data,
+	          old->len, 1),
+	    "a signer dropped: not kept");
+	for (i = 0; i < (size_t)n; i++)
+		inside = inside &&
+		    memmem(evil->data, evil->len, old->data + off[i], len[i]);
+	CHECK(n == 2 && inside &&
+	        kyso_ber_signer_infos(evil->data, evil->len, off, len, 4) ==
+	            3 &&
+	        !kyso_ber_signer_infos_kept(old->data, old->len, evil->data,
+	            evil->len, 1),
+	    "old SignerInfo bytes smuggled into the content of a SignedData "
+	    "of three other signers: in it, but not kept");
+	g_byte_array_unref(old);
+	g_byte_array_unref(sealed);
+	g_byte_array_unref(evil);
+	g_byte_array_unref(again);
+}
+
 int
 main(void)
 {
 	heads();
 	totals();
 	signer_infos();
+	kept();
 	return TEST_DONE();
 }
