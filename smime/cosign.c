@@ -8,8 +8,8 @@
  * CMS_CADES | CMS_PARTIAL) on the parsed SignedData, signingTime, the seal's
  * chain, CMS_SignerInfo_sign under the token lock, i2d. The result is
  * checked before anything is written: every old SignerInfo must be, byte
- * for byte, a SignerInfo of the new DER (ber.c) and every signer must verify. Only the
- * base64 text of the signature part is replaced. Never logs.
+ * for byte, a SignerInfo of the new DER (ber.c) and every signer must verify.
+ * Only the base64 text of the signature part is replaced. Never logs.
  */
 #include <errno.h>
 #include <string.h>
