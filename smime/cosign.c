@@ -11,7 +11,6 @@
  * for byte, a SignerInfo of the new DER (ber.c) and every signer must verify.
  * Only the base64 text of the signature part is replaced. Never logs.
  */
-#include <errno.h>
 #include <string.h>
 
 #include <openssl/cms.h>
