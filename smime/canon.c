@@ -8,7 +8,8 @@
  * boundary replaced; part header fields with 8-bit octets or controls are
  * re-encoded (RFC 2231/2047).
  * Text becomes quoted-printable (base64 when mostly 8-bit, or holding NUL or
- * bare CR); anything else becomes base64. Text is given canonical CRLF line
+ * bare CR), with a line starting "From " written "=46rom "; anything else
+ * becomes base64. Text is given canonical CRLF line
  * ends before base64 (RFC 8551 3.1.1). Streams stay file-backed: nothing
  * here reads a whole part into memory.
  * A header block with a structure field twice (Content-Type,
@@ -162,6 +163,7 @@ reencode(GMimePart *part, GMimeContentEncoding target, int text)
 	GMimeContentEncoding from = g_mime_data_wrapper_get_encoding(w);
 	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
 	GMimeStream *f = g_mime_stream_filter_new(raw);
+	GMimeContentEncoding wrapped = GMIME_CONTENT_ENCODING_DEFAULT;
 	GMimeFilter *filter;
 	GMimeDataWrapper *nw;
 
@@ -185,8 +187,19 @@ reencode(GMimePart *part, GMimeContentEncoding target, int text)
 			g_object_unref(filter);
 		}
 	}
-	nw = g_mime_data_wrapper_new_with_stream(f,
-	    GMIME_CONTENT_ENCODING_DEFAULT);
+	if (target == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE) {
+		/* encoded here, not when written: GMime's QP encoder leaves a
+		 * line starting "From " as it is (an mbox hop makes it
+		 * ">From " and breaks the signature); armour it "=46rom " */
+		filter = g_mime_filter_basic_new(target, TRUE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), filter);
+		g_object_unref(filter);
+		filter = g_mime_filter_from_new(GMIME_FILTER_FROM_MODE_ARMOR);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), filter);
+		g_object_unref(filter);
+		wrapped = target;
+	}
+	nw = g_mime_data_wrapper_new_with_stream(f, wrapped);
 	g_object_unref(f);
 	g_mime_part_set_content(part, nw);
 	g_object_unref(nw);
@@ -380,28 +393,11 @@ kyso_canon_unique_fields(GMimeObject *obj, const char *where,
 	return 0;
 }
 
-/* Where the entity at IMAP part `spec` is, for an error (g_free). */
-static char *
-place(const char *spec, int inner)
-{
-	if (inner)
-		return g_strdup_printf("in the message in part %s", spec);
-	return spec[0] ? g_strdup_printf("in part %s", spec)
-	               : g_strdup("at the top level");
-}
-
-static char *
-child_spec(const char *spec, int i)
-{
-	return spec[0] ? g_strdup_printf("%s.%d", spec, i)
-	               : g_strdup_printf("%d", i);
-}
-
-/* kyso_canon_unique_fields for the entity at `spec` (see place()). */
+/* kyso_canon_unique_fields for the entity at `spec` (kyso_raw_place). */
 static int
 unique_at(GMimeObject *obj, const char *spec, int inner, struct kyso_err *err)
 {
-	char *where = place(spec, inner);
+	char *where = kyso_raw_place(spec, inner);
 	int rc = kyso_canon_unique_fields(obj, where, err);
 
 	g_free(where);
@@ -430,7 +426,7 @@ check_untouchable(GMimeObject *obj, const char *spec, int depth,
 		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++) {
-			char *cs = child_spec(spec, i + 1);
+			char *cs = kyso_raw_child_spec(spec, i + 1);
 			int rc = check_untouchable(
 			    g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
 			    cs, depth + 1, err);
@@ -519,7 +515,7 @@ prepare(GMimeObject *obj, const char *spec, int depth, int *reencoded,
 		clean_edges(GMIME_MULTIPART(obj));
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		for (i = 0; i < n; i++) {
-			char *cs = child_spec(spec, i + 1);
+			char *cs = kyso_raw_child_spec(spec, i + 1);
 			int rc =
 			    prepare(g_mime_multipart_get_part(GMIME_MULTIPART(
 			                                          obj),

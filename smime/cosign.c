@@ -7,11 +7,10 @@
  * with no CRLF fallback), then CMS_add1_signer(CMS_REUSE_DIGEST |
  * CMS_CADES | CMS_PARTIAL) on the parsed SignedData, signingTime, the seal's
  * chain, CMS_SignerInfo_sign under the token lock, i2d. The result is
- * checked before anything is written: every old SignerInfo must appear
- * byte for byte in the new DER and every signer must verify. Only the
- * base64 text of the signature part is replaced. Never logs.
+ * checked before anything is written: every old SignerInfo must be, byte
+ * for byte, a SignerInfo of the new DER (ber.c) and every signer must verify.
+ * Only the base64 text of the signature part is replaced. Never logs.
  */
-#include <errno.h>
 #include <string.h>
 
 #include <openssl/cms.h>
@@ -20,148 +19,16 @@
 #include "kyso/cosign.h"
 #include "kyso/limits.h"
 #include "kyso/mime.h"
+#include "ber.h"
+#include "digest.h"
 #include "rawmime.h"
 #include "verify_int.h"
-
-#define B64_LINE   76 /* RFC 2045 6.8 */
-#define BER_DEPTH  64 /* nesting we follow in indefinite-length BER */
-#define READ_CHUNK 65536
-
-/* DER of OID 1.2.840.113549.1.7.2 (id-signedData) */
-static const unsigned char oid_signed_data[] = {0x06, 0x09, 0x2a, 0x86, 0x48,
-    0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02};
-
-/* ---- BER walking (definite and indefinite lengths) ---- */
-
-struct tlv {
-	unsigned char tag; /* first identifier octet */
-	size_t hlen;       /* identifier and length octets */
-	size_t clen;       /* content length; SIZE_MAX: indefinite */
-};
-
-static int
-ber_head(const unsigned char *p, const unsigned char *end, struct tlv *t)
-{
-	const unsigned char *q = p;
-	size_t n, v = 0;
-
-	if (q >= end)
-		return -1;
-	t->tag = *q;
-	if ((*q++ & 0x1f) == 0x1f) /* high tag number: skip its octets */
-		do {
-			if (q >= end)
-				return -1;
-		} while (*q++ & 0x80);
-	if (q >= end)
-		return -1;
-	if (*q < 0x80)
-		v = *q++;
-	else if (*q == 0x80) {
-		if (!(t->tag & 0x20)) /* indefinite needs constructed */
-			return -1;
-		v = SIZE_MAX;
-		q++;
-	} else {
-		n = *q++ & 0x7f;
-		if (n > sizeof(size_t) - 1 || (size_t)(end - q) < n)
-			return -1;
-		while (n-- > 0)
-			v = (v << 8) | *q++;
-	}
-	t->hlen = (size_t)(q - p);
-	if (v != SIZE_MAX && v > (size_t)(end - q))
-		return -1;
-	t->clen = v;
-	return 0;
-}
-
-/* Whole length of the element at p, 0 when it is not well formed. */
-static size_t
-ber_total(const unsigned char *p, const unsigned char *end, int depth)
-{
-	const unsigned char *q;
-	struct tlv t;
-	size_t n;
-
-	if (ber_head(p, end, &t) < 0)
-		return 0;
-	if (t.clen != SIZE_MAX)
-		return t.hlen + t.clen;
-	if (depth > BER_DEPTH)
-		return 0;
-	for (q = p + t.hlen;;) {
-		if (end - q >= 2 && q[0] == 0 && q[1] == 0)
-			return (size_t)(q + 2 - p);
-		if ((n = ber_total(q, end, depth + 1)) == 0)
-			return 0;
-		q += n;
-	}
-}
-
-/* Content range [*c, *ce) of the constructed element at p with tag `tag`. */
-static int
-ber_enter(const unsigned char *p, const unsigned char *end, unsigned char tag,
-    const unsigned char **c, const unsigned char **ce)
-{
-	struct tlv t;
-	size_t total;
-
-	if (ber_head(p, end, &t) < 0 || t.tag != tag || !(tag & 0x20))
-		return -1;
-	*c = p + t.hlen;
-	if (t.clen != SIZE_MAX) {
-		*ce = *c + t.clen;
-		return 0;
-	}
-	if ((total = ber_total(p, end, 0)) == 0)
-		return -1;
-	*ce = p + total - 2; /* before the end-of-contents octets */
-	return 0;
-}
 
 int
 kyso_cosign_signer_infos(const unsigned char *der, size_t der_len, size_t *off,
     size_t *len, size_t max)
 {
-	const unsigned char *end = der + der_len, *c, *ce, *sd, *sde, *q;
-	size_t n;
-	int i, count = 0;
-
-	/* ContentInfo ::= SEQUENCE { contentType, [0] EXPLICIT content } */
-	if (ber_enter(der, end, 0x30, &c, &ce) < 0 ||
-	    (size_t)(ce - c) < sizeof(oid_signed_data) ||
-	    memcmp(c, oid_signed_data, sizeof(oid_signed_data)) != 0)
-		return -1;
-	c += sizeof(oid_signed_data);
-	if (ber_enter(c, ce, 0xa0, &c, &ce) < 0 ||
-	    ber_enter(c, ce, 0x30, &sd, &sde) < 0)
-		return -1;
-	/* SignedData: version, digestAlgorithms, encapContentInfo,
-	 * [0] certificates OPTIONAL, [1] crls OPTIONAL, signerInfos */
-	for (i = 0, q = sd; q < sde; i++) {
-		struct tlv t;
-
-		if (ber_head(q, sde, &t) < 0)
-			return -1;
-		if (i >= 3 && t.tag == 0x31)
-			break;
-		if ((n = ber_total(q, sde, 0)) == 0)
-			return -1;
-		q += n;
-	}
-	if (q >= sde || ber_enter(q, sde, 0x31, &c, &ce) < 0)
-		return -1;
-	for (q = c; q < ce; count++) {
-		if ((n = ber_total(q, ce, 0)) == 0 || *q != 0x30)
-			return -1;
-		if ((size_t)count < max) {
-			off[count] = (size_t)(q - der);
-			len[count] = n;
-		}
-		q += n;
-	}
-	return count;
+	return kyso_ber_signer_infos(der, der_len, off, len, max);
 }
 
 /* ---- the raw message ---- */
@@ -185,33 +52,34 @@ layout_clear(struct layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Find the parts of a top-level multipart/signed in raw[0..len). Returns
- * NULL on success, else why it cannot be co-signed (static text). */
+/* Where the pieces of the top-level detached multipart/signed that the
+ * verifier located (f, kyso_verify_find over the same raw[0..len)) are:
+ * one reading of the structure for verifying and sealing. Returns NULL on
+ * success, else why it cannot be co-signed (static text). */
 static const char *
-find_layout(const char *raw, size_t len, struct layout *l)
+find_layout(const char *raw, size_t len, const struct kyso_found *f,
+    struct layout *l)
 {
-	const char *end = raw + len, *p, *sig, *sb, *le, *close_at = NULL;
-	struct kyso_span whole = {raw, len}, hdr, body, part;
+	struct kyso_span whole = {raw, len}, hdr, body;
+	struct kyso_span sig = {f->sig_part, f->sig_part_len};
 	GMimeContentType *ct = NULL;
-	const char *v, *why = NULL;
+	const char *v, *le, *why = NULL;
 	char *field = NULL, *cte = NULL;
-	size_t blen;
-	int d;
 
 	memset(l, 0, sizeof(*l));
-	if (!kyso_raw_split_entity(whole, &hdr, &body))
-		return "message has no header/body separator";
+	if (!f->found || f->malformed || f->opaque || !f->whole ||
+	    f->cms_der == NULL || f->content == NULL || f->sig_part == NULL)
+		return "cannot locate the signed part unambiguously";
+	if (!f->closed)
+		return "multipart/signed is not closed after the signature "
+		       "part";
+	(void)kyso_raw_split_entity(whole, &hdr, &body);
 	l->body = body.p;
 	field = kyso_raw_header_value(hdr, "Content-Type");
 	ct = g_mime_content_type_parse(NULL, field ? field : "text/plain");
 	if (ct == NULL ||
-	    !g_mime_content_type_is_type(ct, "multipart", "signed")) {
-		why = "not a multipart/signed message";
-		goto out;
-	}
-	if ((v = g_mime_content_type_get_parameter(ct, "boundary")) == NULL ||
-	    *v == '\0') {
-		why = "multipart/signed without boundary";
+	    (v = g_mime_content_type_get_parameter(ct, "boundary")) == NULL) {
+		why = "cannot locate the signed part unambiguously";
 		goto out;
 	}
 	l->boundary = g_strdup(v);
@@ -219,61 +87,23 @@ find_layout(const char *raw, size_t len, struct layout *l)
 		l->protocol = g_strdup(v);
 	if ((v = g_mime_content_type_get_parameter(ct, "micalg")) != NULL)
 		l->micalg = g_strdup(v);
-	blen = strlen(l->boundary);
-	/* first delimiter, then the signed content up to the CRLF before
-	 * the second one (RFC 2046 5.1.1) */
-	for (p = l->body;
-	     p < end && kyso_raw_is_delimiter(p, end, l->boundary, blen) != 1;
-	     p = kyso_raw_next_line(p, end))
-		;
-	if (p >= end) {
-		why = "multipart/signed without parts";
-		goto out;
-	}
-	l->content = kyso_raw_next_line(p, end);
-	for (p = l->content;
-	     p < end && kyso_raw_is_delimiter(p, end, l->boundary, blen) == 0;
-	     p = kyso_raw_next_line(p, end))
-		;
-	if (p >= end || kyso_raw_is_delimiter(p, end, l->boundary, blen) != 1) {
-		why = "multipart/signed without a signature part";
-		goto out;
-	}
-	le = p;
-	if (le > l->content && le[-1] == '\n')
-		le--;
-	if (le > l->content && le[-1] == '\r')
-		le--;
-	l->content_len = (size_t)(le - l->content);
+	l->content = f->content;
+	l->content_len = f->content_len;
 	/* the signature part: header block, then base64 up to the close */
-	sig = kyso_raw_next_line(p, end);
-	part.p = sig;
-	part.len = (size_t)(end - sig);
-	if (!kyso_raw_split_entity(part, &hdr, &body)) {
+	if (!kyso_raw_split_entity(sig, &hdr, &body)) {
 		why = "signature part has no header/body separator";
 		goto out;
 	}
-	sb = body.p;
-	l->eol = (sb - sig >= 2 && sb[-2] == '\r') ? "\r\n" : "\n";
+	l->eol = (body.p - sig.p >= 2 && body.p[-2] == '\r') ? "\r\n" : "\n";
 	cte = kyso_raw_header_value(hdr, "Content-Transfer-Encoding");
 	if (cte == NULL || g_ascii_strcasecmp(cte, "base64") != 0) {
 		why = "signature part is not base64-encoded";
 		goto out;
 	}
-	for (p = sb; p < end; p = kyso_raw_next_line(p, end))
-		if ((d = kyso_raw_is_delimiter(p, end, l->boundary, blen)) !=
-		    0) {
-			close_at = d == 2 ? p : NULL;
-			break;
-		}
-	if (close_at == NULL) {
-		why = "multipart/signed is not closed after the signature part";
-		goto out;
-	}
 	/* the base64 text ends at its last non-blank octet: what follows
 	 * (line ends, the delimiter, the epilogue) is kept as it is */
-	l->b64 = sb;
-	for (le = close_at; le > sb &&
+	l->b64 = body.p;
+	for (le = body.p + body.len; le > body.p &&
 	     (le[-1] == '\r' || le[-1] == '\n' || le[-1] == ' ' ||
 	         le[-1] == '\t');
 	     le--)
@@ -294,22 +124,13 @@ out:
 /* ---- CMS ---- */
 
 /* RFC 8551 3.5.3.2 micalg name of a digest, NULL when we do not seal
- * with it. */
+ * with it (digest.c). */
 static const char *
 micalg_name(int nid)
 {
-	switch (nid) {
-	case NID_sha224:
-		return "sha-224";
-	case NID_sha256:
-		return "sha-256";
-	case NID_sha384:
-		return "sha-384";
-	case NID_sha512:
-		return "sha-512";
-	default:
-		return NULL;
-	}
+	const struct kyso_digest *d = kyso_digest_by_nid(nid);
+
+	return d != NULL && d->sealable ? d->micalg : NULL;
 }
 
 static int
@@ -321,34 +142,20 @@ signer_digest_nid(CMS_SignerInfo *si)
 	return dig != NULL ? OBJ_obj2nid(dig->algorithm) : NID_undef;
 }
 
-/* Digest the exact content for every signer; 1 when all match. */
+/* Digest the exact content for every signer (verify.c, no CRLF repair);
+ * 1 when all match. */
 static int
 content_matches(CMS_ContentInfo *cms, const char *content, size_t len)
 {
 	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
-	BIO *in = NULL, *chain = NULL;
-	char buf[16384];
-	int i, ok = 0;
+	int n = sis != NULL ? sk_CMS_SignerInfo_num(sis) : 0, *ok, good;
 
-	if (sis == NULL || (in = BIO_new_mem_buf(content, (int)len)) == NULL)
-		goto out;
-	if ((chain = CMS_dataInit(cms, in)) == NULL)
-		goto out;
-	while (BIO_read(chain, buf, sizeof(buf)) > 0)
-		;
-	ok = sk_CMS_SignerInfo_num(sis) > 0;
-	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++)
-		if (CMS_SignerInfo_verify_content(sk_CMS_SignerInfo_value(sis,
-		                                      i),
-		        chain) <= 0)
-			ok = 0;
-out:
-	if (chain != NULL)
-		BIO_free_all(chain);
-	else
-		BIO_free(in);
-	ERR_clear_error();
-	return ok;
+	if (n <= 0)
+		return 0;
+	ok = g_new0(int, n);
+	good = kyso_verify_digest_signers(cms, content, len, sis, n, ok);
+	g_free(ok);
+	return good == n;
 }
 
 /* Pick the seal's digest: its own when an existing signer uses it, else
@@ -462,25 +269,6 @@ out:
 	return rc;
 }
 
-/* 1 when every SignerInfo of old_der occurs byte for byte in new_der. */
-static int
-old_signers_kept(const unsigned char *old_der, size_t old_len,
-    const unsigned char *new_der, size_t new_len)
-{
-	size_t off[KYSO_MAX_SIGNERS], len[KYSO_MAX_SIGNERS];
-	int i,
-	    n = kyso_cosign_signer_infos(old_der, old_len, off, len,
-	        KYSO_MAX_SIGNERS);
-
-	if (n <= 0 || n > KYSO_MAX_SIGNERS)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (memmem(new_der, new_len, old_der + off[i], len[i]) == NULL)
-			return 0;
-	return kyso_cosign_signer_infos(new_der, new_len, off, len,
-	           KYSO_MAX_SIGNERS) == n + 1;
-}
-
 /* Re-read the new DER and verify every signer over the exact content. */
 static int
 self_check(const unsigned char *der, size_t len, const char *content,
@@ -560,14 +348,9 @@ micalg_same(const char *have, const char *want)
 	h = g_strsplit(have, ",", -1);
 	w = g_strsplit(want, ",", -1);
 	for (i = 0; h[i] != NULL; i++) {
-		char *x = g_ascii_strdown(g_strstrip(h[i]), -1);
+		const char *m = kyso_digest_micalg_canon(g_strstrip(h[i]));
+		char *x = m != NULL ? g_strdup(m) : g_ascii_strdown(h[i], -1);
 
-		if (g_str_has_prefix(x, "sha") && x[3] != '-' && x[3] != '\0') {
-			char *y = g_strdup_printf("sha-%s", x + 3);
-
-			g_free(x);
-			x = y;
-		}
 		g_free(h[i]);
 		h[i] = x;
 	}
@@ -588,67 +371,25 @@ micalg_same(const char *have, const char *want)
 
 /* ---- output ---- */
 
-static int
-put(GMimeStream *out, const void *buf, size_t len, size_t *total,
-    struct kyso_err *err)
-{
-	if (len > 0 && g_mime_stream_write(out, buf, len) != (ssize_t)len) {
-		kyso_err_set(err, KYSO_E_TEMP,
-		    "cannot write sealed message: %s", g_strerror(errno));
-		return -1;
-	}
-	*total += len;
-	return 0;
-}
-
 /* The original body with only the signature's base64 text replaced. */
 static int
 write_body(GMimeStream *out, const char *raw_end, const struct layout *l,
     const unsigned char *der, size_t der_len, size_t *total,
     struct kyso_err *err)
 {
-	gchar *b64 = g_base64_encode(der, der_len);
-	size_t len = strlen(b64), off, chunk, eol = strlen(l->eol);
-	int rc = -1;
-
-	if (put(out, l->body, (size_t)(l->b64 - l->body), total, err) < 0)
-		goto out;
-	for (off = 0; off < len; off += chunk) {
-		chunk = len - off < B64_LINE ? len - off : B64_LINE;
-		if ((off > 0 && put(out, l->eol, eol, total, err) < 0) ||
-		    put(out, b64 + off, chunk, total, err) < 0)
-			goto out;
-	}
-	if (put(out, l->b64_end, (size_t)(raw_end - l->b64_end), total, err) <
-	    0)
-		goto out;
+	if (kyso_mime_write(out, l->body, (size_t)(l->b64 - l->body), total,
+	        "sealed", err) < 0 ||
+	    kyso_mime_write_base64(out, der, der_len, l->eol, total, "sealed",
+	        err) < 0)
+		return -1;
+	if (kyso_mime_write(out, l->b64_end, (size_t)(raw_end - l->b64_end),
+	        total, "sealed", err) < 0)
+		return -1;
 	if (g_mime_stream_flush(out) < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot flush sealed message");
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
-	g_free(b64);
-	return rc;
-}
-
-static GByteArray *
-slurp(GMimeStream *s, struct kyso_err *err)
-{
-	GByteArray *a = g_byte_array_new();
-	char *buf = g_malloc(READ_CHUNK);
-	ssize_t n;
-
-	(void)g_mime_stream_reset(s);
-	while ((n = kyso_mime_read(s, buf, READ_CHUNK)) > 0)
-		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
-	g_free(buf);
-	if (n < 0) {
-		kyso_err_set(err, KYSO_E_TEMP, "cannot read the message");
-		g_byte_array_unref(a);
-		return NULL;
-	}
-	return a;
+	return 0;
 }
 
 static void
@@ -737,8 +478,8 @@ kyso_cosign_message(const struct kyso_signer *seal,
 			goto out;
 		trust = own_trust;
 	}
-	if (kyso_verify_message(trust, in, from_addr, now, &res->before,
-		err) < 0)
+	if (kyso_verify_message(trust, in, from_addr, now, &res->before, err) <
+	    0)
 		goto out;
 	res->signers_before = res->before.nsigners;
 	if (res->before.nsigners > 0) {
@@ -750,18 +491,13 @@ kyso_cosign_message(const struct kyso_signer *seal,
 		rc = 0;
 		goto out;
 	}
-	if ((raw = slurp(in, err)) == NULL)
+	if ((raw = kyso_mime_read_all(in, 0, err)) == NULL)
 		goto out;
-	if ((why = find_layout((const char *)raw->data, raw->len, &l)) != NULL)
-		goto refused;
-	/* our split and the verifier's must name the same bytes */
+	/* the verifier's reading of the structure, nothing of our own */
 	kyso_verify_find((const char *)raw->data, raw->len, &f);
-	if (!f.found || f.malformed || f.opaque || !f.whole ||
-	    f.cms_der == NULL || f.content != l.content ||
-	    f.content_len != l.content_len) {
-		why = "cannot locate the signed part unambiguously";
+	if ((why = find_layout((const char *)raw->data, raw->len, &f, &l)) !=
+	    NULL)
 		goto refused;
-	}
 	p = f.cms_der->data;
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)f.cms_der->len);
 	if (cms == NULL ||
@@ -790,8 +526,8 @@ kyso_cosign_message(const struct kyso_signer *seal,
 	res->digest = g_strdup(micalg_name(EVP_MD_get_type(md)));
 	if (add_seal(seal, cms, md, now, &der, &der_len, err) < 0)
 		goto out;
-	if (!old_signers_kept(f.cms_der->data, f.cms_der->len, der,
-	        (size_t)der_len)) {
+	if (!kyso_ber_signer_infos_kept(f.cms_der->data, f.cms_der->len, der,
+	        (size_t)der_len, 1)) {
 		why = "re-encoding would change an existing SignerInfo";
 		goto refused;
 	}

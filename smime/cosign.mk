@@ -9,3 +9,9 @@ check_PROGRAMS += tests/unit/test_cosign
 tests_unit_test_cosign_SOURCES = tests/unit/test_cosign.c
 tests_unit_test_cosign_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/cosign.test
+# smime/ber.c, the walker co-signing proves SignerInfos unchanged with
+check_PROGRAMS += tests/unit/test_ber
+tests_unit_test_ber_SOURCES = tests/unit/test_ber.c
+tests_unit_test_ber_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
+tests_unit_test_ber_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/test_ber

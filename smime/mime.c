@@ -2,9 +2,13 @@
  * mime.c - GMime set-up, parsing under our limits, and the top-level S/MIME
  * kind of a message (signed, opaque-signed, encrypted, plain).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "kyso/mime.h"
+
+#define READ_CHUNK 65536
+#define B64_LINE   76 /* RFC 2045 6.8 */
 
 void
 kyso_mime_init(void)
@@ -29,6 +33,90 @@ kyso_mime_read(GMimeStream *s, void *buf, size_t len)
 	if (n < 0 && g_mime_stream_eos(s))
 		return 0;
 	return n;
+}
+
+GByteArray *
+kyso_mime_read_all(GMimeStream *s, size_t max, struct kyso_err *err)
+{
+	gint64 want = g_mime_stream_length(s);
+	gsize cap, ncap, len = 0;
+	guint8 *p, *q;
+	ssize_t n;
+
+	/* a GByteArray counts in guint */
+	if (max == 0 || max > G_MAXUINT)
+		max = G_MAXUINT;
+	/* the buffer's size comes from the input: had with g_try_*, so a
+	 * message that does not fit tempfails instead of aborting the daemon
+	 * and every message in it */
+	cap = want > 0 && (guint64)want < max ? (gsize)want + 1 : READ_CHUNK;
+	if ((p = g_try_malloc(cap)) == NULL)
+		goto oom;
+	(void)g_mime_stream_reset(s);
+	for (;;) {
+		if (len == cap) {
+			ncap = cap > G_MAXUINT / 2 ? G_MAXUINT : cap * 2;
+			if (ncap == cap || (q = g_try_realloc(p, ncap)) == NULL)
+				goto oom;
+			p = q;
+			cap = ncap;
+		}
+		if ((n = kyso_mime_read(s, (char *)p + len,
+			 MIN(cap - len, READ_CHUNK))) <= 0)
+			break;
+		if ((size_t)n > max - len) {
+			kyso_err_set(err, KYSO_E_INPUT,
+			    "the message is larger than %zu bytes", max);
+			goto fail;
+		}
+		len += (gsize)n;
+	}
+	if (n < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot read the message");
+		goto fail;
+	}
+	return g_byte_array_new_take(p, len);
+oom:
+	kyso_err_set(err, KYSO_E_TEMP, "out of memory reading the message");
+fail:
+	g_free(p);
+	return NULL;
+}
+
+int
+kyso_mime_write(GMimeStream *out, const void *buf, size_t len, size_t *total,
+    const char *what, struct kyso_err *err)
+{
+	if (len > 0 && g_mime_stream_write(out, buf, len) != (ssize_t)len) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot write %s message: %s",
+		    what, g_strerror(errno));
+		return -1;
+	}
+	*total += len;
+	return 0;
+}
+
+int
+kyso_mime_write_base64(GMimeStream *out, const unsigned char *der, size_t len,
+    const char *eol, size_t *total, const char *what, struct kyso_err *err)
+{
+	gchar *b64 = g_base64_encode(der, len);
+	size_t blen = strlen(b64), off, chunk;
+	int rc = -1;
+
+	for (off = 0; off < blen; off += chunk) {
+		chunk = blen - off < B64_LINE ? blen - off : B64_LINE;
+		if ((off > 0 &&
+		        kyso_mime_write(out, eol, strlen(eol), total, what,
+		            err) < 0) ||
+		    kyso_mime_write(out, b64 + off, chunk, total, what, err) <
+		        0)
+			goto out;
+	}
+	rc = 0;
+out:
+	g_free(b64);
+	return rc;
 }
 
 GMimeMessage *

@@ -169,3 +169,19 @@ kyso_raw_is_delimiter(const char *p, const char *end, const char *b,
 		q++;
 	return (q == end || kyso_raw_eol_len(q, end) > 0) ? 1 : 0;
 }
+
+char *
+kyso_raw_child_spec(const char *spec, int i)
+{
+	return spec[0] ? g_strdup_printf("%s.%d", spec, i)
+	               : g_strdup_printf("%d", i);
+}
+
+char *
+kyso_raw_place(const char *spec, int inner)
+{
+	if (inner)
+		return g_strdup_printf("in the message in part %s", spec);
+	return spec[0] ? g_strdup_printf("in part %s", spec)
+	               : g_strdup("at the top level");
+}

@@ -52,4 +52,13 @@ const char *kyso_raw_duplicate_field(struct kyso_span hdr);
 int kyso_raw_is_delimiter(const char *p, const char *end, const char *b,
     size_t blen);
 
+/* IMAP part number (RFC 3501 6.4.5) of child i (from 1) of the entity at
+ * `spec` ("" for the message itself): "2", "1.2". g_free. */
+char *kyso_raw_child_spec(const char *spec, int i);
+
+/* Where the entity at `spec` is, for a reason or an error: "at the top
+ * level", "in part 1.2", or with `inner` (the message carried by the
+ * message/rfc822 part `spec`) "in the message in part 2". g_free. */
+char *kyso_raw_place(const char *spec, int inner);
+
 #endif

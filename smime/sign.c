@@ -24,7 +24,6 @@
 #include "canon.h"
 
 #define SIGN_CHUNK        65536
-#define B64_LINE          76 /* RFC 2045 6.8 */
 /* Messages whose input is below this are serialised in memory. */
 #define SIGN_MEMORY_LIMIT (1024 * 1024)
 
@@ -166,13 +165,7 @@ static int
 put(GMimeStream *out, const void *buf, size_t len, size_t *total,
     struct kyso_err *err)
 {
-	if (len > 0 && g_mime_stream_write(out, buf, len) != (ssize_t)len) {
-		kyso_err_set(err, KYSO_E_TEMP,
-		    "cannot write signed message: %s", g_strerror(errno));
-		return -1;
-	}
-	*total += len;
-	return 0;
+	return kyso_mime_write(out, buf, len, total, "signed", err);
 }
 
 static int
@@ -270,22 +263,13 @@ write_signature_part(GMimeStream *out, const unsigned char *der, size_t der_len,
 	    "Content-Disposition: attachment; filename=\"smime.p7s\"\r\n"
 	    "Content-Description: S/MIME Cryptographic Signature\r\n"
 	    "\r\n";
-	gchar *b64 = g_base64_encode(der, der_len);
-	size_t len = strlen(b64), off, chunk;
-	int rc = -1;
 
-	if (puts_(out, hdr, total, err) < 0)
-		goto out;
-	for (off = 0; off < len; off += chunk) {
-		chunk = len - off < B64_LINE ? len - off : B64_LINE;
-		if (put(out, b64 + off, chunk, total, err) < 0 ||
-		    puts_(out, "\r\n", total, err) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	g_free(b64);
-	return rc;
+	if (puts_(out, hdr, total, err) < 0 ||
+	    kyso_mime_write_base64(out, der, der_len, "\r\n", total, "signed",
+	        err) < 0 ||
+	    puts_(out, "\r\n", total, err) < 0)
+		return -1;
+	return 0;
 }
 
 /* 0 while the bytes seen so far are 7-bit wire form: no 8-bit octet, NUL,

@@ -18,6 +18,7 @@
 
 #include "kyso/signer.h"
 #include "certfile.h"
+#include "digest.h"
 #include "pkcs11.h"
 
 struct kyso_signer {
@@ -30,16 +31,6 @@ struct kyso_signer {
 	const EVP_MD *md;
 	const char *micalg;
 	char fingerprint[2 * EVP_MAX_MD_SIZE + 1]; /* SHA-256 of cert, hex */
-};
-
-static const struct {
-	const char *name;   /* configuration spelling */
-	const char *micalg; /* RFC 8551 3.5.3.2 */
-	int nid;
-} digests[] = {
-    {.name = "sha256", .micalg = "sha-256", .nid = NID_sha256},
-    {.name = "sha384", .micalg = "sha-384", .nid = NID_sha384},
-    {.name = "sha512", .micalg = "sha-512", .nid = NID_sha512},
 };
 
 /* Read a passphrase file: first line, without its newline. */
@@ -218,19 +209,16 @@ kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 {
 	struct kyso_signer *s = kyso_xcalloc(1, sizeof(*s));
 	const char *dname = spec->digest != NULL ? spec->digest : "sha256";
-	size_t i;
+	const struct kyso_digest *d = kyso_digest_by_name(dname);
 
 	ERR_clear_error();
-	for (i = 0; i < sizeof(digests) / sizeof(digests[0]); i++)
-		if (g_ascii_strcasecmp(dname, digests[i].name) == 0)
-			break;
-	if (i == sizeof(digests) / sizeof(digests[0])) {
+	if (d == NULL) {
 		kyso_err_set(err, KYSO_E_CONFIG,
 		    "unknown digest \"%s\" (sha256, sha384 or sha512)", dname);
 		goto fail;
 	}
-	s->md = EVP_get_digestbynid(digests[i].nid);
-	s->micalg = digests[i].micalg;
+	s->md = EVP_get_digestbynid(d->nid);
+	s->micalg = d->micalg;
 	if (spec->cert_file == NULL || spec->key_file == NULL) {
 		kyso_err_set(err, KYSO_E_CONFIG,
 		    "a signer needs a certificate and a key file");

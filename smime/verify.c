@@ -9,6 +9,7 @@
  * SignedData that also travels with detached content must carry the same
  * bytes (CVE-2018-18509 class): otherwise econtent_mismatch.
  */
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/cms.h>
@@ -17,48 +18,6 @@
 #include "kyso/limits.h"
 #include "kyso/mime.h"
 #include "verify_int.h"
-
-/* Read the whole stream (from its start) into memory. kyso_mime_read: a
- * bounded fs stream (a spool on disk) returns -1 at its end, not 0. The
- * buffer's size comes from the input, so it is had with g_try_*: a message
- * that does not fit tempfails (KYSO_E_TEMP), it does not abort the daemon
- * and every message in it. */
-static GByteArray *
-slurp(GMimeStream *s, struct kyso_err *err)
-{
-	gint64 want = g_mime_stream_length(s);
-	gsize cap = want > 0 && want < G_MAXINT32 ? (gsize)want + 1 : 65536;
-	gsize len = 0;
-	guint8 *p = g_try_malloc(cap), *q;
-	ssize_t n = 0;
-
-	(void)g_mime_stream_reset(s);
-	while (p != NULL && (n = kyso_mime_read(s, (char *)p + len,
-				 MIN(cap - len, 65536))) > 0) {
-		len += (gsize)n;
-		if (len == cap) {
-			if (cap >= G_MAXINT32 / 2 ||
-			    (q = g_try_realloc(p, cap * 2)) == NULL) {
-				g_free(p);
-				p = NULL;
-				break;
-			}
-			p = q;
-			cap *= 2;
-		}
-	}
-	if (p == NULL) {
-		kyso_err_set(err, KYSO_E_TEMP,
-		    "out of memory reading the message");
-		return NULL;
-	}
-	if (n < 0) {
-		kyso_err_set(err, KYSO_E_TEMP, "cannot read the message");
-		g_free(p);
-		return NULL;
-	}
-	return g_byte_array_new_take(p, len);
-}
 
 /* Bare-LF line ends turned into CRLF; NULL when there are none, or (with
  * *oom set) when the copy does not fit in memory. */
@@ -97,16 +56,19 @@ ossl_oom(void)
 	return oom;
 }
 
-/* Digest `content` (NULL: the embedded eContent) for every signer; set
- * ok[i] to whether signer i's messageDigest/signature matches. */
-static int
-digest_signers(CMS_ContentInfo *cms, const char *content, size_t len,
-    STACK_OF(CMS_SignerInfo) *sis, int n, int *ok)
+int
+kyso_verify_digest_signers(CMS_ContentInfo *cms, const char *content,
+    size_t len, STACK_OF(CMS_SignerInfo) *sis, int n, int *ok)
 {
 	BIO *in = NULL, *chain = NULL;
 	char buf[16384];
 	int i, good = 0;
 
+	for (i = 0; i < n; i++)
+		ok[i] = 0;
+	/* a BIO counts in int: a longer content would be read as a string */
+	if (len > INT_MAX)
+		goto out;
 	if (content != NULL &&
 	    (in = BIO_new_mem_buf(content, (int)len)) == NULL)
 		goto out;
@@ -219,12 +181,13 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 	(void)CMS_set1_signers_certs(cms, NULL, 0);
 	ERR_clear_error();
 	ok = g_new0(int, n);
-	good = digest_signers(cms, content, content_len, sis, n, ok);
+	good = kyso_verify_digest_signers(cms, content, content_len, sis, n,
+	    ok);
 	if (good < n && !f->opaque &&
 	    (canon = crlf_canonical(content, content_len, &oom)) != NULL) {
 		ok2 = g_new0(int, n);
-		if (digest_signers(cms, (const char *)canon->data, canon->len,
-			sis, n, ok2) > good) {
+		if (kyso_verify_digest_signers(cms, (const char *)canon->data,
+			canon->len, sis, n, ok2) > good) {
 			memcpy(ok, ok2, sizeof(int) * (size_t)n);
 			content = (const char *)canon->data;
 			content_len = canon->len;
@@ -291,7 +254,7 @@ kyso_verify_message_progress(const struct kyso_trust *trust,
 	}
 	/* XXX: the message is held in memory while verifying; the milter
 	 * bounds it with MaximumMessageSize */
-	if ((raw = slurp(msg, err)) == NULL)
+	if ((raw = kyso_mime_read_all(msg, 0, err)) == NULL)
 		return -1;
 	kyso_verify_find((const char *)raw->data, raw->len, &f);
 	res->found = f.found;

@@ -165,13 +165,6 @@ kyso_verify_is_signed_data(const unsigned char *der, size_t len)
 	return r;
 }
 
-static char *
-child_spec(const char *prefix, int i)
-{
-	return prefix[0] ? g_strdup_printf("%s.%d", prefix, i)
-	                 : g_strdup_printf("%d", i);
-}
-
 static void
 set_found(struct kyso_found *f, const char *prefix, int top)
 {
@@ -241,6 +234,9 @@ take_detached(const struct walker *w, GMimeContentType *ct,
 	}
 	f->content = parts[0].p;
 	f->content_len = parts[0].len;
+	f->sig_part = parts[1].p;
+	f->sig_part_len = parts[1].len;
+	f->closed = closed;
 	if ((f->cms_der = decode_body(w, hdr, sbody)) == NULL)
 		f->oom = 1;
 out:
@@ -345,7 +341,7 @@ walk(const struct walker *w, struct kyso_span e, const char *prefix, int top,
 		arr = split_multipart(body, b, &closed);
 		parts = (struct kyso_span *)(void *)arr->data;
 		for (i = 0; i < arr->len && !f->found; i++) {
-			char *spec = child_spec(prefix, (int)i + 1);
+			char *spec = kyso_raw_child_spec(prefix, (int)i + 1);
 
 			walk(w, parts[i], spec, 0, depth + 1);
 			g_free(spec);
@@ -360,19 +356,8 @@ out:
 	g_object_unref(ct);
 }
 
-/* Where entity e sits, for a reason: `inner` when e is the message carried
- * by message/rfc822 part `prefix`. */
-static char *
-place(const char *prefix, int inner)
-{
-	if (inner)
-		return g_strdup_printf("in the message in part %s", prefix);
-	return prefix[0] ? g_strdup_printf("in part %s", prefix)
-	                 : g_strdup("at the top level");
-}
-
-/* Why entity e (at `prefix`, see place()) may be read two ways, or NULL:
- * the first structure field that occurs twice in one header block of any
+/* Why entity e (at `prefix`, see kyso_raw_place()) may be read two ways, or
+ * NULL: the first structure field that occurs twice in one header block of any
  * entity in it - every part, signed, signature or unsigned, forwarded
  * messages too - or nesting deeper than we follow. Below a duplicate the
  * structure itself is ambiguous, so the first one found is the answer.
@@ -392,7 +377,7 @@ ambiguity(struct kyso_span e, const char *prefix, int inner, int depth)
 		return g_strdup("MIME nesting too deep");
 	kyso_raw_split_entity(e, &hdr, &body);
 	if ((dup = kyso_raw_duplicate_field(hdr)) != NULL) {
-		where = place(prefix, inner);
+		where = kyso_raw_place(prefix, inner);
 		why = g_strdup_printf("duplicate %s %s", dup, where);
 		g_free(where);
 		return why;
@@ -408,7 +393,7 @@ ambiguity(struct kyso_span e, const char *prefix, int inner, int depth)
 		arr = split_multipart(body, b, &closed);
 		parts = (struct kyso_span *)(void *)arr->data;
 		for (i = 0; i < arr->len && why == NULL; i++) {
-			char *spec = child_spec(prefix, (int)i + 1);
+			char *spec = kyso_raw_child_spec(prefix, (int)i + 1);
 
 			why = ambiguity(parts[i], spec, 0, depth + 1);
 			g_free(spec);

@@ -71,6 +71,11 @@ struct kyso_found {
 	char *part;          /* IMAP part spec */
 	const char *content; /* detached: the signed bytes (inside raw) */
 	size_t content_len;
+	/* detached: the signature part as received, header block and body
+	 * (inside raw), and whether the close delimiter follows it */
+	const char *sig_part;
+	size_t sig_part_len;
+	int closed;
 	GByteArray *cms_der; /* the decoded CMS */
 };
 
@@ -89,6 +94,15 @@ int kyso_verify_has_signature(const char *raw, size_t len);
 /* Content-Type parsing helper shared with verify.c: 1 when the bytes are a
  * DER CMS SignedData. */
 int kyso_verify_is_signed_data(const unsigned char *der, size_t len);
+
+/* ---- verify.c */
+
+/* Digest `content` (NULL: the embedded eContent) for the first n signers
+ * of cms (sis); ok[i] says whether signer i's messageDigest (or, without
+ * signed attributes, its signature) matches. Returns how many match. Also
+ * cosign.c's check of the exact bytes it will seal. */
+int kyso_verify_digest_signers(CMS_ContentInfo *cms, const char *content,
+    size_t len, STACK_OF(CMS_SignerInfo) *sis, int n, int *ok);
 
 /* ---- verify_signer.c: facts about one SignerInfo */
 

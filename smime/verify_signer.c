@@ -16,31 +16,11 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "digest.h"
 #include "verify_int.h"
 
 /* Smallest RSA/DSA modulus we accept as not weak. */
 #define KYSO_MIN_RSA_BITS 2048
-
-static const char *
-digest_name(int nid)
-{
-	switch (nid) {
-	case NID_md5:
-		return "md5";
-	case NID_sha1:
-		return "sha-1";
-	case NID_sha224:
-		return "sha-224";
-	case NID_sha256:
-		return "sha-256";
-	case NID_sha384:
-		return "sha-384";
-	case NID_sha512:
-		return "sha-512";
-	default:
-		return OBJ_nid2sn(nid) ? OBJ_nid2sn(nid) : "unknown";
-	}
-}
 
 static int
 weak_md(int nid)
@@ -60,7 +40,7 @@ check_algorithms(CMS_SignerInfo *s, X509 *signer,
 	CMS_SignerInfo_get0_algs(s, NULL, NULL, &dig, &sig);
 	dnid = dig ? OBJ_obj2nid(dig->algorithm) : NID_undef;
 	snid = sig ? OBJ_obj2nid(sig->algorithm) : NID_undef;
-	si->digest = g_strdup(digest_name(dnid));
+	si->digest = g_strdup(kyso_digest_name(dnid));
 	if (weak_md(dnid)) {
 		si->weak = 1;
 		si->weak_reason = g_strdup_printf("%s digest", si->digest);
@@ -264,8 +244,8 @@ kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		X509_ALGOR *dig = NULL;
 
 		CMS_SignerInfo_get0_algs(s, NULL, NULL, &dig, NULL);
-		si->digest = g_strdup(
-		    digest_name(dig ? OBJ_obj2nid(dig->algorithm) : NID_undef));
+		si->digest = g_strdup(kyso_digest_name(
+		    dig ? OBJ_obj2nid(dig->algorithm) : NID_undef));
 		si->cert_missing = 1;
 		si->signature_error =
 		    g_strdup("signer certificate not in the message");

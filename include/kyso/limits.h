@@ -20,6 +20,8 @@
 #define KYSO_MAX_MIME_DEPTH       32
 /* Signers in one SignedData we evaluate. */
 #define KYSO_MAX_SIGNERS          16
+/* Nested indefinite-length BER elements we follow in a CMS structure. */
+#define KYSO_MAX_BER_DEPTH        64
 /* Length of a mail address we accept from headers or the envelope. */
 #define KYSO_MAX_ADDRESS          320
 /* Length of a certificate id in the CertificateTable (and the journal). */

@@ -29,6 +29,23 @@ const char *kyso_mime_kind_name(enum kyso_mime_kind kind);
  * substreams answer -1 there) as 0, and only real failures as -1. */
 ssize_t kyso_mime_read(GMimeStream *s, void *buf, size_t len);
 
+/* The whole stream, read from its start, in memory (g_byte_array_unref).
+ * At most `max` bytes (0: as much as a GByteArray holds). NULL with
+ * KYSO_E_TEMP when reading fails, KYSO_E_INPUT when there is more. */
+GByteArray *kyso_mime_read_all(GMimeStream *s, size_t max,
+    struct kyso_err *err);
+
+/* Write buf[0..len) to out and add len to *total; -1 with KYSO_E_TEMP
+ * ("cannot write <what> message: ...") when not all of it is written. */
+int kyso_mime_write(GMimeStream *out, const void *buf, size_t len,
+    size_t *total, const char *what, struct kyso_err *err);
+
+/* Write der[0..len) in base64, 76 characters a line (RFC 2045 6.8), `eol`
+ * between lines and none after the last; as kyso_mime_write. */
+int kyso_mime_write_base64(GMimeStream *out, const unsigned char *der,
+    size_t len, const char *eol, size_t *total, const char *what,
+    struct kyso_err *err);
+
 /* Global GMime set-up/tear-down (once per process). */
 void kyso_mime_init(void);
 void kyso_mime_shutdown(void);
