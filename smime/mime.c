@@ -62,7 +62,7 @@ kyso_mime_read_all(GMimeStream *s, size_t max, struct kyso_err *err)
 			cap = ncap;
 		}
 		if ((n = kyso_mime_read(s, (char *)p + len,
-			 MIN(cap - len, READ_CHUNK))) <= 0)
+		         MIN(cap - len, READ_CHUNK))) <= 0)
 			break;
 		if ((size_t)n > max - len) {
 			kyso_err_set(err, KYSO_E_INPUT,

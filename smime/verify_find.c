@@ -110,7 +110,9 @@ decode_body(const struct walker *w, struct kyso_span hdr, struct kyso_span body)
 }
 
 /* Split a multipart body into its parts. Returns the parts; *closed says
- * whether the close delimiter was seen. */
+ * whether the close delimiter was seen. Without it the last part runs to
+ * the end of the body, as GMime and mail clients read it (a part the
+ * split dropped would be one the recipient sees and we do not). */
 static GArray *
 split_multipart(struct kyso_span body, const char *b, int *closed)
 {
@@ -147,6 +149,11 @@ split_multipart(struct kyso_span body, const char *b, int *closed)
 			start = le;
 		}
 		p = le;
+	}
+	if (!*closed && start != NULL && start <= end) {
+		struct kyso_span s = {start, (size_t)(end - start)};
+
+		g_array_append_val(parts, s);
 	}
 	return parts;
 }
@@ -230,6 +237,12 @@ take_detached(const struct walker *w, GMimeContentType *ct,
 		malformed(f,
 		    "second part of multipart/signed is not "
 		    "application/pkcs7-signature");
+		goto out;
+	}
+	if (!closed) {
+		/* what follows the signature part is the recipient's to read
+		 * however its client likes: no structure to vouch for */
+		malformed(f, "multipart/signed without its close delimiter");
 		goto out;
 	}
 	f->content = parts[0].p;

@@ -658,3 +658,13 @@ case_line w-jyaf-related2 "$V" crl any "found=1 whole=0 part=2 s0.sig=1 s0.chain
 case_line w-jyaf-rfc822 "$V" crl any "found=1 whole=0 part=1 s0.sig=1 s0.chain=1" policy
 nest w-jyaf-rfc822-mixed "$m/w-jyaf-rfc822.eml" mixed 'Pay 1000000 VND to account 666.'
 case_line w-jyaf-rfc822-mixed "$V" crl any "found=1 whole=0 part=2 s0.sig=1" policy
+# a third part after the signature and no close delimiter: GMime and mail
+# clients show three parts; the signature must not vouch for the third
+perl -0777 -pe 's/\r\n------=_kyso_B1--\r\n\z/\r\n------=_kyso_B1\r\nContent-Type: text\/plain\r\n\r\nPay 1000000 VND to account 666.\r\n/' \
+	"$m/o-agency-valid.eml" >"$m/o-unclosed-third-part.eml"
+cmp -s "$m/o-agency-valid.eml" "$m/o-unclosed-third-part.eml" && { echo "o-unclosed-third-part: no change" >&2; exit 1; }
+case_line o-unclosed-third-part "$V" crl any "found=1 malformed=1" permerror
+# the signature part not closed at all
+perl -0777 -pe 's/\r\n------=_kyso_B1--\r\n\z/\r\n/' "$m/o-agency-valid.eml" >"$m/o-unclosed.eml"
+cmp -s "$m/o-agency-valid.eml" "$m/o-unclosed.eml" && { echo "o-unclosed: no change" >&2; exit 1; }
+case_line o-unclosed "$V" crl any "found=1 malformed=1" permerror

@@ -278,8 +278,20 @@ malformed(void)
 	     "boundary=B\r\n\r\n--B\r\n\r\nx\r\n--B\r\n" SIGPART
 	     "--B\r\n\r\ntrailing part, no close\r\n",
 	    &f);
-	CHECK(f.found && !f.malformed && !f.closed,
-	    "no close delimiter after the signature part: closed is 0");
+	CHECK(f.found && f.malformed && f.malformed_reason != NULL &&
+	        strstr(f.malformed_reason, "more than two parts") != NULL,
+	    "an unclosed third part after the signature part is read as "
+	    "GMime and clients read it (three parts): malformed (%s)",
+	    f.malformed_reason ? f.malformed_reason : "");
+	kyso_verify_found_clear(&f);
+	find("Content-Type: multipart/signed; protocol=\"application/"
+	     "pkcs7-signature\"; "
+	     "boundary=B\r\n\r\n--B\r\n\r\nx\r\n--B\r\n" SIGPART,
+	    &f);
+	CHECK(f.found && f.malformed && f.malformed_reason != NULL &&
+	        strstr(f.malformed_reason, "close delimiter") != NULL,
+	    "no close delimiter after the signature part: malformed (%s)",
+	    f.malformed_reason ? f.malformed_reason : "");
 	kyso_verify_found_clear(&f);
 
 	/* a signature below more multiparts than we follow */
