@@ -18,7 +18,55 @@
 #include <string.h>
 
 #include "kyso/inbound.h"
+#include "kyso/signer.h"
 #include "kyso/verdict.h"
+
+/* The binding rule (policy/seal.c has the SealTable): a signer is bound
+ * to the From address by its certificate e-mail, by a SealTable entry for
+ * its fingerprint, or by being the certificate our own CertificateTable
+ * signs that From with; nothing else binds it. */
+enum kyso_binding
+kyso_seal_binding(const struct kyso_config *cfg,
+    const struct kyso_signer_info *si, const char *from,
+    enum kyso_cert_kind *kind)
+{
+	const struct kyso_signer *ours = NULL;
+	const char *id;
+	enum kyso_binding b;
+	int listed;
+
+	*kind = si->kind;
+	b = kyso_seal_table_binding(cfg ? kyso_config_seals(cfg) : NULL,
+	    si->fingerprint, from, kind, &listed);
+	/* the certificate we would sign this From with ourselves */
+	if (cfg != NULL && from != NULL && si->fingerprint != NULL &&
+	    (id = kyso_config_lookup_sender(cfg, from)) != NULL &&
+	    (ours = kyso_config_signer(cfg, id)) != NULL &&
+	    strcmp(kyso_signer_fingerprint(ours), si->fingerprint) != 0)
+		ours = NULL;
+	if (ours != NULL && !listed)
+		*kind = KYSO_KIND_AGENCY; /* our tables hold agency seals */
+	if (si->email != NULL && si->email_matches && from != NULL)
+		return KYSO_BOUND_EMAIL;
+	if (b != KYSO_BOUND_NONE)
+		return b;
+	return ours != NULL ? KYSO_BOUND_CERTTABLE : KYSO_BOUND_NONE;
+}
+
+const char *
+kyso_binding_name(enum kyso_binding b)
+{
+	switch (b) {
+	case KYSO_BOUND_EMAIL:
+		return "certificate e-mail";
+	case KYSO_BOUND_SEALTABLE:
+		return "SealTable";
+	case KYSO_BOUND_CERTTABLE:
+		return "CertificateTable";
+	default:
+		return "not bound";
+	}
+}
 
 /* How bad a signer result is for the message: the message takes the
  * worst (a signature that does not match the content is the worst; a
@@ -294,7 +342,7 @@ kyso_inbound_process(const struct kyso_config *cfg,
 	        sizeof(from), &ferr) == 0)
 		fromp = from;
 	if (kyso_verify_message_progress(trust, message, fromp, now,
-		env->progress, &vr, err) != 0)
+	        env->progress, &vr, err) != 0)
 		goto out;
 	kyso_inbound_judge(cfg, &vr, fromp, st->revocation_softfail, &v);
 	v.own_domain = from_claims_own_domain(cfg, env->headers, env->nheaders);

@@ -1,6 +1,6 @@
 /*
- * seal.c - which senders a certificate may sign for: the SealTable, and the
- * binding rule inbound verification applies to every signer.
+ * seal.c - the SealTable: which senders a certificate may sign or seal for
+ * (the binding rule that uses it is kyso_seal_binding() in inbound.c).
  *
  *   seal table:  sha256:FINGERPRINT  PATTERN[,PATTERN...]  [agency|personal]
  *   PATTERN:     local@domain (one address), domain (that domain only) or
@@ -23,7 +23,6 @@
 #include <glib.h>
 
 #include "kyso/seal.h"
-#include "kyso/signer.h"
 #include "config_int.h"
 
 /* Hex digits of a SHA-256 fingerprint. */
@@ -233,47 +232,4 @@ kyso_seal_table_binding(const struct kyso_sealtable *t, const char *fp,
 				return KYSO_BOUND_SEALTABLE;
 	}
 	return KYSO_BOUND_NONE;
-}
-
-enum kyso_binding
-kyso_seal_binding(const struct kyso_config *cfg,
-    const struct kyso_signer_info *si, const char *from,
-    enum kyso_cert_kind *kind)
-{
-	const struct kyso_signer *ours = NULL;
-	const char *id;
-	enum kyso_binding b;
-	int listed;
-
-	*kind = si->kind;
-	b = kyso_seal_table_binding(cfg ? kyso_config_seals(cfg) : NULL,
-	    si->fingerprint, from, kind, &listed);
-	/* the certificate we would sign this From with ourselves */
-	if (cfg != NULL && from != NULL && si->fingerprint != NULL &&
-	    (id = kyso_config_lookup_sender(cfg, from)) != NULL &&
-	    (ours = kyso_config_signer(cfg, id)) != NULL &&
-	    strcmp(kyso_signer_fingerprint(ours), si->fingerprint) != 0)
-		ours = NULL;
-	if (ours != NULL && !listed)
-		*kind = KYSO_KIND_AGENCY; /* our tables hold agency seals */
-	if (si->email != NULL && si->email_matches && from != NULL)
-		return KYSO_BOUND_EMAIL;
-	if (b != KYSO_BOUND_NONE)
-		return b;
-	return ours != NULL ? KYSO_BOUND_CERTTABLE : KYSO_BOUND_NONE;
-}
-
-const char *
-kyso_binding_name(enum kyso_binding b)
-{
-	switch (b) {
-	case KYSO_BOUND_EMAIL:
-		return "certificate e-mail";
-	case KYSO_BOUND_SEALTABLE:
-		return "SealTable";
-	case KYSO_BOUND_CERTTABLE:
-		return "CertificateTable";
-	default:
-		return "not bound";
-	}
 }

@@ -1,12 +1,11 @@
 /*
- * seal.h - the SealTable and the rule that binds a signer's certificate to
- * the sender it signs for (policy/seal.c). Policy level: uses the
- * configuration snapshot; never libmilter.
+ * seal.h - the SealTable (policy/seal.c): which senders a certificate may
+ * sign or seal for, by SHA-256 fingerprint. The rule that uses it to bind a
+ * signer to the From address is kyso_seal_binding() (verdict.h).
  */
 #ifndef KYSO_SEAL_H
 #define KYSO_SEAL_H
 
-#include "kyso/config.h"
 #include "kyso/err.h"
 #include "kyso/verify.h"
 
@@ -31,14 +30,5 @@ size_t kyso_seal_count(const struct kyso_sealtable *t);
  * kind (untouched otherwise). */
 enum kyso_binding kyso_seal_table_binding(const struct kyso_sealtable *t,
     const char *fp, const char *from, enum kyso_cert_kind *kind, int *listed);
-
-/* The binding of signer si to from (NULL: no single From) under cfg (NULL:
- * no tables), and in *kind the kind configuration declares for it (else
- * si->kind). */
-enum kyso_binding kyso_seal_binding(const struct kyso_config *cfg,
-    const struct kyso_signer_info *si, const char *from,
-    enum kyso_cert_kind *kind);
-
-const char *kyso_binding_name(enum kyso_binding b);
 
 #endif

@@ -28,6 +28,15 @@ enum kyso_result {
 /* The result as written in headers and logs ("pass", "policy", ...). */
 const char *kyso_result_name(enum kyso_result r);
 
+/* The binding (policy/inbound.c) of signer si to from (NULL: no single
+ * From) under cfg (NULL: no tables), and in *kind the kind configuration
+ * declares for it (else si->kind). */
+enum kyso_binding kyso_seal_binding(const struct kyso_config *cfg,
+    const struct kyso_signer_info *si, const char *from,
+    enum kyso_cert_kind *kind);
+
+const char *kyso_binding_name(enum kyso_binding b);
+
 /* Why a signer (or the message) got its result. */
 enum kyso_why {
 	KYSO_WHY_OK = 0,
