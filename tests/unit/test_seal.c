@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "kyso/seal.h"
+#include "kyso/verdict.h"
 #include "harness.h"
 
 #define FP_A "3a5f00112233445566778899aabbccddeeff00112233445566778899aabbccdd"
