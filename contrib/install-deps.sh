@@ -18,6 +18,8 @@ pkgs=(
 	python3 python3-cryptography
 	# fuzzing (tests/fuzz/run.sh): clang with libFuzzer
 	clang libclang-rt-14-dev
+	# .clang-format is enforced (tests/check-format.sh)
+	clang-format-14
 	# sanitizer reports with file:line (fuzzing, --enable-sanitizers):
 	# llvm-symbolizer-14 comes with llvm-14, /usr/bin/llvm-symbolizer (the
 	# name ASan and UBSan look for on PATH) with llvm

@@ -20,7 +20,6 @@
 #include "kyso/signer.h"
 #include "config_int.h"
 
-
 struct kyso_certentry {
 	char *id;
 	struct kyso_signer *signer;

@@ -58,7 +58,7 @@ ossl_oom(void)
 
 int
 kyso_verify_digest_signers(CMS_ContentInfo *cms, const char *content,
-    size_t len, STACK_OF(CMS_SignerInfo) *sis, int n, int *ok)
+    size_t len, STACK_OF(CMS_SignerInfo) * sis, int n, int *ok)
 {
 	BIO *in = NULL, *chain = NULL;
 	char buf[16384];
@@ -77,8 +77,10 @@ kyso_verify_digest_signers(CMS_ContentInfo *cms, const char *content,
 	while (BIO_read(chain, buf, sizeof(buf)) > 0)
 		;
 	for (i = 0; i < n; i++) {
-		ok[i] = CMS_SignerInfo_verify_content(
-			    sk_CMS_SignerInfo_value(sis, i), chain) > 0;
+		ok[i] =
+		    CMS_SignerInfo_verify_content(sk_CMS_SignerInfo_value(sis,
+		                                      i),
+		        chain) > 0;
 		good += ok[i];
 	}
 out:
@@ -115,7 +117,7 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 {
 	const unsigned char *p = f->cms_der->data;
 	CMS_ContentInfo *cms = NULL;
-	STACK_OF(CMS_SignerInfo) *sis;
+	STACK_OF(CMS_SignerInfo) * sis;
 	STACK_OF(X509) *certs = NULL;
 	STACK_OF(X509_CRL) *crls = NULL;
 	ASN1_OCTET_STRING **pos, *econtent = NULL;
@@ -131,7 +133,8 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 		oom = 1;
 		goto out;
 	}
-	if (cms == NULL || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+	if (cms == NULL ||
+	    OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
 		set_malformed(res, "signature is not a CMS SignedData");
 		goto out;
 	}
@@ -147,7 +150,8 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 	econtent = pos ? *pos : NULL;
 	if (f->opaque) {
 		if (econtent == NULL) {
-			set_malformed(res, "opaque signed-data without content");
+			set_malformed(res,
+			    "opaque signed-data without content");
 			goto out;
 		}
 		content = (const char *)ASN1_STRING_get0_data(econtent);
@@ -170,8 +174,9 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 		canon = crlf_canonical(f->content, f->content_len, &oom);
 		if (oom)
 			goto out;
-		if (canon == NULL || !bytes_equal(econtent,
-					 (const char *)canon->data, canon->len))
+		if (canon == NULL ||
+		    !bytes_equal(econtent, (const char *)canon->data,
+		        canon->len))
 			res->econtent_mismatch = 1;
 		if (canon != NULL)
 			g_byte_array_unref(canon);
@@ -181,13 +186,13 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 	(void)CMS_set1_signers_certs(cms, NULL, 0);
 	ERR_clear_error();
 	ok = g_new0(int, n);
-	good = kyso_verify_digest_signers(cms, content, content_len, sis, n,
-	    ok);
+	good =
+	    kyso_verify_digest_signers(cms, content, content_len, sis, n, ok);
 	if (good < n && !f->opaque &&
 	    (canon = crlf_canonical(content, content_len, &oom)) != NULL) {
 		ok2 = g_new0(int, n);
 		if (kyso_verify_digest_signers(cms, (const char *)canon->data,
-			canon->len, sis, n, ok2) > good) {
+		        canon->len, sis, n, ok2) > good) {
 			memcpy(ok, ok2, sizeof(int) * (size_t)n);
 			content = (const char *)canon->data;
 			content_len = canon->len;
@@ -236,10 +241,9 @@ kyso_verify_message(const struct kyso_trust *trust, GMimeStream *msg,
 }
 
 int
-kyso_verify_message_progress(const struct kyso_trust *trust,
-    GMimeStream *msg, const char *from_addr, time_t now,
-    const struct kyso_progress *progress, struct kyso_verify_result *res,
-    struct kyso_err *err)
+kyso_verify_message_progress(const struct kyso_trust *trust, GMimeStream *msg,
+    const char *from_addr, time_t now, const struct kyso_progress *progress,
+    struct kyso_verify_result *res, struct kyso_err *err)
 {
 	struct kyso_rev_session rs;
 	struct kyso_found f;
@@ -263,8 +267,9 @@ kyso_verify_message_progress(const struct kyso_trust *trust,
 	res->encrypted = f.encrypted;
 	res->part = f.part ? g_strdup(f.part) : NULL;
 	if (f.oom) {
-		kyso_err_set(err, KYSO_E_TEMP, "out of memory decoding the "
-					       "signature");
+		kyso_err_set(err, KYSO_E_TEMP,
+		    "out of memory decoding the "
+		    "signature");
 		rc = -1;
 	} else if (f.malformed)
 		set_malformed(res, f.malformed_reason);

@@ -102,7 +102,7 @@ int kyso_verify_is_signed_data(const unsigned char *der, size_t len);
  * signed attributes, its signature) matches. Returns how many match. Also
  * cosign.c's check of the exact bytes it will seal. */
 int kyso_verify_digest_signers(CMS_ContentInfo *cms, const char *content,
-    size_t len, STACK_OF(CMS_SignerInfo) *sis, int n, int *ok);
+    size_t len, STACK_OF(CMS_SignerInfo) * sis, int n, int *ok);
 
 /* ---- verify_signer.c: facts about one SignerInfo */
 

@@ -30,8 +30,7 @@ weak_md(int nid)
 }
 
 static void
-check_algorithms(CMS_SignerInfo *s, X509 *signer,
-    struct kyso_signer_info *si)
+check_algorithms(CMS_SignerInfo *s, X509 *signer, struct kyso_signer_info *si)
 {
 	X509_ALGOR *dig = NULL, *sig = NULL;
 	EVP_PKEY *pk = X509_get0_pubkey(signer);
@@ -49,12 +48,13 @@ check_algorithms(CMS_SignerInfo *s, X509 *signer,
 	if (snid != NID_undef && OBJ_find_sigid_algs(snid, &mdnid, &pknid) &&
 	    weak_md(mdnid)) {
 		si->weak = 1;
-		si->weak_reason = g_strdup_printf("%s signature algorithm",
-		    OBJ_nid2sn(snid));
+		si->weak_reason =
+		    g_strdup_printf("%s signature algorithm", OBJ_nid2sn(snid));
 		return;
 	}
-	if (pk != NULL && (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ||
-			      EVP_PKEY_get_base_id(pk) == EVP_PKEY_DSA) &&
+	if (pk != NULL &&
+	    (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA ||
+	        EVP_PKEY_get_base_id(pk) == EVP_PKEY_DSA) &&
 	    (bits = EVP_PKEY_get_bits(pk)) < KYSO_MIN_RSA_BITS) {
 		si->weak = 1;
 		si->weak_reason = g_strdup_printf("%d-bit key", bits);
@@ -101,13 +101,13 @@ check_ess(CMS_SignerInfo *s, X509 *signer)
 	if (v1 != NULL) {
 		p = ASN1_STRING_get0_data(v1);
 		if ((ss = d2i_ESS_SIGNING_CERT(NULL, &p,
-			 ASN1_STRING_length(v1))) == NULL)
+		         ASN1_STRING_length(v1))) == NULL)
 			goto out;
 	}
 	if (v2 != NULL) {
 		p = ASN1_STRING_get0_data(v2);
 		if ((ss2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p,
-			 ASN1_STRING_length(v2))) == NULL)
+		         ASN1_STRING_length(v2))) == NULL)
 			goto out;
 	}
 	if ((chain = sk_X509_new_null()) == NULL ||
@@ -131,7 +131,7 @@ covers(X509 *x, time_t t)
 
 /* Every certificate of the chain (or the leaf alone) valid at t. */
 static int
-chain_valid_at(STACK_OF(X509) *chain, X509 *leaf, time_t t)
+chain_valid_at(STACK_OF(X509) * chain, X509 *leaf, time_t t)
 {
 	int i;
 
@@ -146,8 +146,8 @@ chain_valid_at(STACK_OF(X509) *chain, X509 *leaf, time_t t)
 /* Build and check the chain (trust, purpose; time judged separately).
  * Returns the verified chain or NULL with si->chain_error. */
 static STACK_OF(X509) *
-build_chain(const struct kyso_trust *t, X509 *signer,
-    STACK_OF(X509) *cms_certs, struct kyso_signer_info *si)
+    build_chain(const struct kyso_trust *t, X509 *signer,
+        STACK_OF(X509) * cms_certs, struct kyso_signer_info *si)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
@@ -189,17 +189,18 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
 	uint32_t fl = X509_get_extension_flags(x);
 
 	si->ku_ok = !(fl & EXFLAG_KUSAGE) ||
-	    (X509_get_key_usage(x) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
+	    (X509_get_key_usage(x) &
+	        (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
 	si->eku_ok = !(fl & EXFLAG_XKUSAGE) ||
 	    (X509_get_extended_key_usage(x) & (XKU_SMIME | XKU_ANYEKU));
 	si->email = kyso_cert_email(x);
 	si->email_matches = kyso_cert_email_matches(x, from_addr);
-	si->subject_cn = kyso_cert_name_attr(X509_get_subject_name(x),
-	    NID_commonName);
+	si->subject_cn =
+	    kyso_cert_name_attr(X509_get_subject_name(x), NID_commonName);
 	si->subject = kyso_cert_name_rfc4514(X509_get_subject_name(x));
 	si->issuer_rfc4514 = kyso_cert_name_rfc4514(X509_get_issuer_name(x));
-	si->issuer_cn = kyso_cert_name_attr(X509_get_issuer_name(x),
-	    NID_commonName);
+	si->issuer_cn =
+	    kyso_cert_name_attr(X509_get_issuer_name(x), NID_commonName);
 	si->serial_hex = kyso_cert_serial_hex(x);
 	si->not_before = kyso_cert_time(X509_get0_notBefore(x));
 	si->not_after = kyso_cert_time(X509_get0_notAfter(x));
@@ -212,7 +213,7 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
  * holds: no network look-up for a signature that already failed. */
 static const char *
 revocation_skip(const struct kyso_rev_session *rs,
-    const struct kyso_signer_info *si, STACK_OF(X509) *chain)
+    const struct kyso_signer_info *si, STACK_OF(X509) * chain)
 {
 	if (chain == NULL)
 		return "not checked: chain not trusted";
@@ -229,9 +230,8 @@ revocation_skip(const struct kyso_rev_session *rs,
 
 void
 kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
-    CMS_SignerInfo *s, X509 *signer, int content_ok,
-    STACK_OF(X509) *cms_certs,
-    STACK_OF(X509_CRL) *cms_crls, const char *from_addr, time_t now,
+    CMS_SignerInfo *s, X509 *signer, int content_ok, STACK_OF(X509) * cms_certs,
+    STACK_OF(X509_CRL) * cms_crls, const char *from_addr, time_t now,
     struct kyso_signer_info *si)
 {
 	STACK_OF(X509) *chain = NULL;
@@ -257,8 +257,8 @@ kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
 	check_algorithms(s, signer, si);
 	/* the signature over the signed attributes; without attributes the
 	 * content check already verified the signature itself */
-	attrs_ok = CMS_signed_get_attr_count(s) < 0 ||
-	    CMS_SignerInfo_verify(s) > 0;
+	attrs_ok =
+	    CMS_signed_get_attr_count(s) < 0 || CMS_SignerInfo_verify(s) > 0;
 	ERR_clear_error();
 	if (!attrs_ok)
 		si->signature_error = g_strdup("signature value invalid");
@@ -266,8 +266,8 @@ kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		si->signature_error = g_strdup("content digest mismatch");
 	else if (!check_ess(s, signer)) {
 		si->ess_mismatch = 1;
-		si->signature_error =
-		    g_strdup("ESS signingCertificate names another certificate");
+		si->signature_error = g_strdup(
+		    "ESS signingCertificate names another certificate");
 	}
 	si->signature_ok = si->signature_error == NULL;
 

@@ -23,8 +23,8 @@ tests_unit_test_digest_LDADD = $(SMIME_LIBS)
 tests_unit_test_mime_SOURCES = tests/unit/test_mime.c
 tests_unit_test_mime_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_digest tests/unit/test_mime
-TESTS += tests/check-layering.sh tests/check-banned.sh
-EXTRA_DIST += tests/check-layering.sh tests/check-banned.sh
+TESTS += tests/check-layering.sh tests/check-banned.sh tests/check-format.sh
+EXTRA_DIST += tests/check-layering.sh tests/check-banned.sh tests/check-format.sh
 # protocol-level tests of the real daemon through OpenDKIM's miltertest
 TESTS += tests/milter/run.sh
 EXTRA_DIST += tests/milter/run.sh tests/milter/common.lua \

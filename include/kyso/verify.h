@@ -45,7 +45,7 @@ struct kyso_signer_info {
 	int weak;              /* MD5/SHA-1 digest or RSA < 2048 */
 	char *weak_reason;
 	enum kyso_revocation revocation;
-	char *revocation_note; /* "OCSP good", "CRL revoked 2026-..", ... */
+	char *revocation_note;    /* "OCSP good", "CRL revoked 2026-..", ... */
 	enum kyso_cert_kind kind; /* from the configured policy OIDs, else
 	                             personal for a person's name, else
 	                             unknown: never a guessed agency */

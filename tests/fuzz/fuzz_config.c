@@ -33,7 +33,7 @@ setup(void)
 	/* fixed tables: the certificate table for variant 2, the signing
 	 * table for variant 3 */
 	text = g_strdup_printf("agency cert=%s key=%s%s%s\n"
-			       "personal cert=%s key=%s digest=sha512\n",
+	                       "personal cert=%s key=%s digest=sha512\n",
 	    p->cert, p->key, p->chain[0] != '\0' ? " chain=" : "", p->chain,
 	    p->cert, p->key);
 	fz_write(ct_path, sizeof(ct_path), "certificate.table", text,
@@ -43,17 +43,17 @@ setup(void)
 	    strlen(fixed_st));
 	/* variant 2: the input is the signing table */
 	text = g_strdup_printf("Socket unix:/tmp/x\nDomain hagiang.gov.vn\n"
-			       "SubDomains yes\nVerifyInbound no\n"
-			       "AuthservID mail.hagiang.gov.vn\n"
-			       "SigningTable %s\nCertificateTable %s\n",
+	                       "SubDomains yes\nVerifyInbound no\n"
+	                       "AuthservID mail.hagiang.gov.vn\n"
+	                       "SigningTable %s\nCertificateTable %s\n",
 	    conf_path, ct_path);
 	fz_write(st_conf, sizeof(st_conf), "st.conf", text, strlen(text));
 	g_free(text);
 	/* variant 3: the input is the certificate table */
 	text = g_strdup_printf("Socket unix:/tmp/x\nDomain hagiang.gov.vn\n"
-			       "VerifyInbound no\n"
-			       "AuthservID mail.hagiang.gov.vn\n"
-			       "SigningTable %s\nCertificateTable %s\n",
+	                       "VerifyInbound no\n"
+	                       "AuthservID mail.hagiang.gov.vn\n"
+	                       "SigningTable %s\nCertificateTable %s\n",
 	    st_path, conf_path);
 	fz_write(ct_conf, sizeof(ct_conf), "ct.conf", text, strlen(text));
 	g_free(text);
@@ -66,8 +66,7 @@ load(const char *path)
 	struct kyso_err err = {0};
 	struct kyso_config *cfg = kyso_config_load(path, &err);
 
-	if (cfg == NULL &&
-	    (err.cls == KYSO_E_NONE || err.msg[0] == '\0'))
+	if (cfg == NULL && (err.cls == KYSO_E_NONE || err.msg[0] == '\0'))
 		abort();
 	return cfg;
 }

@@ -34,12 +34,12 @@ setup(void)
 
 	kyso_mime_init();
 	text = g_strdup_printf("Socket unix:/tmp/x\n"
-			       "Domain hagiang.gov.vn\n"
-			       "AuthservID mail.hagiang.gov.vn\n"
-			       "TrustAnchorFile %s\n"
-			       "TemporaryDirectory %s\n"
-			       "AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1\n"
-			       "PersonalPolicyOIDs 1.3.6.1.4.1.55555.1.2\n",
+	                       "Domain hagiang.gov.vn\n"
+	                       "AuthservID mail.hagiang.gov.vn\n"
+	                       "TrustAnchorFile %s\n"
+	                       "TemporaryDirectory %s\n"
+	                       "AgencyPolicyOIDs 1.3.6.1.4.1.55555.1.1\n"
+	                       "PersonalPolicyOIDs 1.3.6.1.4.1.55555.1.2\n",
 	    fz_pki()->ca, fz_dir());
 	fz_write(path, sizeof(path), "inbound.conf", text, strlen(text));
 	g_free(text);
@@ -62,13 +62,13 @@ split_header(const char *d, size_t len, GPtrArray *names, GPtrArray *values,
 		size_t start = i, eol, colon;
 		GString *val;
 
-		if (d[i] == '\n' || (d[i] == '\r' && i + 1 < len &&
-					d[i + 1] == '\n')) {
+		if (d[i] == '\n' ||
+		    (d[i] == '\r' && i + 1 < len && d[i + 1] == '\n')) {
 			*body = i + (d[i] == '\r' ? 2 : 1);
 			return 0;
 		}
-		for (colon = i; colon < len && d[colon] != ':' &&
-		     d[colon] != '\n';
+		for (colon = i;
+		     colon < len && d[colon] != ':' && d[colon] != '\n';
 		     colon++)
 			;
 		if (colon >= len || d[colon] != ':')
@@ -82,7 +82,7 @@ split_header(const char *d, size_t len, GPtrArray *names, GPtrArray *values,
 				;
 			g_string_append_len(val, d + i,
 			    (gssize)(eol - i -
-				(eol > i && d[eol - 1] == '\r' ? 1 : 0)));
+			        (eol > i && d[eol - 1] == '\r' ? 1 : 0)));
 			i = eol < len ? eol + 1 : len;
 			if (i < len && (d[i] == ' ' || d[i] == '\t'))
 				g_string_append_c(val, '\n');
@@ -131,7 +131,8 @@ check_forged(const struct kyso_header *h, size_t n,
 		    strcmp(del[i].name, KYSO_VERDICT_HEADER) != 0)
 			abort();
 		for (count = 0, j = 0; j < n; j++)
-			count += g_ascii_strcasecmp(h[j].name, del[i].name) == 0;
+			count +=
+			    g_ascii_strcasecmp(h[j].name, del[i].name) == 0;
 		if (del[i].index < 1 || del[i].index > count)
 			abort();
 		for (j = 0; j < i; j++)

@@ -37,7 +37,8 @@ run_file(const char *label, const char *path)
 	uint8_t *copy;
 
 	if (!g_file_get_contents(path, &text, &len, NULL)) {
-		printf("not ok %d - %s: cannot read %s\n", ++n_run, label, path);
+		printf("not ok %d - %s: cannot read %s\n", ++n_run, label,
+		    path);
 		return 1;
 	}
 	copy = malloc(len > 0 ? len : 1);

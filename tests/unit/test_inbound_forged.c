@@ -19,17 +19,19 @@ main(void)
 	struct kyso_config *cfg;
 	struct kyso_header_ref del[8];
 	struct kyso_header h[] = {
-		{(char *)"Received", (char *)"from x"},
-		{(char *)"Authentication-Results", (char *)"other.example; dkim=pass"},
-		{(char *)"authentication-results",
-		    (char *)" MX.HAGIANG.GOV.VN; smime=pass (forged)"},
-		{(char *)"X-Kyso-Verdict", (char *)"=?UTF-8?Q?H=E1=BB=A3p_l=E1=BB=87?="},
-		{(char *)"Authentication-Results",
-		    (char *)"(c)\n\tmx.hagiang.gov.vn 1;\n\tsmime=pass"},
-		{(char *)"Authentication-Results",
-		    (char *)"mx.hagiang.gov.vn.evil.org; smime=pass"},
-		{(char *)"x-kyso-verdict", (char *)"Valid"},
-		{(char *)"Subject", (char *)"mx.hagiang.gov.vn; smime=pass"},
+	    {(char *)"Received", (char *)"from x"},
+	    {(char *)"Authentication-Results",
+	        (char *)"other.example; dkim=pass"},
+	    {(char *)"authentication-results",
+	        (char *)" MX.HAGIANG.GOV.VN; smime=pass (forged)"},
+	    {(char *)"X-Kyso-Verdict",
+	        (char *)"=?UTF-8?Q?H=E1=BB=A3p_l=E1=BB=87?="},
+	    {(char *)"Authentication-Results",
+	        (char *)"(c)\n\tmx.hagiang.gov.vn 1;\n\tsmime=pass"},
+	    {(char *)"Authentication-Results",
+	        (char *)"mx.hagiang.gov.vn.evil.org; smime=pass"},
+	    {(char *)"x-kyso-verdict", (char *)"Valid"},
+	    {(char *)"Subject", (char *)"mx.hagiang.gov.vn; smime=pass"},
 	};
 	size_t n;
 	int fd = mkstemp(path);
@@ -37,8 +39,9 @@ main(void)
 
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
 		return 1;
-	fprintf(f, "Socket unix:/tmp/kyso-forged.sock\nDomain hagiang.gov.vn\n"
-		   "AuthservID mx.hagiang.gov.vn\nVerifyInbound no\n");
+	fprintf(f,
+	    "Socket unix:/tmp/kyso-forged.sock\nDomain hagiang.gov.vn\n"
+	    "AuthservID mx.hagiang.gov.vn\nVerifyInbound no\n");
 	fclose(f);
 	cfg = kyso_config_load(path, &err);
 	unlink(path);
@@ -48,10 +51,10 @@ main(void)
 	n = kyso_inbound_forged(cfg, h, sizeof(h) / sizeof(h[0]), del, 8);
 	CHECK(n == 4, "four forged fields (%zu)", n);
 	CHECK(n == 4 && strcmp(del[0].name, KYSO_AR_HEADER) == 0 &&
-		  del[0].index == 3 && del[1].index == 2,
+	        del[0].index == 3 && del[1].index == 2,
 	    "A-R 3 then 2 (ours), not 1 (other) or 4 (longer name)");
 	CHECK(n == 4 && strcmp(del[2].name, KYSO_VERDICT_HEADER) == 0 &&
-		  del[2].index == 2 && del[3].index == 1,
+	        del[2].index == 2 && del[3].index == 1,
 	    "every verdict header, highest index first");
 	n = kyso_inbound_forged(cfg, h, sizeof(h) / sizeof(h[0]), del, 1);
 	CHECK(n == 1, "never more than max entries");

@@ -322,20 +322,21 @@ load(const char *name, const char *extra)
 {
 	struct kyso_err err = {0};
 	struct kyso_config *cfg;
-	char *text = g_strdup_printf("Socket unix:%s\n"
-	                             "Syslog no\n"
-	                             "AuthservID mail.hagiang.gov.vn\n"
-	                             "Domain hagiang.gov.vn\n"
-	                             "SubDomains yes\n"
-	                             "SigningTable %s\n"
-	                             "CertificateTable %s\n"
-	                             "TrustAnchorFile %s\n"
-	                             /* journal facts, not revocation: the
-	                              * test PKI's OCSP/CRL URLs answer nobody */
-	                             "RevocationCheck none\n"
-	                             "%s",
-	    fx_path("k.sock"), fx_path("signing"), fx_path("certs"),
-	    fx_path("pki/root.crt"), extra);
+	char *text =
+	    g_strdup_printf("Socket unix:%s\n"
+	                    "Syslog no\n"
+	                    "AuthservID mail.hagiang.gov.vn\n"
+	                    "Domain hagiang.gov.vn\n"
+	                    "SubDomains yes\n"
+	                    "SigningTable %s\n"
+	                    "CertificateTable %s\n"
+	                    "TrustAnchorFile %s\n"
+	                    /* journal facts, not revocation: the
+	                     * test PKI's OCSP/CRL URLs answer nobody */
+	                    "RevocationCheck none\n"
+	                    "%s",
+	        fx_path("k.sock"), fx_path("signing"), fx_path("certs"),
+	        fx_path("pki/root.crt"), extra);
 
 	cfg = kyso_config_load(fx_write(name, text), &err);
 	if (cfg == NULL)

@@ -99,14 +99,14 @@ main(void)
 	spec.crl_file = "/nonexistent/x.crl";
 	t = kyso_trust_load(&spec, &err);
 	CHECK(t == NULL && err.cls == KYSO_E_CONFIG &&
-		  strstr(err.msg, "/nonexistent/x.crl") != NULL,
+	        strstr(err.msg, "/nonexistent/x.crl") != NULL,
 	    "missing CRL file is a config error naming it: %s", err.msg);
 	spec.crl_file = NULL;
 
 	spec.anchor_file = empty;
 	t = kyso_trust_load(&spec, &err);
 	CHECK(t == NULL && err.cls == KYSO_E_CONFIG &&
-		  strstr(err.msg, "no PEM certificate") != NULL,
+	        strstr(err.msg, "no PEM certificate") != NULL,
 	    "anchor file without certificates is refused: %s", err.msg);
 	spec.anchor_file = cert;
 
