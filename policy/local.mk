@@ -1,4 +1,7 @@
 # policy/ - configuration and decisions; calls smime/, never libmilter.
+# Configuration and tables, the outbound decision, the inbound verdict and
+# its headers, the processing core (an outcome milter/ applies), the
+# journal and what kyso-report reads.
 noinst_LIBRARIES += libkyso_policy.a
 libkyso_policy_a_SOURCES = \
 	policy/config_int.h \
@@ -11,6 +14,17 @@ libkyso_policy_a_SOURCES = \
 	policy/table.c \
 	policy/sender.c \
 	policy/decide.c \
-	policy/classified.c
-EXTRA_DIST += include/kyso/classified.h include/kyso/config.h include/kyso/policy.h include/kyso/inbound.h
+	policy/classified.c \
+	policy/inbound.c \
+	policy/seal.c \
+	policy/verdict.c \
+	policy/ar_header.c \
+	policy/verdict_header.c \
+	policy/process.c \
+	policy/journal.c \
+	policy/report.c
+EXTRA_DIST += include/kyso/classified.h include/kyso/config.h \
+	include/kyso/policy.h include/kyso/inbound.h include/kyso/verdict.h \
+	include/kyso/seal.h include/kyso/process.h include/kyso/journal.h \
+	include/kyso/report.h doc/VERDICTS.md
 dist_man_MANS += man/kyso-milter.conf.5

@@ -1,4 +1,6 @@
 # smime/ - the S/MIME engine (GMime + OpenSSL); no libmilter, no config.
+# Signing (canon, sign), co-signing (cosign, ber), verification (verify*,
+# cert, trust, revocation) and what they share.
 noinst_LIBRARIES += libkyso_smime.a
 libkyso_smime_a_SOURCES = \
 	smime/err.c \
@@ -11,8 +13,17 @@ libkyso_smime_a_SOURCES = \
 	smime/pkcs11.c \
 	smime/signer.c \
 	smime/canon.c \
-	smime/sign.c
+	smime/sign.c \
+	smime/cosign.c \
+	smime/trust.c \
+	smime/cert.c \
+	smime/revocation.c \
+	smime/cachedir.c \
+	smime/verify.c \
+	smime/verify_find.c \
+	smime/verify_signer.c
 EXTRA_DIST += include/kyso/err.h include/kyso/limits.h include/kyso/spool.h \
 	include/kyso/signer.h include/kyso/sign.h include/kyso/mime.h \
-	include/kyso/trust.h smime/canon.h smime/certfile.h smime/rawmime.h smime/pkcs11.h \
-	smime/ber.h smime/digest.h
+	include/kyso/trust.h include/kyso/verify.h include/kyso/cosign.h \
+	smime/canon.h smime/certfile.h smime/rawmime.h smime/pkcs11.h \
+	smime/ber.h smime/digest.h smime/trust_int.h smime/verify_int.h

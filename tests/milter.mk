@@ -1,0 +1,21 @@
+# milter/ tests: the gatherer and applier without libmilter (test_apply),
+# and the real daemon through OpenDKIM's miltertest (tests/milter/).
+check_PROGRAMS += tests/unit/test_apply
+tests_unit_test_apply_SOURCES = tests/unit/test_apply.c milter/apply.c \
+	milter/gather.c
+tests_unit_test_apply_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/milter
+tests_unit_test_apply_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_apply
+TESTS += tests/milter/run.sh tests/milter/t-journal.sh
+EXTRA_DIST += tests/milter/run.sh tests/milter/common.lua \
+	tests/milter/t-journal.sh tests/milter/t-journal-verify.lua \
+	tests/milter/t-sign-auth-user.lua \
+	tests/milter/t-refuse-auth-other-sender.lua \
+	tests/milter/t-pass-external-claims-domain.lua \
+	tests/milter/t-sign-originating-daemon.lua \
+	tests/milter/t-strip-forged-ar.lua \
+	tests/milter/t-unmapped-reject.lua \
+	tests/milter/t-unmapped-accept.lua \
+	tests/milter/t-tempfail-spool-error.lua \
+	tests/milter/t-already-signed.lua \
+	tests/milter/t-too-many-headers.lua
