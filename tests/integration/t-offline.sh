@@ -13,7 +13,8 @@ set -u
 . "$(dirname "$0")/lib.sh"
 kt_init offline
 kt_pki
-kt_config
+# the verify case needs a revocation answer: the test PKI's CRL file
+kt_config "RevocationCheck crl" "CRLFile $KT_PKI/crl-all.pem"
 bin=$(kt_milter_bin)
 [ -x "$bin" ] || kt_bail "no kyso-milter binary at $bin"
 so=vanthu@sotttt.hagiang.gov.vn
