@@ -45,7 +45,8 @@ for c in root intermediate sotttt-agency ubnd-agency; do
 done | indent
 
 title "3. kyso-milter configuration"
-kt_config "CRLFile             $KT_PKI/crl-all.pem"
+# the demo PKI publishes its revocation list as a file (no responders run)
+kt_config "RevocationCheck     crl" "CRLFile             $KT_PKI/crl-all.pem"
 for f in "$KT_CONF" "$KT/signing.table" "$KT/certificate.table"; do
 	echo "--- $f"
 	grep -v '^#' "$f" | sed "s|$KT|\$DEMO|g"
