@@ -284,6 +284,19 @@ kt_milter_stop() {
 }
 
 # peak resident set size of the running milter, in kB
+# kt_milter_reload: SIGUSR1, then wait (up to 30 s) until the daemon logs the
+# outcome ("configuration reloaded" or "reload failed") - no fixed sleep
+kt_milter_reload() {
+	local before i
+	before=$(grep -c 'configuration reloaded\|reload failed' "$KT/milter.log" 2>/dev/null)
+	kill -USR1 "$KT_MILTER_PID" || return 1
+	for i in $(seq 1 300); do
+		[ "$(grep -c 'configuration reloaded\|reload failed' "$KT/milter.log" 2>/dev/null)" -gt "${before:-0}" ] && return 0
+		sleep 0.1
+	done
+	echo "kyso-milter logged no reload outcome in 30 s" >&2
+	return 1
+}
 kt_milter_hwm() { sed -n 's/^VmHWM:[ \t]*\([0-9]*\).*/\1/p' "/proc/$KT_MILTER_PID/status" 2>/dev/null; }
 
 # ---- sending -------------------------------------------------------------

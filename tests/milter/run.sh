@@ -128,13 +128,25 @@ run_case t-tempfail-spool-error nospool
 run_case t-already-signed default
 run_case t-too-many-headers default
 
+# reloaded PID LOG: SIGUSR1, then wait (up to 30 s) until LOG gains a line
+# with the reload's outcome - no fixed sleep
+reloaded() {
+	local before i
+	before=$(grep -c 'configuration reloaded\|reload failed' "$2" 2>/dev/null)
+	kill -USR1 "$1" 2>/dev/null || return 1
+	for i in $(seq 1 300); do
+		[ "$(grep -c 'configuration reloaded\|reload failed' "$2" 2>/dev/null)" -gt "${before:-0}" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # ---- life cycle ---------------------------------------------------------
 write_conf life
 if start life; then
 	# reload: map a new domain, SIGUSR1, the new mapping signs
 	echo "*@sonv.hagiang.gov.vn sotttt" >>"$T/signing.table"
-	kill -USR1 "$PID"
-	sleep 1
+	reloaded "$PID" "$T/life.log"
 	if grep -q "configuration reloaded" "$T/life.log"; then
 		ok "SIGUSR1 reloads the configuration"
 	else
@@ -143,8 +155,7 @@ if start life; then
 	fi
 	# a broken table: the reload is refused, the old snapshot keeps serving
 	echo "this line is not valid" >>"$T/signing.table"
-	kill -USR1 "$PID"
-	sleep 1
+	reloaded "$PID" "$T/life.log"
 	if grep -q "reload failed, keeping the running configuration" \
 		"$T/life.log" && kill -0 "$PID" 2>/dev/null &&
 		miltertest -D sock="unix:$T/life.sock" -D srcdir="$top_srcdir" \
