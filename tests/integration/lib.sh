@@ -25,34 +25,15 @@ KT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KT_TOOLS="$KT_TOP/tests/tools"
 KT_INT="$KT_TOP/tests/integration"
 : "${KT_BUILD:=$KT_TOP}"	# where the kyso-milter binary was built
-KT_N=0
-KT_FAILS=0
 KT_MILTER_PID=
 KT_SINK_PIDS=
 KT_POSTFIX_UP=0
 
-# ---- TAP -----------------------------------------------------------------
-ok() { KT_N=$((KT_N + 1)); echo "ok $KT_N - $*"; }
-not_ok() { KT_N=$((KT_N + 1)); KT_FAILS=$((KT_FAILS + 1)); echo "not ok $KT_N - $*"; }
-skip() { KT_N=$((KT_N + 1)); echo "ok $KT_N - # SKIP $*"; }
-diag() { sed 's/^/# /'; }
+# ---- TAP: tests/tap.sh (ok, not_ok, skip, diag, check, tap_done) --------
+. "$KT_TOP/tests/tap.sh"
 # kt_check DESC CMD...: one TAP line; the command's output becomes a diagnostic on failure
-kt_check() {
-	local desc=$1 outf
-	shift
-	outf=$(mktemp "$KT/check.XXXXXX")
-	if "$@" >"$outf" 2>&1; then
-		ok "$desc"
-	else
-		not_ok "$desc"
-		diag <"$outf"
-	fi
-	rm -f "$outf"
-}
-kt_done() {
-	echo "1..$KT_N"
-	[ "$KT_FAILS" = 0 ]
-}
+kt_check() { check "$@"; }
+kt_done() { tap_done; }
 kt_bail() {
 	echo "Bail out! $*"
 	kt_dump_logs

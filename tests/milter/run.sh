@@ -11,10 +11,7 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 BIN=$top_builddir/kyso-milter
 here=$top_srcdir/tests/milter
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
+. "$top_srcdir/tests/tap.sh"
 
 if ! command -v miltertest >/dev/null 2>&1; then
 	echo "1..0 # SKIP miltertest not installed (Debian package miltertest)"
@@ -247,11 +244,10 @@ if bash "$top_srcdir/tests/pki/make-token.sh" "$T/token" \
 		sed 's/^/# /' "$T/token-start.log"
 	fi
 elif [ $? = 77 ]; then
-	n=$((n + 1)); echo "ok $n - # SKIP SoftHSM2 not installed"
+	skip "SoftHSM2 not installed"
 else
 	not_ok "make-token.sh failed"
 	sed 's/^/# /' "$T/token.log"
 fi
 
-echo "1..$n"
-[ "$fails" = 0 ]
+tap_done

@@ -13,15 +13,7 @@ top_builddir=${top_builddir:-$top_srcdir}
 BIN=$top_builddir/kyso-milter
 REPORT=$top_builddir/kyso-report
 here=$top_srcdir/tests/milter
-n=0
-fails=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $*"; }
-check() { # DESCRIPTION COMMAND...: ok when the command succeeds
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+. "$top_srcdir/tests/tap.sh"
 
 if ! command -v miltertest >/dev/null 2>&1; then
 	echo "1..0 # SKIP miltertest not installed (Debian package miltertest)"
@@ -218,5 +210,4 @@ st=$?
 check "unopenable JournalFile: $(echo "$out" | head -1)" \
 	bash -c '[ "$1" != 0 ] && echo "$2" | grep -q "j.conf:10: JournalFile .*No such file"' _ "$st" "$out"
 
-echo "1..$n"
-[ "$fails" = 0 ]
+tap_done
