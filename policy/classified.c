@@ -10,10 +10,8 @@
 
 #include "kyso/classified.h"
 #include "kyso/err.h"
+#include "kyso/limits.h"
 #include "kyso/mime.h"
-
-#define BODY_SCAN_BYTES 4096 /* stamps sit at the top of a document */
-#define BODY_SCAN_LINES 20
 
 struct marking {
 	char *nfc;    /* as configured, NFC */
@@ -185,7 +183,8 @@ kyso_classified_match(const struct kyso_classified *c, const char *text,
 	return hit;
 }
 
-/* The first BODY_SCAN_BYTES decoded bytes of a text part, as lines. */
+/* The first KYSO_CLASSIFIED_SCAN_BYTES decoded bytes of a text part, as lines.
+ */
 static int
 check_body(const struct kyso_classified *c, GMimePart *part,
     const char **marking)
@@ -193,7 +192,7 @@ check_body(const struct kyso_classified *c, GMimePart *part,
 	GMimeDataWrapper *w = g_mime_part_get_content(part);
 	GMimeStream *f, *raw;
 	GMimeFilter *dec;
-	char buf[BODY_SCAN_BYTES + 1];
+	char buf[KYSO_CLASSIFIED_SCAN_BYTES + 1];
 	ssize_t n, got = 0;
 	gchar **lines;
 	int i, hit = 0;
@@ -207,15 +206,16 @@ check_body(const struct kyso_classified *c, GMimePart *part,
 	    g_mime_filter_basic_new(g_mime_data_wrapper_get_encoding(w), FALSE);
 	g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), dec);
 	g_object_unref(dec);
-	while (got < BODY_SCAN_BYTES &&
+	while (got < KYSO_CLASSIFIED_SCAN_BYTES &&
 	    (n = kyso_mime_read(f, buf + got,
-	         (size_t)(BODY_SCAN_BYTES - got))) > 0)
+	         (size_t)(KYSO_CLASSIFIED_SCAN_BYTES - got))) > 0)
 		got += n;
 	g_object_unref(f);
 	(void)g_mime_stream_reset(raw);
 	buf[got] = '\0';
-	lines = g_strsplit(buf, "\n", BODY_SCAN_LINES + 1);
-	for (i = 0; lines[i] != NULL && i < BODY_SCAN_LINES && !hit; i++) {
+	lines = g_strsplit(buf, "\n", KYSO_CLASSIFIED_SCAN_LINES + 1);
+	for (i = 0; lines[i] != NULL && i < KYSO_CLASSIFIED_SCAN_LINES && !hit;
+	     i++) {
 		char *l = g_strstrip(lines[i]);
 
 		/* a stamp is a line of its own: the marking and at most

@@ -42,17 +42,6 @@
 #include "kyso/limits.h"
 #include "verify_int.h"
 
-/* Largest CRL we fetch (bytes). */
-#define KYSO_MAX_CRL_BYTES    (10 * 1024 * 1024)
-/* Largest OCSP response we accept (bytes). */
-#define KYSO_MAX_OCSP_BYTES   (256 * 1024)
-/* Entries kept in the in-memory revocation cache. */
-#define KYSO_MAX_REV_CACHE    4096
-/* Clock skew allowed on OCSP thisUpdate/nextUpdate (seconds). */
-#define KYSO_OCSP_SKEW        300
-/* How long an OCSP answer without nextUpdate is cached (seconds). */
-#define KYSO_OCSP_DEFAULT_TTL 300
-
 struct rev_entry {
 	GBytes *data;                /* CRL DER, or NULL for an OCSP answer */
 	enum kyso_revocation status; /* OCSP answer */

@@ -19,13 +19,12 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
+#include "kyso/limits.h"
 #include "kyso/mime.h"
 #include "kyso/sign.h"
 #include "canon.h"
 
-#define SIGN_CHUNK        65536
-/* Messages whose input is below this are serialised in memory. */
-#define SIGN_MEMORY_LIMIT (1024 * 1024)
+#define SIGN_CHUNK 65536
 
 /* An open CMS signing operation fed incrementally. */
 struct cms_op {
@@ -183,8 +182,9 @@ scratch_stream(gint64 input_size, const struct kyso_sign_opts *opts,
 	const char *dir = opts != NULL && opts->tmp_dir != NULL
 	    ? opts->tmp_dir
 	    : getenv("TMPDIR");
-	size_t limit = opts != NULL && opts->mem_limit != 0 ? opts->mem_limit
-	                                                    : SIGN_MEMORY_LIMIT;
+	size_t limit = opts != NULL && opts->mem_limit != 0
+	    ? opts->mem_limit
+	    : KYSO_DEFAULT_SPOOL_MEMORY;
 	char *path;
 	int fd;
 

@@ -17,10 +17,8 @@
 #include <openssl/x509v3.h>
 
 #include "digest.h"
+#include "kyso/limits.h"
 #include "verify_int.h"
-
-/* Smallest RSA/DSA modulus we accept as not weak. */
-#define KYSO_MIN_RSA_BITS 2048
 
 static int
 weak_md(int nid)

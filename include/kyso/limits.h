@@ -48,4 +48,20 @@
 #define KYSO_MAX_CLIENT_ADDR      64
 #define KYSO_MAX_QUEUE_ID         64
 
+/* Revocation: the largest CRL fetched and OCSP response accepted (bytes),
+ * entries of the in-memory cache, the clock skew allowed on OCSP
+ * thisUpdate/nextUpdate and how long an OCSP answer without nextUpdate is
+ * cached (seconds). */
+#define KYSO_MAX_CRL_BYTES         (10 * 1024 * 1024)
+#define KYSO_MAX_OCSP_BYTES        (256 * 1024)
+#define KYSO_MAX_REV_CACHE         4096
+#define KYSO_OCSP_SKEW             300
+#define KYSO_OCSP_DEFAULT_TTL      300
+/* Smallest RSA/DSA modulus a verified signature may use (else "weak"). */
+#define KYSO_MIN_RSA_BITS          2048
+/* Classified markings are looked for in this much of the first text part
+ * (stamps sit at the top of a document). */
+#define KYSO_CLASSIFIED_SCAN_BYTES 4096
+#define KYSO_CLASSIFIED_SCAN_LINES 20
+
 #endif
