@@ -126,6 +126,14 @@ const struct kyso_config_key kyso_config_keys[] = {
         .def = "tempfail",
         .choices = onfail_words,
         .doc = "what to do when signing or verifying fails internally"},
+    {.name = "OnUnsignable",
+        .type = KYSO_KT_ONFAIL,
+        .offset = OFF(s.on_unsignable),
+        .def = "accept",
+        .choices = onfail_words,
+        .doc = "our mail that cannot be signed without breaking it (nested "
+               "8-bit signed part, duplicate structure fields, 8-bit header "
+               "fields or boundaries): accept (unsigned), tempfail or reject"},
     {.name = "OnOversizedMessage",
         .type = KYSO_KT_ONFAIL,
         .offset = OFF(s.on_too_big),

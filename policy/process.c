@@ -140,17 +140,23 @@ logf_append(struct kyso_outcome *out, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* An internal or temporary failure: nothing is changed; OnInternalError
- * decides the reply (default tempfail). */
+/* A failure: nothing is changed. Our mail the signer refused as it is
+ * (KYSO_E_INPUT: unsignable without breaking it) gets OnUnsignable
+ * (default accept: it leaves unsigned, logged); anything else
+ * OnInternalError (default tempfail). */
 static void
 internal_failure(const struct kyso_config *cfg, struct kyso_outcome *out,
     const struct kyso_err *err)
 {
+	const struct kyso_settings *st = kyso_config_settings(cfg);
+	enum kyso_onfail how = st->on_internal_error;
+
+	if (err->cls == KYSO_E_INPUT)
+		how = out->decision.action == KYSO_ACTION_SIGN
+		    ? st->on_unsignable
+		    : KYSO_ONFAIL_ACCEPT;
 	kyso_outcome_clear_edits(out);
-	set_failure_action(out,
-	    err->cls == KYSO_E_INPUT
-	        ? KYSO_ONFAIL_ACCEPT
-	        : kyso_config_settings(cfg)->on_internal_error);
+	set_failure_action(out, how);
 	set_class(out,
 	    err->cls == KYSO_E_INPUT ? KYSO_OC_UNSIGNED : KYSO_OC_ERROR);
 	set_reason(out, err->msg);

@@ -423,6 +423,42 @@ main(void)
 	    o.log);
 	kyso_outcome_clear(&o);
 
+	/* OnUnsignable: our mail that cannot be signed as it is can be held
+	 * or refused instead of leaving unsigned */
+	{
+		const char *dup =
+		    "From: vanthu@sotttt.hagiang.gov.vn\r\nMIME-Version: "
+		    "1.0\r\n"
+		    "Content-Type: text/plain\r\nContent-Type: text/html\r\n"
+		    "\r\n<p>x</p>\r\n";
+		struct kyso_config *ut =
+		    load("unsignable-tempfail.conf", "OnUnsignable tempfail\n");
+		struct kyso_config *ur = load("unsignable-reject.conf",
+		    "OnUnsignable reject\nOnInternalError accept\n");
+
+		run(ut, "127.0.0.1", NULL, dup, &o);
+		CHECK(o.action == KYSO_ACTION_TEMPFAIL && o.body == NULL &&
+		        strstr(o.log, "error_class=input") != NULL,
+		    "OnUnsignable tempfail: an unsignable message is held "
+		    "(451), the reason logged: %s",
+		    o.log);
+		kyso_outcome_clear(&o);
+		run(ur, "127.0.0.1", NULL, dup, &o);
+		CHECK(o.action == KYSO_ACTION_REJECT && o.body == NULL &&
+		        o.reply_code != NULL &&
+		        strcmp(o.reply_code, "550") == 0,
+		    "OnUnsignable reject: refused with 550, whatever "
+		    "OnInternalError says");
+		kyso_outcome_clear(&o);
+		/* inbound mail is never subject to it */
+		run(ur, "192.0.2.9", NULL, dup, &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT,
+		    "OnUnsignable does not apply to mail from outside");
+		kyso_outcome_clear(&o);
+		kyso_config_unref(ut);
+		kyso_config_unref(ur);
+	}
+
 	/* a large message whose signing needs the missing temp directory */
 	large = g_string_new("From: vanthu@sotttt.hagiang.gov.vn\r\n\r\n");
 	for (i = 0; i < 2000; i++)
