@@ -553,9 +553,40 @@ prepare(GMimeObject *obj, const char *spec, int depth, int *reencoded,
 	return 0;
 }
 
+/* A message without MIME header fields is text/plain; charset=us-ascii
+ * by RFC 2045 5.2, but some verifiers' MIME parsers refuse a signed part
+ * whose header is empty: state the type and the encoding explicitly (the
+ * meaning does not change; 8-bit text was labelled utf-8 by prepare). */
+static void
+label_implicit(GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	GMimePart *part = GMIME_PART(obj);
+
+	if (ct != NULL &&
+	    g_mime_content_type_get_parameter(ct, "charset") == NULL)
+		g_mime_object_set_content_type_parameter(obj, "charset",
+		    "us-ascii");
+	else if (ct != NULL)
+		g_mime_object_set_content_type(obj, ct); /* writes the field */
+	if (g_mime_object_get_header(obj, "Content-Transfer-Encoding") == NULL)
+		g_mime_part_set_content_encoding(part,
+		    g_mime_part_get_content_encoding(part) ==
+		            GMIME_CONTENT_ENCODING_DEFAULT
+		        ? GMIME_CONTENT_ENCODING_7BIT
+		        : g_mime_part_get_content_encoding(part));
+}
+
 int
 kyso_canon_prepare(GMimeObject *obj, int *reencoded, struct kyso_err *err)
 {
+	int implicit = GMIME_IS_PART(obj) &&
+	    g_mime_object_get_header(obj, "Content-Type") == NULL;
+
 	*reencoded = 0;
-	return prepare(obj, "", 0, reencoded, err);
+	if (prepare(obj, "", 0, reencoded, err) < 0)
+		return -1;
+	if (implicit)
+		label_implicit(obj);
+	return 0;
 }

@@ -50,7 +50,10 @@ my $mid = sprintf('<%s.%d.%d@test.hagiang.gov.vn>', $kind, time, $$);
 my @h = ("From: $from", "To: $to", "Subject: $subject", "Date: $date", "Message-ID: $mid");
 my $body;
 
-if ($kind eq 'ascii') {
+if ($kind eq 'bare') {
+	# no MIME header fields at all (RFC 2045 5.2: text/plain; us-ascii)
+	$body = "Dear colleagues,\n\nA message without any MIME header field.\n-- \nVan thu\n";
+} elsif ($kind eq 'ascii') {
 	push @h, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=us-ascii',
 	    'Content-Transfer-Encoding: 7bit';
 	$body = "Dear colleagues,\n\nThis is a plain ASCII test message.\n"

@@ -435,6 +435,23 @@ main(void)
 	    "signature part is named smime.p7s");
 	CHECK(seven_bit_clean(o.msg), "plain: output is 7-bit");
 	CHECK(decoded_equals(&o, "Hello world."), "plain: content decodes");
+	{
+		/* the signed part of a message without MIME header fields
+		 * states its type: some verifiers' parsers refuse a signed
+		 * part with an empty header (RFC 2046 allows the implicit one)
+		 */
+		const char *b = strstr((char *)o.msg->data, "\r\n\r\n--");
+		const char *part = b ? strstr(b + 4, "\r\n") : NULL;
+
+		CHECK(part != NULL &&
+		        g_str_has_prefix(part + 2,
+		            "Content-Type: text/plain; charset=us-ascii\r\n") &&
+		        strstr(part + 2,
+		            "Content-Transfer-Encoding: 7bit\r\n") != NULL,
+		    "plain: the signed part says text/plain; charset=us-ascii, "
+		    "7bit: %.120s",
+		    part ? part + 2 : "(no part)");
+	}
 	CMS_ContentInfo_free(cms);
 	BIO_free(content);
 	outcome_free(&o);
