@@ -43,9 +43,9 @@ struct kyso_settings {
 	int sub_domains;              /* SubDomains yes/no */
 	enum kyso_onfail on_unmapped; /* OnUnmappedSender, default accept */
 	enum kyso_onfail
-	    on_internal_error;       /* OnInternalError, default tempfail */
+	    on_internal_error;          /* OnInternalError, default tempfail */
 	enum kyso_onfail on_unsignable; /* OnUnsignable, default accept */
-	enum kyso_onfail on_too_big; /* OnOversizedMessage, default accept */
+	enum kyso_onfail on_too_big;    /* OnOversizedMessage, default accept */
 	enum kyso_envcheck envelope_check; /* EnvelopeCheck, default domain */
 	char *digest; /* SignatureDigest sha256|sha384|sha512 */
 	/* inbound verification */
