@@ -1,10 +1,8 @@
 /*
- * daemon.c - the daemon's life: the current configuration snapshot and its
- * reload on SIGUSR1, the socket, background mode, pid file, privilege drop.
- *
- * The snapshot pointer is the only mutable global besides the log settings
- * and the open journal (apply.c); it is swapped under a mutex and every
- * message holds its own reference. The daemon, not the snapshot, owns the
+ * daemon.c - the daemon's life: the reload of the configuration snapshot
+ * (held in snapshot.c) on SIGUSR1, the socket, background mode, pid file,
+ * privilege drop.
+ * The daemon, not the snapshot, owns the
  * journal: it opens JournalFile at start and reopens it by name with every
  * reload, so a rotated file is left behind.
  * libmilter owns SIGHUP/SIGTERM/SIGINT (it stops on them), so reload is
@@ -29,33 +27,6 @@
 
 #include "apply.h"
 #include "kyso_milter.h"
-
-static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct kyso_config *current_config; /* guarded by config_lock */
-
-int
-kyso_daemon_set_config(struct kyso_config *cfg)
-{
-	struct kyso_config *old;
-
-	(void)pthread_mutex_lock(&config_lock);
-	old = current_config;
-	current_config = cfg;
-	(void)pthread_mutex_unlock(&config_lock);
-	kyso_config_unref(old); /* freed when its last message ends */
-	return 0;
-}
-
-struct kyso_config *
-kyso_daemon_config(void)
-{
-	struct kyso_config *cfg;
-
-	(void)pthread_mutex_lock(&config_lock);
-	cfg = current_config != NULL ? kyso_config_ref(current_config) : NULL;
-	(void)pthread_mutex_unlock(&config_lock);
-	return cfg;
-}
 
 int
 kyso_daemon_reload(void)

@@ -17,9 +17,10 @@ int kyso_log_verbose(void);
 /* Copy s into buf replacing anything but printable ASCII with '?'. */
 const char *kyso_printable(const char *s, char *buf, size_t len);
 
-/* daemon.c: the current configuration snapshot and its reload */
+/* snapshot.c: the current configuration snapshot */
 int kyso_daemon_set_config(struct kyso_config *cfg); /* takes the ref */
 struct kyso_config *kyso_daemon_config(void);        /* new ref */
+/* daemon.c: the daemon's life and the reload */
 int kyso_daemon_reload(void); /* 0 swapped, -1 kept the old one */
 int kyso_daemon_run(const char *config_path, int foreground,
     const char *pid_file, const char *user, int verbose);

@@ -3,6 +3,7 @@ sbin_PROGRAMS += kyso-milter
 kyso_milter_SOURCES = \
 	milter/main.c \
 	milter/daemon.c \
+	milter/snapshot.c \
 	milter/callbacks.c \
 	milter/gather.c \
 	milter/apply.c \

@@ -53,21 +53,6 @@ kyso_seal_binding(const struct kyso_config *cfg,
 	return ours != NULL ? KYSO_BOUND_CERTTABLE : KYSO_BOUND_NONE;
 }
 
-const char *
-kyso_binding_name(enum kyso_binding b)
-{
-	switch (b) {
-	case KYSO_BOUND_EMAIL:
-		return "certificate e-mail";
-	case KYSO_BOUND_SEALTABLE:
-		return "SealTable";
-	case KYSO_BOUND_CERTTABLE:
-		return "CertificateTable";
-	default:
-		return "not bound";
-	}
-}
-
 /* How bad a signer result is for the message: the message takes the
  * worst (a signature that does not match the content is the worst; a
  * temporary problem the least bad that is still not a pass). */

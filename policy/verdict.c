@@ -75,3 +75,18 @@ kyso_result_name(enum kyso_result r)
 		return "permerror";
 	return names[r];
 }
+
+const char *
+kyso_binding_name(enum kyso_binding b)
+{
+	switch (b) {
+	case KYSO_BOUND_EMAIL:
+		return "certificate e-mail";
+	case KYSO_BOUND_SEALTABLE:
+		return "SealTable";
+	case KYSO_BOUND_CERTTABLE:
+		return "CertificateTable";
+	default:
+		return "not bound";
+	}
+}
