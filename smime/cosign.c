@@ -67,12 +67,10 @@ find_layout(const char *raw, size_t len, const struct kyso_found *f,
 	char *field = NULL, *cte = NULL;
 
 	memset(l, 0, sizeof(*l));
+	/* an unclosed multipart/signed is malformed (verify_find.c) */
 	if (!f->found || f->malformed || f->opaque || !f->whole ||
 	    f->cms_der == NULL || f->content == NULL || f->sig_part == NULL)
 		return "cannot locate the signed part unambiguously";
-	if (!f->closed)
-		return "multipart/signed is not closed after the signature "
-		       "part";
 	(void)kyso_raw_split_entity(whole, &hdr, &body);
 	l->body = body.p;
 	field = kyso_raw_header_value(hdr, "Content-Type");
