@@ -135,7 +135,14 @@ if tar --exclude=.git --exclude=autom4te.cache -cf - . | tar -C "$asan" -xf - &&
 		done
 		KT_BUILD=$asan KT_SANITIZED=1 KT_LOGDIR="$log/integration-asan" \
 			bash tests/integration/run.sh "${its[@]}" >"$log/integration-asan.log" 2>&1
-		grep '^not ok\|^# t-\|^integration: ' "$log/integration-asan.log"
+		grep '^not ok\|^Bail out\|^# t-\|^integration: ' "$log/integration-asan.log"
+		# a failing script's last lines (its bail-out reason and the logs
+		# kt_dump_logs printed), so a red run explains itself
+		for tap in "$log"/integration-asan/t-*.tap; do
+			grep -q '^not ok' "$tap" 2>/dev/null || continue
+			echo "# --- last lines of $(basename "$tap"):"
+			tail -n 40 "$tap" | sed 's/^/#   /'
+		done
 		line=$(grep '^integration: ' "$log/integration-asan.log" | tail -n 1)
 		if [ -n "$line" ]; then
 			set -- $(echo "$line" | tr -dc '0-9 ')

@@ -41,7 +41,15 @@ kt_bail() {
 }
 
 # ---- set-up --------------------------------------------------------------
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_listening PORT: something accepts connections on 127.0.0.1:PORT
+port_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_bindable PORT: a server could bind and listen on PORT now (as
+# smtp-sink and Postfix do, SO_REUSEADDR): no listener and no client socket
+# holds it. A connect test alone misses a port some client connection uses.
+port_bindable() {
+	perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new(LocalAddr => "127.0.0.1",
+		LocalPort => $ARGV[0], Proto => "tcp", Listen => 1, ReuseAddr => 1)' "$1"
+}
 
 kt_init() {
 	KT_NAME=$1
@@ -49,12 +57,19 @@ kt_init() {
 	chmod 755 "$KT"
 	trap kt_cleanup EXIT
 	trap 'exit 130' INT TERM
-	# five consecutive free ports from a base that depends on our pid
-	local base=$((20000 + ($$ % 4000) * 10)) i p okp
+	# five consecutive free ports from a base that depends on our pid, all
+	# below the kernel's ephemeral range (client connections of earlier
+	# tests take ports from there at any moment, and a port in use by one
+	# cannot be bound by a server we start a second later)
+	local low span base i p okp
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) || low=32768
+	[ "${low:-0}" -gt 12000 ] || low=32768
+	span=$(((low - 10000) / 10 - 60))
+	base=$((10000 + ($$ % span) * 10))
 	for i in $(seq 0 50); do
 		okp=1
 		for p in 0 1 2 3 4; do
-			port_free $((base + p)) || { okp=0; break; }
+			port_bindable $((base + p)) || { okp=0; break; }
 		done
 		[ $okp = 1 ] && break
 		base=$((base + 10))
@@ -196,7 +211,7 @@ EOF
 kt_wait_port() { # PORT SECS
 	local i
 	for i in $(seq 1 $((${2:-10} * 10))); do
-		port_free "$1" || return 0
+		port_listening "$1" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -237,7 +252,7 @@ kt_milter_start() {
 				return 0
 			fi
 			;;
-		inet:*) port_free "$(echo "${sock#inet:}" | cut -d@ -f1)" || return 0 ;;
+		inet:*) port_listening "$(echo "${sock#inet:}" | cut -d@ -f1)" && return 0 ;;
 		esac
 		kill -0 "$KT_MILTER_PID" 2>/dev/null || break
 		sleep 0.1
