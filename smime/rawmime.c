@@ -158,16 +158,22 @@ kyso_raw_is_delimiter(const char *p, const char *end, const char *b,
     size_t blen)
 {
 	const char *q;
+	int kind;
 
 	if ((size_t)(end - p) < blen + 2 || p[0] != '-' || p[1] != '-' ||
 	    memcmp(p + 2, b, blen) != 0)
 		return 0;
 	q = p + 2 + blen;
-	if (end - q >= 2 && q[0] == '-' && q[1] == '-')
-		return 2;
+	kind = 1;
+	if (end - q >= 2 && q[0] == '-' && q[1] == '-') {
+		kind = 2;
+		q += 2;
+	}
+	/* only transport padding may follow: "--B--x" is neither (GMime and
+	 * clients read on past it, so must we) */
 	while (q < end && (*q == ' ' || *q == '\t'))
 		q++;
-	return (q == end || kyso_raw_eol_len(q, end) > 0) ? 1 : 0;
+	return (q == end || kyso_raw_eol_len(q, end) > 0) ? kind : 0;
 }
 
 char *

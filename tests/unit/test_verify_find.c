@@ -80,14 +80,14 @@ detached(void)
 	        memcmp(f.cms_der->data, "\x00\x01\x02", 3) == 0,
 	    "the signature part's base64 is decoded");
 	CHECK(f.sig_part == strstr(m, "Content-Type: application/pkcs7-sig") &&
-	        f.sig_part_len == strlen(SIGPART) - 2 && f.closed,
+	        f.sig_part_len == strlen(SIGPART) - 2 && !f.malformed,
 	    "the signature part (up to the line end before the close) and "
 	    "the close are located");
 	kyso_verify_found_clear(&f);
 
 	find(lf, &f);
 	CHECK(f.found && f.whole && !f.malformed && f.content_len == 6 &&
-	        memcmp(f.content, "signed", 6) == 0 && f.closed,
+	        memcmp(f.content, "signed", 6) == 0 && !f.malformed,
 	    "LF line ends, x-pkcs7-signature: the same, without the LF");
 	kyso_verify_found_clear(&f);
 }
@@ -291,6 +291,23 @@ malformed(void)
 	CHECK(f.found && f.malformed && f.malformed_reason != NULL &&
 	        strstr(f.malformed_reason, "close delimiter") != NULL,
 	    "no close delimiter after the signature part: malformed (%s)",
+	    f.malformed_reason ? f.malformed_reason : "");
+	kyso_verify_found_clear(&f);
+
+	/* "--B--x" is no close delimiter (RFC 2046: only blanks may follow
+	 * "--B--"), and GMime and clients read on: a third part after it is
+	 * shown by the recipient's client, so the message is malformed, never
+	 * closed where the attacker's visible part begins */
+	find("Content-Type: multipart/signed; protocol=\"application/"
+	     "pkcs7-signature\"; "
+	     "boundary=B\r\n\r\n--B\r\n\r\nx\r\n--B\r\n" SIGPART
+	     "--B--x\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+	     "unsigned text the client shows\r\n--B--\r\n",
+	    &f);
+	CHECK(f.found && f.malformed && f.malformed_reason != NULL &&
+	        strstr(f.malformed_reason, "more than two parts") != NULL,
+	    "\"--B--x\" does not close the multipart: the third part after it "
+	    "is seen (%s)",
 	    f.malformed_reason ? f.malformed_reason : "");
 	kyso_verify_found_clear(&f);
 
