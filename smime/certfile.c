@@ -10,6 +10,7 @@
 int
 kyso_certfile_read(const char *path, STACK_OF(X509) * sk, struct kyso_err *err)
 {
+	struct kyso_err why;
 	BIO *b = NULL;
 	X509 *x;
 	int n = 0, rc = -1;
@@ -26,7 +27,15 @@ kyso_certfile_read(const char *path, STACK_OF(X509) * sk, struct kyso_err *err)
 		}
 		n++;
 	}
-	ERR_clear_error(); /* the end-of-file "no start line" */
+	/* the loop ends at end of file with "no start line"; any other
+	 * reason is a damaged certificate, which must not be skipped */
+	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE) {
+		kyso_err_openssl(&why, KYSO_E_CONFIG, "");
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "%s: certificate %d is damaged%s", path, n + 1, why.msg);
+		goto out;
+	}
+	ERR_clear_error();
 	if (n == 0) {
 		kyso_err_set(err, KYSO_E_CONFIG, "%s: no PEM certificate found",
 		    path);
