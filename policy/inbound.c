@@ -251,30 +251,6 @@ from_claims_own_domain(const struct kyso_config *cfg,
 	return 0;
 }
 
-/* RFC 4514 text with non-ASCII octets as \XX (smime/'s spelling, kept
- * for the A-R field) into buf with those octets as UTF-8 again; other
- * escapes stay as they are. */
-static void
-rfc4514_utf8(const char *s, char *buf, size_t len)
-{
-	size_t n = 0;
-	int hi, lo;
-
-	while (*s != '\0' && n + 2 < len) {
-		if (s[0] == '\\' && (hi = g_ascii_xdigit_value(s[1])) >= 8 &&
-		    (lo = g_ascii_xdigit_value(s[2])) >= 0) {
-			buf[n++] = (char)(hi << 4 | lo);
-			s += 3;
-		} else if (s[0] == '\\' && s[1] != '\0') {
-			buf[n++] = *s++;
-			buf[n++] = *s++;
-		} else {
-			buf[n++] = *s++;
-		}
-	}
-	buf[n] = '\0';
-}
-
 /* The verdict's facts for the journal: the message result and, as the
  * A-R field names first, the first signer with serial and issuer. */
 static void
@@ -290,10 +266,10 @@ fill_facts(const struct kyso_verify_result *vr, const struct kyso_verdict *v,
 	for (i = 0; i < v->n; i++) {
 		const struct kyso_signer_info *si = &vr->signers[i];
 
-		if (si->serial_hex == NULL || si->issuer_rfc4514 == NULL)
+		if (si->serial_hex == NULL || si->issuer_text == NULL)
 			continue;
 		(void)g_strlcpy(f->serial, si->serial_hex, sizeof(f->serial));
-		rfc4514_utf8(si->issuer_rfc4514, f->issuer, sizeof(f->issuer));
+		(void)g_strlcpy(f->issuer, si->issuer_text, sizeof(f->issuer));
 		f->kind = v->s[i].kind;
 		break;
 	}

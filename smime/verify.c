@@ -303,6 +303,7 @@ kyso_verify_result_clear(struct kyso_verify_result *res)
 		g_free(s->subject_cn);
 		g_free(s->subject);
 		g_free(s->issuer_rfc4514);
+		g_free(s->issuer_text);
 		g_free(s->issuer_cn);
 		g_free(s->serial_hex);
 		g_free(s->digest);

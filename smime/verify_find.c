@@ -249,7 +249,6 @@ take_detached(const struct walker *w, GMimeContentType *ct,
 	f->content_len = parts[0].len;
 	f->sig_part = parts[1].p;
 	f->sig_part_len = parts[1].len;
-	f->closed = closed;
 	if ((f->cms_der = decode_body(w, hdr, sbody)) == NULL)
 		f->oom = 1;
 out:

@@ -72,10 +72,9 @@ struct kyso_found {
 	const char *content; /* detached: the signed bytes (inside raw) */
 	size_t content_len;
 	/* detached: the signature part as received, header block and body
-	 * (inside raw), and whether the close delimiter follows it */
+	 * (inside raw); an unclosed multipart/signed is malformed */
 	const char *sig_part;
 	size_t sig_part_len;
-	int closed;
 	GByteArray *cms_der; /* the decoded CMS */
 };
 

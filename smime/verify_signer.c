@@ -18,6 +18,7 @@
 
 #include "digest.h"
 #include "kyso/limits.h"
+#include "kyso/signer.h"
 #include "verify_int.h"
 
 static int
@@ -185,6 +186,7 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
     struct kyso_signer_info *si)
 {
 	uint32_t fl = X509_get_extension_flags(x);
+	char text[KYSO_MAX_ISSUER_TEXT + 1];
 
 	si->ku_ok = !(fl & EXFLAG_KUSAGE) ||
 	    (X509_get_key_usage(x) &
@@ -197,6 +199,8 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
 	    kyso_cert_name_attr(X509_get_subject_name(x), NID_commonName);
 	si->subject = kyso_cert_name_rfc4514(X509_get_subject_name(x));
 	si->issuer_rfc4514 = kyso_cert_name_rfc4514(X509_get_issuer_name(x));
+	kyso_cert_name_text(X509_get_issuer_name(x), text, sizeof(text));
+	si->issuer_text = g_strdup(text);
 	si->issuer_cn =
 	    kyso_cert_name_attr(X509_get_issuer_name(x), NID_commonName);
 	si->serial_hex = kyso_cert_serial_hex(x);

@@ -75,3 +75,17 @@ TESTS += tests/unit/test_report
 EXTRA_DIST += tests/unit/inbound_cases.h tests/unit/inbound-cases.test \
 	tests/pki/make-inbound-cases.sh tests/pki/cms-add-crl.py
 TESTS += tests/unit/inbound-cases.test
+check_PROGRAMS += tests/unit/test_text
+tests_unit_test_text_SOURCES = tests/unit/test_text.c
+tests_unit_test_text_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy
+tests_unit_test_text_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_text
+check_PROGRAMS += tests/unit/test_lines
+tests_unit_test_lines_SOURCES = tests/unit/test_lines.c
+tests_unit_test_lines_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policy
+tests_unit_test_lines_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_lines
+check_PROGRAMS += tests/unit/test_verdict
+tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c
+tests_unit_test_verdict_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_verdict

@@ -53,8 +53,9 @@ struct kyso_signer_info {
 	char *email;          /* SAN rfc822Name, else subject emailAddress */
 	int email_matches;    /* email equals the From address given */
 	char *subject_cn;     /* UTF-8 common name (may contain anything) */
-	char *subject;        /* UTF-8 one-line subject DN */
+	char *subject;        /* RFC 4514 subject, non-ASCII octets as \XX */
 	char *issuer_rfc4514; /* RFC 4514 issuer, non-ASCII octets as \XX */
+	char *issuer_text;    /* the same issuer with UTF-8 kept (journal) */
 	char *issuer_cn;      /* UTF-8 issuer common name */
 	char *serial_hex;     /* upper-case hex, no separators */
 	char *digest;         /* "sha-256", ... */
