@@ -16,21 +16,53 @@ set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top"
 
-title() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# bold titles on a terminal only: a log or a pipe gets plain text
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+title() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 indent() { sed 's/^/    /'; }
 die() { echo "demo: $*" >&2; exit 1; }
+# while_waiting MSG CMD...: run CMD, printing MSG and a dot every 5 s so a
+# newcomer sees the demo is alive during the install and the build
+while_waiting() {
+	local msg=$1 pid rc t=0
+	shift
+	printf '    %s ' "$msg"
+	"$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		[ $((t % 5)) = 0 ] && printf '.'
+	done
+	wait "$pid"
+	rc=$?
+	printf ' %s (%d s)\n' "$([ $rc = 0 ] && echo done || echo FAILED)" "$t"
+	return $rc
+}
+# decode_mime: RFC 2047 words of header fields on stdin, as UTF-8
+decode_mime() {
+	perl -MEncode -ne 'binmode STDOUT, ":encoding(UTF-8)"; print decode("MIME-Header", $_)'
+}
+# decode_rfc4514: the \XX octets of RFC 4514 names (A-R is ASCII) as UTF-8
+# (inside the A-R's quoted-string the backslash itself is escaped: \\E1)
+decode_rfc4514() { perl -pe 's/\\{1,2}([89A-F][0-9A-F])/chr hex $1/ge'; }
+started=$(date +%s)
 
 [ "$(id -u)" = 0 ] || die "run as root (it starts a private Postfix instance)"
 
 title "1. Packages and build"
-bash contrib/install-deps.sh || die "installing packages failed"
 blog=$(mktemp /tmp/kyso-demo-build.XXXXXX)
+# the demo's packages only (no fuzzing or packaging tools): the test
+# suite installs the rest
+while_waiting "Debian packages for the build, Postfix and the three verifiers" \
+	sh -c 'bash contrib/install-deps.sh --demo >"$1" 2>&1' sh "$blog" || { tail -n 30 "$blog"; die "installing packages failed"; }
+grep '^install-deps' "$blog" | sed 's/^install-deps: //' | indent
 if [ ! -f Makefile ]; then
-	echo "configuring (log: $blog)"
-	{ autoreconf -fi && ./configure; } >"$blog" 2>&1 || { tail -n 30 "$blog"; die "configure failed"; }
+	while_waiting "configuring (log: $blog)" \
+		sh -c '{ autoreconf -fi && ./configure; } >>"$1" 2>&1' sh "$blog" || { tail -n 30 "$blog"; die "configure failed"; }
 fi
-echo "building (log: $blog)"
-make -j2 >>"$blog" 2>&1 || { tail -n 30 "$blog"; die "build failed"; }
+while_waiting "building with make -j2" sh -c 'make -j2 >>"$1" 2>&1' sh "$blog" ||
+	{ tail -n 30 "$blog"; die "build failed"; }
 ./kyso-milter -V 2>/dev/null | head -n 1 | indent
 rm -f "$blog"
 
@@ -51,7 +83,8 @@ for f in "$KT_CONF" "$KT/signing.table" "$KT/certificate.table"; do
 	echo "--- $f"
 	grep -v '^#' "$f" | sed "s|$KT|\$DEMO|g"
 done | indent
-./kyso-milter -c "$KT_CONF" -n && echo "kyso-milter -n: configuration OK" | indent
+echo "kyso-milter -n (checks the configuration, keys and certificates):" | indent
+./kyso-milter -c "$KT_CONF" -n 2>&1 | indent
 kt_milter_start "$KT_CONF"
 kt_sinks_start
 kt_postfix_start "unix:$KT_SOCK"
@@ -72,18 +105,31 @@ signed=$(kt_wait congdan@hop7.test 60) || { kt_dump_logs; die "the message was n
 echo
 echo "delivered (header):" | indent
 perl -0777 -ne 's/\n\n.*//s; s/^Received:.*\n(?:[ \t].*\n)*//mg; print "$_\n"' "$signed" | sed 's/^/  | /' | indent
+echo "decoded Subject (RFC 2047):" | indent
+perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g; print "$1\n" if /^Subject:[ \t]*(.*)$/mi' "$signed" |
+	decode_mime | sed 's/^/  /' | indent
 echo "structure:" | indent
 perl "$KT_TOOLS/mime-tree.pl" "$signed" | sed 's/^/  /' | indent
 mkdir -p "$KT/split"
 perl "$KT_TOOLS/split-signed.pl" "$signed" "$KT/split" >/dev/null
 echo "signed part (first lines: Content-* fields moved inside, body re-encoded to 7 bit):" | indent
 head -n 8 "$KT/split/content" | sed 's/^/  | /' | indent
+echo "certificates carried in the signature (subject, UTF-8; the signer's first):" | indent
+openssl pkcs7 -inform DER -in "$KT/split/smime.p7s" -print_certs 2>/dev/null |
+	awk -v d="$KT/split" '/BEGIN CERT/ { n++ } n { print > (d "/cert" n ".pem") }'
+for c in "$KT"/split/cert*.pem; do
+	line=$(openssl x509 -in "$c" -noout -subject -ext subjectAltName -nameopt utf8,sep_comma_plus_space 2>/dev/null |
+		sed -n 's/^subject=//p; s/^ *email:/  e-mail: /p' | paste -sd' ')
+	case $line in *e-mail:*) echo "signer: $line" ;; *) echo "chain:  $line" ;; esac
+done | sort -r | sed 's/^/  /' | indent
 echo "signer and signed attributes:" | indent
 openssl cms -cmsout -print -inform DER -in "$KT/split/smime.p7s" |
 	sed -n '/signerInfos/,$p' | grep -o 'object: [^(]*\|algorithm: [^(]*' | sort -u | sed 's/^/  /' | indent
 echo
 echo "independent verifiers (trusting only the demo root):" | indent
-bash tests/integration/verify3.sh "$signed" "$KT_PKI/root.crt" "$KT_PKI/chain.pem" | sed 's/^/  /' | indent
+bash tests/integration/verify3.sh "$signed" "$KT_PKI/root.crt" "$KT_PKI/chain.pem" >"$KT/verify3.out"
+sed 's/^/  /' "$KT/verify3.out" | indent
+verifiers_ok=$(grep -c '^ok \(openssl cms\|gpgsm\|nss\)' "$KT/verify3.out")
 
 title "5. Inbound: mail from an external client (127.0.0.2)"
 # show_inbound LABEL RCPT: print the trust fields added to a delivered message
@@ -91,28 +137,42 @@ show_inbound() {
 	local got
 	got=$(kt_wait "$2" 60) || { echo "not delivered" | indent; kt_dump_logs; return; }
 	echo "$1:" | indent
+	# our Authentication-Results (its issuer's \XX octets shown as UTF-8)
+	# and the verdict decoded: what a recipient's filter and eye read
 	perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g;
-		while (/^((?:Authentication-Results|X-Kyso-Verdict):.*)$/mgi) {
-			my $l = $1;
-			$l = substr($l, 0, 110) . " ..." if $l =~ /^X-Kyso/i && length $l > 110;
-			print "$l\n";
-		}' "$got" | sed 's/^/  | /' | indent
-	perl -0777 -MEncode -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g;
-		binmode STDOUT, ":encoding(UTF-8)";
-		print "  decoded X-Kyso-Verdict: ", decode("MIME-Header", $1), "\n" while /^X-Kyso-Verdict:[ \t]*(.*)$/mgi' "$got" | indent
+		print "$1\n" while /^(Authentication-Results:.*)$/mgi' "$got" |
+		decode_rfc4514 | fold -s -w 100 | sed 's/^/  | /' | indent
+	perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g;
+		print "X-Kyso-Verdict: $1\n" while /^X-Kyso-Verdict:[ \t]*(.*)$/mgi' "$got" |
+		decode_mime | fold -s -w 100 | sed 's/^/  | /' | indent
+	got_result=$(perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g;
+		print "$1" if /^Authentication-Results:.*?\bsmime=(\w+)/mi' "$got")
 	echo
 }
 kt_send_external "$so" vanthu@ubnd.hagiang.gov.vn "$signed"
 show_inbound "a) the message signed above, arriving from outside" vanthu@ubnd.hagiang.gov.vn
+result_a=${got_result:-none}
 perl "$KT_TOOLS/make-msg.pl" utf8 "$so" ketoan@ubnd.hagiang.gov.vn "$KT/forged.eml"
 kt_send_external "$so" ketoan@ubnd.hagiang.gov.vn "$KT/forged.eml"
 show_inbound "b) unsigned mail from outside claiming From: $so" ketoan@ubnd.hagiang.gov.vn
+result_b=${got_result:-none}
 # change the first character of the signed part's body
 perl -0777 -pe '/boundary="?([^";\n]+)/ or die "no boundary\n"; my $b = $1;
 	s/(\n--\Q$b\E\r?\n(?:[^\n]+\n)*\r?\n)(.)/$1 . ($2 eq "X" ? "Y" : "X")/e' "$signed" >"$KT/tampered.eml"
 kt_send_external "$so" chanhvanphong@ubnd.hagiang.gov.vn "$KT/tampered.eml"
 show_inbound "c) the signed message with one character changed on the way" chanhvanphong@ubnd.hagiang.gov.vn
+result_c=${got_result:-none}
 
 title "6. Stopping"
 kt_milter_stop && echo "kyso-milter stopped" | indent
 echo "Postfix instance, sinks and $KT are removed on exit (KEEP=1 keeps them)." | indent
+
+# one line a newcomer can check: what happened against what should
+expect="pass / none / fail"
+got="$result_a / $result_b / $result_c"
+signed_word=$(kt_is_signed "$signed" && echo signed || echo "NOT signed")
+verdict=$([ "$got" = "$expect" ] && [ "${verifiers_ok:-0}" = 3 ] && [ "$signed_word" = signed ] &&
+	echo "as expected" || echo "NOT as expected")
+title "Summary"
+echo "outbound: $signed_word; ${verifiers_ok:-0}/3 independent verifiers OK; inbound: $got ($verdict: $expect); $(($(date +%s) - started)) s" | indent
+[ "$verdict" = "as expected" ]

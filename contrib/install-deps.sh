@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# install-deps.sh - every Debian 12 package kyso-milter needs to build, to run
-# its test suite and to run the demo, in one list. Run as root. Idempotent:
+# install-deps.sh [--demo] - every Debian 12 package kyso-milter needs to
+# build, to run its test suite and to run the demo, in one list (--demo: the
+# demo's part of it). Run as root. Idempotent:
 # when everything is installed already it only checks and returns (no
 # network). Otherwise: apt-get update + apt-get install -y, non-interactive.
 # The postfix package is preseeded with "No configuration" so installing it
@@ -28,6 +29,14 @@ pkgs=(
 	libengine-pkcs11-openssl softhsm2
 	ca-certificates
 )
+
+# --demo: only what contrib/demo.sh needs (build, Postfix, the three
+# verifiers), not the test suite's fuzzing, packaging and browser tools
+if [ "${1:-}" = --demo ]; then
+	pkgs=(gcc make libc6-dev autoconf automake pkg-config
+		libssl-dev libgmime-3.0-dev libmilter-dev
+		openssl perl postfix swaks gpgsm gpg-agent libnss3-tools ca-certificates)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
