@@ -75,3 +75,7 @@ TESTS += tests/unit/test_report
 EXTRA_DIST += tests/unit/inbound_cases.h tests/unit/inbound-cases.test \
 	tests/pki/make-inbound-cases.sh tests/pki/cms-add-crl.py
 TESTS += tests/unit/inbound-cases.test
+check_PROGRAMS += tests/unit/test_kind
+tests_unit_test_kind_SOURCES = tests/unit/test_kind.c
+tests_unit_test_kind_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_kind

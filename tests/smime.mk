@@ -65,3 +65,7 @@ tests_unit_test_revocation_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/revocation.test
 EXTRA_DIST += tests/unit/cosign.test tests/pki/make-cosign-cases.sh \
 	tests/unit/revocation.test tests/pki/make-revocation-cases.sh
+check_PROGRAMS += tests/unit/test_vgca
+tests_unit_test_vgca_SOURCES = tests/unit/test_vgca.c
+tests_unit_test_vgca_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/test_vgca
