@@ -183,6 +183,20 @@ kt_check "real G1 end entity: issued by Co quan chung thuc so Chinh phu" has "$d
 kt_check "real G1 end entity: kind unknown (profile kind table), not a guess" has "$d" "kind: unknown (by KindTable)"
 kt_check "real G2 root: pinned and trusted" has "$(describe vgca "$KT_TOP/contrib/vgca/anchors.pem")" "sha256: F0:4B:A4:B4:59:A7:C9:A1:B9:71:AD:9B:1C:B8:33:E6:95:A8:0C:79:AE:A6:3B:17:4B:66:A7:0E:DF:E2:FD:B8"
 kt_check "MIC root (commercial CA): not trusted by the VGCA profile" has "$(describe vgca "$real/mic-root.pem")" "chain: NOT trusted"
+conf noprofile "TrustProfile vgca" "TrustProfileDirectory $KT/nowhere"
+kt_check "TrustProfile vgca without its directory: refused, naming it" \
+	bash -c '! "$1" -c "$2" -n >"$3" 2>&1 && grep -q "TrustProfile vgca: no directory $4/nowhere/vgca" "$3"' \
+	_ "$bin" "$KT/noprofile.conf" "$KT/noprofile.out" "$KT"
+printf 'agency * any\n' >"$KT/bad-kind.table"
+conf badkind "KindTable $KT/bad-kind.table"
+kt_check "KindTable agency rule without an issuer: refused" \
+	bash -c '! "$1" -c "$2" -n >"$3" 2>&1 && grep -q "bad-kind.table:1: an agency rule must name its issuer" "$3"' \
+	_ "$bin" "$KT/badkind.conf" "$KT/badkind.out"
+# the real "Co quan chung thuc so Chinh phu" (G1), by its pinned fingerprint
+printf 'personal sha256:75e969c07ba35c29c72bbc1bfb880f20f3891a619b00b77eb02ca6160736a1fe any\n' >"$KT/own-kind.table"
+conf vgca-own "TrustProfile vgca" "TrustProfileDirectory $KT_TOP/contrib" "KindTable $KT/own-kind.table"
+kt_check "KindTable replaces the profile's kind table" \
+	has "$("$bin" -c "$KT/vgca-own.conf" -C "$real/g1-ee-license-key-generator.pem")" "kind: personal (by KindTable)"
 conf nolegacy "TrustAnchorFile $KT_TOP/contrib/vgca/legacy-sha1-anchors.pem" "IntermediateCertificates $KT_TOP/contrib/vgca/intermediates.pem"
 sed -i '/^LegacySHA1Anchors/d' "$KT/nolegacy.conf"
 kt_check "real G1 end entity with the G1 root as an ordinary anchor: too weak" has "$(describe nolegacy "$real/g1-ee-license-key-generator.pem")" "chain: NOT trusted: CA signature digest algorithm too weak"
