@@ -5,8 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <glib.h>
+
+#include "kyso/inbound.h"
 #include "kyso/mime.h"
 #include "kyso_milter.h"
 
@@ -18,21 +22,39 @@ usage(FILE *fp)
 	    "USER[:GROUP]]\n"
 	    "                   [-B BODY_CHUNK_BYTES]\n"
 	    "       kyso-milter -c FILE -n\n"
+	    "       kyso-milter -c FILE -C CERT.pem\n"
 	    "       kyso-milter -c FILE -t MSGFILE [-e ENVFROM] [-a AUTHUSER]\n"
 	    "                   [-i CLIENT_IP] [-d DAEMON_NAME] [-J]\n"
 	    "       kyso-milter -V\n"
 	    "  -c FILE   configuration file (kyso-milter.conf(5))\n"
 	    "  -f        stay in the foreground, log to stderr\n"
 	    "  -n        check the configuration and exit (0 = good)\n"
+	    "  -C FILE   describe a certificate: chain, fingerprint, kind\n"
 	    "  -t FILE   process one message file, print the result\n"
 	    "  -J        with -t: append the journal line (JournalFile)\n"
 	    "  -v        verbose (debug) logging\n");
 }
 
+/* -C: print what kyso says about a certificate; 0, or 1 on error. */
+static int
+describe(const struct kyso_config *cfg, const char *path)
+{
+	struct kyso_err err = {0};
+	char *text = kyso_describe_cert(cfg, path, time(NULL), &err);
+
+	if (text == NULL) {
+		(void)fprintf(stderr, "kyso-milter: %s\n", err.msg);
+		return 1;
+	}
+	(void)fputs(text, stdout);
+	g_free(text);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *conf = NULL, *pid_file = NULL, *user = NULL;
+	const char *conf = NULL, *pid_file = NULL, *user = NULL, *cert = NULL;
 	struct kyso_offline_args off = {0};
 	struct kyso_config *cfg;
 	struct kyso_err err = {0};
@@ -40,7 +62,7 @@ main(int argc, char **argv)
 	unsigned long chunk;
 	char *end;
 
-	while ((ch = getopt(argc, argv, "a:B:c:d:e:fhi:Jnp:t:u:vV")) != -1) {
+	while ((ch = getopt(argc, argv, "a:B:C:c:d:e:fhi:Jnp:t:u:vV")) != -1) {
 		switch (ch) {
 		case 'a':
 			off.auth_user = optarg;
@@ -60,6 +82,9 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			conf = optarg;
+			break;
+		case 'C':
+			cert = optarg;
 			break;
 		case 'd':
 			off.daemon_name = optarg;
@@ -117,6 +142,12 @@ main(int argc, char **argv)
 		kyso_config_unref(cfg);
 		kyso_mime_shutdown();
 		return 0;
+	}
+	if (cert != NULL) {
+		rc = describe(cfg, cert);
+		kyso_config_unref(cfg);
+		kyso_mime_shutdown();
+		return rc;
 	}
 	if (off.msg_file != NULL) {
 		kyso_log_open(0, NULL, verbose);

@@ -95,6 +95,10 @@ struct kyso_config_values {
 	char *internal_hosts;    /* InternalHosts */
 	char *mta;               /* MTA */
 	char *seal_table;        /* SealTable */
+	char *kind_table;        /* KindTable */
+	char *trust_profile;     /* TrustProfile: "none" or "vgca" */
+	char *trust_profile_dir; /* TrustProfileDirectory, or NULL */
+	char *legacy_sha1;       /* LegacySHA1Anchors */
 };
 
 struct kyso_config_key {

@@ -26,6 +26,7 @@ static const char *const revcheck_words[] = {"none", "crl", "ocsp", "ocsp+crl",
     NULL};
 /* index = value of settings.revocation_softfail */
 static const char *const revfail_words[] = {"temperror", "softpass", NULL};
+static const char *const profile_words[] = {"none", "vgca", NULL};
 
 const struct kyso_config_key kyso_config_keys[] = {
     {.name = "Socket",
@@ -249,6 +250,32 @@ const struct kyso_config_key kyso_config_keys[] = {
         .offset = OFF(seal_table),
         .doc = "certificates (by SHA-256 fingerprint) and the senders they "
                "may sign or seal for: \"sha256:HEX patterns [kind]\" lines"},
+    {.name = "KindTable",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(kind_table),
+        .doc = "certificate kind rules for certificates without policy "
+               "OIDs: \"KIND ISSUER MATCH\" lines (default: the trust "
+               "profile's kind.table)"},
+    {.name = "TrustProfile",
+        .type = KYSO_KT_CHOICE,
+        .offset = OFF(trust_profile),
+        .def = "none",
+        .choices = profile_words,
+        .doc = "a shipped trust profile: vgca trusts the Vietnamese "
+               "Government CA roots (G1, G2) and G1 intermediates, allows "
+               "SHA-1 CA signatures under the G1 root, and uses its kind "
+               "table"},
+    {.name = "TrustProfileDirectory",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(trust_profile_dir),
+        .doc = "where the trust profiles are installed (default: the "
+               "package data directory, e.g. /usr/share/kyso-milter)"},
+    {.name = "LegacySHA1Anchors",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(legacy_sha1),
+        .doc = "PEM file of trust anchors whose chains may carry SHA-1 CA "
+               "signatures until the anchor expires (they are trusted "
+               "too)"},
     {.name = "LoginTable",
         .type = KYSO_KT_PATH,
         .offset = OFF(s.login_table),

@@ -33,7 +33,9 @@ struct kyso_config {
 	struct kyso_signtable *signing;
 	struct kyso_signtable *logins; /* LoginTable, or NULL: any login */
 	struct kyso_trust *trust;
-	struct kyso_sealtable *seals;       /* SealTable, or NULL */
+	struct kyso_sealtable *seals; /* SealTable, or NULL */
+	struct kyso_kindtable *kinds; /* KindTable, or NULL */
+	char *profile_dir; /* TrustProfile's directory, or NULL for none */
 	struct kyso_classified *classified; /* NULL: check disabled */
 };
 
@@ -156,6 +158,55 @@ load_tables(struct kyso_config *cfg, const unsigned *lines,
 	return 0;
 }
 
+/* TrustProfile: the directory of its files (TrustProfileDirectory or the
+ * package data directory, then the profile's name), which must be there. */
+static int
+profile_dir(struct kyso_config *cfg, const unsigned *lines,
+    struct kyso_err *err)
+{
+	const struct kyso_config_values *v = &cfg->v;
+
+	if (v->trust_profile == NULL || strcmp(v->trust_profile, "none") == 0)
+		return 0;
+	cfg->profile_dir =
+	    g_build_filename(v->trust_profile_dir ? v->trust_profile_dir
+	                                          : KYSO_PKGDATADIR,
+	        v->trust_profile, NULL);
+	if (!g_file_test(cfg->profile_dir, G_FILE_TEST_IS_DIR)) {
+		kyso_text_err_at(err, cfg->path, line_of(lines, "TrustProfile"),
+		    "TrustProfile %s: no directory %s", v->trust_profile,
+		    cfg->profile_dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* KindTable, else the trust profile's kind.table when it has one. */
+static int
+load_kinds(struct kyso_config *cfg, const unsigned *lines, struct kyso_err *err)
+{
+	char *path = NULL;
+	int rc = -1;
+
+	if (profile_dir(cfg, lines, err) < 0)
+		return -1;
+	if (cfg->v.kind_table != NULL)
+		path = g_strdup(cfg->v.kind_table);
+	else if (cfg->profile_dir != NULL) {
+		path = g_build_filename(cfg->profile_dir, "kind.table", NULL);
+		if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+			rc = 0;
+			goto out;
+		}
+	}
+	if (path != NULL && (cfg->kinds = kyso_kind_load(path, err)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	g_free(path);
+	return rc;
+}
+
 static int
 load_trust(struct kyso_config *cfg, const unsigned *lines, struct kyso_err *err)
 {
@@ -177,6 +228,8 @@ load_trust(struct kyso_config *cfg, const unsigned *lines, struct kyso_err *err)
 	    .softfail = s->revocation_softfail,
 	    .agency_oids = s->agency_oids,
 	    .personal_oids = s->personal_oids,
+	    .legacy_sha1_file = cfg->v.legacy_sha1,
+	    .profile_dir = cfg->profile_dir,
 	};
 	int rc = -1;
 
@@ -255,6 +308,7 @@ kyso_config_load(const char *path, struct kyso_err *err)
 	         line_of(lines, "InternalHosts"), err)) == NULL)
 		goto fail;
 	if (load_tables(cfg, lines, err) < 0 ||
+	    load_kinds(cfg, lines, err) < 0 ||
 	    load_trust(cfg, lines, err) < 0 ||
 	    check_journal(cfg, lines, err) < 0)
 		goto fail;
@@ -283,6 +337,8 @@ kyso_config_unref(struct kyso_config *cfg)
 		return;
 	kyso_trust_free(cfg->trust);
 	kyso_seal_free(cfg->seals);
+	kyso_kind_free(cfg->kinds);
+	g_free(cfg->profile_dir);
 	kyso_classified_free(cfg->classified);
 	kyso_table_free_signing(cfg->signing);
 	kyso_table_free_signing(cfg->logins);
@@ -399,6 +455,12 @@ const struct kyso_sealtable *
 kyso_config_seals(const struct kyso_config *cfg)
 {
 	return cfg->seals;
+}
+
+const struct kyso_kindtable *
+kyso_config_kinds(const struct kyso_config *cfg)
+{
+	return cfg->kinds;
 }
 
 int

@@ -24,7 +24,9 @@
 /* The binding rule (policy/seal.c has the SealTable): a signer is bound
  * to the From address by its certificate e-mail, by a SealTable entry for
  * its fingerprint, or by being the certificate our own CertificateTable
- * signs that From with; nothing else binds it. */
+ * signs that From with; nothing else binds it. Its kind: the KindTable's
+ * (policy/kind.c) over the policy OIDs' and default rule's, the
+ * SealTable's or our CertificateTable's over both. */
 enum kyso_binding
 kyso_seal_binding(const struct kyso_config *cfg,
     const struct kyso_signer_info *si, const char *from,
@@ -36,6 +38,8 @@ kyso_seal_binding(const struct kyso_config *cfg,
 	int listed;
 
 	*kind = si->kind;
+	if (cfg != NULL)
+		(void)kyso_kind_lookup(kyso_config_kinds(cfg), si, kind);
 	b = kyso_seal_table_binding(cfg ? kyso_config_seals(cfg) : NULL,
 	    si->fingerprint, from, kind, &listed);
 	/* the certificate we would sign this From with ourselves */
@@ -138,12 +142,13 @@ judge_signer(const struct kyso_config *cfg,
 		    s->revocation_note ? s->revocation_note : "unavailable");
 	} else {
 		sv->softpass = s->revocation == KYSO_REV_UNAVAILABLE;
-		(void)snprintf(sv->note, sizeof(sv->note), "%s, %s; %s%s%s",
+		(void)snprintf(sv->note, sizeof(sv->note), "%s, %s; %s%s%s%s",
 		    kyso_cert_kind_name(sv->kind),
 		    kyso_binding_name(sv->binding),
 		    s->revocation_note ? s->revocation_note
 		                       : "revocation not checked",
 		    sv->softpass ? " (soft pass)" : "",
+		    s->legacy_sha1 ? "; legacy SHA-1 CA chain" : "",
 		    res->nested ? "; nested signature inside" : "");
 	}
 	sv->result = r;

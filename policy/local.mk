@@ -17,6 +17,8 @@ libkyso_policy_a_SOURCES = \
 	policy/classified.c \
 	policy/inbound.c \
 	policy/seal.c \
+	policy/kind.c \
+	policy/describe.c \
 	policy/verdict.c \
 	policy/ar_header.c \
 	policy/verdict_header.c \

@@ -201,6 +201,12 @@ describe(GString *s, const struct kyso_signer_info *si,
 	    kind_text(si, sv), cn, em ? " <" : "", em ? em : "", em ? ">" : "",
 	    icn, st, nb, na, rev_text(si->revocation), note[0] ? " (" : "",
 	    note, note[0] ? ")" : "");
+	/* accepted only under a configured legacy anchor (the VGCA G1
+	 * root): the reader is told the CA chain is signed with SHA-1 */
+	if (si->legacy_sha1)
+		g_string_append(s,
+		    "; chuỗi chứng thư CA cũ ký bằng SHA-1 / "
+		    "legacy SHA-1 CA chain");
 	if (sv->binding == KYSO_BOUND_SEALTABLE ||
 	    sv->binding == KYSO_BOUND_CERTTABLE)
 		g_string_append_printf(s,

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "kyso/limits.h"
 #include "kyso/signer.h"
 #include "verify_int.h"
 
@@ -246,6 +247,25 @@ has_policy(X509 *x, const GPtrArray *list)
 	return found;
 }
 
+int
+kyso_cert_names_person(X509 *x)
+{
+	const X509_NAME *n = X509_get_subject_name(x);
+
+	return X509_NAME_get_index_by_NID(n, NID_givenName, -1) >= 0 ||
+	    X509_NAME_get_index_by_NID(n, NID_surname, -1) >= 0 ||
+	    X509_NAME_get_index_by_NID(n, NID_pseudonym, -1) >= 0;
+}
+
+char *
+kyso_cert_subject_text(X509 *x)
+{
+	char buf[KYSO_MAX_SUBJECT_TEXT];
+
+	kyso_cert_name_text(X509_get_subject_name(x), buf, sizeof(buf));
+	return g_strdup(buf);
+}
+
 enum kyso_cert_kind
 kyso_cert_kind(const struct kyso_trust *t, X509 *x)
 {
@@ -258,9 +278,7 @@ kyso_cert_kind(const struct kyso_trust *t, X509 *x)
 	if (t != NULL && has_policy(x, t->personal_oids))
 		return KYSO_KIND_PERSONAL;
 	/* default rule: a person's name, or a unit plus a mailbox */
-	personal = X509_NAME_get_index_by_NID(n, NID_givenName, -1) >= 0 ||
-	    X509_NAME_get_index_by_NID(n, NID_surname, -1) >= 0 ||
-	    X509_NAME_get_index_by_NID(n, NID_pseudonym, -1) >= 0;
+	personal = kyso_cert_names_person(x);
 	if (!personal &&
 	    X509_NAME_get_index_by_NID(n, NID_organizationalUnitName, -1) >=
 	        0) {

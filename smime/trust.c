@@ -1,7 +1,8 @@
 /*
  * trust.c - load what inbound verification trusts: anchors (file and/or
  * hashed directory), configured intermediates, CRL files, revocation
- * settings and the agency/personal policy-OID lists.
+ * settings, the agency/personal policy-OID lists, the legacy SHA-1
+ * anchors and the files of a trust profile (TrustProfile vgca).
  *
  * kyso_trust_load() reads every file once; the result is read-only and
  * shared by all threads (the revocation cache inside has its own lock).
@@ -90,12 +91,69 @@ out:
 	return rc;
 }
 
+/* Add every certificate of the PEM file `path` to the store as an anchor;
+ * keep (may be NULL) gets a reference to each as well. */
+static int
+add_anchors(X509_STORE *store, const char *path, STACK_OF(X509) * keep,
+    struct kyso_err *err)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509 *x;
+	int i, rc = -1;
+
+	if (sk == NULL || kyso_certfile_read(path, sk, err) != 0)
+		goto out;
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		x = sk_X509_value(sk, i);
+		if (!X509_STORE_add_cert(store, x)) {
+			kyso_err_openssl(err, KYSO_E_CONFIG, path);
+			goto out;
+		}
+		if (keep != NULL) {
+			if (!X509_up_ref(x))
+				goto out;
+			if (!sk_X509_push(keep, x)) {
+				X509_free(x);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	sk_X509_pop_free(sk, X509_free);
+	return rc;
+}
+
+/* The files of a trust profile directory: anchors.pem (required),
+ * intermediates.pem and legacy-sha1-anchors.pem (when present). */
+static int
+load_profile(struct kyso_trust *t, const char *dir, struct kyso_err *err)
+{
+	char *anchors = g_build_filename(dir, "anchors.pem", NULL);
+	char *inter = g_build_filename(dir, "intermediates.pem", NULL);
+	char *legacy = g_build_filename(dir, "legacy-sha1-anchors.pem", NULL);
+	int rc = -1;
+
+	if (add_anchors(t->store, anchors, NULL, err) != 0)
+		goto out;
+	if (g_file_test(inter, G_FILE_TEST_EXISTS) &&
+	    kyso_certfile_read(inter, t->intermediates, err) != 0)
+		goto out;
+	if (g_file_test(legacy, G_FILE_TEST_EXISTS) &&
+	    add_anchors(t->store, legacy, t->legacy_sha1, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	g_free(anchors);
+	g_free(inter);
+	g_free(legacy);
+	return rc;
+}
+
 struct kyso_trust *
 kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 {
 	struct kyso_trust *t = g_new0(struct kyso_trust, 1);
-	STACK_OF(X509) *anchors = NULL;
-	int i;
 
 	ERR_clear_error();
 	t->store = X509_STORE_new();
@@ -103,23 +161,24 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 	t->crls = sk_X509_CRL_new_null();
 	t->agency_oids = g_ptr_array_new_with_free_func(g_free);
 	t->personal_oids = g_ptr_array_new_with_free_func(g_free);
-	if (t->store == NULL || t->intermediates == NULL || t->crls == NULL) {
+	t->legacy_sha1 = sk_X509_new_null();
+	if (t->store == NULL || t->intermediates == NULL || t->crls == NULL ||
+	    t->legacy_sha1 == NULL) {
 		kyso_err_openssl(err, KYSO_E_INTERNAL, "trust store");
 		goto fail;
 	}
-	if (spec->anchor_file != NULL) {
-		if ((anchors = sk_X509_new_null()) == NULL ||
-		    kyso_certfile_read(spec->anchor_file, anchors, err) != 0)
-			goto fail;
-		for (i = 0; i < sk_X509_num(anchors); i++) {
-			if (!X509_STORE_add_cert(t->store,
-			        sk_X509_value(anchors, i))) {
-				kyso_err_openssl(err, KYSO_E_CONFIG,
-				    spec->anchor_file);
-				goto fail;
-			}
-		}
-	}
+	if (spec->anchor_file != NULL &&
+	    add_anchors(t->store, spec->anchor_file, NULL, err) != 0)
+		goto fail;
+	if (spec->profile_dir != NULL &&
+	    load_profile(t, spec->profile_dir, err) != 0)
+		goto fail;
+	/* a legacy anchor is an anchor: SHA-1 CA signatures are accepted only
+	 * in chains that end at one of these (verify_signer.c) */
+	if (spec->legacy_sha1_file != NULL &&
+	    add_anchors(t->store, spec->legacy_sha1_file, t->legacy_sha1,
+	        err) != 0)
+		goto fail;
 	if (spec->anchor_dir != NULL &&
 	    !X509_STORE_load_path(t->store, spec->anchor_dir)) {
 		kyso_err_openssl(err, KYSO_E_CONFIG, spec->anchor_dir);
@@ -150,10 +209,8 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 	t->budget = spec->budget > 0 ? spec->budget : KYSO_REV_DEFAULT_BUDGET;
 	t->softfail = spec->softfail;
 	t->cache = kyso_revocation_cache_new();
-	sk_X509_pop_free(anchors, X509_free);
 	return t;
 fail:
-	sk_X509_pop_free(anchors, X509_free);
 	kyso_trust_free(t);
 	return NULL;
 }
@@ -166,6 +223,7 @@ kyso_trust_free(struct kyso_trust *t)
 	X509_STORE_free(t->store);
 	sk_X509_pop_free(t->intermediates, X509_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
+	sk_X509_pop_free(t->legacy_sha1, X509_free);
 	g_free(t->cache_dir);
 	if (t->agency_oids != NULL)
 		g_ptr_array_free(t->agency_oids, TRUE);

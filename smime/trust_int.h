@@ -25,6 +25,9 @@ struct kyso_trust {
 	GPtrArray *agency_oids;   /* char * dotted OIDs */
 	GPtrArray *personal_oids; /* char * dotted OIDs */
 	struct kyso_rev_cache *cache;
+	/* anchors (also in store) whose chains may carry SHA-1 CA
+	 * signatures until the anchor's own notAfter (the VGCA G1 root) */
+	STACK_OF(X509) * legacy_sha1;
 };
 
 /* revocation.c: the cache owned by a trust object. */

@@ -285,29 +285,37 @@ kyso_verify_message_progress(const struct kyso_trust *trust, GMimeStream *msg,
 }
 
 void
+kyso_signer_info_clear(struct kyso_signer_info *s)
+{
+	if (s == NULL)
+		return;
+	g_free(s->signature_error);
+	g_free(s->chain_error);
+	g_free(s->weak_reason);
+	g_free(s->revocation_note);
+	g_free(s->email);
+	g_free(s->fingerprint);
+	g_free(s->issuer_fingerprint);
+	g_free(s->subject_utf8);
+	g_free(s->subject_cn);
+	g_free(s->subject);
+	g_free(s->issuer_rfc4514);
+	g_free(s->issuer_text);
+	g_free(s->issuer_cn);
+	g_free(s->serial_hex);
+	g_free(s->digest);
+	memset(s, 0, sizeof(*s));
+}
+
+void
 kyso_verify_result_clear(struct kyso_verify_result *res)
 {
 	size_t i;
 
 	if (res == NULL)
 		return;
-	for (i = 0; i < res->nsigners; i++) {
-		struct kyso_signer_info *s = &res->signers[i];
-
-		g_free(s->signature_error);
-		g_free(s->chain_error);
-		g_free(s->weak_reason);
-		g_free(s->revocation_note);
-		g_free(s->email);
-		g_free(s->fingerprint);
-		g_free(s->subject_cn);
-		g_free(s->subject);
-		g_free(s->issuer_rfc4514);
-		g_free(s->issuer_text);
-		g_free(s->issuer_cn);
-		g_free(s->serial_hex);
-		g_free(s->digest);
-	}
+	for (i = 0; i < res->nsigners; i++)
+		kyso_signer_info_clear(&res->signers[i]);
 	g_free(res->signers);
 	g_free(res->malformed_reason);
 	g_free(res->part);

@@ -35,6 +35,10 @@ char *kyso_cert_serial_hex(X509 *x);
 time_t kyso_cert_time(const ASN1_TIME *t);
 /* SHA-256 fingerprint of x, lower-case hex without separators. */
 char *kyso_cert_fingerprint(X509 *x);
+/* 1 when the subject has a givenName, surname or pseudonym attribute. */
+int kyso_cert_names_person(X509 *x);
+/* The subject as kyso_cert_name_text() writes it (RFC 4514, UTF-8). */
+char *kyso_cert_subject_text(X509 *x);
 /* Certificate kind from the trust's OID lists, else the default rule
  * (personal for a subject naming a person, else unknown). */
 enum kyso_cert_kind kyso_cert_kind(const struct kyso_trust *t, X509 *x);

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "certfile.h"
 #include "digest.h"
 #include "kyso/limits.h"
 #include "kyso/signer.h"
@@ -142,15 +143,68 @@ chain_valid_at(STACK_OF(X509) * chain, X509 *leaf, time_t t)
 	return 1;
 }
 
-/* Build and check the chain (trust, purpose; time judged separately).
- * Returns the verified chain or NULL with si->chain_error. */
+/* What the verify callback needs to allow a legacy SHA-1 chain. */
+struct legacy_ctx {
+	const struct kyso_trust *t;
+	time_t now;
+	int used; /* a SHA-1 CA signature was accepted */
+};
+
+/* 1 when x is one of the legacy SHA-1 anchors of t. */
+static int
+is_legacy_anchor(const struct kyso_trust *t, X509 *x)
+{
+	int i;
+
+	for (i = 0; x != NULL && i < sk_X509_num(t->legacy_sha1); i++)
+		if (X509_cmp(sk_X509_value(t->legacy_sha1, i), x) == 0)
+			return 1;
+	return 0;
+}
+
+/* The one exception to the signature security level: a SHA-1 CA
+ * signature (X509_V_ERR_CA_MD_TOO_WEAK on a certificate signed with
+ * sha1WithRSA) is accepted when the built chain ends at a configured
+ * legacy anchor and `now` is within that anchor's validity. MD5, short
+ * keys and SHA-1 under any other anchor still fail. */
+static int
+legacy_cb(int ok, X509_STORE_CTX *ctx)
+{
+	struct legacy_ctx *lc = X509_STORE_CTX_get_app_data(ctx);
+	STACK_OF(X509) * chain;
+	X509 *anchor, *cur;
+	int mdnid = NID_undef;
+
+	if (ok || lc == NULL ||
+	    X509_STORE_CTX_get_error(ctx) != X509_V_ERR_CA_MD_TOO_WEAK)
+		return ok;
+	chain = X509_STORE_CTX_get0_chain(ctx);
+	cur = X509_STORE_CTX_get_current_cert(ctx);
+	if (chain == NULL || cur == NULL || sk_X509_num(chain) < 2)
+		return 0;
+	anchor = sk_X509_value(chain, sk_X509_num(chain) - 1);
+	if (!is_legacy_anchor(lc->t, anchor) ||
+	    !X509_get_signature_info(cur, &mdnid, NULL, NULL, NULL) ||
+	    mdnid != NID_sha1 ||
+	    lc->now > kyso_cert_time(X509_get0_notAfter(anchor)))
+		return 0;
+	lc->used = 1;
+	return 1;
+}
+
+/* Build and check the chain (trust, purpose, signature security level 1:
+ * no SHA-1 or MD5 CA signature, no key under 80 bits of security, except
+ * legacy_cb's; time judged separately). Returns the verified chain or
+ * NULL with si->chain_error; si->legacy_sha1 when the exception was used. */
 static STACK_OF(X509) *
     build_chain(const struct kyso_trust *t, X509 *signer,
-        STACK_OF(X509) * cms_certs, struct kyso_signer_info *si)
+        STACK_OF(X509) * cms_certs, time_t now, const char *purpose,
+        struct kyso_signer_info *si)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
 	STACK_OF(X509) *chain = NULL;
+	struct legacy_ctx lc = {.t = t, .now = now};
 	X509_VERIFY_PARAM *vp;
 	int i;
 
@@ -163,11 +217,15 @@ static STACK_OF(X509) *
 	if (!X509_STORE_CTX_init(ctx, t->store, signer, untrusted))
 		goto out;
 	/* RFC 8550 4.4.2/4.4.4: S/MIME signing purpose (KU, EKU) */
-	X509_STORE_CTX_set_default(ctx, "smime_sign");
+	X509_STORE_CTX_set_default(ctx, purpose);
 	vp = X509_STORE_CTX_get0_param(ctx);
 	X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_NO_CHECK_TIME);
+	X509_VERIFY_PARAM_set_auth_level(vp, 1);
+	X509_STORE_CTX_set_app_data(ctx, &lc);
+	X509_STORE_CTX_set_verify_cb(ctx, legacy_cb);
 	if (X509_verify_cert(ctx) > 0) {
 		chain = X509_STORE_CTX_get1_chain(ctx);
+		si->legacy_sha1 = lc.used;
 	} else {
 		si->chain_error = g_strdup(X509_verify_cert_error_string(
 		    X509_STORE_CTX_get_error(ctx)));
@@ -179,6 +237,16 @@ out:
 	sk_X509_free(untrusted);
 	ERR_clear_error();
 	return chain;
+}
+
+/* Facts about where chain (leaf first) ends: the issuing CA's
+ * fingerprint (the anchor itself for a leaf directly under it). */
+static void
+chain_facts(STACK_OF(X509) * chain, struct kyso_signer_info *si)
+{
+	if (chain == NULL || sk_X509_num(chain) < 2)
+		return;
+	si->issuer_fingerprint = kyso_cert_fingerprint(sk_X509_value(chain, 1));
 }
 
 static void
@@ -198,6 +266,8 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
 	si->subject_cn =
 	    kyso_cert_name_attr(X509_get_subject_name(x), NID_commonName);
 	si->subject = kyso_cert_name_rfc4514(X509_get_subject_name(x));
+	si->subject_utf8 = kyso_cert_subject_text(x);
+	si->subject_person = kyso_cert_names_person(x);
 	si->issuer_rfc4514 = kyso_cert_name_rfc4514(X509_get_issuer_name(x));
 	kyso_cert_name_text(X509_get_issuer_name(x), text, sizeof(text));
 	si->issuer_text = g_strdup(text);
@@ -273,8 +343,9 @@ kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
 	}
 	si->signature_ok = si->signature_error == NULL;
 
-	chain = build_chain(t, signer, cms_certs, si);
+	chain = build_chain(t, signer, cms_certs, now, "smime_sign", si);
 	si->chain_ok = chain != NULL;
+	chain_facts(chain, si);
 	si->valid_now = chain_valid_at(chain, signer, now);
 	si->valid_at_signing = si->signing_time != 0
 	    ? chain_valid_at(chain, signer, si->signing_time)
@@ -287,4 +358,34 @@ kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		si->revocation_note = g_strdup(skip);
 	sk_X509_pop_free(chain, X509_free);
 	ERR_clear_error();
+}
+
+int
+kyso_verify_cert_file(const struct kyso_trust *t, const char *path, time_t now,
+    struct kyso_signer_info *si, struct kyso_err *err)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	STACK_OF(X509) *chain = NULL;
+	X509 *leaf;
+	int rc = -1;
+
+	memset(si, 0, sizeof(*si));
+	if (sk == NULL || kyso_certfile_read(path, sk, err) != 0)
+		goto out;
+	leaf = sk_X509_value(sk, 0);
+	cert_facts(t, leaf, NULL, si);
+	/* a CA certificate is described for its chain, not as a signer */
+	chain = build_chain(t, leaf, sk, now,
+	    X509_check_ca(leaf) ? "default" : "smime_sign", si);
+	si->chain_ok = chain != NULL;
+	chain_facts(chain, si);
+	si->valid_now = chain_valid_at(chain, leaf, now);
+	si->valid_at_signing = si->valid_now;
+	si->revocation_note = g_strdup("not checked: certificate only");
+	rc = 0;
+out:
+	sk_X509_pop_free(chain, X509_free);
+	sk_X509_pop_free(sk, X509_free);
+	ERR_clear_error();
+	return rc;
 }

@@ -89,3 +89,7 @@ check_PROGRAMS += tests/unit/test_verdict
 tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c
 tests_unit_test_verdict_LDADD = $(POLICY_LIBS)
 TESTS += tests/unit/test_verdict
+check_PROGRAMS += tests/unit/test_kind
+tests_unit_test_kind_SOURCES = tests/unit/test_kind.c
+tests_unit_test_kind_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_kind

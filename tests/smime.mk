@@ -89,3 +89,7 @@ tests_unit_test_verify_signer_SOURCES = tests/unit/test_verify_signer.c
 tests_unit_test_verify_signer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
 tests_unit_test_verify_signer_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_verify_signer
+check_PROGRAMS += tests/unit/test_vgca
+tests_unit_test_vgca_SOURCES = tests/unit/test_vgca.c
+tests_unit_test_vgca_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/test_vgca

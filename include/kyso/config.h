@@ -137,6 +137,9 @@ const struct kyso_trust *kyso_config_trust(const struct kyso_config *cfg);
 /* SealTable, or NULL when none is configured. */
 struct kyso_sealtable;
 const struct kyso_sealtable *kyso_config_seals(const struct kyso_config *cfg);
+struct kyso_kindtable;
+/* KindTable, or the trust profile's kind table, or NULL. */
+const struct kyso_kindtable *kyso_config_kinds(const struct kyso_config *cfg);
 
 /* Compiled ClassifiedMarkings, or NULL when the check is off. */
 struct kyso_classified;

@@ -49,6 +49,15 @@ int kyso_inbound_process(const struct kyso_config *cfg,
 
 void kyso_inbound_result_clear(struct kyso_inbound_result *res);
 
+/* What kyso says about the certificate in the PEM file path (its first
+ * certificate; the others are offered as intermediates) under cfg at
+ * time now: names, SHA-256 fingerprint, validity, chain (legacy SHA-1 or
+ * not), issuer fingerprint and kind with the rule that gave it; one
+ * "key: value" a line, UTF-8, g_malloc'd (policy/describe.c). NULL with
+ * err when the file holds no certificate or VerifyInbound is off. */
+char *kyso_describe_cert(const struct kyso_config *cfg, const char *path,
+    time_t now, struct kyso_err *err);
+
 /* Forged trust headers (RFC 8601 section 5): fills `del` with 1-based
  * per-name indices of the Authentication-Results fields whose authserv-id
  * is ours and of every X-Kyso-Verdict field, highest index first within

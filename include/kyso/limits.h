@@ -43,6 +43,7 @@
  * address and the MTA's queue id. */
 #define KYSO_MAX_SERIAL_TEXT      128
 #define KYSO_MAX_ISSUER_TEXT      1024
+#define KYSO_MAX_SUBJECT_TEXT     1024
 #define KYSO_MAX_REASON_TEXT      1024
 #define KYSO_MAX_LOGIN            256
 #define KYSO_MAX_CLIENT_ADDR      64

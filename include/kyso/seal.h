@@ -31,4 +31,19 @@ size_t kyso_seal_count(const struct kyso_sealtable *t);
 enum kyso_binding kyso_seal_table_binding(const struct kyso_sealtable *t,
     const char *fp, const char *from, enum kyso_cert_kind *kind, int *listed);
 
+/* The KindTable (policy/kind.c): "KIND ISSUER MATCH" rules giving the
+ * kind of a certificate by its verified issuer (SHA-256 of the issuing CA
+ * certificate) and its subject, for certificates without policy OIDs. */
+struct kyso_kindtable;
+
+/* Parse a KindTable file; NULL with "file:line: problem" (KYSO_E_CONFIG). */
+struct kyso_kindtable *kyso_kind_load(const char *path, struct kyso_err *err);
+void kyso_kind_free(struct kyso_kindtable *t);
+size_t kyso_kind_count(const struct kyso_kindtable *t);
+
+/* 1 with *kind set when a rule matches si (only a signer whose chain
+ * verified: si->chain_ok and si->issuer_fingerprint); 0 otherwise. */
+int kyso_kind_lookup(const struct kyso_kindtable *t,
+    const struct kyso_signer_info *si, enum kyso_cert_kind *kind);
+
 #endif

@@ -16,16 +16,21 @@ struct kyso_trust_spec {
 	const char *anchor_dir;        /* OpenSSL hashed directory, or NULL */
 	const char *intermediate_file; /* PEM intermediates, or NULL */
 	const char *crl_file;          /* PEM or DER CRLs, or NULL */
-	const char *cache_dir;     /* daemon-owned directory for fetched CRLs
-	                              (created 0700 on first use), or NULL */
-	int revocation_check;      /* KYSO_REVCHECK_* bits; 0: none at all */
-	int timeout;               /* seconds per network fetch */
-	int budget;                /* seconds of network look-ups per message
-	                              (0: KYSO_REV_DEFAULT_BUDGET) */
-	int softfail;              /* unreachable revocation source: 1 soft
-	                              pass with a note, 0 temperror */
-	const char *agency_oids;   /* comma list of policy OIDs, or NULL */
-	const char *personal_oids; /* comma list of policy OIDs, or NULL */
+	const char *cache_dir;        /* daemon-owned directory for fetched CRLs
+	                                 (created 0700 on first use), or NULL */
+	int revocation_check;         /* KYSO_REVCHECK_* bits; 0: none at all */
+	int timeout;                  /* seconds per network fetch */
+	int budget;                   /* seconds of network look-ups per message
+	                                 (0: KYSO_REV_DEFAULT_BUDGET) */
+	int softfail;                 /* unreachable revocation source: 1 soft
+	                                 pass with a note, 0 temperror */
+	const char *agency_oids;      /* comma list of policy OIDs, or NULL */
+	const char *personal_oids;    /* comma list of policy OIDs, or NULL */
+	const char *legacy_sha1_file; /* PEM anchors under which CA
+	                                 signatures may use SHA-1, or NULL */
+	const char *profile_dir;      /* trust profile directory (anchors.pem,
+	                                 optional intermediates.pem and
+	                                 legacy-sha1-anchors.pem), or NULL */
 };
 
 /* RevocationCheck: which sources are consulted. CRL: CRLFile, the CDP

@@ -38,11 +38,17 @@ struct kyso_signer_info {
 	                          certificate (RFC 5035): a failure */
 	int chain_ok;          /* chains to a configured anchor, purpose ok */
 	char *chain_error;     /* X509 verify error text when !chain_ok */
-	int valid_now;         /* certificate validity covers `now` */
-	int valid_at_signing;  /* covers signingTime (when present) */
-	int ku_ok;             /* keyUsage digitalSignature/nonRepudiation */
-	int eku_ok;            /* no EKU, or emailProtection/anyEKU present */
-	int weak;              /* MD5/SHA-1 digest or RSA < 2048 */
+	int legacy_sha1;       /* the chain holds only because SHA-1 CA
+	                          signatures are allowed under its legacy
+	                          anchor (LegacySHA1Anchors, TrustProfile) */
+	char *issuer_fingerprint; /* SHA-256 of the issuing CA certificate
+	                             in the verified chain (lower-case hex),
+	                             NULL when !chain_ok */
+	int valid_now;            /* certificate validity covers `now` */
+	int valid_at_signing;     /* covers signingTime (when present) */
+	int ku_ok;                /* keyUsage digitalSignature/nonRepudiation */
+	int eku_ok; /* no EKU, or emailProtection/anyEKU present */
+	int weak;   /* MD5/SHA-1 digest or RSA < 2048 */
 	char *weak_reason;
 	enum kyso_revocation revocation;
 	char *revocation_note;    /* "OCSP good", "CRL revoked 2026-..", ... */
@@ -54,6 +60,8 @@ struct kyso_signer_info {
 	int email_matches;    /* email equals the From address given */
 	char *subject_cn;     /* UTF-8 common name (may contain anything) */
 	char *subject;        /* RFC 4514 subject, non-ASCII octets as \XX */
+	char *subject_utf8;   /* RFC 4514 subject in UTF-8 (KindTable) */
+	int subject_person;   /* subject has givenName, surname or pseudonym */
 	char *issuer_rfc4514; /* RFC 4514 issuer, non-ASCII octets as \XX */
 	char *issuer_text;    /* the same issuer with UTF-8 kept (journal) */
 	char *issuer_cn;      /* UTF-8 issuer common name */
@@ -100,6 +108,16 @@ int kyso_verify_message_progress(const struct kyso_trust *trust,
     struct kyso_err *err);
 
 void kyso_verify_result_clear(struct kyso_verify_result *res);
+void kyso_signer_info_clear(struct kyso_signer_info *si);
+
+/* The certificate facts of the first certificate in the PEM file `path`
+ * (the others are offered as intermediates) under trust t at time now:
+ * names, e-mail, fingerprint, kind, chain (with legacy_sha1 and
+ * issuer_fingerprint), validity; no signature and no revocation look-up
+ * (revocation_note says so). What `kyso-milter -C` describes. -1 with
+ * KYSO_E_CONFIG when the file holds no certificate. */
+int kyso_verify_cert_file(const struct kyso_trust *t, const char *path,
+    time_t now, struct kyso_signer_info *si, struct kyso_err *err);
 
 const char *kyso_cert_kind_name(enum kyso_cert_kind k);
 

@@ -140,19 +140,7 @@ facts(const struct kyso_trust *t, CMS_ContentInfo *cms, X509 *signer,
 static void
 clear(struct kyso_signer_info *si)
 {
-	g_free(si->signature_error);
-	g_free(si->chain_error);
-	g_free(si->weak_reason);
-	g_free(si->revocation_note);
-	g_free(si->fingerprint);
-	g_free(si->email);
-	g_free(si->subject_cn);
-	g_free(si->subject);
-	g_free(si->issuer_rfc4514);
-	g_free(si->issuer_text);
-	g_free(si->issuer_cn);
-	g_free(si->serial_hex);
-	g_free(si->digest);
+	kyso_signer_info_clear(si);
 	memset(si, 0, sizeof(*si));
 }
 
