@@ -27,10 +27,20 @@ function send(opts)
 	end
 	check(mt.conninfo(conn, opts.host or "client.example",
 	    opts.ip or "192.0.2.10"), "conninfo")
+	-- kyso asks an MTA that offers them (miltertest offers every step
+	-- flag, as Postfix does) to skip the steps it never uses and not to
+	-- wait for replies it would only say "continue" in
+	for _, f in ipairs({{SMFIP_NOHELO, "NOHELO"}, {SMFIP_NORCPT, "NORCPT"},
+	    {SMFIP_NR_CONN, "NR_CONN"}, {SMFIP_NR_HDR, "NR_HDR"},
+	    {SMFIP_NR_EOH, "NR_EOH"}, {SMFIP_NR_BODY, "NR_BODY"}}) do
+		if not mt.test_option(conn, f[1]) then
+			error("kyso-milter did not negotiate SMFIP_" .. f[2])
+		end
+	end
+	if mt.test_option(conn, SMFIP_NR_MAIL) then
+		error("kyso-milter negotiated SMFIP_NR_MAIL (MAIL FROM may tempfail)")
+	end
 	expect_reply(conn, SMFIR_CONTINUE, "connect")
-	-- HELO first: miltertest discards MAIL-stage macros sent before it
-	check(mt.helo(conn, "client.example"), "helo")
-	expect_reply(conn, SMFIR_CONTINUE, "helo")
 	if opts.auth ~= nil then
 		check(mt.macro(conn, SMFIC_MAIL, "{auth_authen}", opts.auth,
 		    "i", "TESTQID"), "mail macros")
@@ -39,7 +49,6 @@ function send(opts)
 	end
 	check(mt.mailfrom(conn, "<" .. (opts.envfrom or "") .. ">"), "mailfrom")
 	expect_reply(conn, SMFIR_CONTINUE, "mailfrom")
-	check(mt.rcptto(conn, "<someone@example.org>"), "rcptto")
 	for _, h in ipairs(opts.headers) do
 		check(mt.header(conn, h[1], h[2]), "header " .. h[1])
 		expect_reply(conn, SMFIR_CONTINUE, "header " .. h[1])
