@@ -275,6 +275,18 @@ rfc4514_utf8(const char *s, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/* Append ",name" (or name first) to the kinds list buf, whole or not at
+ * all. */
+static void
+kinds_append(char *buf, size_t len, const char *name)
+{
+	size_t n = strlen(buf);
+
+	if (n + (n > 0) + strlen(name) + 1 > len)
+		return;
+	(void)g_snprintf(buf + n, len - n, "%s%s", n > 0 ? "," : "", name);
+}
+
 /* The verdict's facts for the journal: the message result and, as the
  * A-R field names first, the first signer with serial and issuer. */
 static void
@@ -287,6 +299,9 @@ fill_facts(const struct kyso_verify_result *vr, const struct kyso_verdict *v,
 	f->result = v->result;
 	f->why = v->why;
 	f->nsigners = vr->nsigners;
+	for (i = 0; i < v->n; i++)
+		kinds_append(f->kinds, sizeof(f->kinds),
+		    kyso_cert_kind_name(v->s[i].kind));
 	for (i = 0; i < v->n; i++) {
 		const struct kyso_signer_info *si = &vr->signers[i];
 

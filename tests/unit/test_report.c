@@ -546,7 +546,9 @@ test_pipeline(void)
 	    "match the signing certificate");
 	CHECK(o.facts.cls == KYSO_OC_VERIFIED && o.facts.inbound.verified &&
 	        o.facts.inbound.result == KYSO_RES_PASS &&
-	        o.facts.inbound.nsigners == 1 &&
+	        o.facts.inbound.nsigners == 1 && o.facts.signers == 1 &&
+	        strcmp(o.facts.kinds, o.facts.inbound.kinds) == 0 &&
+	        o.facts.kinds[0] != '\0' &&
 	        strcmp(o.facts.inbound.serial, serial) == 0,
 	    "verified: the outcome carries the verdict's facts (pass, "
 	    "1 signer, its serial)");
