@@ -22,7 +22,10 @@
 
 #include "db.h"
 
-#define NCOLS 16 /* the columns shipped, in journal field order */
+#define NCOLS           16 /* the columns shipped, in journal field order */
+/* A KJ1 record's id: "kj1-" and this many hex digits of the line's
+ * SHA-256 (128 bits; the id fits KYSO_JOURNAL_MAX_ID). */
+#define KYSO_KJ1_ID_HEX 32
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS kyso_journal ("
@@ -237,6 +240,7 @@ row_fill(struct row *w, const char *line, size_t len, const char *host)
 		w->v[0] = g_strdup(host);
 		sum =
 		    g_compute_checksum_for_string(G_CHECKSUM_SHA256, copy, -1);
+		sum[KYSO_KJ1_ID_HEX] = '\0';
 		w->v[1] = g_strconcat("kj1-", sum, NULL);
 		g_free(sum);
 	}
@@ -353,21 +357,13 @@ ship_file(struct shipper *s, const char *path, struct kyso_err *err)
 		}
 		row_fill(&rows[n++], line, len, s->host);
 		if (n == s->batch && flush_rows(s, rows, &n, pos, off, err) < 0)
-			goto pending;
+			goto out;
 	}
 	if (ferror(fp)) {
 		kyso_err_set(err, KYSO_E_TEMP, "%s: read error", path);
-		goto pending;
+		goto out;
 	}
 	rc = flush_rows(s, rows, &n, pos, off, err);
-	if (rc == 0)
-		goto out;
-pending:
-	/* count what still waits, for the message */
-	if (fseeko(fp, (off_t)pos->offset, SEEK_SET) == 0)
-		while (fgets(line, sizeof(line), fp) != NULL)
-			if (strchr(line, '\n') != NULL)
-				s->st->pending++;
 out:
 	for (len = 0; len < n; len++)
 		row_clear(&rows[len]);
@@ -377,6 +373,25 @@ out:
 	return rc;
 }
 
+/* Complete lines of path after its ship position: what waits. */
+static size_t
+pending_lines(GArray *state, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	struct stat st;
+	size_t n = 0;
+	int c;
+
+	if (fp == NULL)
+		return 0;
+	if (fstat(fileno(fp), &st) == 0 &&
+	    fseeko(fp, (off_t)state_find(state, &st)->offset, SEEK_SET) == 0)
+		while ((c = getc(fp)) != EOF)
+			n += c == '\n';
+	(void)fclose(fp);
+	return n;
+}
+
 int
 kyso_db_ship(const char *conninfo, const char *const *paths, size_t n,
     const char *state_path, const char *host, size_t batch,
@@ -384,7 +399,7 @@ kyso_db_ship(const char *conninfo, const char *const *paths, size_t n,
 {
 	struct shipper s = {0};
 	char hostname[256] = "";
-	size_t i;
+	size_t i = 0;
 	int rc = -1;
 
 	memset(st, 0, sizeof(*st));
@@ -408,6 +423,9 @@ kyso_db_ship(const char *conninfo, const char *const *paths, size_t n,
 			goto out;
 	rc = 0;
 out:
+	/* what waits for the next run, for the message */
+	for (; rc < 0 && i < n; i++)
+		st->pending += pending_lines(s.state, paths[i]);
 	if (s.c != NULL)
 		PQfinish(s.c);
 	g_array_free(s.state, TRUE);

@@ -229,7 +229,7 @@ ship(const struct opts *o, const struct kyso_config *cfg,
 	if (rc < 0)
 		(void)fprintf(stderr,
 		    "kyso-report: shipping stopped: %s; %zu records shipped, "
-		    "%zu wait in the journal for the next --ship (position "
+		    "%zu lines wait in the journal for the next --ship (position "
 		    "kept in %s)\n",
 		    err.msg, stats.sent, stats.pending, state);
 	else
