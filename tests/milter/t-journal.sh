@@ -87,6 +87,16 @@ check "-n: configuration OK, and no journal file created" \
 "$BIN" -c "$T/j.conf" -t "$T/plain.eml" -i 127.0.0.1 >"$T/signed.eml" 2>"$T/offline.log" ||
 	{ echo "Bail out! kyso-milter -t did not sign"; cat "$T/offline.log"; exit 1; }
 check "-t without -J: the journal is not opened, nor created" test ! -e "$T/journal"
+# before the daemon's first message: JournalFile does not exist yet
+"$REPORT" -c "$T/j.conf" --no-certs >"$T/none.txt" 2>"$T/none.err"
+st=$?
+check "report -c before any message: exit 0, 'no records', 0 counted" \
+	bash -c '[ "$1" = 0 ] && grep -q "journal does not exist yet: no records" "$2" &&
+		grep -q "^0 messages counted" "$3"' _ "$st" "$T/none.err" "$T/none.txt"
+"$REPORT" --no-certs "$T/journal" >/dev/null 2>"$T/named.err"
+st=$?
+check "a journal named on the command line that is not there: exit 1" \
+	bash -c '[ "$1" = 1 ] && grep -q "No such file" "$2"' _ "$st" "$T/named.err"
 
 serial=$(openssl x509 -in "$T/pki/sotttt-agency.crt" -noout -serial | sed 's/^serial=//')
 issuer=$(openssl x509 -in "$T/pki/sotttt-agency.crt" -noout -issuer -nameopt RFC2253,-esc_msb | sed 's/^issuer=//')
