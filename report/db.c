@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -310,6 +312,37 @@ flush_rows(struct shipper *s, struct row *rows, size_t *n, struct position *pos,
 	return rc;
 }
 
+/* Read one line into buf (cap bytes): returns the bytes consumed (0 at
+ * the end of the file) and *len: the line's length with its LF, 0 when it
+ * has no LF yet (consumed bytes are then not shipped), (size_t)-1 when it
+ * is longer than buf or holds a NUL (a damaged line, skipped whole). Byte
+ * counts stay exact whatever the line holds, so the position does. */
+static size_t
+read_line(FILE *fp, char *buf, size_t cap, size_t *len)
+{
+	size_t used = 0;
+	int c, bad = 0;
+
+	while ((c = getc(fp)) != EOF) {
+		if (used + 1 < cap)
+			buf[used] = (char)c;
+		else
+			bad = 1;
+		used++;
+		if (c == '\0')
+			bad = 1;
+		if (c == '\n')
+			break;
+	}
+	if (c != '\n')
+		*len = 0;
+	else
+		*len = bad ? (size_t)-1 : used;
+	if (!bad && used < cap)
+		buf[used] = '\0';
+	return used;
+}
+
 /* Complete lines from where pos says on; -1 with err. */
 static int
 ship_file(struct shipper *s, const char *path, struct kyso_err *err)
@@ -321,10 +354,14 @@ ship_file(struct shipper *s, const char *path, struct kyso_err *err)
 	struct position *pos;
 	struct stat st;
 	FILE *fp = fopen(path, "r");
-	size_t n = 0, len;
+	size_t n = 0, len, used;
 	long long off;
-	int rc = -1, c;
+	int rc = -1;
 
+	if (fp == NULL && errno == ENOENT) {
+		rc = 0; /* not written yet, or rotated away: nothing to ship */
+		goto out;
+	}
 	if (fp == NULL || fstat(fileno(fp), &st) < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "%s: %s", path,
 		    g_strerror(errno));
@@ -339,19 +376,12 @@ ship_file(struct shipper *s, const char *path, struct kyso_err *err)
 		goto out;
 	}
 	off = pos->offset;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		len = strlen(line);
-		if (line[len - 1] != '\n') {
-			if (feof(fp))
-				break; /* being written: next time */
-			while ((c = getc(fp)) != EOF && c != '\n')
-				len++;
-			off += (long long)len + (c == '\n');
-			s->st->bad++;
-			continue;
-		}
-		off += (long long)len;
-		if (kyso_journal_parse(line, len, &rec, &perr) < 0) {
+	while ((used = read_line(fp, line, sizeof(line), &len)) > 0) {
+		if (len == 0)
+			break; /* no LF yet: being written, next time */
+		off += (long long)used;
+		if (len == (size_t)-1 ||
+		    kyso_journal_parse(line, len, &rec, &perr) < 0) {
 			s->st->bad++;
 			continue;
 		}
@@ -392,6 +422,27 @@ pending_lines(GArray *state, const char *path)
 	return n;
 }
 
+/* One --ship per state file at a time (a slow run and the next timer
+ * tick): an exclusive lock on state_path.lock, held until exit. */
+static int
+ship_lock(const char *state_path, struct kyso_err *err)
+{
+	char *path = g_strconcat(state_path, ".lock", NULL);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		kyso_err_set(err, KYSO_E_TEMP, "%s: %s", path,
+		    g_strerror(errno));
+	else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		kyso_err_set(err, KYSO_E_TEMP,
+		    "%s: another kyso-report --ship is running", path);
+		(void)close(fd);
+		fd = -1;
+	}
+	g_free(path);
+	return fd;
+}
+
 int
 kyso_db_ship(const char *conninfo, const char *const *paths, size_t n,
     const char *state_path, const char *host, size_t batch,
@@ -400,7 +451,7 @@ kyso_db_ship(const char *conninfo, const char *const *paths, size_t n,
 	struct shipper s = {0};
 	char hostname[256] = "";
 	size_t i = 0;
-	int rc = -1;
+	int rc = -1, lock = -1;
 
 	memset(st, 0, sizeof(*st));
 	if (host == NULL || host[0] == '\0') {
@@ -410,10 +461,12 @@ kyso_db_ship(const char *conninfo, const char *const *paths, size_t n,
 	}
 	s.host = host;
 	s.batch = batch > 0 ? batch : KYSO_SHIP_BATCH;
-	s.state = state_load(state_path);
 	s.state_path = state_path;
 	s.st = st;
-	if ((s.c = db_connect(conninfo, err)) == NULL)
+	lock = ship_lock(state_path, err);
+	/* after the lock: the position another run may just have saved */
+	s.state = state_load(state_path);
+	if (lock < 0 || (s.c = db_connect(conninfo, err)) == NULL)
 		goto out;
 	if (db_exec(s.c, "SET client_min_messages = warning", "set", err) < 0 ||
 	    db_exec(s.c, schema, "create table kyso_journal", err) < 0)
@@ -428,6 +481,8 @@ out:
 		st->pending += pending_lines(s.state, paths[i]);
 	if (s.c != NULL)
 		PQfinish(s.c);
+	if (lock >= 0)
+		(void)close(lock);
 	g_array_free(s.state, TRUE);
 	return rc;
 }

@@ -130,6 +130,36 @@ kt_check "ship again: submit's remaining 200, mx1's new 100" \
 kt_check "exact counts: mx1 700, submit 400, no (host, id) twice" \
 	test "$(count "host = 'mx1'"),$(count "host = 'submit'"),$(psqlq "SELECT count(DISTINCT (host, id)) FROM kyso_journal")" = "700,400,1100"
 
+# ---- damaged and unfinished lines, a second shipper, no journal yet ----
+j=$KT/edge.journal
+for n in 1 2 3; do
+	printf 'KJ2\t2026-03-0%sT10:00:00Z\tQe%s\tin\texternal\ta@b\t-\t-\t-\tpass\tvalid\t-\t-\tedge\t1-1-%s\t1\tagency\n' $n $n $n
+done >"$j"
+head -c 300 /dev/zero >>"$j"
+printf '\n' >>"$j"
+good=$(wc -c <"$j")
+printf 'KJ2\t2026-03-04T10:00:00Z\tQe4\tin\texternal\ta@b\t-\t-\t-\tpass\tvalid' >>"$j"
+"$REPORT" --ship --db "$DB" "$j" >"$KT/e1.out" 2>&1
+kt_check "a run of NUL bytes (a crash) is one unreadable line; an unfinished line waits" \
+	bash -c 'grep -q "shipped 3 records (3 new.*), 1 unreadable" "$1" && test "$(awk "{print \$4}" "$2")" = "$3"' \
+	_ "$KT/e1.out" "$j.shipped" "$good"
+printf '\t-\t-\tedge\t1-1-4\t1\tagency\n' >>"$j"
+"$REPORT" --ship --db "$DB" "$j" >"$KT/e2.out" 2>&1
+kt_check "... and is shipped once it is complete" \
+	bash -c 'grep -q "shipped 1 records (1 new" "$1" && test "$2" = 4' _ "$KT/e2.out" "$(count "host = 'edge'")"
+exec 9>"$j.shipped.lock"
+flock 9
+"$REPORT" --ship --db "$DB" "$j" >"$KT/e3.out" 2>&1
+st=$?
+exec 9>&-
+kt_check "a second --ship while one runs: exit 1, 'another kyso-report --ship is running'" \
+	bash -c 'test "$1" = 1 && grep -q "another kyso-report --ship is running" "$2"' _ "$st" "$KT/e3.out"
+"$REPORT" --ship --db "$DB" "$KT/none.journal" >"$KT/e4.out" 2>&1
+st=$?
+kt_check "a journal not written yet: nothing to ship, exit 0" \
+	bash -c 'test "$1" = 0 && grep -q "shipped 0 records" "$2"' _ "$st" "$KT/e4.out"
+psqlq "DELETE FROM kyso_journal WHERE host = 'edge'" >/dev/null
+
 # ---- the report from the database --------------------------------------
 "$REPORT" --db "$DB" >"$KT/db.txt" 2>&1
 diag <"$KT/db.txt"
