@@ -29,8 +29,11 @@ struct kyso_journal {
 	char *path;
 	char host[KYSO_JOURNAL_MAX_HOST + 1];
 	char id_prefix[32]; /* "start-pid-" */
-	guint64 *next_id;   /* atomic; a pointer so stamping takes const j */
 };
+
+/* Record ids' counter, for the whole process: a journal opened again in
+ * the same second (a reload) has the same prefix, never the same id. */
+static guint64 next_id; /* atomic */
 
 /* ---- escaping ---- */
 
@@ -528,7 +531,6 @@ kyso_journal_open(const char *path, int sync, struct kyso_err *err)
 	 * process id */
 	(void)snprintf(j->id_prefix, sizeof(j->id_prefix), "%lld-%ld-",
 	    (long long)time(NULL), (long)getpid());
-	j->next_id = kyso_xcalloc(1, sizeof(*j->next_id));
 	return j;
 }
 
@@ -543,7 +545,7 @@ void
 kyso_journal_stamp(const struct kyso_journal *j,
     struct kyso_journal_record *rec)
 {
-	guint64 n = __atomic_add_fetch(j->next_id, 1, __ATOMIC_RELAXED);
+	guint64 n = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
 
 	(void)g_strlcpy(rec->host, j->host, sizeof(rec->host));
 	(void)snprintf(rec->id, sizeof(rec->id), "%s%llu", j->id_prefix,
@@ -557,7 +559,6 @@ kyso_journal_close(struct kyso_journal *j)
 		return;
 	(void)close(j->fd);
 	free(j->path);
-	free(j->next_id);
 	free(j);
 }
 

@@ -546,6 +546,25 @@ test_stamp(void)
 	    g_hash_table_size(seen), wrong);
 	g_hash_table_destroy(seen);
 	kyso_journal_close(j);
+
+	/* a reload opens the journal again, maybe within the same second */
+	{
+		struct kyso_journal *j1 =
+		    kyso_journal_open(fx_path("s.journal"), 0, &err);
+		struct kyso_journal *j2 =
+		    kyso_journal_open(fx_path("s.journal"), 0, &err);
+		struct kyso_journal_record r2;
+
+		memset(&r2, 0, sizeof(r2));
+		kyso_journal_stamp(j1, &r);
+		kyso_journal_stamp(j2, &r2);
+		CHECK(strcmp(r.id, r2.id) != 0,
+		    "stamp: a journal opened again in the same process never "
+		    "repeats an id (%s, %s)",
+		    r.id, r2.id);
+		kyso_journal_close(j1);
+		kyso_journal_close(j2);
+	}
 }
 
 /* The record is the outcome's facts and nothing else: text in its log
