@@ -184,6 +184,7 @@ psqlq "UPDATE kyso_journal SET from_addr = 'a@b.example' WHERE host = 'submit' A
 kt_check "--html: exit 0, a page" grep -q "^</html>" "$KT/report.html"
 mkdir -p "$SHOTDIR"
 cp "$KT/report.html" "$SHOTDIR/report.html"
+cp "$KT/db.txt" "$SHOTDIR/report.txt"
 if timeout 90 python3 "$KT_INT/report-dom.py" "$KT_MILTER_PORT" "$KT/report.html" \
 	"$SHOTDIR/report.png" >"$KT/dom.json" 2>"$KT/dom.err"; then
 	ok "Chromium rendered the report (screenshot $SHOTDIR/report.png)"
