@@ -21,7 +21,7 @@ REPORT="$KT_BUILD/kyso-report"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$PGBIN/initdb" ] || kt_bail "no PostgreSQL server (Debian package postgresql)"
 command -v chromedriver >/dev/null || kt_bail "no chromedriver (Debian package chromium-driver)"
-SHOTDIR=${KT_SCREENSHOT_DIR:-/tmp/kyso-report-screenshot}
+SHOTDIR=${KT_SCREENSHOT_DIR:-${KT_LOGDIR:-/tmp/kyso-report-screenshot}${KT_LOGDIR:+/report-db}}
 
 # PostgreSQL refuses to run as root: the cluster belongs to nobody
 as_pg() {
