@@ -41,12 +41,6 @@ static const char schema[] =
     " PRIMARY KEY (host, id));"
     "CREATE INDEX IF NOT EXISTS kyso_journal_time ON kyso_journal (time)";
 
-static const char insert_sql[] =
-    "INSERT INTO kyso_journal (host, id, time, queue_id, dir, origin,"
-    " from_addr, cert_id, serial, issuer, result, reason, login, client,"
-    " signers, kinds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-    " $11, $12, $13, $14, $15, $16) ON CONFLICT (host, id) DO NOTHING";
-
 static const char select_sql[] =
     "SELECT to_char(time AT TIME ZONE 'UTC',"
     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), queue_id, dir, origin,"
@@ -252,32 +246,54 @@ row_fill(struct row *w, const char *line, size_t len, const char *host)
 	g_free(copy);
 }
 
-/* Insert rows[0..n) in one transaction; -1 with err, rolled back. */
+/* The INSERT of n rows: one statement, so one round trip and one
+ * transaction per batch. */
+static char *
+insert_sql(size_t n)
+{
+	GString *q = g_string_new(
+	    "INSERT INTO kyso_journal (host, id, time, queue_id, dir, origin,"
+	    " from_addr, cert_id, serial, issuer, result, reason, login,"
+	    " client, signers, kinds) VALUES ");
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		g_string_append(q, i > 0 ? ",(" : "(");
+		for (k = 0; k < NCOLS; k++)
+			g_string_append_printf(q, "%s$%zu", k > 0 ? "," : "",
+			    i * NCOLS + k + 1);
+		g_string_append_c(q, ')');
+	}
+	g_string_append(q, " ON CONFLICT (host, id) DO NOTHING");
+	return g_string_free(q, FALSE);
+}
+
+/* Insert rows[0..n) (all or none); -1 with err. */
 static int
 ship_batch(PGconn *c, struct row *rows, size_t n, size_t *inserted,
     struct kyso_err *err)
 {
+	const char **params = g_new(const char *, n *NCOLS);
+	char *sql = insert_sql(n);
 	PGresult *res;
-	size_t i, added = 0;
+	size_t i, k;
+	int rc = -1;
 
-	if (db_exec(c, "BEGIN", "begin", err) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		res = PQexecParams(c, insert_sql, NCOLS, NULL,
-		    (const char *const *)rows[i].v, NULL, NULL, 0);
-		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-			db_error(err, "insert", PQerrorMessage(c));
-			PQclear(res);
-			PQclear(PQexec(c, "ROLLBACK"));
-			return -1;
-		}
-		added += (size_t)strtoul(PQcmdTuples(res), NULL, 10);
-		PQclear(res);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < NCOLS; k++)
+			params[i * NCOLS + k] = rows[i].v[k];
+	res =
+	    PQexecParams(c, sql, (int)(n * NCOLS), NULL, params, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_error(err, "insert", PQerrorMessage(c));
+	} else {
+		*inserted += (size_t)strtoul(PQcmdTuples(res), NULL, 10);
+		rc = 0;
 	}
-	if (db_exec(c, "COMMIT", "commit", err) < 0)
-		return -1;
-	*inserted += added;
-	return 0;
+	PQclear(res);
+	g_free(sql);
+	g_free(params);
+	return rc;
 }
 
 struct shipper {

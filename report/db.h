@@ -18,7 +18,8 @@
 #include "kyso/err.h"
 #include "kyso/report.h"
 
-/* Records per transaction when shipping. */
+/* Records per transaction when shipping (one INSERT statement each; at
+ * most KYSO_MAX_SHIP_BATCH). */
 #define KYSO_SHIP_BATCH      500
 /* Seconds to wait for the database to answer a connection. */
 #define KYSO_DB_CONN_TIMEOUT "10"

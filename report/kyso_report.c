@@ -22,6 +22,7 @@
 
 #include <glib.h>
 
+#include "kyso/limits.h"
 #include "kyso/mime.h"
 #include "kyso/report.h"
 #ifdef KYSO_HAVE_PQ
@@ -39,7 +40,7 @@ usage(FILE *fp)
 	    "[--db CONNINFO]\n"
 	    "                   [JOURNAL ...]\n"
 	    "       kyso-report --ship --db CONNINFO [-c FILE] [--state FILE]\n"
-	    "                   [--host NAME] [JOURNAL ...]\n"
+	    "                   [--host NAME] [--batch N] [JOURNAL ...]\n"
 	    "  -c FILE         kyso-milter.conf(5): JournalFile and the "
 	    "certificate table\n"
 	    "  --from DATE     first month or day counted (YYYY-MM or "
@@ -52,6 +53,8 @@ usage(FILE *fp)
 	    "  --state FILE    ship position (default: the journal's name "
 	    "+ .shipped)\n"
 	    "  --host NAME     server name for records without one (KJ1)\n"
+	    "  --batch N       records per transaction when shipping "
+	    "(default 500)\n"
 	    "  --warn-days N   flag certificates expiring within N days "
 	    "(default 30)\n"
 	    "  --check         exit 3 when a certificate needs attention\n"
@@ -146,9 +149,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			errno = 0;
 			o->batch = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || o->batch < 1 ||
-			    o->batch > 100000) {
+			    o->batch > KYSO_MAX_SHIP_BATCH) {
 				(void)fprintf(stderr,
-				    "kyso-report: --batch 1..100000\n");
+				    "kyso-report: --batch 1..%d\n",
+				    KYSO_MAX_SHIP_BATCH);
 				return -1;
 			}
 			break;
@@ -229,7 +233,8 @@ ship(const struct opts *o, const struct kyso_config *cfg,
 	if (rc < 0)
 		(void)fprintf(stderr,
 		    "kyso-report: shipping stopped: %s; %zu records shipped, "
-		    "%zu lines wait in the journal for the next --ship (position "
+		    "%zu lines wait in the journal for the next --ship "
+		    "(position "
 		    "kept in %s)\n",
 		    err.msg, stats.sent, stats.pending, state);
 	else
