@@ -49,6 +49,8 @@ kyso_report_new(time_t from, time_t until)
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	r->certs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    cert_use_free);
+	r->kinds =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	return r;
 }
 
@@ -60,6 +62,7 @@ kyso_report_free(struct kyso_report *r)
 	g_hash_table_destroy(r->counts);
 	g_hash_table_destroy(r->hosts);
 	g_hash_table_destroy(r->certs);
+	g_hash_table_destroy(r->kinds);
 	g_free(r);
 }
 
@@ -119,6 +122,40 @@ count_cert(struct kyso_report *r, const struct kyso_journal_record *rec)
 		u->last = rec->time;
 }
 
+/* The signatures an outbound record carries, by kind: its kinds field, or
+ * for a KJ1 record (none) what its result implies. */
+static void
+count_kinds(struct kyso_report *r, const struct kyso_journal_record *rec)
+{
+	struct kyso_report_kinds *k =
+	    g_hash_table_lookup(r->kinds, rec->cert_id);
+	char **names;
+	size_t i;
+
+	if (k == NULL) {
+		k = g_new0(struct kyso_report_kinds, 1);
+		g_hash_table_insert(r->kinds, g_strdup(rec->cert_id), k);
+	}
+	if (rec->kinds[0] == '\0') {
+		if (strcmp(rec->result, "signed") == 0 ||
+		    strcmp(rec->result, "sealed") == 0)
+			k->agency++;
+		if (strcmp(rec->result, "sealed") == 0)
+			k->personal++;
+		return;
+	}
+	names = g_strsplit(rec->kinds, ",", -1);
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], "agency") == 0)
+			k->agency++;
+		else if (strcmp(names[i], "personal") == 0)
+			k->personal++;
+		else
+			k->other++;
+	}
+	g_strfreev(names);
+}
+
 int
 kyso_report_add(struct kyso_report *r, const struct kyso_journal_record *rec)
 {
@@ -149,6 +186,8 @@ kyso_report_add(struct kyso_report *r, const struct kyso_journal_record *rec)
 	    (strcmp(rec->result, "signed") == 0 ||
 	        strcmp(rec->result, "sealed") == 0))
 		count_cert(r, rec);
+	if (rec->dir == KYSO_JOURNAL_OUT)
+		count_kinds(r, rec);
 	return 1;
 }
 
@@ -435,6 +474,46 @@ servers_line(const struct kyso_report *r, GString *out)
 	g_ptr_array_free(hosts, TRUE);
 }
 
+GPtrArray *
+kyso_report_kind_agencies(const struct kyso_report *r)
+{
+	GPtrArray *a = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, r->kinds);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(a, k);
+	g_ptr_array_sort(a, kyso_report_cmp_str);
+	return a;
+}
+
+/* Signatures on our mail per agency, by kind of signer. */
+static void
+kinds_table(GString *out, const struct kyso_report *r)
+{
+	GPtrArray *a = kyso_report_kind_agencies(r);
+	guint i;
+
+	g_string_append_printf(out,
+	    "\nSignatures on our mail, per agency and kind of signer\n"
+	    "%-16s %12s %12s %6s\n",
+	    "Agency", "Agency seal", "Personal", "Other");
+	for (i = 0; i < a->len; i++) {
+		const char *id = g_ptr_array_index(a, i);
+		const struct kyso_report_kinds *k =
+		    g_hash_table_lookup(r->kinds, id);
+		char *s = kyso_report_shown(id[0] ? id : "(none)", 64);
+
+		g_string_append_printf(out, "%-16s %12zu %12zu %6zu\n", s,
+		    k->agency, k->personal, k->other);
+		g_free(s);
+	}
+	if (a->len == 0)
+		g_string_append(out, "(no messages)\n");
+	g_ptr_array_free(a, TRUE);
+}
+
 char *
 kyso_report_format(const struct kyso_report *r, enum kyso_report_format fmt)
 {
@@ -457,6 +536,7 @@ kyso_report_format(const struct kyso_report *r, enum kyso_report_format fmt)
 	text_table(out, r, "out", kyso_report_out_cols, out_heads, 1);
 	g_string_append(out, "\nInbound verification results, per month\n");
 	text_table(out, r, "in", kyso_report_in_cols, in_heads, 0);
+	kinds_table(out, r);
 	return g_string_free(out, FALSE);
 }
 

@@ -346,6 +346,34 @@ put_used(GString *out, const struct kyso_report *r)
 	g_ptr_array_free(uses, TRUE);
 }
 
+/* Signatures on each agency's mail by kind: seals, officials' own. */
+static void
+put_kinds(GString *out, const struct kyso_report *r)
+{
+	GPtrArray *a = kyso_report_kind_agencies(r);
+	guint i;
+
+	g_string_append(out,
+	    "<h2>Chữ ký số trên thư gửi đi theo loại</h2>\n"
+	    "<table id=\"chu-ky-theo-loai\">\n<tr><th>Cơ quan</th>"
+	    "<th>Chữ ký số cơ quan (con dấu)</th><th>Chữ ký số cá nhân</th>"
+	    "<th>Khác</th></tr>\n");
+	for (i = 0; i < a->len; i++) {
+		const char *id = g_ptr_array_index(a, i);
+		const struct kyso_report_kinds *k =
+		    g_hash_table_lookup(r->kinds, id);
+
+		g_string_append(out, "<tr><td>");
+		put_text(out, agency_or_none(id), 64);
+		g_string_append_printf(out,
+		    "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td>"
+		    "<td class=\"n\">%zu</td></tr>\n",
+		    k->agency, k->personal, k->other);
+	}
+	g_string_append(out, "</table>\n");
+	g_ptr_array_free(a, TRUE);
+}
+
 static const char *
 status_vi(const char *status)
 {
@@ -409,6 +437,7 @@ kyso_report_html(const struct kyso_report *r, const GPtrArray *certs,
 	    "bang-gui");
 	g_string_append(out, "<h2>Kết quả kiểm tra chữ ký thư đến</h2>\n");
 	put_table(out, r, "in", kyso_report_in_cols, in_heads_vi, "bang-den");
+	put_kinds(out, r);
 	put_used(out, r);
 	if (certs != NULL)
 		put_certs(out, certs, warn_days);

@@ -14,6 +14,7 @@ struct kyso_report {
 	GHashTable *counts; /* "month\tdir\tagency\tresult" -> size_t * */
 	GHashTable *hosts;  /* host ("" for KJ1 records) -> size_t * */
 	GHashTable *certs;  /* "cert_id\tserial" -> kyso_report_cert_use */
+	GHashTable *kinds;  /* agency -> struct kyso_report_kinds */
 	size_t records, bad;
 	time_t first, last; /* of the records counted */
 };
@@ -23,6 +24,11 @@ struct kyso_report_cert_use {
 	char *cert_id, *serial, *issuer;
 	size_t signatures;
 	time_t last;
+};
+
+/* Signatures on one agency's outbound mail, by kind of signer. */
+struct kyso_report_kinds {
+	size_t agency, personal, other;
 };
 
 /* Result columns of the tables (NULL-terminated); others are "other". */
@@ -44,6 +50,9 @@ void kyso_report_row_free(gpointer p);
 /* Host names seen, sorted (borrowed strings; free the array only). */
 GPtrArray *kyso_report_hosts(const struct kyso_report *r);
 size_t kyso_report_host_records(const struct kyso_report *r, const char *host);
+
+/* Agencies of r->kinds, sorted (borrowed; free the array only). */
+GPtrArray *kyso_report_kind_agencies(const struct kyso_report *r);
 
 /* A journal string made safe to show: escaped, at most cap bytes;
  * g_free() it. */

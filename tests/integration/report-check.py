@@ -92,6 +92,15 @@ def check_dom(exp, path):
         for m in months),
         "html: the inbound table's totals and passes match (%d)" % n_in,
         repr(rows))
+    kinds = {r[0]: (r[1], r[2]) for r in
+             d["tables"].get("chu-ky-theo-loai", [])[1:]}
+    want_k = {a: (str(sum(exp["counts"].get("%s,out,%s,%s" % (m, a, x), 0)
+                          for m in months for x in ("signed", "sealed"))),
+                  str(sum(exp["counts"].get("%s,out,%s,sealed" % (m, a), 0)
+                          for m in months)))
+              for a in agencies}
+    result(kinds == want_k, "html: signatures by kind per agency (seals = "
+           "signed + sealed, personal = sealed) %s" % kinds, repr(want_k))
     used = d["tables"].get("chung-thu-dung", [])[1:]
     result(sum(int(r[3]) for r in used) == sum(exp["signatures"].values())
            and sorted(r[0] for r in used) == agencies,

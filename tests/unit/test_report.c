@@ -738,6 +738,21 @@ test_html(void)
 	html_record(r, month_start[1], "mx1", "sotttt", "refused");
 	html_record(r, month_start[1], "<b>evil", evil, "signed");
 	html_record(r, month_start[2], "mx1", "sotttt", "signed"); /* out */
+	{
+		struct kyso_journal_record rec;
+
+		/* a message two officials signed, sealed: KJ2 kinds */
+		memset(&rec, 0, sizeof(rec));
+		rec.time = month_start[1] + 7;
+		rec.dir = KYSO_JOURNAL_OUT;
+		(void)g_strlcpy(rec.host, "mx1", sizeof(rec.host));
+		(void)g_strlcpy(rec.cert_id, "ubnd", sizeof(rec.cert_id));
+		(void)g_strlcpy(rec.result, "sealed", sizeof(rec.result));
+		rec.signers = 3;
+		(void)g_strlcpy(rec.kinds, "personal,personal,agency",
+		    sizeof(rec.kinds));
+		(void)kyso_report_add(r, &rec);
+	}
 	g_ptr_array_add(certs, &c1);
 	g_ptr_array_add(certs, &c2);
 	html = kyso_report_html(r, certs, month_start[2], 30);
@@ -748,7 +763,7 @@ test_html(void)
 	CHECK(strstr(html, "<span id=\"tu-ngay\">2026-01-01</span>") != NULL &&
 	        strstr(html, "<span id=\"den-ngay\">2026-02-28</span>") != NULL,
 	    "html: the period asked for in the heading");
-	CHECK(strstr(html, "data-records=\"5\">mx1</span>") != NULL &&
+	CHECK(strstr(html, "data-records=\"6\">mx1</span>") != NULL &&
 	        strstr(html, "data-records=\"1\">&lt;b&gt;evil</span>") != NULL,
 	    "html: both servers with their records, a hostile name as text");
 	CHECK(occurrences(html, "<script") == 0 &&
@@ -757,10 +772,18 @@ test_html(void)
 	            "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;"
 	            "&#39;") != NULL,
 	    "html: a hostile agency name is escaped everywhere");
-	CHECK(occurrences(html, "<rect class=\"bar\"") == 4 &&
-	        occurrences(html, "<section class=\"agency\"") == 2,
-	    "html: two agencies, two months, four bars (the month outside "
+	CHECK(occurrences(html, "<rect class=\"bar\"") == 6 &&
+	        occurrences(html, "<section class=\"agency\"") == 3,
+	    "html: three agencies, two months, six bars (the month outside "
 	    "the period left out)");
+	CHECK(strstr(html,
+	          "<tr><td>sotttt</td><td class=\"n\">4</td><td "
+	          "class=\"n\">1</td><td class=\"n\">0</td></tr>") != NULL &&
+	        strstr(html,
+	            "<tr><td>ubnd</td><td class=\"n\">1</td><td "
+	            "class=\"n\">2</td><td class=\"n\">0</td></tr>") != NULL,
+	    "html: signatures by kind (sotttt: 4 seals, 1 personal from a "
+	    "KJ1-like sealed record; ubnd: 1 seal, 2 personal from kinds)");
 	CHECK(strstr(html,
 	          "data-month=\"2026-01\" data-count=\"3\" x=\"40\" "
 	          "y=\"24.00\" width=\"36\" height=\"160.00\"") != NULL &&
@@ -784,8 +807,13 @@ test_html(void)
 	    "\"không rõ\")");
 	CHECK(g_utf8_validate(html, -1, NULL), "html: valid UTF-8");
 	text = kyso_report_format(r, KYSO_REPORT_TEXT);
-	CHECK(strstr(text, "\nServers: <b>evil (1), mx1 (5)\n") != NULL,
+	CHECK(strstr(text, "\nServers: <b>evil (1), mx1 (6)\n") != NULL,
 	    "text: the servers line: %s", text);
+	CHECK(strstr(text,
+	          "\nsotttt                      4            1      "
+	          "0\nubnd                        1            2      "
+	          "0\n") != NULL,
+	    "text: signatures per agency and kind: %s", text);
 	g_free(text);
 	g_free(html);
 	g_ptr_array_free(certs, TRUE);
