@@ -25,6 +25,10 @@ pkgs=(
 	# llvm-symbolizer-14 comes with llvm-14, /usr/bin/llvm-symbolizer (the
 	# name ASan and UBSan look for on PATH) with llvm
 	llvm-14 llvm
+	# kyso-report: PostgreSQL as the servers' shared store (libpq to
+	# build; the server for tests/integration/t-report-db.sh) and the HTML
+	# report rendered in headless Chromium (DejaVu has the Vietnamese)
+	libpq-dev postgresql chromium chromium-driver fonts-dejavu-core
 	# keys on PKCS#11 tokens: libp11's engine; SoftHSM2 as the test token
 	libengine-pkcs11-openssl softhsm2
 	ca-certificates

@@ -161,6 +161,7 @@ kyso_apply_journal_open(const struct kyso_settings *st, struct kyso_err *err)
 			    oerr.msg);
 			return -1;
 		}
+		kyso_journal_set_host(j, st->journal_host);
 		h = g_new0(struct held_journal, 1);
 		h->j = j;
 		h->refs = 1;

@@ -245,6 +245,11 @@ const struct kyso_config_key kyso_config_keys[] = {
         .offset = OFF(s.journal_sync),
         .def = "no",
         .doc = "fdatasync the journal after every record"},
+    {.name = "JournalHost",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(s.journal_host),
+        .doc = "server name in every journal record (not set: the system's "
+               "host name)"},
     {.name = "SealTable",
         .type = KYSO_KT_PATH,
         .offset = OFF(seal_table),

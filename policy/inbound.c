@@ -256,6 +256,18 @@ from_claims_own_domain(const struct kyso_config *cfg,
 	return 0;
 }
 
+/* Append ",name" (or name first) to the kinds list buf, whole or not at
+ * all. */
+static void
+kinds_append(char *buf, size_t len, const char *name)
+{
+	size_t n = strlen(buf);
+
+	if (n + (n > 0) + strlen(name) + 1 > len)
+		return;
+	(void)g_snprintf(buf + n, len - n, "%s%s", n > 0 ? "," : "", name);
+}
+
 /* The verdict's facts for the journal: the message result and, as the
  * A-R field names first, the first signer with serial and issuer. */
 static void
@@ -268,6 +280,9 @@ fill_facts(const struct kyso_verify_result *vr, const struct kyso_verdict *v,
 	f->result = v->result;
 	f->why = v->why;
 	f->nsigners = vr->nsigners;
+	for (i = 0; i < v->n; i++)
+		kinds_append(f->kinds, sizeof(f->kinds),
+		    kyso_cert_kind_name(v->s[i].kind));
 	for (i = 0; i < v->n; i++) {
 		const struct kyso_signer_info *si = &vr->signers[i];
 

@@ -1,7 +1,7 @@
 /*
- * journal.c - the per-message journal (include/kyso/journal.h): the KJ1
- * line format with its escapes, its parser, the record made from a
- * processed message's facts (struct kyso_outcome_facts: the record only
+ * journal.c - the per-message journal (include/kyso/journal.h): the KJ2
+ * line format (KJ1 still read) with its escapes, its parser, the record made
+ * from a processed message's facts (struct kyso_outcome_facts: the record only
  * encodes them, it never reads log text or our own headers), and the
  * append-only file.
  *
@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,7 +27,13 @@ struct kyso_journal {
 	int fd;
 	int sync;
 	char *path;
+	char host[KYSO_JOURNAL_MAX_HOST + 1];
+	char id_prefix[32]; /* "start-pid-" */
 };
+
+/* Record ids' counter, for the whole process: a journal opened again in
+ * the same second (a reload) has the same prefix, never the same id. */
+static guint64 next_id; /* atomic */
 
 /* ---- escaping ---- */
 
@@ -168,7 +175,7 @@ format_time(time_t t, char *buf, size_t len)
 size_t
 kyso_journal_format(const struct kyso_journal_record *rec, char *line)
 {
-	char when[32];
+	char when[32], num[16];
 	size_t n = 0;
 
 	format_time(rec->time, when, sizeof(when));
@@ -185,7 +192,14 @@ kyso_journal_format(const struct kyso_journal_record *rec, char *line)
 	n = put_field(line, n, rec->result, KYSO_JOURNAL_MAX_RESULT, '\t');
 	n = put_field(line, n, rec->reason, KYSO_JOURNAL_MAX_REASON, '\t');
 	n = put_field(line, n, rec->login, KYSO_JOURNAL_MAX_LOGIN, '\t');
-	n = put_field(line, n, rec->client, KYSO_JOURNAL_MAX_CLIENT, '\n');
+	n = put_field(line, n, rec->client, KYSO_JOURNAL_MAX_CLIENT, '\t');
+	n = put_field(line, n, rec->host, KYSO_JOURNAL_MAX_HOST, '\t');
+	n = put_field(line, n, rec->id, KYSO_JOURNAL_MAX_ID, '\t');
+	(void)snprintf(num, sizeof(num), "%u",
+	    rec->signers > KYSO_JOURNAL_MAX_SIGNERS ? KYSO_JOURNAL_MAX_SIGNERS
+	                                            : rec->signers);
+	n = put_field(line, n, num, 12, '\t');
+	n = put_field(line, n, rec->kinds, KYSO_JOURNAL_MAX_KINDS, '\n');
 	line[n] = '\0';
 	return n;
 }
@@ -314,9 +328,44 @@ parse_time(const char *s, size_t len, time_t *out)
 	return 0;
 }
 
-#define KYSO_JOURNAL_NFIELDS     13
-/* records written before login and client were added */
+#define KYSO_JOURNAL_NFIELDS     17
+/* KJ1: with login and client, and before they were added */
+#define KYSO_JOURNAL_NFIELDS_KJ1 13
 #define KYSO_JOURNAL_NFIELDS_OLD 11
+
+/* The signers field: a decimal count, at most KYSO_JOURNAL_MAX_SIGNERS. */
+static int
+parse_signers(const char *s, const char *e, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (e - s < 1 || e - s > 4) /* KYSO_JOURNAL_MAX_SIGNERS: 4 digits */
+		return -1;
+	for (; s < e; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Which version fields [fs[0], fe[0]) names with nf fields; -1: neither
+ * KJ2 with all its fields nor KJ1 with thirteen or eleven. */
+static int
+line_version(const char *fs, const char *fe, size_t nf)
+{
+	size_t len = (size_t)(fe - fs);
+
+	if (len == 3 && memcmp(fs, KYSO_JOURNAL_VERSION, 3) == 0)
+		return nf == KYSO_JOURNAL_NFIELDS ? 2 : -1;
+	if (len == 3 && memcmp(fs, KYSO_JOURNAL_VERSION_OLD, 3) == 0)
+		return nf == KYSO_JOURNAL_NFIELDS_KJ1 ||
+		        nf == KYSO_JOURNAL_NFIELDS_OLD
+		    ? 1
+		    : -1;
+	return -1;
+}
 
 int
 kyso_journal_parse(const char *line, size_t len,
@@ -341,8 +390,11 @@ kyso_journal_parse(const char *line, size_t len,
 	    {rec->reason, KYSO_JOURNAL_MAX_REASON},
 	    {rec->login, KYSO_JOURNAL_MAX_LOGIN},
 	    {rec->client, KYSO_JOURNAL_MAX_CLIENT},
+	    {rec->host, KYSO_JOURNAL_MAX_HOST},
+	    {rec->id, KYSO_JOURNAL_MAX_ID},
+	    {NULL, 0}, /* signers */
+	    {rec->kinds, KYSO_JOURNAL_MAX_KINDS},
 	};
-	const size_t vlen = strlen(KYSO_JOURNAL_VERSION);
 	const char *why = NULL;
 	size_t i, nf = 0;
 
@@ -369,11 +421,14 @@ kyso_journal_parse(const char *line, size_t len,
 		fs[nf] = p + 1;
 	}
 	fe[nf++] = end;
-	if ((nf != KYSO_JOURNAL_NFIELDS && nf != KYSO_JOURNAL_NFIELDS_OLD) ||
-	    (size_t)(fe[0] - fs[0]) != vlen ||
-	    memcmp(fs[0], KYSO_JOURNAL_VERSION, vlen) != 0) {
-		kyso_err_set(err, KYSO_E_INPUT, "not a %s record",
-		    KYSO_JOURNAL_VERSION);
+	if (line_version(fs[0], fe[0], nf) < 0) {
+		kyso_err_set(err, KYSO_E_INPUT, "not a %s or %s record",
+		    KYSO_JOURNAL_VERSION, KYSO_JOURNAL_VERSION_OLD);
+		return -1;
+	}
+	if (nf == KYSO_JOURNAL_NFIELDS &&
+	    parse_signers(fs[15], fe[15], &rec->signers) < 0) {
+		kyso_err_set(err, KYSO_E_INPUT, "field 16: not a count");
 		return -1;
 	}
 	if (parse_time(fs[1], (size_t)(fe[1] - fs[1]), &rec->time) < 0) {
@@ -432,6 +487,8 @@ kyso_journal_record_fill(struct kyso_journal_record *rec,
 	(void)g_strlcpy(rec->reason, f->reason, sizeof(rec->reason));
 	(void)g_strlcpy(rec->login, f->login, sizeof(rec->login));
 	(void)g_strlcpy(rec->client, f->client, sizeof(rec->client));
+	rec->signers = f->signers;
+	(void)g_strlcpy(rec->kinds, f->kinds, sizeof(rec->kinds));
 	if (apply_failed) {
 		(void)g_strlcpy(rec->result, "error", sizeof(rec->result));
 		(void)g_strlcpy(rec->reason, "MTA refused a change",
@@ -468,7 +525,31 @@ kyso_journal_open(const char *path, int sync, struct kyso_err *err)
 	j->fd = fd;
 	j->sync = sync;
 	j->path = kyso_xstrdup(path);
+	if (gethostname(j->host, sizeof(j->host) - 1) < 0)
+		j->host[0] = '\0';
+	/* unique on this host: no two writers share an opening second and a
+	 * process id */
+	(void)snprintf(j->id_prefix, sizeof(j->id_prefix), "%lld-%ld-",
+	    (long long)time(NULL), (long)getpid());
 	return j;
+}
+
+void
+kyso_journal_set_host(struct kyso_journal *j, const char *host)
+{
+	if (host != NULL && host[0] != '\0')
+		(void)g_strlcpy(j->host, host, sizeof(j->host));
+}
+
+void
+kyso_journal_stamp(const struct kyso_journal *j,
+    struct kyso_journal_record *rec)
+{
+	guint64 n = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+
+	(void)g_strlcpy(rec->host, j->host, sizeof(rec->host));
+	(void)snprintf(rec->id, sizeof(rec->id), "%s%llu", j->id_prefix,
+	    (unsigned long long)n);
 }
 
 void
@@ -527,5 +608,6 @@ kyso_journal_outcome(const struct kyso_journal *j, const struct kyso_outcome *o,
 	if (j == NULL)
 		return 0;
 	kyso_journal_record_fill(&rec, o, apply_failed, now);
+	kyso_journal_stamp(j, &rec);
 	return kyso_journal_append(j, &rec, err);
 }

@@ -24,7 +24,9 @@ libkyso_policy_a_SOURCES = \
 	policy/verdict_header.c \
 	policy/process.c \
 	policy/journal.c \
-	policy/report.c
+	policy/report.c \
+	policy/report_int.h \
+	policy/report_html.c
 EXTRA_DIST += include/kyso/classified.h include/kyso/config.h \
 	include/kyso/policy.h include/kyso/inbound.h include/kyso/verdict.h \
 	include/kyso/seal.h include/kyso/process.h include/kyso/journal.h \

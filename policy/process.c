@@ -192,6 +192,25 @@ personal_acceptable(const struct kyso_config *cfg,
 
 /* Seal a message our user signed personally (CoSign yes); when it cannot
  * be sealed it passes unchanged and the log says why. */
+/* A sealed message's signers: the officials' (personal, as
+ * personal_acceptable checked) and then the agency's seal. */
+static void
+sealed_facts(const struct kyso_cosign_result *cr, struct kyso_outcome_facts *f)
+{
+	size_t i, n;
+
+	f->signers = (unsigned)cr->signers_after;
+	f->kinds[0] = '\0';
+	for (i = 0; i < cr->signers_before; i++) {
+		n = strlen(f->kinds);
+		if (n + sizeof("personal,agency") > sizeof(f->kinds))
+			break; /* keep room for the seal */
+		(void)g_strlcpy(f->kinds + n, "personal,",
+		    sizeof(f->kinds) - n);
+	}
+	(void)g_strlcat(f->kinds, "agency", sizeof(f->kinds));
+}
+
 static int
 do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
     GMimeStream *body, time_t now, struct kyso_outcome *out,
@@ -225,6 +244,7 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
 			out->content_type = g_strdup(cr.content_type);
 		}
 		set_class(out, KYSO_OC_SEALED);
+		sealed_facts(&cr, &out->facts);
 		logf_append(out, " signers=%zu->%zu digest=%s%s",
 		    cr.signers_before, cr.signers_after, cr.digest,
 		    cr.digest_adjusted ? " digest_adjusted=yes" : "");
@@ -291,6 +311,8 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	out->body = body;
 	body = NULL;
 	set_class(out, KYSO_OC_SIGNED);
+	out->facts.signers = 1; /* the agency certificate's */
+	(void)g_strlcpy(out->facts.kinds, "agency", sizeof(out->facts.kinds));
 	logf_append(out, " reencoded=%d", res.reencoded_parts);
 	kyso_sign_result_clear(&res);
 	rc = 0;
@@ -311,6 +333,8 @@ verdict_facts(const struct kyso_inbound_facts *in, struct kyso_outcome_facts *f)
 	}
 	f->cls = KYSO_OC_VERIFIED;
 	f->inbound = *in;
+	f->signers = (unsigned)in->nsigners;
+	(void)g_strlcpy(f->kinds, in->kinds, sizeof(f->kinds));
 	(void)g_strlcpy(f->serial, in->serial, sizeof(f->serial));
 	(void)g_strlcpy(f->issuer, in->issuer, sizeof(f->issuer));
 	(void)g_strlcpy(f->reason, kyso_inbound_why_text(in->why, 0),

@@ -13,22 +13,28 @@
 #include <glib.h>
 
 #include "kyso/report.h"
-
-struct kyso_report {
-	time_t from, until; /* 0: open */
-	GHashTable *counts; /* "month\tdir\tagency\tresult" -> size_t * */
-	size_t records, bad;
-};
+#include "report_int.h"
 
 /* Columns of the text tables; anything else is "other". */
-static const char *const out_cols[] = {"signed", "sealed", "unsigned",
+const char *const kyso_report_out_cols[] = {"signed", "sealed", "unsigned",
     "classified", "expired", "refused", "error", NULL};
 static const char *const out_heads[] = {"Signed", "Sealed", "Unsigned",
     "Classified", "Expired", "Refused", "Error", NULL};
-static const char *const in_cols[] = {"pass", "fail", "policy", "neutral",
+const char *const kyso_report_in_cols[] = {"pass", "fail", "policy", "neutral",
     "temperror", "permerror", "none", NULL};
 static const char *const in_heads[] = {"Pass", "Fail", "Policy", "Neutral",
     "TempErr", "PermErr", "None", NULL};
+
+static void
+cert_use_free(gpointer p)
+{
+	struct kyso_report_cert_use *u = p;
+
+	g_free(u->cert_id);
+	g_free(u->serial);
+	g_free(u->issuer);
+	g_free(u);
+}
 
 struct kyso_report *
 kyso_report_new(time_t from, time_t until)
@@ -39,6 +45,12 @@ kyso_report_new(time_t from, time_t until)
 	r->until = until;
 	r->counts =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	r->hosts =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	r->certs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    cert_use_free);
+	r->kinds =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	return r;
 }
 
@@ -48,11 +60,14 @@ kyso_report_free(struct kyso_report *r)
 	if (r == NULL)
 		return;
 	g_hash_table_destroy(r->counts);
+	g_hash_table_destroy(r->hosts);
+	g_hash_table_destroy(r->certs);
+	g_hash_table_destroy(r->kinds);
 	g_free(r);
 }
 
-static void
-month_of(time_t t, char *buf, size_t len)
+void
+kyso_report_month_of(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
 
@@ -74,6 +89,73 @@ count_key(const char *month, enum kyso_journal_dir dir, const char *agency,
 	    result);
 }
 
+static void
+count_host(struct kyso_report *r, const char *host)
+{
+	size_t *n = g_hash_table_lookup(r->hosts, host);
+
+	if (n == NULL) {
+		n = g_new0(size_t, 1);
+		g_hash_table_insert(r->hosts, g_strdup(host), n);
+	}
+	(*n)++;
+}
+
+/* A signature made with a certificate: its use, by id and serial. */
+static void
+count_cert(struct kyso_report *r, const struct kyso_journal_record *rec)
+{
+	char *key = g_strdup_printf("%s\t%s", rec->cert_id, rec->serial);
+	struct kyso_report_cert_use *u = g_hash_table_lookup(r->certs, key);
+
+	if (u == NULL) {
+		u = g_new0(struct kyso_report_cert_use, 1);
+		u->cert_id = g_strdup(rec->cert_id);
+		u->serial = g_strdup(rec->serial);
+		u->issuer = g_strdup(rec->issuer);
+		g_hash_table_insert(r->certs, key, u);
+	} else {
+		g_free(key);
+	}
+	u->signatures++;
+	if (rec->time > u->last)
+		u->last = rec->time;
+}
+
+/* The signatures an outbound record carries, by kind: its kinds field, or
+ * for a KJ1 record (none) what its result implies. */
+static void
+count_kinds(struct kyso_report *r, const struct kyso_journal_record *rec)
+{
+	struct kyso_report_kinds *k =
+	    g_hash_table_lookup(r->kinds, rec->cert_id);
+	char **names;
+	size_t i;
+
+	if (k == NULL) {
+		k = g_new0(struct kyso_report_kinds, 1);
+		g_hash_table_insert(r->kinds, g_strdup(rec->cert_id), k);
+	}
+	if (rec->kinds[0] == '\0') {
+		if (strcmp(rec->result, "signed") == 0 ||
+		    strcmp(rec->result, "sealed") == 0)
+			k->agency++;
+		if (strcmp(rec->result, "sealed") == 0)
+			k->personal++;
+		return;
+	}
+	names = g_strsplit(rec->kinds, ",", -1);
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(names[i], "agency") == 0)
+			k->agency++;
+		else if (strcmp(names[i], "personal") == 0)
+			k->personal++;
+		else
+			k->other++;
+	}
+	g_strfreev(names);
+}
+
 int
 kyso_report_add(struct kyso_report *r, const struct kyso_journal_record *rec)
 {
@@ -84,7 +166,7 @@ kyso_report_add(struct kyso_report *r, const struct kyso_journal_record *rec)
 	if ((r->from != 0 && rec->time < r->from) ||
 	    (r->until != 0 && rec->time >= r->until))
 		return 0;
-	month_of(rec->time, month, sizeof(month));
+	kyso_report_month_of(rec->time, month, sizeof(month));
 	key = count_key(month, rec->dir,
 	    rec->dir == KYSO_JOURNAL_OUT ? rec->cert_id : "", rec->result);
 	if ((n = g_hash_table_lookup(r->counts, key)) != NULL) {
@@ -95,6 +177,17 @@ kyso_report_add(struct kyso_report *r, const struct kyso_journal_record *rec)
 	}
 	(*n)++;
 	r->records++;
+	if (r->records == 1 || rec->time < r->first)
+		r->first = rec->time;
+	if (r->records == 1 || rec->time > r->last)
+		r->last = rec->time;
+	count_host(r, rec->host);
+	if (rec->dir == KYSO_JOURNAL_OUT &&
+	    (strcmp(rec->result, "signed") == 0 ||
+	        strcmp(rec->result, "sealed") == 0))
+		count_cert(r, rec);
+	if (rec->dir == KYSO_JOURNAL_OUT)
+		count_kinds(r, rec);
 	return 1;
 }
 
@@ -129,6 +222,12 @@ kyso_report_read(struct kyso_report *r, FILE *fp, struct kyso_err *err)
 	return 0;
 }
 
+void
+kyso_report_skip(struct kyso_report *r)
+{
+	r->bad++;
+}
+
 size_t
 kyso_report_records(const struct kyso_report *r)
 {
@@ -152,11 +251,20 @@ kyso_report_count(const struct kyso_report *r, const char *month,
 	return n != NULL ? *n : 0;
 }
 
+int
+kyso_report_span(const struct kyso_report *r, time_t *first, time_t *last)
+{
+	if (r->records == 0)
+		return -1;
+	*first = r->first;
+	*last = r->last;
+	return 0;
+}
+
 /* ---- output ---- */
 
-/* A journal string made safe to show: escaped, at most cap bytes. */
-static char *
-shown(const char *s, size_t cap)
+char *
+kyso_report_shown(const char *s, size_t cap)
 {
 	char *buf = g_malloc(cap + 1);
 
@@ -169,7 +277,7 @@ shown(const char *s, size_t cap)
 static void
 csv_field(GString *out, const char *raw, char sep)
 {
-	char *s = shown(raw, 1024);
+	char *s = kyso_report_shown(raw, 1024);
 	char *t =
 	    s[0] != '\0' && strchr("=+-@", s[0]) != NULL && strcmp(s, "-") != 0
 	    ? g_strconcat("'", s, NULL)
@@ -192,8 +300,8 @@ csv_field(GString *out, const char *raw, char sep)
 	g_free(s);
 }
 
-static gint
-cmp_str(gconstpointer a, gconstpointer b)
+gint
+kyso_report_cmp_str(gconstpointer a, gconstpointer b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -209,7 +317,7 @@ sorted_keys(const struct kyso_report *r)
 	g_hash_table_iter_init(&it, r->counts);
 	while (g_hash_table_iter_next(&it, &k, NULL))
 		g_ptr_array_add(keys, k);
-	g_ptr_array_sort(keys, cmp_str);
+	g_ptr_array_sort(keys, kyso_report_cmp_str);
 	return keys;
 }
 
@@ -236,18 +344,12 @@ format_csv(const struct kyso_report *r, GString *out)
 	g_ptr_array_free(keys, TRUE);
 }
 
-/* One row of a text table: the counts of cols[], then other and total. */
-struct row {
-	char *month, *agency;
-	size_t n[8], other, total;
-};
-
-static void
-rows_of(const struct kyso_report *r, const char *dir, const char *const *cols,
-    GPtrArray *rows)
+void
+kyso_report_rows(const struct kyso_report *r, const char *dir,
+    const char *const *cols, GPtrArray *rows)
 {
 	GPtrArray *keys = sorted_keys(r);
-	struct row *cur = NULL;
+	struct kyso_report_row *cur = NULL;
 	guint i;
 	size_t c, n;
 
@@ -262,7 +364,7 @@ rows_of(const struct kyso_report *r, const char *dir, const char *const *cols,
 		}
 		if (cur == NULL || strcmp(cur->month, f[0]) != 0 ||
 		    strcmp(cur->agency, f[2]) != 0) {
-			cur = g_new0(struct row, 1);
+			cur = g_new0(struct kyso_report_row, 1);
 			cur->month = g_strdup(f[0]);
 			cur->agency = g_strdup(f[2]);
 			g_ptr_array_add(rows, cur);
@@ -280,10 +382,10 @@ rows_of(const struct kyso_report *r, const char *dir, const char *const *cols,
 	g_ptr_array_free(keys, TRUE);
 }
 
-static void
-row_free(gpointer p)
+void
+kyso_report_row_free(gpointer p)
 {
-	struct row *w = p;
+	struct kyso_report_row *w = p;
 
 	g_free(w->month);
 	g_free(w->agency);
@@ -294,11 +396,11 @@ static void
 text_table(GString *out, const struct kyso_report *r, const char *dir,
     const char *const *cols, const char *const *heads, int with_agency)
 {
-	GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
+	GPtrArray *rows = g_ptr_array_new_with_free_func(kyso_report_row_free);
 	guint i;
 	size_t c;
 
-	rows_of(r, dir, cols, rows);
+	kyso_report_rows(r, dir, cols, rows);
 	g_string_append(out, "Month   ");
 	if (with_agency)
 		g_string_append_printf(out, " %-16s", "Agency");
@@ -307,12 +409,13 @@ text_table(GString *out, const struct kyso_report *r, const char *dir,
 		    heads[c]);
 	g_string_append(out, "  Other  Total\n");
 	for (i = 0; i < rows->len; i++) {
-		const struct row *w = g_ptr_array_index(rows, i);
+		const struct kyso_report_row *w = g_ptr_array_index(rows, i);
 
 		g_string_append_printf(out, "%-8s", w->month);
 		if (with_agency) {
-			char *a =
-			    shown(w->agency[0] ? w->agency : "(none)", 64);
+			char *a = kyso_report_shown(w->agency[0] ? w->agency
+			                                         : "(none)",
+			    64);
 
 			g_string_append_printf(out, " %-16s", a);
 			g_free(a);
@@ -327,6 +430,90 @@ text_table(GString *out, const struct kyso_report *r, const char *dir,
 	g_ptr_array_free(rows, TRUE);
 }
 
+GPtrArray *
+kyso_report_hosts(const struct kyso_report *r)
+{
+	GPtrArray *hosts = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, r->hosts);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(hosts, k);
+	g_ptr_array_sort(hosts, kyso_report_cmp_str);
+	return hosts;
+}
+
+size_t
+kyso_report_host_records(const struct kyso_report *r, const char *host)
+{
+	const size_t *n = g_hash_table_lookup(r->hosts, host);
+
+	return n != NULL ? *n : 0;
+}
+
+/* "Servers: mx1 (120), submit (300)"; KJ1 records name none. */
+static void
+servers_line(const struct kyso_report *r, GString *out)
+{
+	GPtrArray *hosts = kyso_report_hosts(r);
+	guint i;
+
+	if (hosts->len > 0)
+		g_string_append(out, "Servers:");
+	for (i = 0; i < hosts->len; i++) {
+		const char *h = g_ptr_array_index(hosts, i);
+		char *s = kyso_report_shown(h[0] ? h : "(unnamed, KJ1)", 64);
+
+		g_string_append_printf(out, "%s %s (%zu)", i ? "," : "", s,
+		    kyso_report_host_records(r, h));
+		g_free(s);
+	}
+	if (hosts->len > 0)
+		g_string_append_c(out, '\n');
+	g_ptr_array_free(hosts, TRUE);
+}
+
+GPtrArray *
+kyso_report_kind_agencies(const struct kyso_report *r)
+{
+	GPtrArray *a = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k;
+
+	g_hash_table_iter_init(&it, r->kinds);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(a, k);
+	g_ptr_array_sort(a, kyso_report_cmp_str);
+	return a;
+}
+
+/* Signatures on our mail per agency, by kind of signer. */
+static void
+kinds_table(GString *out, const struct kyso_report *r)
+{
+	GPtrArray *a = kyso_report_kind_agencies(r);
+	guint i;
+
+	g_string_append_printf(out,
+	    "\nSignatures on our mail, per agency and kind of signer\n"
+	    "%-16s %12s %12s %6s\n",
+	    "Agency", "Agency seal", "Personal", "Other");
+	for (i = 0; i < a->len; i++) {
+		const char *id = g_ptr_array_index(a, i);
+		const struct kyso_report_kinds *k =
+		    g_hash_table_lookup(r->kinds, id);
+		char *s = kyso_report_shown(id[0] ? id : "(none)", 64);
+
+		g_string_append_printf(out, "%-16s %12zu %12zu %6zu\n", s,
+		    k->agency, k->personal, k->other);
+		g_free(s);
+	}
+	if (a->len == 0)
+		g_string_append(out, "(no messages)\n");
+	g_ptr_array_free(a, TRUE);
+}
+
 char *
 kyso_report_format(const struct kyso_report *r, enum kyso_report_format fmt)
 {
@@ -337,23 +524,26 @@ kyso_report_format(const struct kyso_report *r, enum kyso_report_format fmt)
 		return g_string_free(out, FALSE);
 	}
 	g_string_append_printf(out,
-	    "%zu messages counted, %zu unreadable journal lines skipped\n\n",
+	    "%zu messages counted, %zu unreadable journal lines skipped\n",
 	    r->records, r->bad);
+	servers_line(r, out);
+	g_string_append_c(out, '\n');
 	g_string_append(out,
 	    "Our mail, per month and agency (certificate id); sealed: "
 	    "signed by the official\nand sealed with the agency certificate "
 	    "(CoSign); refused: unmapped sender or\nenvelope mismatch; "
 	    "expired: certificate outside its validity\n");
-	text_table(out, r, "out", out_cols, out_heads, 1);
+	text_table(out, r, "out", kyso_report_out_cols, out_heads, 1);
 	g_string_append(out, "\nInbound verification results, per month\n");
-	text_table(out, r, "in", in_cols, in_heads, 0);
+	text_table(out, r, "in", kyso_report_in_cols, in_heads, 0);
+	kinds_table(out, r);
 	return g_string_free(out, FALSE);
 }
 
 /* ---- certificates ---- */
 
-static void
-format_time(time_t t, char *buf, size_t len)
+void
+kyso_report_time_text(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
 
@@ -371,37 +561,33 @@ days_until(time_t t, time_t now)
 	return (long)(d >= 0 ? d / 86400 : -((-d + 86399) / 86400));
 }
 
-char *
-kyso_report_certs(const struct kyso_config *cfg, time_t now, int warn_days,
-    enum kyso_report_format fmt, size_t *nwarn)
+static void
+cert_row_free(gpointer p)
 {
-	GString *out = g_string_new(NULL);
-	char when[32], serial[KYSO_JOURNAL_MAX_SERIAL + 1];
+	struct kyso_report_cert *c = p;
+
+	g_free(c->id);
+	g_free(c->subject);
+	g_free(c->issuer);
+	g_free(c->serial);
+	g_free(c);
+}
+
+GPtrArray *
+kyso_report_cert_rows(const struct kyso_config *cfg, time_t now, int warn_days)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func(cert_row_free);
+	char serial[KYSO_JOURNAL_MAX_SERIAL + 1];
 	char subject[KYSO_JOURNAL_MAX_ISSUER + 1];
 	char issuer[KYSO_JOURNAL_MAX_ISSUER + 1];
-	size_t i, n = kyso_config_ncerts(cfg), warn = 0;
+	size_t i, n = kyso_config_ncerts(cfg);
 
-	if (fmt == KYSO_REPORT_CSV) {
-		g_string_append(out,
-		    "cert_id,subject,issuer,serial,not_after,"
-		    "days_left,status\n");
-	} else {
-		format_time(now, when, sizeof(when));
-		g_string_append_printf(out,
-		    "Certificates (CertificateTable) at %s UTC; warning %d "
-		    "days ahead\n%-16s %-20s %-16s %9s  %-13s %s\n",
-		    when, warn_days, "Id", "Serial", "Not after (UTC)",
-		    "Days left", "Status", "Subject");
-	}
 	for (i = 0; i < n; i++) {
 		const char *id = kyso_config_cert_id(cfg, i);
 		const struct kyso_signer *s = kyso_config_signer(cfg, id);
 		X509 *x = s != NULL ? kyso_signer_cert(s) : NULL;
-		time_t na = s != NULL ? kyso_signer_not_after(s) : 0;
 		time_t nb = s != NULL ? kyso_signer_not_before(s) : 0;
-		long days = days_until(na, now);
-		const char *status = "ok";
-		char *a, *b, *c;
+		struct kyso_report_cert *c = g_new0(struct kyso_report_cert, 1);
 
 		serial[0] = subject[0] = issuer[0] = '\0';
 		if (x != NULL) {
@@ -411,39 +597,80 @@ kyso_report_certs(const struct kyso_config *cfg, time_t now, int warn_days,
 			kyso_cert_name_text(X509_get_issuer_name(x), issuer,
 			    sizeof(issuer));
 		}
-		if (na == 0 || now >= na)
-			status = "EXPIRED";
+		c->id = g_strdup(id);
+		c->subject = g_strdup(subject);
+		c->issuer = g_strdup(issuer);
+		c->serial = g_strdup(serial);
+		c->not_after = s != NULL ? kyso_signer_not_after(s) : 0;
+		c->days_left = days_until(c->not_after, now);
+		c->pin_age_days = -1; /* no PIN change date known */
+		c->status = "ok";
+		if (c->not_after == 0 || now >= c->not_after)
+			c->status = "EXPIRED";
 		else if (nb != 0 && now < nb)
-			status = "NOT YET VALID";
-		else if ((long long)na - (long long)now <=
+			c->status = "NOT YET VALID";
+		else if ((long long)c->not_after - (long long)now <=
 		    (long long)warn_days * 86400)
-			status = "EXPIRES SOON";
-		if (strcmp(status, "ok") != 0)
+			c->status = "EXPIRES SOON";
+		g_ptr_array_add(rows, c);
+	}
+	return rows;
+}
+
+char *
+kyso_report_certs(const struct kyso_config *cfg, time_t now, int warn_days,
+    enum kyso_report_format fmt, size_t *nwarn)
+{
+	GString *out = g_string_new(NULL);
+	GPtrArray *rows = kyso_report_cert_rows(cfg, now, warn_days);
+	char when[32];
+	size_t warn = 0;
+	guint i;
+
+	if (fmt == KYSO_REPORT_CSV) {
+		g_string_append(out,
+		    "cert_id,subject,issuer,serial,not_after,"
+		    "days_left,status\n");
+	} else {
+		kyso_report_time_text(now, when, sizeof(when));
+		g_string_append_printf(out,
+		    "Certificates (CertificateTable) at %s UTC; warning %d "
+		    "days ahead\n%-16s %-20s %-16s %9s  %-13s %s\n",
+		    when, warn_days, "Id", "Serial", "Not after (UTC)",
+		    "Days left", "Status", "Subject");
+	}
+	for (i = 0; i < rows->len; i++) {
+		const struct kyso_report_cert *c = g_ptr_array_index(rows, i);
+		char *a, *b, *d;
+
+		if (strcmp(c->status, "ok") != 0)
 			warn++;
-		format_time(na, when, sizeof(when));
+		kyso_report_time_text(c->not_after, when, sizeof(when));
 		if (fmt == KYSO_REPORT_CSV) {
-			csv_field(out, id, ',');
-			csv_field(out, subject, ',');
-			csv_field(out, issuer, ',');
-			csv_field(out, serial, ',');
+			csv_field(out, c->id, ',');
+			csv_field(out, c->subject, ',');
+			csv_field(out, c->issuer, ',');
+			csv_field(out, c->serial, ',');
 			csv_field(out, when, ',');
-			g_string_append_printf(out, "%ld,%s\n", days, status);
+			g_string_append_printf(out, "%ld,%s\n", c->days_left,
+			    c->status);
 			continue;
 		}
-		a = shown(id, 64);
-		b = shown(serial, KYSO_JOURNAL_MAX_SERIAL);
-		c = shown(subject, KYSO_JOURNAL_MAX_ISSUER);
+		a = kyso_report_shown(c->id, 64);
+		b = kyso_report_shown(c->serial, KYSO_JOURNAL_MAX_SERIAL);
+		d = kyso_report_shown(c->subject, KYSO_JOURNAL_MAX_ISSUER);
 		g_string_append_printf(out,
-		    "%-16s %-20s %-16s %9ld  %-13s %s\n", a, b, when, days,
-		    status, c);
+		    "%-16s %-20s %-16s %9ld  %-13s %s\n", a, b, when,
+		    c->days_left, c->status, d);
 		g_free(a);
 		g_free(b);
-		g_free(c);
+		g_free(d);
 	}
-	if (n == 0 && fmt == KYSO_REPORT_TEXT)
+	if (rows->len == 0 && fmt == KYSO_REPORT_TEXT)
 		g_string_append(out, "(no certificate table)\n");
 	if (nwarn != NULL)
 		*nwarn = warn;
+	g_ptr_array_free(rows, TRUE);
 	return g_string_free(out, FALSE);
 }
 

@@ -14,4 +14,6 @@ EXTRA_DIST += tests/pki/make-pki.sh \
 	tests/integration/t-tcp.sh tests/integration/t-cosign.sh \
 	tests/integration/t-verdicts-offline.sh tests/integration/t-vgca.sh \
 	tests/pki/make-vgca-pki.sh \
+	tests/integration/t-report-db.sh tests/integration/report-data.py \
+	tests/integration/report-dom.py tests/integration/report-check.py \
 	tests/run-all.sh contrib/install-deps.sh contrib/demo.sh

@@ -74,6 +74,7 @@ struct kyso_settings {
 	enum kyso_onfail on_unauthorized; /* OnUnauthorizedSender */
 	int journal_sync;        /* JournalSync yes/no: fdatasync per record */
 	int socket_allow_remote; /* SocketAllowRemote yes/no, default no */
+	char *journal_host;      /* JournalHost, or NULL: gethostname() */
 };
 
 struct kyso_config;

@@ -28,6 +28,7 @@ struct kyso_inbound_facts {
 	char serial[KYSO_MAX_SERIAL_TEXT + 1]; /* upper-case hex */
 	char issuer[KYSO_MAX_ISSUER_TEXT + 1]; /* RFC 4514, UTF-8 */
 	enum kyso_cert_kind kind;              /* as configuration says */
+	char kinds[KYSO_MAX_KINDS_TEXT + 1];   /* every signer's, "a,b" */
 };
 
 struct kyso_inbound_result {

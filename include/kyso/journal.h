@@ -2,11 +2,17 @@
  * journal.h - the durable per-message journal: one line per message that
  * reached a decision, appended to JournalFile, read back by kyso-report.
  *
- * Line format "KJ1" (man/kyso-report.8 has the full description):
- *   KJ1 TAB time TAB queue-id TAB dir TAB origin TAB from TAB cert-id TAB
- *   serial TAB issuer TAB result TAB reason TAB login TAB client LF
- * login (the SASL login) and client (the client's address) were added
- * later: lines of eleven fields, without them, still parse (both empty).
+ * Line format "KJ2" (man/kyso-report.8 has the full description):
+ *   KJ2 TAB time TAB queue-id TAB dir TAB origin TAB from TAB cert-id TAB
+ *   serial TAB issuer TAB result TAB reason TAB login TAB client TAB
+ *   host TAB id TAB signers TAB kinds LF
+ * host names the server that wrote it and id is unique on that host
+ * ("start-pid-n": the journal's opening time, the writer's process and a
+ * counter), so (host, id) names a record wherever it is shipped to.
+ * signers counts the signatures the message carried (outbound: as sent)
+ * and kinds names their kinds ("personal,agency"). "KJ1" lines, the same
+ * first thirteen fields (or eleven, before login and client), still parse:
+ * host and id empty, signers 0.
  * time is UTC "YYYY-MM-DDTHH:MM:SSZ"; dir is "in" or "out"; an empty field
  * is written "-" (a field that is exactly "-" is written "\-"). In fields,
  * "\\", "\t", "\n", "\r" and "\xHH" escape a backslash, TAB, LF, CR and any
@@ -25,7 +31,8 @@
 #include "kyso/err.h"
 #include "kyso/process.h"
 
-#define KYSO_JOURNAL_VERSION      "KJ1"
+#define KYSO_JOURNAL_VERSION      "KJ2"
+#define KYSO_JOURNAL_VERSION_OLD  "KJ1"
 /* Escaped bytes per field; the sum plus separators stays under 4 KiB so
  * that an O_APPEND write() of a line is never split (PIPE_BUF). */
 #define KYSO_JOURNAL_MAX_QUEUE_ID KYSO_MAX_QUEUE_ID
@@ -38,6 +45,11 @@
 #define KYSO_JOURNAL_MAX_REASON   KYSO_MAX_REASON_TEXT
 #define KYSO_JOURNAL_MAX_LOGIN    KYSO_MAX_LOGIN
 #define KYSO_JOURNAL_MAX_CLIENT   KYSO_MAX_CLIENT_ADDR
+#define KYSO_JOURNAL_MAX_HOST     KYSO_MAX_HOST_NAME
+#define KYSO_JOURNAL_MAX_ID       48
+#define KYSO_JOURNAL_MAX_KINDS    KYSO_MAX_KINDS_TEXT
+/* The signers count is written as at most this (four digits). */
+#define KYSO_JOURNAL_MAX_SIGNERS  9999
 /* A whole line, LF included. */
 #define KYSO_JOURNAL_MAX_LINE     4000
 
@@ -61,6 +73,10 @@ struct kyso_journal_record {
 	char reason[KYSO_JOURNAL_MAX_REASON + 1];
 	char login[KYSO_JOURNAL_MAX_LOGIN + 1];   /* SMTP AUTH, or "" */
 	char client[KYSO_JOURNAL_MAX_CLIENT + 1]; /* address, "" local */
+	char host[KYSO_JOURNAL_MAX_HOST + 1];     /* writer; "" in KJ1 */
+	char id[KYSO_JOURNAL_MAX_ID + 1];         /* unique per host */
+	unsigned signers;                         /* signatures carried */
+	char kinds[KYSO_JOURNAL_MAX_KINDS + 1];   /* "personal,agency" */
 };
 
 /* Format rec as one line (LF-terminated, NUL after it) into line, which
@@ -69,7 +85,8 @@ struct kyso_journal_record {
 size_t kyso_journal_format(const struct kyso_journal_record *rec, char *line);
 
 /* Parse one line (a trailing LF, or CRLF, is allowed). 0 with rec filled;
- * -1 (KYSO_E_INPUT, "field N: problem") when it is not a KJ1 line. */
+ * -1 (KYSO_E_INPUT, "field N: problem") when it is not a KJ2 or KJ1
+ * line. */
 int kyso_journal_parse(const char *line, size_t len,
     struct kyso_journal_record *rec, struct kyso_err *err);
 
@@ -90,10 +107,15 @@ void kyso_journal_record_fill(struct kyso_journal_record *rec,
 struct kyso_journal;
 
 /* Open (create, mode 0640 before umask) path for appending. sync: fdatasync
- * after every record. Refuses a symbolic link or anything but a regular
- * file. NULL with err (KYSO_E_CONFIG) on failure. */
+ * after every record. Records name this system's host name (see
+ * kyso_journal_set_host). Refuses a symbolic link or anything but a
+ * regular file. NULL with err (KYSO_E_CONFIG) on failure. */
 struct kyso_journal *kyso_journal_open(const char *path, int sync,
     struct kyso_err *err);
+
+/* Name host (JournalHost) in the records instead; NULL or "": keep. Call
+ * before the journal is shared. */
+void kyso_journal_set_host(struct kyso_journal *j, const char *host);
 
 void kyso_journal_close(struct kyso_journal *j);
 
@@ -105,7 +127,12 @@ const char *kyso_journal_path(const struct kyso_journal *j);
 int kyso_journal_append(const struct kyso_journal *j,
     const struct kyso_journal_record *rec, struct kyso_err *err);
 
-/* kyso_journal_record_fill + kyso_journal_append; 0 doing nothing when j
+/* Give rec this journal's host and the next record id. */
+void kyso_journal_stamp(const struct kyso_journal *j,
+    struct kyso_journal_record *rec);
+
+/* kyso_journal_record_fill + kyso_journal_stamp + kyso_journal_append;
+ * 0 doing nothing when j
  * is NULL (no JournalFile). The one call milter/ makes per message. */
 int kyso_journal_outcome(const struct kyso_journal *j,
     const struct kyso_outcome *o, int apply_failed, time_t now,

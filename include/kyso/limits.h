@@ -48,6 +48,14 @@
 #define KYSO_MAX_LOGIN            256
 #define KYSO_MAX_CLIENT_ADDR      64
 #define KYSO_MAX_QUEUE_ID         64
+/* A server's name in the journal (JournalHost; RFC 1035: 253). */
+#define KYSO_MAX_HOST_NAME        253
+/* Journal records per INSERT of kyso-report --ship: PostgreSQL takes at
+ * most 65535 parameters a statement, 16 per record. */
+#define KYSO_MAX_SHIP_BATCH       4000
+/* Kinds of a message's signers as the journal lists them
+ * ("personal,agency"), cut beyond this. */
+#define KYSO_MAX_KINDS_TEXT       96
 
 /* Revocation: the largest CRL fetched and OCSP response accepted (bytes),
  * entries of the in-memory cache, the clock skew allowed on OCSP

@@ -52,6 +52,11 @@ struct kyso_outcome_facts {
 	char serial[KYSO_MAX_SERIAL_TEXT + 1];
 	char issuer[KYSO_MAX_ISSUER_TEXT + 1];
 	struct kyso_inbound_facts inbound; /* valid for KYSO_OC_VERIFIED */
+	/* signatures the message carries as it leaves us (outbound: what
+	 * we signed or sealed; inbound: the verdict's signers) and their
+	 * kinds, comma-separated ("personal,agency"); 0 and "" when none */
+	unsigned signers;
+	char kinds[KYSO_MAX_KINDS_TEXT + 1];
 	/* the most specific reason known: the verdict's, the marking, the
 	 * error, else policy's */
 	char reason[KYSO_MAX_REASON_TEXT + 1];

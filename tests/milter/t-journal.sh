@@ -87,6 +87,16 @@ check "-n: configuration OK, and no journal file created" \
 "$BIN" -c "$T/j.conf" -t "$T/plain.eml" -i 127.0.0.1 >"$T/signed.eml" 2>"$T/offline.log" ||
 	{ echo "Bail out! kyso-milter -t did not sign"; cat "$T/offline.log"; exit 1; }
 check "-t without -J: the journal is not opened, nor created" test ! -e "$T/journal"
+# before the daemon's first message: JournalFile does not exist yet
+"$REPORT" -c "$T/j.conf" --no-certs >"$T/none.txt" 2>"$T/none.err"
+st=$?
+check "report -c before any message: exit 0, 'no records', 0 counted" \
+	bash -c '[ "$1" = 0 ] && grep -q "journal does not exist yet: no records" "$2" &&
+		grep -q "^0 messages counted" "$3"' _ "$st" "$T/none.err" "$T/none.txt"
+"$REPORT" --no-certs "$T/journal" >/dev/null 2>"$T/named.err"
+st=$?
+check "a journal named on the command line that is not there: exit 1" \
+	bash -c '[ "$1" = 1 ] && grep -q "No such file" "$2"' _ "$st" "$T/named.err"
 
 serial=$(openssl x509 -in "$T/pki/sotttt-agency.crt" -noout -serial | sed 's/^serial=//')
 issuer=$(openssl x509 -in "$T/pki/sotttt-agency.crt" -noout -issuer -nameopt RFC2253,-esc_msb | sed 's/^issuer=//')
@@ -105,10 +115,10 @@ mapfile -t lines <"$T/journal"
 check "two messages, two journal lines" test "${#lines[@]}" = 2
 l1=${lines[0]:-}
 l2=${lines[1]:-}
-check "every line: KJ1, 13 fields, UTC time" bash -c '
+check "every line: KJ2, 17 fields, UTC time" bash -c '
 	while IFS= read -r l; do
-		[ "$(printf "%s" "$l" | awk -F"\t" "{print NF}")" = 13 ] || exit 1
-		printf "%s\n" "$l" | grep -qE "^KJ1	[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z	" || exit 1
+		[ "$(printf "%s" "$l" | awk -F"\t" "{print NF}")" = 17 ] || exit 1
+		printf "%s\n" "$l" | grep -qE "^KJ2	[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z	" || exit 1
 	done <"$1"' _ "$T/journal"
 check "signed line: TESTQID, out, auth, From, sotttt, signed" \
 	test "$(field "$l1" 3-7),$(field "$l1" 10)" = \
@@ -118,6 +128,10 @@ check "signed line: the login that obtained it and its client address" \
 	"nguyenvanan@sotttt.hagiang.gov.vn	198.51.100.7"
 check "verified line: no login, the client address" \
 	test "$(field "$l2" 12-13)" = "-	203.0.113.9"
+check "signed line: the host, one signer of kind agency" \
+	test "$(field "$l1" 14),$(field "$l1" 16-17)" = "$(hostname),1	agency"
+check "two lines, two record ids" \
+	test -n "$(field "$l1" 15)" -a "$(field "$l1" 15)" != "$(field "$l2" 15)"
 check "signed line: serial and issuer of the agency certificate" \
 	test "$(field "$l1" 8)|$(field "$l1" 9)" = "$serial|$issuer"
 check "verified line: in, external, From, no certificate id, pass" \
@@ -189,7 +203,7 @@ l1=${lines[0]:-}
 check "-t -J: exit 0 and one journal line" test "$st,${#lines[@]}" = "0,1"
 check "-t -J line: OFFLINE, out, internal, From, sotttt, signed, serial, issuer" \
 	test "$(field "$l1" 1),$(field "$l1" 3-7),$(field "$l1" 10)|$(field "$l1" 8)|$(field "$l1" 9)" = \
-	"KJ1,OFFLINE	out	internal	vanthu@sotttt.hagiang.gov.vn	sotttt,signed|$serial|$issuer"
+	"KJ2,OFFLINE	out	internal	vanthu@sotttt.hagiang.gov.vn	sotttt,signed|$serial|$issuer"
 "$BIN" -c "$T/off.conf" -t "$T/signed.eml" -i 192.0.2.1 -J >/dev/null 2>&1
 l2=$(sed -n 2p "$T/offline.journal")
 check "-t -J on mail from outside: the inbound line (in, external, pass)" \

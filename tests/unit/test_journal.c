@@ -1,8 +1,8 @@
 /*
- * test_journal.c - the KJ1 journal line: escapes and the round trip through
- * the parser with hostile field contents (TAB, LF, CR, control bytes,
- * invalid UTF-8, bidi overrides, very long values), what the parser
- * refuses, the file (mode, symbolic links, JournalSync) and four threads
+ * test_journal.c - the KJ2 journal line (and KJ1 still read): escapes and the
+ * round trip through the parser with hostile field contents (TAB, LF, CR,
+ * control bytes, invalid UTF-8, bidi overrides, very long values), what the
+ * parser refuses, the file (mode, symbolic links, JournalSync) and four threads
  * appending at once without one interleaved line.
  */
 #include <errno.h>
@@ -44,6 +44,10 @@ sample(struct kyso_journal_record *r)
 	set(r->reason, sizeof(r->reason), "auth sender, certificate sotttt");
 	set(r->login, sizeof(r->login), "vanthu@sotttt.hagiang.gov.vn");
 	set(r->client, sizeof(r->client), "2001:db8::25");
+	set(r->host, sizeof(r->host), "mx1.hagiang.gov.vn");
+	set(r->id, sizeof(r->id), "1772705000-4242-17");
+	r->signers = 2;
+	set(r->kinds, sizeof(r->kinds), "personal,agency");
 }
 
 static int
@@ -59,10 +63,12 @@ same(const struct kyso_journal_record *a, const struct kyso_journal_record *b)
 	    strcmp(a->result, b->result) == 0 &&
 	    strcmp(a->reason, b->reason) == 0 &&
 	    strcmp(a->login, b->login) == 0 &&
-	    strcmp(a->client, b->client) == 0;
+	    strcmp(a->client, b->client) == 0 &&
+	    strcmp(a->host, b->host) == 0 && strcmp(a->id, b->id) == 0 &&
+	    a->signers == b->signers && strcmp(a->kinds, b->kinds) == 0;
 }
 
-/* A line as the format promises: version first, twelve TABs, one LF at the
+/* A line as the format promises: version first, sixteen TABs, one LF at the
  * end, no other control byte, valid UTF-8, under the size ceiling. */
 static int
 well_formed(const char *line, size_t len)
@@ -70,7 +76,7 @@ well_formed(const char *line, size_t len)
 	size_t i, tabs = 0;
 
 	if (len == 0 || len > KYSO_JOURNAL_MAX_LINE || line[len - 1] != '\n' ||
-	    strncmp(line, "KJ1\t", 4) != 0 ||
+	    strncmp(line, "KJ2\t", 4) != 0 ||
 	    !g_utf8_validate(line, (gssize)len, NULL))
 		return 0;
 	for (i = 0; i + 1 < len; i++) {
@@ -81,7 +87,7 @@ well_formed(const char *line, size_t len)
 		else if (c < 0x20 || c == 0x7f)
 			return 0;
 	}
-	return tabs == 12;
+	return tabs == 16;
 }
 
 /* Only safe characters left: no C1, bidi or line separator code point. */
@@ -177,12 +183,17 @@ test_round_trip(void)
 	sample(&r);
 	len = kyso_journal_format(&r, line);
 	CHECK(strncmp(line,
-	          "KJ1\t2026-03-05T10:11:12Z\t4Fq2Xz1234\tout\tauth\t",
+	          "KJ2\t2026-03-05T10:11:12Z\t4Fq2Xz1234\tout\tauth\t",
 	          44) == 0,
 	    "format: version, UTC time, queue id, direction, origin");
 	CHECK(strstr(line, "CN=CA ph\xe1\xbb\xa5\x63 v\xe1\xbb\xa5") != NULL,
 	    "format: UTF-8 of the issuer kept as is");
 	CHECK(well_formed(line, len), "format: well-formed line");
+	CHECK(g_str_has_suffix(line,
+	          "\t2001:db8::25\tmx1.hagiang.gov.vn\t"
+	          "1772705000-4242-17\t2\tpersonal,agency\n"),
+	    "format: KJ2 ends with host, record id, signers and kinds: %s",
+	    line);
 	ok = kyso_journal_parse(line, len, &back, &err) == 0 && same(&r, &back);
 	CHECK(ok, "round trip: sample record (%s)", err.msg);
 
@@ -198,6 +209,9 @@ test_round_trip(void)
 		set(r.reason, sizeof(r.reason), hostiles[i].value);
 		set(r.login, sizeof(r.login), hostiles[i].value);
 		set(r.client, sizeof(r.client), hostiles[i].value);
+		set(r.host, sizeof(r.host), hostiles[i].value);
+		set(r.id, sizeof(r.id), hostiles[i].value);
+		set(r.kinds, sizeof(r.kinds), hostiles[i].value);
 		len = kyso_journal_format(&r, line);
 		CHECK(well_formed(line, len) && no_unsafe_chars(line),
 		    "hostile %s: one clean line", hostiles[i].name);
@@ -233,11 +247,18 @@ test_long_values(void)
 	set(r.reason, sizeof(r.reason), ctl);
 	set(r.login, sizeof(r.login), ctl);
 	set(r.client, sizeof(r.client), ctl);
+	set(r.host, sizeof(r.host), ctl);
+	set(r.id, sizeof(r.id), ctl);
+	set(r.kinds, sizeof(r.kinds), ctl);
+	r.signers = 4294967295u;
 	len = kyso_journal_format(&r, line);
 	CHECK(well_formed(line, len), "worst case: %zu bytes, under %d", len,
 	    KYSO_JOURNAL_MAX_LINE);
 	CHECK(kyso_journal_parse(line, len, &back, &err) == 0,
 	    "worst case parses (%s)", err.msg);
+	CHECK(back.signers == KYSO_JOURNAL_MAX_SIGNERS,
+	    "worst case: signers written as at most %d (%u)",
+	    KYSO_JOURNAL_MAX_SIGNERS, back.signers);
 	CHECK(strlen(back.reason) == KYSO_JOURNAL_MAX_REASON / 4 &&
 	        strspn(back.reason, "\x01") == strlen(back.reason),
 	    "worst case: reason cut to %d whole escapes",
@@ -276,7 +297,23 @@ struct bad {
 
 #define GOOD_TAIL "\tq\tout\tauth\ta@b\tid\t0A\tCN=x\tsigned\tok\n"
 static const struct bad bads[] = {
-    {"other version", "KJ2\t2026-03-05T10:11:12Z" GOOD_TAIL},
+    {"other version", "KJ3\t2026-03-05T10:11:12Z" GOOD_TAIL},
+    {"KJ2 with KJ1's eleven fields", "KJ2\t2026-03-05T10:11:12Z" GOOD_TAIL},
+    {"KJ2 with KJ1's thirteen fields",
+        "KJ2\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\tok\tan\t198.51.100.7\n"},
+    {"KJ1 with KJ2's seventeen fields",
+        "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\tok\tan\t198.51.100.7\th\t1-2-3\t1\tagency\n"},
+    {"KJ2 signers not a number",
+        "KJ2\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\tok\tan\t198.51.100.7\th\t1-2-3\t-1\tagency\n"},
+    {"KJ2 signers too large",
+        "KJ2\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\tok\tan\t198.51.100.7\th\t1-2-3\t12345\tagency\n"},
+    {"KJ2 eighteen fields",
+        "KJ2\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
+        "CN=x\tsigned\tok\tan\t198.51.100.7\th\t1-2-3\t1\tagency\tx\n"},
     {"no version", "2026-03-05T10:11:12Z" GOOD_TAIL},
     {"ten fields",
         "KJ1\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\t"
@@ -337,6 +374,13 @@ test_parse_refuses(void)
 	                     "id\t0A\tCN=x\tsigned\tok\tan\t198.51.100.7\n";
 	const char *empty13 = "KJ1\t2026-03-05T10:11:12Z\tq\tout\tlocal\ta@b\t"
 	                      "id\t0A\tCN=x\tsigned\tok\t-\t-\n";
+	const char *good17 =
+	    "KJ2\t2026-03-05T10:11:12Z\tq\tout\tauth\ta@b\tid\t0A\tCN=x\t"
+	    "sealed\tok\tan\t198.51.100.7\tmx1\t1772705000-77-3\t2\t"
+	    "personal,agency\n";
+	const char *empty17 =
+	    "KJ2\t2026-03-05T10:11:12Z\tq\tout\tlocal\ta@b\tid\t0A\tCN=x\t"
+	    "unsigned\tok\t-\t-\t-\t1772705000-77-4\t0\t-\n";
 	char *crlf;
 	size_t i;
 
@@ -351,6 +395,19 @@ test_parse_refuses(void)
 	CHECK(kyso_journal_parse(empty13, strlen(empty13), &r, &err) == 0 &&
 	        r.login[0] == '\0' && r.client[0] == '\0',
 	    "parse: no login, local submission (%s)", err.msg);
+	CHECK(kyso_journal_parse(good13, strlen(good13), &r, &err) == 0 &&
+	        r.host[0] == '\0' && r.id[0] == '\0' && r.signers == 0 &&
+	        r.kinds[0] == '\0',
+	    "parse: a KJ1 line has no host, record id, signers or kinds");
+	CHECK(kyso_journal_parse(good17, strlen(good17), &r, &err) == 0 &&
+	        strcmp(r.client, "198.51.100.7") == 0 &&
+	        strcmp(r.host, "mx1") == 0 &&
+	        strcmp(r.id, "1772705000-77-3") == 0 && r.signers == 2 &&
+	        strcmp(r.kinds, "personal,agency") == 0,
+	    "parse: KJ2 host, record id, signers and kinds (%s)", err.msg);
+	CHECK(kyso_journal_parse(empty17, strlen(empty17), &r, &err) == 0 &&
+	        r.signers == 0 && r.kinds[0] == '\0' && r.host[0] == '\0',
+	    "parse: KJ2 unsigned, no host (%s)", err.msg);
 	crlf = g_strdup_printf("KJ1\t2026-03-05T10:11:12Z\tq\tin\t-\t-\t-\t-\t-"
 	                       "\tpass\t\\-\r\n");
 	CHECK(kyso_journal_parse(crlf, strlen(crlf), &r, &err) == 0 &&
@@ -391,9 +448,9 @@ test_record_fill(void)
 	        strcmp(rec.client, "198.51.100.7") == 0,
 	    "record: login and client from the envelope");
 	(void)kyso_journal_format(&rec, line);
-	CHECK(g_str_has_suffix(line,
-	          "\tan@sotttt.hagiang.gov.vn\t198.51.100.7\n"),
-	    "record: login and client end the line: %s", line);
+	CHECK(strstr(line, "\tan@sotttt.hagiang.gov.vn\t198.51.100.7\t") !=
+	        NULL,
+	    "record: login and client follow the reason: %s", line);
 
 	o.facts.login[0] = '\0';
 	o.facts.client[0] = '\0';
@@ -401,15 +458,113 @@ test_record_fill(void)
 	kyso_journal_record_fill(&rec, &o, 0, 1772705472);
 	(void)kyso_journal_format(&rec, line);
 	CHECK(rec.login[0] == '\0' && rec.client[0] == '\0' &&
-	        g_str_has_suffix(line, "\t-\t-\n"),
+	        strstr(line, "\tsigned\t-\t-\t-\t-\t") != NULL,
 	    "record: no login and no client are written \"-\": %s", line);
 
 	set(o.facts.login, sizeof(o.facts.login), "x\ty\nKJ1\tforged");
 	set(o.facts.client, sizeof(o.facts.client), "10.1.2.3");
 	kyso_journal_record_fill(&rec, &o, 0, 1772705472);
 	(void)kyso_journal_format(&rec, line);
-	CHECK(g_str_has_suffix(line, "\tx\\ty\\nKJ1\\tforged\t10.1.2.3\n"),
+	CHECK(strstr(line, "\tx\\ty\\nKJ1\\tforged\t10.1.2.3\t") != NULL,
 	    "record: a hostile login stays one escaped field: %s", line);
+
+	o.facts.signers = 2;
+	set(o.facts.kinds, sizeof(o.facts.kinds), "personal,agency");
+	kyso_journal_record_fill(&rec, &o, 0, 1772705472);
+	(void)kyso_journal_format(&rec, line);
+	CHECK(rec.signers == 2 &&
+	        g_str_has_suffix(line, "\t2\tpersonal,agency\n"),
+	    "record: signers and their kinds from the facts: %s", line);
+}
+
+struct stamper {
+	const struct kyso_journal *j;
+	char ids[250][KYSO_JOURNAL_MAX_ID + 1];
+	int wrong_host;
+};
+
+static void *
+stamp_many(void *arg)
+{
+	struct stamper *s = arg;
+	struct kyso_journal_record r;
+	int i;
+
+	for (i = 0; i < 250; i++) {
+		memset(&r, 0, sizeof(r));
+		kyso_journal_stamp(s->j, &r);
+		(void)g_strlcpy(s->ids[i], r.id, sizeof(s->ids[i]));
+		if (strcmp(r.host, "standby.hagiang.gov.vn") != 0)
+			s->wrong_host++;
+	}
+	return NULL;
+}
+
+/* The record id: unique among four threads stamping at once, host from
+ * JournalHost, else the system's host name. */
+static void
+test_stamp(void)
+{
+	struct kyso_err err = {0};
+	struct kyso_journal *j =
+	    kyso_journal_open(fx_path("s.journal"), 0, &err);
+	struct kyso_journal_record r;
+	static struct stamper st[4];
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	char host[256] = "";
+	pthread_t th[4];
+	int i, k, wrong = 0;
+
+	if (j == NULL) {
+		CHECK(0, "stamp: open (%s)", err.msg);
+		return;
+	}
+	(void)gethostname(host, sizeof(host) - 1);
+	memset(&r, 0, sizeof(r));
+	kyso_journal_stamp(j, &r);
+	CHECK(strcmp(r.host, host) == 0 && r.id[0] != '\0',
+	    "stamp: default host is the system's (%s), id %s", r.host, r.id);
+	kyso_journal_set_host(j, "");
+	kyso_journal_stamp(j, &r);
+	CHECK(strcmp(r.host, host) == 0,
+	    "stamp: an empty JournalHost keeps it");
+	kyso_journal_set_host(j, "standby.hagiang.gov.vn");
+	for (i = 0; i < 4; i++) {
+		st[i].j = j;
+		(void)pthread_create(&th[i], NULL, stamp_many, &st[i]);
+	}
+	for (i = 0; i < 4; i++)
+		(void)pthread_join(th[i], NULL);
+	for (i = 0; i < 4; i++) {
+		wrong += st[i].wrong_host;
+		for (k = 0; k < 250; k++)
+			g_hash_table_add(seen, st[i].ids[k]);
+	}
+	CHECK(g_hash_table_size(seen) == 1000 && wrong == 0,
+	    "stamp: 1000 records from 4 threads, 1000 ids, host from "
+	    "JournalHost (%u distinct, %d wrong host)",
+	    g_hash_table_size(seen), wrong);
+	g_hash_table_destroy(seen);
+	kyso_journal_close(j);
+
+	/* a reload opens the journal again, maybe within the same second */
+	{
+		struct kyso_journal *j1 =
+		    kyso_journal_open(fx_path("s.journal"), 0, &err);
+		struct kyso_journal *j2 =
+		    kyso_journal_open(fx_path("s.journal"), 0, &err);
+		struct kyso_journal_record r2;
+
+		memset(&r2, 0, sizeof(r2));
+		kyso_journal_stamp(j1, &r);
+		kyso_journal_stamp(j2, &r2);
+		CHECK(strcmp(r.id, r2.id) != 0,
+		    "stamp: a journal opened again in the same process never "
+		    "repeats an id (%s, %s)",
+		    r.id, r2.id);
+		kyso_journal_close(j1);
+		kyso_journal_close(j2);
+	}
 }
 
 /* The record is the outcome's facts and nothing else: text in its log
@@ -674,6 +829,7 @@ main(void)
 	test_long_values();
 	test_parse_refuses();
 	test_record_fill();
+	test_stamp();
 	test_record_facts_only();
 	test_file();
 	test_write_errors();

@@ -254,6 +254,9 @@ main(void)
 	run(cfg, "127.0.0.1", NULL, internal_msg, &o);
 	CHECK(o.action == KYSO_ACTION_ACCEPT && strcmp(o.result, "signed") == 0,
 	    "internal sender is signed (result %s, log %s)", o.result, o.log);
+	CHECK(o.facts.signers == 1 && strcmp(o.facts.kinds, "agency") == 0,
+	    "signed: the journal's facts say one signer, the agency's (%u %s)",
+	    o.facts.signers, o.facts.kinds);
 	CHECK(o.strip_content == 1 && o.content_type != NULL &&
 	        strstr(o.content_type, "multipart/signed") != NULL,
 	    "outcome replaces the top-level Content-* fields");
@@ -547,6 +550,11 @@ main(void)
 		    "CoSign: the official's signed mail is sealed, headers "
 		    "kept: %s",
 		    o.log);
+		CHECK(o.facts.signers == 2 &&
+		        strcmp(o.facts.kinds, "personal,agency") == 0,
+		    "CoSign: the journal's facts say two signers, personal "
+		    "and agency (%u %s)",
+		    o.facts.signers, o.facts.kinds);
 		CHECK(o.body != NULL && sealed_verifies(msgtext, &o, 2),
 		    "CoSign: OpenSSL verifies both the official's signature "
 		    "and the seal");

@@ -546,7 +546,9 @@ test_pipeline(void)
 	    "match the signing certificate");
 	CHECK(o.facts.cls == KYSO_OC_VERIFIED && o.facts.inbound.verified &&
 	        o.facts.inbound.result == KYSO_RES_PASS &&
-	        o.facts.inbound.nsigners == 1 &&
+	        o.facts.inbound.nsigners == 1 && o.facts.signers == 1 &&
+	        strcmp(o.facts.kinds, o.facts.inbound.kinds) == 0 &&
+	        o.facts.kinds[0] != '\0' &&
 	        strcmp(o.facts.inbound.serial, serial) == 0,
 	    "verified: the outcome carries the verdict's facts (pass, "
 	    "1 signer, its serial)");
@@ -680,6 +682,144 @@ test_pipeline(void)
 	kyso_config_unref(cfg);
 }
 
+/* Count occurrences of needle in hay. */
+static size_t
+occurrences(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	const char *p;
+
+	for (p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void
+html_record(struct kyso_report *r, time_t t, const char *host,
+    const char *agency, const char *result)
+{
+	struct kyso_journal_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.time = t;
+	rec.dir = KYSO_JOURNAL_OUT;
+	(void)g_strlcpy(rec.host, host, sizeof(rec.host));
+	(void)g_strlcpy(rec.cert_id, agency, sizeof(rec.cert_id));
+	(void)g_strlcpy(rec.serial, "0A", sizeof(rec.serial));
+	(void)g_strlcpy(rec.result, result, sizeof(rec.result));
+	(void)kyso_report_add(r, &rec);
+}
+
+/* The HTML page: Vietnamese, the period and servers in its heading, a bar
+ * per agency and month whose height is its share of the tallest, hostile
+ * agency and host names shown as text only, the certificate table with
+ * days left and PIN age. The text report names the servers. */
+static void
+test_html(void)
+{
+	static const char evil[] = "<script>alert(1)</script>&\"'";
+	static char id1[] = "sotttt", id2[] = "ubnd", sub[] = "CN=S",
+	            ca[] = "CN=CA", s1[] = "0A", s2[] = "0B";
+	struct kyso_report_cert c1 = {id1, sub, ca, s1, 1772323200, 12, 30,
+	    "EXPIRES SOON"};
+	struct kyso_report_cert c2 = {id2, sub, ca, s2, 1772323200, 400, -1,
+	    "ok"};
+	GPtrArray *certs = g_ptr_array_new();
+	struct kyso_report *r;
+	time_t until = 0;
+	char *html, *text;
+	int i;
+
+	(void)kyso_report_parse_date("2026-02", 1, &until);
+	r = kyso_report_new(month_start[0], until);
+	for (i = 0; i < 3; i++)
+		html_record(r, month_start[0] + i, "mx1", "sotttt", "signed");
+	html_record(r, month_start[1], "mx1", "sotttt", "sealed");
+	html_record(r, month_start[1], "mx1", "sotttt", "refused");
+	html_record(r, month_start[1], "<b>evil", evil, "signed");
+	html_record(r, month_start[2], "mx1", "sotttt", "signed"); /* out */
+	{
+		struct kyso_journal_record rec;
+
+		/* a message two officials signed, sealed: KJ2 kinds */
+		memset(&rec, 0, sizeof(rec));
+		rec.time = month_start[1] + 7;
+		rec.dir = KYSO_JOURNAL_OUT;
+		(void)g_strlcpy(rec.host, "mx1", sizeof(rec.host));
+		(void)g_strlcpy(rec.cert_id, "ubnd", sizeof(rec.cert_id));
+		(void)g_strlcpy(rec.result, "sealed", sizeof(rec.result));
+		rec.signers = 3;
+		(void)g_strlcpy(rec.kinds, "personal,personal,agency",
+		    sizeof(rec.kinds));
+		(void)kyso_report_add(r, &rec);
+	}
+	g_ptr_array_add(certs, &c1);
+	g_ptr_array_add(certs, &c2);
+	html = kyso_report_html(r, certs, month_start[2], 30);
+	CHECK(strstr(html, "<html lang=\"vi\">") != NULL &&
+	        strstr(html, "<meta charset=\"utf-8\">") != NULL &&
+	        strstr(html, "Báo cáo sử dụng chứng thư số") != NULL,
+	    "html: lang=vi, UTF-8, Vietnamese title");
+	CHECK(strstr(html, "<span id=\"tu-ngay\">2026-01-01</span>") != NULL &&
+	        strstr(html, "<span id=\"den-ngay\">2026-02-28</span>") != NULL,
+	    "html: the period asked for in the heading");
+	CHECK(strstr(html, "data-records=\"6\">mx1</span>") != NULL &&
+	        strstr(html, "data-records=\"1\">&lt;b&gt;evil</span>") != NULL,
+	    "html: both servers with their records, a hostile name as text");
+	CHECK(occurrences(html, "<script") == 0 &&
+	        occurrences(html, "<b>evil") == 0 &&
+	        strstr(html,
+	            "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;"
+	            "&#39;") != NULL,
+	    "html: a hostile agency name is escaped everywhere");
+	CHECK(occurrences(html, "<rect class=\"bar\"") == 6 &&
+	        occurrences(html, "<section class=\"agency\"") == 3,
+	    "html: three agencies, two months, six bars (the month outside "
+	    "the period left out)");
+	CHECK(strstr(html,
+	          "<tr><td>sotttt</td><td class=\"n\">4</td><td "
+	          "class=\"n\">1</td><td class=\"n\">0</td></tr>") != NULL &&
+	        strstr(html,
+	            "<tr><td>ubnd</td><td class=\"n\">1</td><td "
+	            "class=\"n\">2</td><td class=\"n\">0</td></tr>") != NULL,
+	    "html: signatures by kind (sotttt: 4 seals, 1 personal from a "
+	    "KJ1-like sealed record; ubnd: 1 seal, 2 personal from kinds)");
+	CHECK(strstr(html,
+	          "data-month=\"2026-01\" data-count=\"3\" x=\"40\" "
+	          "y=\"24.00\" width=\"36\" height=\"160.00\"") != NULL &&
+	        strstr(html,
+	            "data-month=\"2026-02\" data-count=\"1\" x=\"96\" "
+	            "y=\"130.67\" width=\"36\" height=\"53.33\"") != NULL &&
+	        strstr(html,
+	            "data-month=\"2026-01\" data-count=\"0\" x=\"40\" "
+	            "y=\"184.00\" width=\"36\" height=\"0.00\"") != NULL,
+	    "html: bar heights are count * 160 / tallest (3: 160, sealed 1: "
+	    "53.33, none: 0)");
+	CHECK(strstr(html,
+	          "<td class=\"n\">12</td><td data-status=\"EXPIRES "
+	          "SOON\" class=\"warn\">SẮP HẾT HẠN</td><td "
+	          "class=\"n\">30</td>") != NULL &&
+	        strstr(html,
+	            "<td class=\"n\">400</td><td data-status=\"ok\">"
+	            "còn hiệu lực</td><td class=\"n\">không "
+	            "rõ</td>") != NULL,
+	    "html: certificates with days left, status and PIN age (or "
+	    "\"không rõ\")");
+	CHECK(g_utf8_validate(html, -1, NULL), "html: valid UTF-8");
+	text = kyso_report_format(r, KYSO_REPORT_TEXT);
+	CHECK(strstr(text, "\nServers: <b>evil (1), mx1 (6)\n") != NULL,
+	    "text: the servers line: %s", text);
+	CHECK(strstr(text,
+	          "\nsotttt                      4            1      "
+	          "0\nubnd                        1            2      "
+	          "0\n") != NULL,
+	    "text: signatures per agency and kind: %s", text);
+	g_free(text);
+	g_free(html);
+	g_ptr_array_free(certs, TRUE);
+	kyso_report_free(r);
+}
+
 int
 main(void)
 {
@@ -689,6 +829,7 @@ main(void)
 	test_csv_quoting();
 	test_generated();
 	test_pipeline();
+	test_html();
 	kyso_mime_shutdown();
 	return TEST_DONE();
 }
