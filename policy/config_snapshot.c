@@ -115,9 +115,15 @@ good_host(const char *host, int v6)
 {
 	unsigned char addr[sizeof(struct in6_addr)];
 
+	const char *last;
+
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) == 1)
 		return 1;
-	return kyso_text_is_domain(host);
+	/* a name, but not a bad address ("999.1.1.1"): no numeric TLD */
+	last = strrchr(host, '.');
+	last = last != NULL ? last + 1 : host;
+	return kyso_text_is_domain(host) &&
+	    strspn(last, "0123456789") < strlen(last);
 }
 
 /* An inet or inet6 Socket names a valid port and the address it listens
@@ -322,8 +328,11 @@ kyso_config_load_ex(const char *path, const struct kyso_config *prev, int flags,
 	if ((cfg->internal = kyso_netlist_load(cfg->v.internal_hosts, path,
 	         line_of(lines, "InternalHosts"), err)) == NULL)
 		goto fail;
+	/* no trust material for a certificates-only check: its revocation
+	 * cache belongs to the daemon's user, not to the monitoring one */
 	if (load_tables(cfg, lines, prev, flags, err) < 0 ||
-	    load_trust(cfg, lines, err) < 0 ||
+	    (!(flags & KYSO_CONFIG_NO_KEYS) &&
+	        load_trust(cfg, lines, err) < 0) ||
 	    check_journal(cfg, lines, err) < 0)
 		goto fail;
 	cfg->classified = kyso_classified_new(cfg->v.s.classified_markings);

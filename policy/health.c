@@ -72,13 +72,11 @@ day_text(time_t t, char *buf, size_t len)
 		(void)snprintf(buf, len, "(unknown)");
 }
 
-/* Whole days from now to t, rounded towards minus infinity. */
+/* Whole days from now to t (negative: past), rounded towards zero. */
 static long
 days_until(time_t t, time_t now)
 {
-	long long d = (long long)t - (long long)now;
-
-	return (long)(d >= 0 ? d / DAY : -((-d + DAY - 1) / DAY));
+	return (long)(((long long)t - (long long)now) / DAY);
 }
 
 /* ---- certificates ---- */

@@ -6,8 +6,8 @@
  *
  * A separate program: it links libkyso_policy.a, never libmilter.
  * Exit status: 0 report printed; 1 a journal could not be read; 2 usage;
- * 3 with --check when a certificate has expired or expires soon; 78 the
- * configuration did not load.
+ * 78 the configuration did not load. --check (check.c) is a monitoring
+ * probe with Nagios exit codes instead.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +19,7 @@
 
 #include "kyso/mime.h"
 #include "kyso/report.h"
+#include "check.h"
 
 static void
 usage(FILE *fp)
@@ -36,7 +37,9 @@ usage(FILE *fp)
 	    "  --format F      text (default) or csv\n"
 	    "  --warn-days N   flag certificates expiring within N days "
 	    "(default 30)\n"
-	    "  --check         exit 3 when a certificate needs attention\n"
+	    "  --check         monitoring probe: certificates and PIN ages "
+	    "only (no keys),\n"
+	    "                  one line, exit 0 OK, 1 WARNING, 2 CRITICAL\n"
 	    "  JOURNAL         journal files, '-' for standard input "
 	    "(default: JournalFile)\n");
 }
@@ -148,7 +151,7 @@ read_journal(struct kyso_report *r, const char *path)
 int
 main(int argc, char **argv)
 {
-	struct opts o = {.warn_days = 30};
+	struct opts o = {.warn_days = -1};
 	struct kyso_config *cfg = NULL;
 	struct kyso_report *r = NULL;
 	struct kyso_err err = {0};
@@ -169,6 +172,20 @@ main(int argc, char **argv)
 	}
 	if (o.now == 0)
 		o.now = time(NULL);
+	if (o.check) {
+		if (o.conf == NULL || optind != argc) {
+			(void)fprintf(stderr,
+			    "kyso-report: --check wants -c FILE and no "
+			    "journal\n");
+			return 3; /* UNKNOWN */
+		}
+		kyso_mime_init();
+		rc = kyso_report_check(o.conf, o.now, o.warn_days, stdout);
+		kyso_mime_shutdown();
+		return rc;
+	}
+	if (o.warn_days < 0)
+		o.warn_days = 30;
 	kyso_mime_init();
 	if (o.conf != NULL && (cfg = kyso_config_load(o.conf, &err)) == NULL) {
 		(void)fprintf(stderr, "kyso-report: %s\n", err.msg);
@@ -206,8 +223,6 @@ main(int argc, char **argv)
 		    g_strerror(errno));
 		rc = 1;
 	}
-	if (rc == 0 && o.check && nwarn > 0)
-		rc = 3;
 	kyso_report_free(r);
 	kyso_config_unref(cfg);
 	kyso_mime_shutdown();
