@@ -9,7 +9,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,23 +89,22 @@ load_domains(struct kyso_config *cfg, const unsigned *lines,
 	return 0;
 }
 
-/* The port of an inet/inet6 Socket: 1..65535 or a TCP service name. */
+/* The port of an inet/inet6 Socket: 1..65535 (the parser let only digits
+ * through). */
 static int
 good_port(const char *port, size_t len)
 {
-	char buf[64];
-	char *end;
-	unsigned long n;
+	unsigned long n = 0;
+	size_t i;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0 || len > 5)
 		return 0;
-	memcpy(buf, port, len);
-	buf[len] = '\0';
-	if (g_ascii_isdigit(buf[0])) {
-		n = strtoul(buf, &end, 10);
-		return *end == '\0' && n >= 1 && n <= 65535;
+	for (i = 0; i < len; i++) {
+		if (!g_ascii_isdigit(port[i]))
+			return 0;
+		n = n * 10 + (unsigned long)(port[i] - '0');
 	}
-	return getservbyname(buf, "tcp") != NULL;
+	return n >= 1 && n <= 65535;
 }
 
 /* The host of an inet (inet6) Socket: an IPv4 (IPv6) address, or a name. */
@@ -165,8 +163,7 @@ check_socket(struct kyso_config *cfg, const unsigned *lines,
 	}
 	if (!good_port(port, (size_t)(at - port))) {
 		kyso_text_err_at(err, cfg->path, line,
-		    "Socket: \"%s\": bad port (1..65535 or a service name)",
-		    shown);
+		    "Socket: \"%s\": bad port (1..65535)", shown);
 		return -1;
 	}
 	if (!good_host(at + 1, v6)) {
