@@ -89,6 +89,7 @@ check_validity(struct kyso_health *h, const struct kyso_config *cfg,
 	const struct kyso_settings *st = kyso_config_settings(cfg);
 	time_t nb = kyso_signer_not_before(s), na = kyso_signer_not_after(s);
 	long left = days_until(na, now);
+	int warn = h->warn_days_set ? h->warn_days : st->cert_expiry_warning;
 	char day[16];
 
 	if (!h->nearest_set || left < h->nearest_days) {
@@ -104,12 +105,14 @@ check_validity(struct kyso_health *h, const struct kyso_config *cfg,
 		day_text(na, day, sizeof(day));
 		add(h, KYSO_HEALTH_CRITICAL, file, line, id,
 		    "certificate %s expired on %s", id, day);
-	} else if (na != 0 && left < st->cert_expiry_warning) {
+	} else if (na != 0 && left < warn) {
 		day_text(na, day, sizeof(day));
 		add(h, KYSO_HEALTH_WARNING, file, line, id,
-		    "certificate %s expires in %ld day(s), on %s "
-		    "(CertificateExpiryWarning %d)",
-		    id, left, day, st->cert_expiry_warning);
+		    "certificate %s expires in %ld day(s), on %s (%s %d)", id,
+		    left, day,
+		    h->warn_days_set ? "--warn-days"
+		                     : "CertificateExpiryWarning",
+		    warn);
 	}
 }
 

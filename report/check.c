@@ -49,9 +49,8 @@ kyso_report_check(const char *conf, time_t now, int warn_days, FILE *out)
 		g_string_free(g, TRUE);
 		return 2;
 	}
-	if (warn_days >= 0)
-		((struct kyso_settings *)kyso_config_settings(cfg))
-		    ->cert_expiry_warning = warn_days;
+	h.warn_days_set = warn_days >= 0;
+	h.warn_days = warn_days;
 	kyso_health_check(cfg, now, 0, &h);
 	worst = kyso_health_worst(&h);
 	g_string_append_printf(g, "KYSO %s - ", state_words[worst]);

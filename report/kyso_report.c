@@ -36,7 +36,8 @@ usage(FILE *fp)
 	    "  --to DATE       last month or day counted (inclusive)\n"
 	    "  --format F      text (default) or csv\n"
 	    "  --warn-days N   flag certificates expiring within N days "
-	    "(default 30)\n"
+	    "(default\n"
+	    "                  CertificateExpiryWarning, 30)\n"
 	    "  --check         monitoring probe: certificates and PIN ages "
 	    "only (no keys),\n"
 	    "                  one line, exit 0 OK, 1 WARNING, 2 CRITICAL\n"
@@ -184,14 +185,16 @@ main(int argc, char **argv)
 		kyso_mime_shutdown();
 		return rc;
 	}
-	if (o.warn_days < 0)
-		o.warn_days = 30;
 	kyso_mime_init();
 	if (o.conf != NULL && (cfg = kyso_config_load(o.conf, &err)) == NULL) {
 		(void)fprintf(stderr, "kyso-report: %s\n", err.msg);
 		kyso_mime_shutdown();
 		return 78;
 	}
+	if (o.warn_days < 0) /* default: the daemon's own warning */
+		o.warn_days = cfg != NULL
+		    ? kyso_config_settings(cfg)->cert_expiry_warning
+		    : 30;
 	r = kyso_report_new(o.from, o.until);
 	if (optind < argc) {
 		for (i = optind; i < argc; i++)

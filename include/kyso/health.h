@@ -31,6 +31,11 @@ struct kyso_health_item {
 };
 
 struct kyso_health {
+	/* in: warn_days_set: warn warn_days ahead, not CertificateExpiryWarning
+	 * (kyso-report --warn-days) */
+	int warn_days_set;
+	int warn_days;
+	/* out */
 	struct kyso_health_item *v;
 	size_t n;
 	size_t ncerts;
@@ -46,8 +51,8 @@ struct kyso_health {
  * an unchanged key on reload (kyso-milter -n, daemon start). */
 #define KYSO_HEALTH_SYSTEM 1
 
-/* Run every check on cfg at time now into h (zeroed by the caller; free
- * with kyso_health_free). */
+/* Run every check on cfg at time now into h (zeroed by the caller but for
+ * the inputs; free with kyso_health_free). */
 void kyso_health_check(const struct kyso_config *cfg, time_t now, int flags,
     struct kyso_health *h);
 
