@@ -150,8 +150,7 @@ kt_check "... and its record went to a new journal all the same" \
 	test "$(wc -l <"$KT/run/journal" 2>/dev/null),$(wc -l <"$KT/run/journal.2")" = "1,1"
 kt_check "a refused message: mail.warning" mt t-refuse-auth-other-sender
 kt_check "... kyso result=refused at warning" wait_log 1 "${WARN}.*kyso result=refused"
-kt_milter_stop
-KT_MILTER_PID=
+kt_check "the daemon stops cleanly (and no sanitizer report)" kt_milter_stop
 
 # ---- SyslogSuccess no, expiry warnings -----------------------------------
 : >"$KT/syslog"
@@ -166,8 +165,7 @@ kt_check "... only the refusal is logged" \
 		[ $wait_ok = 1 ] && ! grep -q "result=signed" "$1"' _ "$KT/syslog"
 kill -USR1 "$KT_MILTER_PID"
 kt_check "reload: the expiry warning again" wait_log 2 '^<156>.*certificate sotttt expires in'
-kt_milter_stop
-KT_MILTER_PID=
+kt_check "the daemon stops cleanly (and no sanitizer report)" kt_milter_stop
 
 # ---- kyso-milter -n: each bad case, with file and line --------------------
 # a certificate whose key usage allows no signature (keyEncipherment only)
