@@ -59,8 +59,12 @@ kyso_daemon_reload(int keep_signers)
 	    keep_signers ? cur : NULL, 0, &err);
 	if (cfg == NULL) {
 		kyso_log(LOG_ERR,
-		    "reload failed, keeping the running configuration: %s",
-		    err.msg);
+		    "reload failed, keeping the running configuration: %s%s",
+		    err.msg,
+		    geteuid() != 0 && strstr(err.msg, "Permission denied")
+		        ? " (a changed key, passphrase or PIN file that only "
+		          "root may read needs a restart)"
+		        : "");
 		/* log rotation must not depend on a good configuration */
 		(void)reopen_journal(cur);
 		kyso_config_unref(cur);
