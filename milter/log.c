@@ -127,8 +127,10 @@ kyso_log_open(int use_syslog, const char *facility, const char *socket_path,
 	    socket_path != NULL ? socket_path : "/dev/log");
 	if (use_syslog) {
 		(void)pthread_mutex_lock(&log_lock);
-		/* now, before a chroot or the privilege drop */
-		(void)log_connect();
+		/* now, before a chroot or the privilege drop; with no syslog
+		 * listening, standard error is the only place left */
+		if (log_connect() < 0)
+			log_to_stderr = 1;
 		(void)pthread_mutex_unlock(&log_lock);
 	}
 }

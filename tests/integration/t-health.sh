@@ -167,6 +167,14 @@ kill -USR1 "$KT_MILTER_PID"
 kt_check "reload: the expiry warning again" wait_log 2 '^<156>.*certificate sotttt expires in'
 kt_check "the daemon stops cleanly (and no sanitizer report)" kt_milter_stop
 
+# no syslog listening: standard error is the only place left
+sed "s|^SyslogSocket .*|SyslogSocket $KT/no-syslog.sock|" "$KT/main.conf" >"$KT/nolog.conf"
+: >"$KT/milter.log"
+start nolog
+kt_check "no syslog at SyslogSocket: the log goes to standard error" \
+	grep -q "kyso-milter: kyso-milter .* listening on unix:" "$KT/milter.log"
+kt_check "the daemon stops cleanly (and no sanitizer report)" kt_milter_stop
+
 # ---- kyso-milter -n: each bad case, with file and line --------------------
 # a certificate whose key usage allows no signature (keyEncipherment only)
 openssl req -new -newkey rsa:2048 -nodes -keyout "$KT/keys/badku.key" \
