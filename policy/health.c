@@ -38,6 +38,7 @@ struct who {
 	gid_t groups[MAX_GROUPS];
 	int ngroups;
 	char name[64];
+	char group[64];
 };
 
 static void add(struct kyso_health *h, enum kyso_health_level level,
@@ -312,6 +313,11 @@ lookup_who(struct kyso_health *h, const struct kyso_config *cfg, struct who *w)
 		}
 		w->gid = gr->gr_gid;
 	}
+	if ((gr = getgrgid(w->gid)) != NULL)
+		(void)g_strlcpy(w->group, gr->gr_name, sizeof(w->group));
+	else
+		(void)g_snprintf(w->group, sizeof(w->group), "%lu",
+		    (unsigned long)w->gid);
 	w->ngroups = MAX_GROUPS;
 	if (getgrouplist(user, w->gid, w->groups, &w->ngroups) < 0)
 		w->ngroups = 0;
@@ -386,7 +392,7 @@ check_system(struct kyso_health *h, const struct kyso_config *cfg)
 				    "unchanged and will fail (make the "
 				    "directory searchable, e.g. root:%s 0710)",
 				    kyso_config_cert_id(cfg, i), why, file,
-				    w.name);
+				    w.group);
 			g_free(dir);
 		}
 	}
