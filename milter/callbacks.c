@@ -319,6 +319,34 @@ kyso_callbacks_set_body_chunk(size_t n)
 	smfi_ops.body_chunk = n;
 }
 
+/* Log priority of a result: warning when the message was refused or
+ * deferred, or passed unsigned because signing could not be done; info
+ * otherwise. */
+static int
+result_priority(const struct kyso_outcome *o)
+{
+	if (o->action != KYSO_ACTION_ACCEPT)
+		return LOG_WARNING;
+	if (o->facts.cls == KYSO_OC_EXPIRED || o->facts.cls == KYSO_OC_ERROR)
+		return LOG_WARNING;
+	return LOG_INFO;
+}
+
+/* Results SyslogSuccess no leaves out: signed or sealed as asked, inbound
+ * mail that verified or carried no signature, nothing to do. */
+static int
+uneventful(const struct kyso_outcome *o)
+{
+	static const char *const quiet[] = {"signed", "sealed", "pass", "none",
+	    "off"};
+	size_t i;
+
+	for (i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+		if (strcmp(o->result, quiet[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static sfsistat
 status(const struct kyso_outcome *o)
 {
@@ -392,14 +420,19 @@ cb_eom(SMFICTX *ctx)
 		rv = SMFIS_TEMPFAIL;
 	} else {
 		char client[64];
+		int prio = result_priority(&o);
 
-		kyso_log(o.action == KYSO_ACTION_ACCEPT ? LOG_INFO : LOG_NOTICE,
-		    "%s: kyso result=%s client=%s %s forged_removed=%zu "
-		    "elapsed_ms=%ld",
-		    qbuf, o.result,
-		    kyso_printable(c->client_addr[0] ? c->client_addr : "local",
-		        client, sizeof(client)),
-		    o.log, o.nforged, elapsed_ms(&m->start));
+		if (prio != LOG_INFO || o.nforged > 0 ||
+		    kyso_config_settings(m->cfg)->syslog_success ||
+		    !uneventful(&o))
+			kyso_log(prio,
+			    "%s: kyso result=%s client=%s %s "
+			    "forged_removed=%zu elapsed_ms=%ld",
+			    qbuf, o.result,
+			    kyso_printable(c->client_addr[0] ? c->client_addr
+			                                     : "local",
+			        client, sizeof(client)),
+			    o.log, o.nforged, elapsed_ms(&m->start));
 		rv = status(&o);
 	}
 	/* one journal line per message (JournalFile); never fails mail */

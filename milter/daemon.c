@@ -28,43 +28,87 @@
 #include "apply.h"
 #include "kyso_milter.h"
 
+/* Reopen JournalFile by name (a rotated file is left behind). The daemon
+ * runs as UserID by then: a new file needs a directory that user can
+ * write. */
+static int
+reopen_journal(const struct kyso_config *cfg)
+{
+	struct kyso_err err = {0};
+
+	if (kyso_apply_journal_open(kyso_config_settings(cfg), &err) == 0)
+		return 0;
+	kyso_log(LOG_ERR,
+	    "%s (the journal stays on the file open before; its directory "
+	    "must be writable by the UserID user)",
+	    err.msg);
+	return -1;
+}
+
 int
-kyso_daemon_reload(void)
+kyso_daemon_reload(int keep_signers)
 {
 	struct kyso_config *cur = kyso_daemon_config();
 	struct kyso_config *cfg;
 	struct kyso_err err = {0};
+	size_t kept;
 
 	if (cur == NULL)
 		return -1;
-	cfg = kyso_config_load(kyso_config_path(cur), &err);
-	if (cfg == NULL ||
-	    kyso_apply_journal_open(kyso_config_settings(cfg), &err) < 0) {
+	cfg = kyso_config_load_ex(kyso_config_path(cur),
+	    keep_signers ? cur : NULL, 0, &err);
+	if (cfg == NULL) {
 		kyso_log(LOG_ERR,
-		    "reload failed, keeping the running configuration: %s",
-		    err.msg);
+		    "reload failed, keeping the running configuration: %s%s",
+		    err.msg,
+		    geteuid() != 0 && strstr(err.msg, "Permission denied")
+		        ? " (a changed key, passphrase or PIN file that only "
+		          "root may read needs a restart)"
+		        : "");
+		/* log rotation must not depend on a good configuration */
+		(void)reopen_journal(cur);
+		kyso_config_unref(cur);
+		return -1;
+	}
+	if (reopen_journal(cfg) < 0) {
+		kyso_log(LOG_ERR,
+		    "reload failed, keeping the running "
+		    "configuration");
 		kyso_config_unref(cfg);
 		kyso_config_unref(cur);
 		return -1;
 	}
 	kyso_config_unref(cur);
+	kept = kyso_config_kept_signers(cfg);
+	kyso_log(LOG_NOTICE,
+	    "configuration reloaded from %s (%zu signer(s) kept unchanged, "
+	    "%zu loaded)",
+	    kyso_config_path(cfg), kept, kyso_config_ncerts(cfg) - kept);
+	if (keep_signers) /* a start logs them once it listens */
+		kyso_daemon_log_health(cfg);
 	(void)kyso_daemon_set_config(cfg);
-	kyso_log(LOG_NOTICE, "configuration reloaded from %s",
-	    kyso_config_path(cfg));
 	return 0;
 }
 
+/* SIGUSR1 reloads; every KYSO_HEALTH_INTERVAL without one the health
+ * findings (certificate expiry, PIN age) are logged again. */
 static void *
 reload_thread(void *arg)
 {
+	const struct timespec period = {.tv_sec = KYSO_HEALTH_INTERVAL};
 	sigset_t *set = arg;
+	struct kyso_config *cfg;
 	int sig;
 
 	for (;;) {
-		if (sigwait(set, &sig) != 0)
-			continue;
-		if (sig == SIGUSR1)
-			(void)kyso_daemon_reload();
+		sig = sigtimedwait(set, NULL, &period);
+		if (sig == SIGUSR1) {
+			(void)kyso_daemon_reload(1);
+		} else if (sig < 0 && errno == EAGAIN &&
+		    (cfg = kyso_daemon_config()) != NULL) {
+			kyso_daemon_log_health(cfg);
+			kyso_config_unref(cfg);
+		}
 	}
 	return NULL;
 }
@@ -269,7 +313,7 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 		/* PKCS#11 sessions do not survive fork(): log in to tokens
 		 * again in the process that will sign (the parent's load
 		 * already reported any configuration error on the terminal) */
-		if (kyso_daemon_reload() < 0)
+		if (kyso_daemon_reload(0) < 0)
 			goto fail;
 	} else if (kyso_apply_journal_open(st, &err) < 0) {
 		/* in the background the reload above opened it */
@@ -298,6 +342,7 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 	(void)pthread_detach(tid);
 	kyso_log(LOG_NOTICE, "kyso-milter %s listening on %s", PACKAGE_VERSION,
 	    st->socket);
+	kyso_daemon_log_health(cfg);
 	kyso_config_unref(cfg);
 	rc = smfi_main();
 	kyso_log(LOG_NOTICE, "kyso-milter stopping");

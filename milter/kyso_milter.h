@@ -5,12 +5,15 @@
 #define KYSO_MILTER_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <syslog.h>
 #include "kyso/config.h"
 #include "kyso/process.h"
 
-/* log.c: syslog, or stderr in the foreground; never untrusted bytes raw */
-void kyso_log_open(int use_syslog, const char *facility, int verbose);
+/* log.c: syslog through socket_path (NULL: /dev/log), and standard error
+ * when to_stderr or not use_syslog; never untrusted bytes raw */
+void kyso_log_open(int use_syslog, const char *facility,
+    const char *socket_path, int to_stderr, int verbose);
 void kyso_log(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int kyso_log_verbose(void);
@@ -21,7 +24,14 @@ const char *kyso_printable(const char *s, char *buf, size_t len);
 int kyso_daemon_set_config(struct kyso_config *cfg); /* takes the ref */
 struct kyso_config *kyso_daemon_config(void);        /* new ref */
 /* daemon.c: the daemon's life and the reload */
-int kyso_daemon_reload(void); /* 0 swapped, -1 kept the old one */
+/* 0 swapped, -1 kept the old one; keep_signers: keep unchanged signers
+ * (0 after fork: token sessions must be opened again) */
+int kyso_daemon_reload(int keep_signers);
+/* watch.c: log certificate expiry, PIN age and -n's findings */
+void kyso_daemon_log_health(const struct kyso_config *cfg);
+/* Print -n's findings to out, one "kyso-milter: file:line: ..." line
+ * each; -1 when one is critical (the daemon could not do its work). */
+int kyso_check_print(const struct kyso_config *cfg, FILE *out);
 int kyso_daemon_run(const char *config_path, int foreground,
     const char *pid_file, const char *user, int verbose);
 

@@ -8,7 +8,8 @@ kyso_milter_SOURCES = \
 	milter/gather.c \
 	milter/apply.c \
 	milter/offline.c \
-	milter/log.c
+	milter/log.c \
+	milter/watch.c
 kyso_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS)
 kyso_milter_LDADD = libkyso_policy.a $(SMIME_LIBS) $(MILTER_LIBS)
 EXTRA_DIST += milter/kyso_milter.h milter/gather.h milter/apply.h

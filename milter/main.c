@@ -138,10 +138,13 @@ main(int argc, char **argv)
 		return check ? 1 : 78; /* EX_CONFIG */
 	}
 	if (check) {
-		(void)printf("kyso-milter: %s: configuration OK\n", conf);
+		rc = kyso_check_print(cfg, stderr);
+		if (rc == 0)
+			(void)printf("kyso-milter: %s: configuration OK\n",
+			    conf);
 		kyso_config_unref(cfg);
 		kyso_mime_shutdown();
-		return 0;
+		return rc == 0 ? 0 : 1;
 	}
 	if (cert != NULL) {
 		rc = describe(cfg, cert);
@@ -150,14 +153,18 @@ main(int argc, char **argv)
 		return rc;
 	}
 	if (off.msg_file != NULL) {
-		kyso_log_open(0, NULL, verbose);
+		kyso_log_open(0, NULL, NULL, 1, verbose);
 		rc = kyso_offline_run(cfg, &off);
 		kyso_config_unref(cfg);
 		kyso_mime_shutdown();
 		return rc;
 	}
-	kyso_log_open(foreground ? 0 : kyso_config_settings(cfg)->syslog,
-	    kyso_config_settings(cfg)->syslog_facility, verbose);
+	/* syslog in the foreground too (systemd runs us with -f); standard
+	 * error as well on a terminal, where someone is watching */
+	kyso_log_open(kyso_config_settings(cfg)->syslog,
+	    kyso_config_settings(cfg)->syslog_facility,
+	    kyso_config_settings(cfg)->syslog_socket,
+	    foreground && isatty(STDERR_FILENO), verbose);
 	(void)kyso_daemon_set_config(cfg);
 	rc = kyso_daemon_run(conf, foreground, pid_file, user, verbose);
 	(void)kyso_daemon_set_config(NULL);

@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "kyso/config.h"
 #include "kyso/limits.h"
@@ -191,6 +192,25 @@ const char *kyso_table_lookup(const struct kyso_signtable *t,
 const struct kyso_signer *kyso_table_signer(const struct kyso_certtable *t,
     const char *cert_id);
 
+/* kyso_table_load_certs, keeping from prev (may be NULL) each signer whose
+ * line and files are unchanged (a reload after the privilege drop cannot
+ * read root-only keys again). KYSO_TABLE_CERTS_ONLY: certificates and
+ * chains only, no key, PIN or passphrase is read (kyso-report --check). */
+#define KYSO_TABLE_CERTS_ONLY 1
+struct kyso_certtable *kyso_table_load_certs_ex(const char *path,
+    const char *default_digest, const struct kyso_certtable *prev, int flags,
+    struct kyso_err *err);
+/* The table file, the i-th entry's line, and its files: which = 0 cert,
+ * 1 key (or pkcs11: URI), 2 chain, 3 passphrase or PIN file (NULL: none). */
+const char *kyso_table_path(const struct kyso_certtable *t);
+unsigned kyso_table_cert_line(const struct kyso_certtable *t, size_t i);
+const char *kyso_table_cert_file(const struct kyso_certtable *t, size_t i,
+    int which);
+/* The i-th entry's pin-file= (or NULL) and pin-changed= date (0: none). */
+const char *kyso_table_pin_file(const struct kyso_certtable *t, size_t i,
+    time_t *changed);
+/* How many signers were kept from the previous table. */
+size_t kyso_table_kept(const struct kyso_certtable *t);
 size_t kyso_table_count_certs(const struct kyso_certtable *t);
 /* Id of the i-th certificate in file order (i < count), borrowed. */
 const char *kyso_table_cert_id(const struct kyso_certtable *t, size_t i);

@@ -300,6 +300,36 @@ const struct kyso_config_key kyso_config_keys[] = {
         .def = "no",
         .doc = "seal our mail that an official signed personally with the "
                "agency certificate too (signed and sealed)"},
+    /* health: issue 13 */
+    {.name = "CertificateExpiryWarning",
+        .type = KYSO_KT_INT,
+        .offset = OFF(s.cert_expiry_warning),
+        .def = "30",
+        .min = 0,
+        .max = 3650,
+        .doc = "days before a signing certificate ends from which the daemon "
+               "warns (at start, reload and daily) and -n and kyso-report "
+               "--check report it"},
+    {.name = "PinMaxAge",
+        .type = KYSO_KT_INT,
+        .offset = OFF(s.pin_max_age),
+        .def = "180",
+        .min = 0,
+        .max = 3650,
+        .doc = "days a token PIN may go unchanged (pin-changed= date, else "
+               "the PIN file's modification time) before it is warned "
+               "about; 0: no check"},
+    {.name = "SyslogSuccess",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.syslog_success),
+        .def = "yes",
+        .doc = "log uneventful results (signed, verified pass, nothing to "
+               "do); no: only failures, refusals and warnings"},
+    {.name = "SyslogSocket",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(s.syslog_socket),
+        .def = "/dev/log",
+        .doc = "the local syslog socket the daemon sends to"},
 };
 
 const size_t kyso_config_nkeys =

@@ -7,6 +7,7 @@
  * all; after kyso_config_load() returns nothing in it changes, so worker
  * threads read it without locks. Never logs.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ struct kyso_config {
 	struct kyso_kindtable *kinds; /* KindTable, or NULL */
 	char *profile_dir; /* TrustProfile's directory, or NULL for none */
 	struct kyso_classified *classified; /* NULL: check disabled */
+	unsigned *lines; /* line each key was set on (0: default) */
 };
 
 /* Line a key was set on (0: default). */
@@ -89,27 +91,87 @@ load_domains(struct kyso_config *cfg, const unsigned *lines,
 	return 0;
 }
 
-/* An inet or inet6 Socket names the address it listens on, and that is
- * loopback unless SocketAllowRemote: whoever reaches the port can claim
- * {auth_authen} and have mail signed. */
+/* The port of an inet/inet6 Socket: 1..65535 (the parser let only digits
+ * through). */
+static int
+good_port(const char *port, size_t len)
+{
+	unsigned long n = 0;
+	size_t i;
+
+	if (len == 0 || len > 5)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (!g_ascii_isdigit(port[i]))
+			return 0;
+		n = n * 10 + (unsigned long)(port[i] - '0');
+	}
+	return n >= 1 && n <= 65535;
+}
+
+/* The host of an inet (inet6) Socket: an IPv4 (IPv6) address, or a name. */
+static int
+good_host(const char *host, int v6)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+
+	const char *last;
+
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) == 1)
+		return 1;
+	/* a name, but not a bad address ("999.1.1.1"): no numeric TLD */
+	last = strrchr(host, '.');
+	last = last != NULL ? last + 1 : host;
+	return kyso_text_is_domain(host) &&
+	    strspn(last, "0123456789") < strlen(last);
+}
+
+/* An inet or inet6 Socket names a valid port and the address it listens
+ * on, and that is loopback unless SocketAllowRemote: whoever reaches the
+ * port can claim {auth_authen} and have mail signed. A unix socket names
+ * an absolute path. */
 static int
 check_socket(struct kyso_config *cfg, const unsigned *lines,
     struct kyso_err *err)
 {
-	const char *sock = cfg->v.s.socket, *at;
+	const char *sock = cfg->v.s.socket, *at, *port;
 	unsigned line = line_of(lines, "Socket");
 	char shown[64];
+	int v6;
 
-	if (sock == NULL ||
-	    (g_ascii_strncasecmp(sock, "inet:", 5) != 0 &&
-	        g_ascii_strncasecmp(sock, "inet6:", 6) != 0))
+	if (sock == NULL)
 		return 0;
 	kyso_text_printable(shown, sizeof(shown), sock);
+	if (g_ascii_strncasecmp(sock, "unix:", 5) == 0 ||
+	    g_ascii_strncasecmp(sock, "local:", 6) == 0) {
+		if (strchr(sock, ':')[1] != '/') {
+			kyso_text_err_at(err, cfg->path, line,
+			    "Socket: \"%s\" wants an absolute path", shown);
+			return -1;
+		}
+		return 0;
+	}
+	if (g_ascii_strncasecmp(sock, "inet:", 5) != 0 &&
+	    g_ascii_strncasecmp(sock, "inet6:", 6) != 0)
+		return 0;
+	v6 = g_ascii_strncasecmp(sock, "inet6:", 6) == 0;
+	port = sock + (v6 ? 6 : 5);
 	if ((at = strchr(sock, '@')) == NULL) {
 		kyso_text_err_at(err, cfg->path, line,
 		    "Socket: \"%s\" has no address and would listen on every "
 		    "interface; name one, e.g. %s@127.0.0.1",
 		    shown, shown);
+		return -1;
+	}
+	if (!good_port(port, (size_t)(at - port))) {
+		kyso_text_err_at(err, cfg->path, line,
+		    "Socket: \"%s\": bad port (1..65535)", shown);
+		return -1;
+	}
+	if (!good_host(at + 1, v6)) {
+		kyso_text_err_at(err, cfg->path, line,
+		    "Socket: \"%s\": bad %s address", shown,
+		    v6 ? "IPv6" : "IPv4");
 		return -1;
 	}
 	if (!cfg->v.s.socket_allow_remote &&
@@ -126,7 +188,7 @@ check_socket(struct kyso_config *cfg, const unsigned *lines,
 
 static int
 load_tables(struct kyso_config *cfg, const unsigned *lines,
-    struct kyso_err *err)
+    const struct kyso_config *prev, int flags, struct kyso_err *err)
 {
 	const struct kyso_config_values *v = &cfg->v;
 
@@ -141,8 +203,10 @@ load_tables(struct kyso_config *cfg, const unsigned *lines,
 		return -1;
 	}
 	if (v->certificate_table != NULL &&
-	    (cfg->certs = kyso_table_load_certs(v->certificate_table,
-	         v->s.digest, err)) == NULL)
+	    (cfg->certs = kyso_table_load_certs_ex(v->certificate_table,
+	         v->s.digest, prev != NULL ? prev->certs : NULL,
+	         (flags & KYSO_CONFIG_NO_KEYS) ? KYSO_TABLE_CERTS_ONLY : 0,
+	         err)) == NULL)
 		return -1;
 	if (v->signing_table != NULL &&
 	    (cfg->signing = kyso_table_load_signing(v->signing_table,
@@ -292,6 +356,13 @@ check_journal(struct kyso_config *cfg, const unsigned *lines,
 struct kyso_config *
 kyso_config_load(const char *path, struct kyso_err *err)
 {
+	return kyso_config_load_ex(path, NULL, 0, err);
+}
+
+struct kyso_config *
+kyso_config_load_ex(const char *path, const struct kyso_config *prev, int flags,
+    struct kyso_err *err)
+{
 	struct kyso_config *cfg = kyso_xcalloc(1, sizeof(*cfg));
 	unsigned *lines = kyso_xcalloc(kyso_config_nkeys, sizeof(*lines));
 
@@ -307,13 +378,16 @@ kyso_config_load(const char *path, struct kyso_err *err)
 	if ((cfg->internal = kyso_netlist_load(cfg->v.internal_hosts, path,
 	         line_of(lines, "InternalHosts"), err)) == NULL)
 		goto fail;
-	if (load_tables(cfg, lines, err) < 0 ||
+	/* no trust material for a certificates-only check: its revocation
+	 * cache belongs to the daemon's user, not to the monitoring one */
+	if (load_tables(cfg, lines, prev, flags, err) < 0 ||
 	    load_kinds(cfg, lines, err) < 0 ||
-	    load_trust(cfg, lines, err) < 0 ||
+	    (!(flags & KYSO_CONFIG_NO_KEYS) &&
+	        load_trust(cfg, lines, err) < 0) ||
 	    check_journal(cfg, lines, err) < 0)
 		goto fail;
 	cfg->classified = kyso_classified_new(cfg->v.s.classified_markings);
-	free(lines);
+	cfg->lines = lines;
 	return cfg;
 fail:
 	free(lines);
@@ -347,8 +421,40 @@ kyso_config_unref(struct kyso_config *cfg)
 	kyso_text_strlist_free(&cfg->mtas);
 	kyso_text_strlist_free(&cfg->domains);
 	kyso_config_parse_free(&cfg->v);
+	free(cfg->lines);
 	free(cfg->path);
 	free(cfg);
+}
+
+unsigned
+kyso_config_key_line(const struct kyso_config *cfg, const char *name)
+{
+	return cfg->lines == NULL ? 0 : line_of(cfg->lines, name);
+}
+
+size_t
+kyso_config_kept_signers(const struct kyso_config *cfg)
+{
+	return kyso_table_kept(cfg->certs);
+}
+
+const char *
+kyso_config_cert_table(const struct kyso_config *cfg, unsigned *line, size_t i)
+{
+	*line = kyso_table_cert_line(cfg->certs, i);
+	return kyso_table_path(cfg->certs);
+}
+
+const char *
+kyso_config_cert_file(const struct kyso_config *cfg, size_t i, int which)
+{
+	return kyso_table_cert_file(cfg->certs, i, which);
+}
+
+const char *
+kyso_config_pin_file(const struct kyso_config *cfg, size_t i, time_t *changed)
+{
+	return kyso_table_pin_file(cfg->certs, i, changed);
 }
 
 const struct kyso_settings *

@@ -26,9 +26,10 @@ libkyso_policy_a_SOURCES = \
 	policy/journal.c \
 	policy/report.c \
 	policy/report_int.h \
-	policy/report_html.c
+	policy/report_html.c \
+	policy/health.c
 EXTRA_DIST += include/kyso/classified.h include/kyso/config.h \
 	include/kyso/policy.h include/kyso/inbound.h include/kyso/verdict.h \
 	include/kyso/seal.h include/kyso/process.h include/kyso/journal.h \
-	include/kyso/report.h doc/VERDICTS.md
+	include/kyso/report.h include/kyso/health.h doc/VERDICTS.md
 dist_man_MANS += man/kyso-milter.conf.5

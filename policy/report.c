@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "kyso/health.h"
 #include "kyso/report.h"
 #include "report_int.h"
 
@@ -603,7 +604,7 @@ kyso_report_cert_rows(const struct kyso_config *cfg, time_t now, int warn_days)
 		c->serial = g_strdup(serial);
 		c->not_after = s != NULL ? kyso_signer_not_after(s) : 0;
 		c->days_left = days_until(c->not_after, now);
-		c->pin_age_days = -1; /* no PIN change date known */
+		c->pin_age_days = kyso_health_pin_age(cfg, i, now);
 		c->status = "ok";
 		if (c->not_after == 0 || now >= c->not_after)
 			c->status = "EXPIRED";

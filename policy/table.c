@@ -12,22 +12,45 @@
  * error names the table file and line. Signers are loaded with
  * kyso_signer_load() at table load time. Never logs.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib.h>
 
 #include "kyso/signer.h"
 #include "config_int.h"
 
+/* Identity of a file a signer was loaded from: a reload keeps the signer
+ * while every one of its files still has the same identity. */
+struct file_id {
+	int known; /* 0: stat failed at load (never reused) */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+/* Files of an entry, as TOK_* below (the token ones unused for a key). */
+#define ENTRY_FILES 4
+
 struct kyso_certentry {
 	char *id;
 	struct kyso_signer *signer;
+	unsigned line; /* line in the table file */
+	char *spec;    /* the line after the id plus the digest: reuse key */
+	char *files[ENTRY_FILES]; /* cert, key, chain, passphrase/PIN file */
+	struct file_id ids[ENTRY_FILES];
+	char *pin_file;     /* pin-file= or NULL */
+	time_t pin_changed; /* pin-changed= or 0 */
 };
 
 struct kyso_certtable {
 	struct kyso_certentry *v;
 	size_t n, cap;
+	char *path;
+	size_t kept; /* signers kept from the previous table */
 };
 
 enum pattern_kind {
@@ -92,6 +115,7 @@ enum {
 	TOK_DIGEST,
 	TOK_PIN,
 	TOK_MODULE,
+	TOK_PINCHANGED,
 	TOK_COUNT
 };
 static const char *const tok_names[TOK_COUNT] = {
@@ -102,6 +126,7 @@ static const char *const tok_names[TOK_COUNT] = {
     [TOK_DIGEST] = "digest",
     [TOK_PIN] = "pin-file",
     [TOK_MODULE] = "module",
+    [TOK_PINCHANGED] = "pin-changed",
 };
 
 /* Split "k=v" tokens into vals[]; problem text in `why` on failure. */
@@ -136,7 +161,7 @@ cert_tokens(struct kyso_strlist *l, const char **vals, char *why, size_t whylen)
 			    "duplicate %s=", tok_names[t]);
 			return -1;
 		}
-		if (t != TOK_DIGEST && eq[1] != '/' &&
+		if (t != TOK_DIGEST && t != TOK_PINCHANGED && eq[1] != '/' &&
 		    !(t == TOK_KEY && strncmp(eq + 1, "pkcs11:", 7) == 0)) {
 			(void)snprintf(why, whylen,
 			    "%s= needs an absolute path", tok_names[t]);
@@ -156,6 +181,12 @@ cert_tokens(struct kyso_strlist *l, const char **vals, char *why, size_t whylen)
 		    "passphrase-file= with a key file");
 		return -1;
 	}
+	if (vals[TOK_PINCHANGED] != NULL &&
+	    strncmp(vals[TOK_KEY], "pkcs11:", 7) != 0) {
+		(void)snprintf(why, whylen,
+		    "pin-changed= goes with a pkcs11: key");
+		return -1;
+	}
 	if (vals[TOK_DIGEST] != NULL &&
 	    strcmp(vals[TOK_DIGEST], "sha256") != 0 &&
 	    strcmp(vals[TOK_DIGEST], "sha384") != 0 &&
@@ -168,15 +199,119 @@ cert_tokens(struct kyso_strlist *l, const char **vals, char *why, size_t whylen)
 	return 0;
 }
 
-/* One certificate table line: parse, load the signer, append. */
+/* "YYYY-MM-DD" (UTC midnight) into *t; -1 when not such a date. */
 static int
-cert_line(struct kyso_certtable *t, struct kyso_lines *lr, char *line,
-    const char *default_digest, struct kyso_err *err)
+parse_day(const char *text, time_t *t)
+{
+	struct tm tm = {0};
+	char *end;
+
+	end = strptime(text, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0' || tm.tm_year < 100)
+		return -1;
+	*t = timegm(&tm);
+	return 0;
+}
+
+static void
+file_identity(const char *path, struct file_id *id)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (path == NULL || strncmp(path, "pkcs11:", 7) == 0 ||
+	    stat(path, &st) < 0)
+		return;
+	id->known = 1;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->size = st.st_size;
+	id->mtime = st.st_mtim;
+}
+
+static int
+same_identity(const struct file_id *a, const struct file_id *b)
+{
+	return a->known == b->known && a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+	    a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* The previous table's signer for entry e when it can be kept: same id,
+ * same line text and digest, and every file (as far as it is a file)
+ * still has the identity it was loaded with. A file the caller cannot
+ * stat counts as changed: the signer is loaded again (and a key the
+ * daemon can no longer read fails the reload loudly). */
+static struct kyso_signer *
+reusable(const struct kyso_certtable *prev, const struct kyso_certentry *e)
+{
+	const struct kyso_certentry *p = find_cert(prev, e->id);
+	size_t i;
+
+	if (p == NULL || strcmp(p->spec, e->spec) != 0)
+		return NULL;
+	for (i = 0; i < ENTRY_FILES; i++) {
+		if (p->files[i] == NULL && e->files[i] == NULL)
+			continue;
+		if (!p->ids[i].known || !same_identity(&p->ids[i], &e->ids[i]))
+			return NULL;
+	}
+	return kyso_signer_ref(p->signer);
+}
+
+/* The reuse key of a line: its words after the id, and the digest. */
+static char *
+entry_spec(const struct kyso_strlist *l, const char *default_digest)
+{
+	GString *g = g_string_new(NULL);
+	size_t i;
+
+	for (i = 1; i < l->n; i++)
+		g_string_append_printf(g, "%s ", l->v[i]);
+	g_string_append_printf(g, "| %s", default_digest);
+	return g_string_free(g, FALSE);
+}
+
+static void
+entry_files(struct kyso_certentry *e, const char **vals)
+{
+	const char *f[ENTRY_FILES] = {vals[TOK_CERT], vals[TOK_KEY],
+	    vals[TOK_CHAIN],
+	    vals[TOK_PASS] != NULL ? vals[TOK_PASS] : vals[TOK_PIN]};
+	size_t i;
+
+	for (i = 0; i < ENTRY_FILES; i++) {
+		e->files[i] = f[i] != NULL ? kyso_xstrdup(f[i]) : NULL;
+		file_identity(e->files[i], &e->ids[i]);
+	}
+	e->pin_file =
+	    vals[TOK_PIN] != NULL ? kyso_xstrdup(vals[TOK_PIN]) : NULL;
+}
+
+static void
+entry_free(struct kyso_certentry *e)
+{
+	size_t i;
+
+	free(e->id);
+	free(e->spec);
+	free(e->pin_file);
+	for (i = 0; i < ENTRY_FILES; i++)
+		free(e->files[i]);
+	kyso_signer_free(e->signer);
+}
+
+/* One certificate table line: parse, load (or keep from prev) the signer,
+ * append. */
+static int
+cert_line(struct kyso_certtable *t, const struct kyso_certtable *prev,
+    int flags, struct kyso_lines *lr, char *line, const char *default_digest,
+    struct kyso_err *err)
 {
 	struct kyso_strlist l = {0};
 	const char *vals[TOK_COUNT] = {0};
 	struct kyso_signer_spec spec = {0};
-	struct kyso_signer *signer = NULL;
+	struct kyso_certentry e = {0};
 	char why[200], shown[64];
 	int rc = -1;
 
@@ -198,11 +333,21 @@ cert_line(struct kyso_certtable *t, struct kyso_lines *lr, char *line,
 		    "more than %d entries", KYSO_MAX_TABLE_ENTRIES);
 		goto out;
 	}
+	e.spec = entry_spec(&l, default_digest);
 	if (cert_tokens(&l, vals, why, sizeof(why)) < 0) {
 		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,
 		    why);
 		goto out;
 	}
+	if (vals[TOK_PINCHANGED] != NULL &&
+	    parse_day(vals[TOK_PINCHANGED], &e.pin_changed) < 0) {
+		kyso_text_err_at(err, lr->path, lr->lineno,
+		    "%s: pin-changed= wants a date YYYY-MM-DD", shown);
+		goto out;
+	}
+	e.id = kyso_xstrdup(l.v[0]);
+	e.line = lr->lineno;
+	entry_files(&e, vals);
 	spec.cert_file = vals[TOK_CERT];
 	spec.key_file = vals[TOK_KEY];
 	spec.chain_file = vals[TOK_CHAIN];
@@ -210,17 +355,20 @@ cert_line(struct kyso_certtable *t, struct kyso_lines *lr, char *line,
 	spec.pin_file = vals[TOK_PIN];
 	spec.pkcs11_module = vals[TOK_MODULE];
 	spec.digest = vals[TOK_DIGEST] ? vals[TOK_DIGEST] : default_digest;
-	if ((signer = kyso_signer_load(&spec, err)) == NULL) {
+	spec.cert_only = (flags & KYSO_TABLE_CERTS_ONLY) != 0;
+	if ((e.signer = reusable(prev, &e)) != NULL) {
+		t->kept++;
+	} else if ((e.signer = kyso_signer_load(&spec, err)) == NULL) {
 		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,
 		    err->msg);
 		goto out;
 	}
 	t->v = grow(t->v, t->n, &t->cap, sizeof(*t->v));
-	t->v[t->n].id = kyso_xstrdup(l.v[0]);
-	t->v[t->n].signer = signer;
-	t->n++;
+	t->v[t->n++] = e;
+	memset(&e, 0, sizeof(e));
 	rc = 0;
 out:
+	entry_free(&e);
 	kyso_text_strlist_free(&l);
 	return rc;
 }
@@ -229,15 +377,24 @@ struct kyso_certtable *
 kyso_table_load_certs(const char *path, const char *default_digest,
     struct kyso_err *err)
 {
+	return kyso_table_load_certs_ex(path, default_digest, NULL, 0, err);
+}
+
+struct kyso_certtable *
+kyso_table_load_certs_ex(const char *path, const char *default_digest,
+    const struct kyso_certtable *prev, int flags, struct kyso_err *err)
+{
 	struct kyso_certtable *t = kyso_xcalloc(1, sizeof(*t));
 	struct kyso_lines lr = {0};
 	char *line = NULL;
 	int r;
 
+	t->path = kyso_xstrdup(path);
 	if (kyso_lines_open(&lr, path, err) < 0)
 		goto fail;
 	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (cert_line(t, &lr, line, default_digest, err) < 0)
+		if (cert_line(t, prev, flags, &lr, line, default_digest, err) <
+		    0)
 			goto fail;
 	if (r < 0)
 		goto fail;
@@ -461,6 +618,43 @@ kyso_table_cert_id(const struct kyso_certtable *t, size_t i)
 	return t == NULL || i >= t->n ? NULL : t->v[i].id;
 }
 
+const char *
+kyso_table_path(const struct kyso_certtable *t)
+{
+	return t == NULL ? NULL : t->path;
+}
+
+unsigned
+kyso_table_cert_line(const struct kyso_certtable *t, size_t i)
+{
+	return t == NULL || i >= t->n ? 0 : t->v[i].line;
+}
+
+const char *
+kyso_table_cert_file(const struct kyso_certtable *t, size_t i, int which)
+{
+	return t == NULL || i >= t->n || which < 0 || which >= ENTRY_FILES
+	    ? NULL
+	    : t->v[i].files[which];
+}
+
+const char *
+kyso_table_pin_file(const struct kyso_certtable *t, size_t i, time_t *changed)
+{
+	if (t == NULL || i >= t->n) {
+		*changed = 0;
+		return NULL;
+	}
+	*changed = t->v[i].pin_changed;
+	return t->v[i].pin_file;
+}
+
+size_t
+kyso_table_kept(const struct kyso_certtable *t)
+{
+	return t == NULL ? 0 : t->kept;
+}
+
 size_t
 kyso_table_count_signing(const struct kyso_signtable *t)
 {
@@ -474,11 +668,10 @@ kyso_table_free_certs(struct kyso_certtable *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->n; i++) {
-		free(t->v[i].id);
-		kyso_signer_free(t->v[i].signer);
-	}
+	for (i = 0; i < t->n; i++)
+		entry_free(&t->v[i]);
 	free(t->v);
+	free(t->path);
 	free(t);
 }
 

@@ -10,9 +10,9 @@
  *
  * A separate program: it links libkyso_policy.a, never libmilter.
  * Exit status: 0 report printed (or records shipped); 1 a journal or the
- * database could not be read, or shipping stopped; 2 usage; 3 with --check
- * when a certificate has expired or expires soon; 78 the configuration did
- * not load.
+ * database could not be read, or shipping stopped; 2 usage; 78 the
+ * configuration did not load. --check (check.c) is a monitoring probe
+ * with Nagios exit codes instead.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +28,7 @@
 #ifdef KYSO_HAVE_PQ
 #include "db.h"
 #endif
+#include "check.h"
 
 static void
 usage(FILE *fp)
@@ -56,8 +57,11 @@ usage(FILE *fp)
 	    "  --batch N       records per transaction when shipping "
 	    "(default 500)\n"
 	    "  --warn-days N   flag certificates expiring within N days "
-	    "(default 30)\n"
-	    "  --check         exit 3 when a certificate needs attention\n"
+	    "(default\n"
+	    "                  CertificateExpiryWarning, 30)\n"
+	    "  --check         monitoring probe: certificates and PIN ages "
+	    "only (no keys),\n"
+	    "                  one line, exit 0 OK, 1 WARNING, 2 CRITICAL\n"
 	    "  JOURNAL         journal files, '-' for standard input "
 	    "(default: JournalFile)\n");
 }
@@ -345,7 +349,7 @@ check_opts(const struct opts *o, int nfiles)
 int
 main(int argc, char **argv)
 {
-	struct opts o = {.warn_days = 30};
+	struct opts o = {.warn_days = -1};
 	struct kyso_config *cfg = NULL;
 	struct kyso_report *r = NULL;
 	struct kyso_err err = {0};
@@ -359,12 +363,28 @@ main(int argc, char **argv)
 	}
 	if (o.now == 0)
 		o.now = time(NULL);
+	if (o.check) {
+		if (o.conf == NULL || optind != argc) {
+			(void)fprintf(stderr,
+			    "kyso-report: --check wants -c FILE and no "
+			    "journal\n");
+			return 3; /* UNKNOWN */
+		}
+		kyso_mime_init();
+		rc = kyso_report_check(o.conf, o.now, o.warn_days, stdout);
+		kyso_mime_shutdown();
+		return rc;
+	}
 	kyso_mime_init();
 	if (o.conf != NULL && (cfg = kyso_config_load(o.conf, &err)) == NULL) {
 		(void)fprintf(stderr, "kyso-report: %s\n", err.msg);
 		kyso_mime_shutdown();
 		return 78;
 	}
+	if (o.warn_days < 0) /* default: the daemon's own warning */
+		o.warn_days = cfg != NULL
+		    ? kyso_config_settings(cfg)->cert_expiry_warning
+		    : 30;
 #ifdef KYSO_HAVE_PQ
 	if (o.ship) {
 		const char *jf = cfg != NULL
@@ -394,8 +414,6 @@ main(int argc, char **argv)
 		    g_strerror(errno));
 		rc = 1;
 	}
-	if (rc == 0 && o.check && nwarn > 0)
-		rc = 3;
 #ifdef KYSO_HAVE_PQ
 out:
 #endif

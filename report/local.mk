@@ -3,7 +3,7 @@
 # never libmilter; with PostgreSQL (configure --with-postgresql, the
 # default) also libpq, for --ship and --db (report/db.c).
 sbin_PROGRAMS += kyso-report
-kyso_report_SOURCES = report/kyso_report.c
+kyso_report_SOURCES = report/kyso_report.c report/check.c report/check.h
 kyso_report_CPPFLAGS = $(AM_CPPFLAGS)
 kyso_report_LDADD = $(POLICY_LIBS)
 if KYSO_PQ

@@ -12,6 +12,7 @@ libkyso_smime_a_SOURCES = \
 	smime/digest.c \
 	smime/pkcs11.c \
 	smime/signer.c \
+	smime/certcheck.c \
 	smime/canon.c \
 	smime/sign.c \
 	smime/cosign.c \

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include "pkcs11.h"
 
 struct kyso_signer {
+	atomic_uint refs; /* snapshots holding it (kept across reloads) */
 	X509 *cert;
 	EVP_PKEY *key;                /* owned, or token.key */
 	struct kyso_pkcs11_key token; /* token key, when on_token */
@@ -224,9 +226,12 @@ kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 		    "a signer needs a certificate and a key file");
 		goto fail;
 	}
+	atomic_init(&s->refs, 1);
 	if ((s->cert = load_cert(spec->cert_file, err)) == NULL)
 		goto fail;
 	set_fingerprint(s);
+	if (spec->cert_only)
+		goto chain;
 	if (kyso_pkcs11_is_uri(spec->key_file)) {
 		if (load_token_key(s, spec, err) < 0)
 			goto fail;
@@ -241,6 +246,7 @@ kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 		    spec->key_file, spec->cert_file);
 		goto fail;
 	}
+chain:
 	if (spec->chain_file != NULL &&
 	    (s->chain = load_chain(spec->chain_file, err)) == NULL)
 		goto fail;
@@ -250,10 +256,19 @@ fail:
 	return NULL;
 }
 
+struct kyso_signer *
+kyso_signer_ref(struct kyso_signer *s)
+{
+	if (s != NULL)
+		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	return s;
+}
+
 void
 kyso_signer_free(struct kyso_signer *s)
 {
-	if (s == NULL)
+	if (s == NULL ||
+	    atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	X509_free(s->cert);
 	if (s->on_token) {

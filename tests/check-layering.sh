@@ -21,7 +21,7 @@ check "smime/ and policy/ never include libmilter" \
 # every public header belongs to one layer; a new header must be placed here
 common="err limits"
 smime_h="cosign mime sign signer spool trust verify"
-policy_h="classified config inbound journal policy process report seal verdict"
+policy_h="classified config health inbound journal policy process report seal verdict"
 unplaced=
 for h in include/kyso/*.h; do
 	b=$(basename "$h" .h)

@@ -69,6 +69,10 @@ check_PROGRAMS += tests/unit/test_report
 tests_unit_test_report_SOURCES = tests/unit/test_report.c
 tests_unit_test_report_LDADD = $(POLICY_LIBS)
 TESTS += tests/unit/test_report
+check_PROGRAMS += tests/unit/test_health
+tests_unit_test_health_SOURCES = tests/unit/test_health.c
+tests_unit_test_health_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_health
 # inbound-cases.test generates the signed cases (make-inbound-cases.sh:
 # OpenSSL, gpgsm, NSS, Python cryptography) and runs test_verify (smime/)
 # and test_inbound over them, revocation servers down, then up

@@ -12,6 +12,7 @@
 #define KYSO_CONFIG_H
 
 #include <stddef.h>
+#include <time.h>
 #include "kyso/err.h"
 #include "kyso/signer.h"
 
@@ -75,6 +76,10 @@ struct kyso_settings {
 	int journal_sync;        /* JournalSync yes/no: fdatasync per record */
 	int socket_allow_remote; /* SocketAllowRemote yes/no, default no */
 	char *journal_host;      /* JournalHost, or NULL: gethostname() */
+	int cert_expiry_warning; /* CertificateExpiryWarning days, def. 30 */
+	int pin_max_age;         /* PinMaxAge days, default 180, 0: off */
+	int syslog_success;      /* SyslogSuccess yes/no, default yes */
+	char *syslog_socket;     /* SyslogSocket, default /dev/log */
 };
 
 struct kyso_config;
@@ -82,6 +87,32 @@ struct kyso_config;
 /* Load and check everything `path` refers to. NULL with err (KYSO_E_CONFIG,
  * message "file:line: problem") on any error. */
 struct kyso_config *kyso_config_load(const char *path, struct kyso_err *err);
+
+/* kyso_config_load with options: prev (may be NULL) is the running
+ * snapshot, whose signers are kept where the certificate table line and
+ * the files it names are unchanged (dev, inode, size, mtime), so a reload
+ * after the privilege drop needs no root-only key again.
+ * KYSO_CONFIG_NO_KEYS: certificates only, no key, passphrase or PIN is
+ * read (kyso-report --check); such a snapshot cannot sign. */
+#define KYSO_CONFIG_NO_KEYS 1
+struct kyso_config *kyso_config_load_ex(const char *path,
+    const struct kyso_config *prev, int flags, struct kyso_err *err);
+
+/* Line of the configuration file that set key `name` (0: the default). */
+unsigned kyso_config_key_line(const struct kyso_config *cfg, const char *name);
+
+/* How many signers this snapshot kept from the one it was loaded after. */
+size_t kyso_config_kept_signers(const struct kyso_config *cfg);
+
+/* The certificate table file and the line of its i-th entry; its files
+ * (which: 0 cert, 1 key or pkcs11: URI, 2 chain, 3 passphrase/PIN file;
+ * NULL when none); its pin-file= and pin-changed= date (0: none). */
+const char *kyso_config_cert_table(const struct kyso_config *cfg,
+    unsigned *line, size_t i);
+const char *kyso_config_cert_file(const struct kyso_config *cfg, size_t i,
+    int which);
+const char *kyso_config_pin_file(const struct kyso_config *cfg, size_t i,
+    time_t *changed);
 
 /* Reference counting: a new snapshot starts with one reference. */
 struct kyso_config *kyso_config_ref(struct kyso_config *cfg);

@@ -68,6 +68,10 @@
 #define KYSO_OCSP_DEFAULT_TTL      300
 /* Smallest RSA/DSA modulus a verified signature may use (else "weak"). */
 #define KYSO_MIN_RSA_BITS          2048
+/* Smallest EC key an agency signing certificate may have (P-256). */
+#define KYSO_MIN_EC_BITS           256
+/* Seconds between the daemon's certificate expiry and PIN age checks. */
+#define KYSO_HEALTH_INTERVAL       (24 * 60 * 60)
 /* Classified markings are looked for in this much of the first text part
  * (stamps sit at the top of a document). */
 #define KYSO_CLASSIFIED_SCAN_BYTES 4096

@@ -10,7 +10,10 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <time.h>
+
 #include "kyso/err.h"
+#include "kyso/limits.h"
 
 struct kyso_signer;
 
@@ -29,6 +32,9 @@ struct kyso_signer_spec {
 	const char *pin_file;
 	/* PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so), or NULL */
 	const char *pkcs11_module;
+	/* load the certificate and chain only, never the key nor a PIN or
+	 * passphrase (kyso-report --check): kyso_signer_key() is NULL */
+	int cert_only;
 };
 
 /* Load and check a signer: the key must match the certificate, the key file
@@ -38,6 +44,10 @@ struct kyso_signer_spec {
 struct kyso_signer *kyso_signer_load(const struct kyso_signer_spec *spec,
     struct kyso_err *err);
 
+/* Signers are reference counted: a reload keeps an unchanged signer (its
+ * key and token session) in the new snapshot. kyso_signer_free() drops one
+ * reference; the last frees. */
+struct kyso_signer *kyso_signer_ref(struct kyso_signer *s);
 void kyso_signer_free(struct kyso_signer *s);
 
 /* SHA-256 fingerprint of the signer's certificate, lower-case hex. */
@@ -75,5 +85,20 @@ time_t kyso_signer_not_after(const struct kyso_signer *s);
  * would not be valid, so nothing must be signed with it). */
 int kyso_signer_check_time(const struct kyso_signer *s, time_t now,
     struct kyso_err *err);
+
+/* certcheck.c: is a signing certificate fit to sign S/MIME mail? Each
+ * returns 0, or -1 with KYSO_E_CONFIG and the reason.
+ * usage: key usage, when present, has digitalSignature or nonRepudiation;
+ * extended key usage, when present, has emailProtection (RFC 8550).
+ * strength: RSA at least KYSO_MIN_RSA_BITS, EC at least KYSO_MIN_EC_BITS,
+ * no DSA.
+ * chain: x chains (through chain and the intermediate file, either may be
+ * NULL) to the anchors (file and/or hashed directory) at time now (0: no
+ * validity period checked). */
+int kyso_cert_check_usage(X509 *x, struct kyso_err *err);
+int kyso_cert_check_strength(X509 *x, struct kyso_err *err);
+int kyso_cert_check_chain(X509 *x, STACK_OF(X509) * chain,
+    const char *anchor_file, const char *anchor_dir,
+    const char *intermediate_file, time_t now, struct kyso_err *err);
 
 #endif

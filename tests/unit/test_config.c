@@ -118,6 +118,17 @@ static const struct errcase errcases[] = {
     {"socket empty host", "Socket inet6:8891@\n",
         "%s:1: Socket: bad socket \"inet6:8891@\" (want unix:/path or "
         "inet:port@host)"},
+    /* a port and an address libmilter can listen on (kyso-milter -n) */
+    {"socket port above 65535", "Socket inet:99999@127.0.0.1\n",
+        "%s:1: Socket: \"inet:99999@127.0.0.1\": bad port (1..65535)"},
+    {"socket port 0", "Socket inet:0@127.0.0.1\n",
+        "%s:1: Socket: \"inet:0@127.0.0.1\": bad port (1..65535)"},
+    {"socket long port", "Socket inet:0000008891@127.0.0.1\n",
+        "%s:1: Socket: \"inet:0000008891@127.0.0.1\": bad port (1..65535)"},
+    {"socket bad IPv4 address", "Socket inet:8891@999.1.1.1\n",
+        "%s:1: Socket: \"inet:8891@999.1.1.1\": bad IPv4 address"},
+    {"socket bad IPv6 address", "Socket inet6:8891@::1::2\n",
+        "%s:1: Socket: \"inet6:8891@::1::2\": bad IPv6 address"},
     /* a TCP socket names a loopback address (SocketAllowRemote) */
     {"socket inet without address", "Syslog no\nSocket inet:8891\n",
         "%s:2: Socket: \"inet:8891\" has no address and would listen on "

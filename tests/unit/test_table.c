@@ -4,7 +4,10 @@
  * throwaway keys (a group/other-readable key is refused, naming the table
  * line), digest defaults, and first-match-wins pattern lookup.
  */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -297,6 +300,59 @@ check_good_certs(void)
 	return t;
 }
 
+/* A reload keeps a signer while its line and files are unchanged (the
+ * daemon may no longer read a root-only key); a changed file, line or
+ * digest loads it again. */
+static void
+check_reuse(void)
+{
+	struct kyso_err err = {0};
+	struct kyso_certtable *t1, *t2, *t3, *t4, *t5;
+	char *text = with_dir("a cert=@D/a.crt key=@D/enc.key "
+	                      "passphrase-file=@D/enc.pass\n"
+	                      "b cert=@D/b.crt key=@D/b.key\n");
+	const char *path = fx_write("reuse", text);
+	char *key = g_strdup_printf("%s/b.key", fx_dir);
+	struct timespec later[2] = {{.tv_nsec = UTIME_OMIT}, {0}};
+
+	t1 = kyso_table_load_certs_ex(path, "sha256", NULL, 0, &err);
+	t2 = kyso_table_load_certs_ex(path, "sha256", t1, 0, &err);
+	CHECK(t1 != NULL && t2 != NULL && kyso_table_kept(t2) == 2 &&
+	        kyso_table_signer(t2, "a") == kyso_table_signer(t1, "a") &&
+	        kyso_table_signer(t2, "b") == kyso_table_signer(t1, "b"),
+	    "unchanged entries keep their loaded signers: %s", err.msg);
+	/* the old table may go first: a kept signer outlives it */
+	kyso_table_free_certs(t1);
+	CHECK(kyso_signer_key(kyso_table_signer(t2, "a")) != NULL,
+	    "a kept signer outlives the table it came from");
+	later[1].tv_sec = time(NULL) + 60;
+	(void)utimensat(AT_FDCWD, key, later, 0);
+	t3 = kyso_table_load_certs_ex(path, "sha256", t2, 0, &err);
+	CHECK(t3 != NULL && kyso_table_kept(t3) == 1 &&
+	        kyso_table_signer(t3, "a") == kyso_table_signer(t2, "a") &&
+	        kyso_table_signer(t3, "b") != kyso_table_signer(t2, "b"),
+	    "a key file with another modification time is loaded again");
+	t4 = kyso_table_load_certs_ex(path, "sha384", t3, 0, &err);
+	CHECK(t4 != NULL && kyso_table_kept(t4) == 0,
+	    "another default digest loads every entry again");
+	/* certificates only: a key the caller may not use is never looked
+	 * at (a 0644 key would be refused) */
+	g_free(text);
+	text = with_dir("a cert=@D/a.crt key=@D/loose.key\n");
+	t5 = kyso_table_load_certs_ex(fx_write("certonly", text), "sha256",
+	    NULL, KYSO_TABLE_CERTS_ONLY, &err);
+	CHECK(t5 != NULL && kyso_signer_cert(kyso_table_signer(t5, "a")) &&
+	        kyso_signer_key(kyso_table_signer(t5, "a")) == NULL,
+	    "certificates only: no key read (a 0644 key is not refused): %s",
+	    err.msg);
+	kyso_table_free_certs(t2);
+	kyso_table_free_certs(t3);
+	kyso_table_free_certs(t4);
+	kyso_table_free_certs(t5);
+	g_free(text);
+	g_free(key);
+}
+
 /* The same errors through kyso_config_load: the table's name and line. */
 static void
 check_through_config(void)
@@ -368,6 +424,7 @@ main(void)
 	check_lookup(certs);
 	kyso_table_free_certs(certs);
 	check_through_config();
+	check_reuse();
 	kyso_mime_shutdown();
 	return TEST_DONE();
 }
