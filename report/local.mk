@@ -4,4 +4,5 @@
 sbin_PROGRAMS += kyso-report
 kyso_report_SOURCES = report/kyso_report.c
 kyso_report_LDADD = $(POLICY_LIBS)
-dist_man_MANS += man/kyso-report.8
+man_MANS += man/gen/kyso-report.8
+EXTRA_DIST += man/kyso-report.8
