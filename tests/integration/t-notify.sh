@@ -18,39 +18,6 @@ kt_config
 bin=$(kt_milter_bin)
 [ -x "$bin" ] || kt_bail "no kyso-milter binary at $bin (set KT_BUILD)"
 
-# listen ADDRESS OUT: a stand-in service manager in the background ($lpid)
-listen() {
-	perl -MIO::Socket::UNIX -MSocket -e '
-		my ($addr, $sock, $out) = @ARGV;
-		$addr =~ s/^@/\0/;
-		my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => $addr)
-			or die "listen: $!\n";
-		chmod 0600, $addr unless $addr =~ /^\0/;
-		open(my $o, ">>", $out) or die;
-		$o->autoflush(1);
-		print $o "listening\n";
-		alarm 90;
-		while (defined $s->recv(my $m, 4096)) {
-			$m =~ s/\n/ /g;
-			printf $o "%s sock=%s\n", $m, (-S $sock ? "yes" : "no");
-			last if $m =~ /STOPPING=1/;
-		}' "$1" "$KT_SOCK" "$2" &
-	lpid=$!
-	KT_SINK_PIDS="$KT_SINK_PIDS $lpid"
-	wait_for "$2" '^listening' || kt_bail "notify listener did not start"
-}
-
-# wait_for FILE REGEX [COUNT]: up to 30 s until COUNT lines match
-wait_for() {
-	local i n
-	for i in $(seq 1 300); do
-		n=$(grep -c -- "$2" "$1" 2>/dev/null)
-		[ "${n:-0}" -ge "${3:-1}" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # start ADDRESS: the daemon as kt_milter_start runs it, with NOTIFY_SOCKET
 start() {
 	rm -f "$KT_SOCK"
@@ -60,9 +27,9 @@ start() {
 
 # --- a path, as systemd's /run/systemd/notify
 log="$KT/notify.log"
-listen "$KT/notify.sock" "$log"
+kt_notify_listen "$KT/notify.sock" "$log"
 start "$KT/notify.sock"
-if wait_for "$log" 'READY=1'; then
+if kt_wait_lines "$log" 'READY=1'; then
 	ok "READY=1 sent"
 	kt_check "READY=1 is the first message and came after the socket existed" \
 		grep -qx 'READY=1 sock=yes' <(sed -n 2p "$log")
@@ -75,7 +42,7 @@ kt_check "no warning about the notify socket" \
 	bash -c "! grep 'NOTIFY_SOCKET\|notify the service' '$KT/milter.log'"
 
 kill -USR1 "$KT_MILTER_PID"
-if wait_for "$log" 'READY=1' 2; then
+if kt_wait_lines "$log" 'READY=1' 2; then
 	kt_check "reload: RELOADING=1 with MONOTONIC_USEC, then READY=1" \
 		perl -ne 'BEGIN { $s = 0 }
 			$s = 1 if $s == 0 && /^READY=1 /;
@@ -92,9 +59,9 @@ kt_check "STOPPING=1 on SIGTERM" grep -q '^STOPPING=1' "$log"
 
 # --- the abstract namespace
 alog="$KT/notify-abstract.log"
-listen "@kyso-notify-test-$$" "$alog"
+kt_notify_listen "@kyso-notify-test-$$" "$alog"
 start "@kyso-notify-test-$$"
-if wait_for "$alog" 'READY=1'; then
+if kt_wait_lines "$alog" 'READY=1'; then
 	kt_check "abstract @name: READY=1 after the socket existed" grep -qx 'READY=1 sock=yes' "$alog"
 else
 	not_ok "abstract @name: READY=1 sent"
@@ -106,7 +73,7 @@ kt_milter_stop || not_ok "daemon stopped cleanly (abstract run)"
 # --- no socket, no READY=1: the milter socket's directory does not exist
 flog="$KT/notify-fail.log"
 sed "s|^Socket .*|Socket unix:$KT/no-such-dir/kyso.sock|" "$KT_CONF" >"$KT/fail.conf"
-listen "$KT/notify-fail.sock" "$flog"
+kt_notify_listen "$KT/notify-fail.sock" "$flog"
 NOTIFY_SOCKET=$KT/notify-fail.sock timeout 60 "$bin" -f -c "$KT/fail.conf" >>"$KT/milter.log" 2>&1
 rc=$?
 kt_check "daemon without its socket exits non-zero (rc $rc)" test "$rc" -ne 0 -a "$rc" -ne 124
@@ -114,6 +81,6 @@ kt_check "daemon without its socket exits non-zero (rc $rc)" test "$rc" -ne 0 -a
 # listener logged it, it has seen everything the daemon sent
 perl -MIO::Socket::UNIX -MSocket -e 'IO::Socket::UNIX->new(Type => SOCK_DGRAM,
 	Peer => $ARGV[0])->send("SENTINEL=1") or die "$!\n"' "$KT/notify-fail.sock"
-wait_for "$flog" '^SENTINEL=1' || not_ok "sentinel reached the listener"
+kt_wait_lines "$flog" '^SENTINEL=1' || not_ok "sentinel reached the listener"
 kt_check "daemon without its socket never sent READY=1" bash -c "! grep -q '^READY=1' '$flog'"
 kt_done
