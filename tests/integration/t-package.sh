@@ -98,13 +98,15 @@ if [ -z "$deb" ]; then
 	mkdir -p "$KT/x"
 	dpkg-deb -x "$deb" "$KT/x"
 	for b in kyso-milter kyso-report; do
-		kt_check "$b: PIE, RELRO, BIND_NOW, stack protector, fortified calls" bash -c "
+		kt_check "$b: PIE, RELRO, BIND_NOW, stack protector, fortified calls, CET" bash -c "
 			f='$KT/x/usr/sbin/$b'
 			readelf -h \"\$f\" | grep -q 'Type: *DYN' || { echo not PIE; exit 1; }
 			readelf -l \"\$f\" | grep -q GNU_RELRO || { echo no RELRO; exit 1; }
 			readelf -d \"\$f\" | grep -q 'FLAGS.*NOW' || { echo no BIND_NOW; exit 1; }
 			nm -D \"\$f\" | grep -q __stack_chk_fail || { echo no stack protector; exit 1; }
-			nm -D \"\$f\" | grep -q '_chk@' || { echo no fortified call; exit 1; }"
+			nm -D \"\$f\" | grep -q '_chk@' || { echo no fortified call; exit 1; }
+			[ \"\$(dpkg --print-architecture)\" != amd64 ] ||
+				[ \$(objdump -d \"\$f\" | grep -c endbr64) -gt 100 ] || { echo no CET branch protection; exit 1; }"
 	done
 fi
 
@@ -145,7 +147,20 @@ kt_check "/run/kyso-milter is kyso's, 0750 (tmpfiles.d)" test "$(mog /run/kyso-m
 kt_check "/var/cache/kyso-milter is kyso's, 0700 (tmpfiles.d)" test "$(mog /var/cache/kyso-milter)" = "700 kyso:kyso"
 unit=/lib/systemd/system/kyso-milter.service
 kt_check "systemd-analyze verify $unit" systemd-analyze verify "$unit"
-systemd-analyze security --offline=true "$unit" 2>/dev/null | tail -n 1 | diag
+# no systemd runs here to apply the sandbox: check its settings instead
+sec=$(systemd-analyze security --offline=true "$unit" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for kyso-milter.service: \([0-9.]*\).*/\1/p')
+kt_check "systemd-analyze security: exposure ${sec:-?} below 3.0" \
+	perl -e 'exit !(defined $ARGV[0] && $ARGV[0] ne "" && $ARGV[0] < 3.0)' "${sec:-}"
+kt_check "the unit's sandbox lets the daemon write where the sample configuration says" bash -c '
+	rw=" $(sed -n "s/^ReadWritePaths=//p" "$1" | sed "s/^-//; s/ -/ /g") "
+	for k in Socket PidFile JournalFile RevocationCacheDirectory; do
+		v=$(sed -n "s/^$k[ \t]\{1,\}\(unix:\)\{0,1\}//p" /etc/kyso-milter/kyso-milter.conf)
+		[ -n "$v" ] || { echo "sample has no $k"; exit 1; }
+		[ "$k" = RevocationCacheDirectory ] || v=$(dirname "$v")
+		case $rw in *" $v "*) ;; *) echo "$k $v not in ReadWritePaths:$rw"; exit 1 ;; esac
+	done
+	grep -qx "ProtectSystem=strict" "$1"' _ "$unit"
 kt_check "the unit waits for readiness (Type=notify)" grep -qx 'Type=notify' "$unit"
 kt_check "the packaged sample configuration passes -n" \
 	/usr/sbin/kyso-milter -c "$etc/kyso-milter.conf" -n
