@@ -243,6 +243,9 @@ kt_check "the smtpd that called the milter ran in the chroot" bash -c "
 # --- 5. logrotate with the packaged file: rotated, reopened by name
 journal=/var/log/kyso-milter/journal.log
 kt_check "journal has the message's line" test "$(wc -l <"$journal")" = 1
+kt_check "installed kyso-report reads the installed journal (certificate sotttt counted)" bash -c "
+	/usr/sbin/kyso-report -c $etc/kyso-milter.conf --no-certs >'$KT/report.txt' 2>&1 || { cat '$KT/report.txt'; exit 1; }
+	grep -q sotttt '$KT/report.txt' || { cat '$KT/report.txt'; exit 1; }"
 before=$(grep -c 'configuration reloaded' "$KT/milter.log")
 kt_check "logrotate -f /etc/logrotate.d/kyso-milter" \
 	logrotate -f -s "$KT/logrotate.state" /etc/logrotate.d/kyso-milter
