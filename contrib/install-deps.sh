@@ -32,6 +32,10 @@ pkgs=(
 	# keys on PKCS#11 tokens: libp11's engine; SoftHSM2 as the test token
 	libengine-pkcs11-openssl softhsm2
 	ca-certificates
+	# the Debian package (tests/integration/t-package.sh): build, lint, and
+	# what it runs on: systemd-tmpfiles and systemd-analyze (no systemd
+	# runs in CI), logrotate
+	dpkg-dev debhelper fakeroot lintian systemd logrotate
 )
 
 # --demo: only what contrib/demo.sh needs (build, Postfix, the three

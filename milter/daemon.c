@@ -7,6 +7,8 @@
  * reload, so a rotated file is left behind.
  * libmilter owns SIGHUP/SIGTERM/SIGINT (it stops on them), so reload is
  * SIGUSR1, handled by a thread waiting in sigwait().
+ * The service manager hears READY=1 once the socket exists, RELOADING=1 and
+ * READY=1 around each reload, STOPPING=1 on the way out (notify.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -103,7 +105,9 @@ reload_thread(void *arg)
 	for (;;) {
 		sig = sigtimedwait(set, NULL, &period);
 		if (sig == SIGUSR1) {
+			kyso_notify("RELOADING=1");
 			(void)kyso_daemon_reload(1);
+			kyso_notify("READY=1");
 		} else if (sig < 0 && errno == EAGAIN &&
 		    (cfg = kyso_daemon_config()) != NULL) {
 			kyso_daemon_log_health(cfg);
@@ -288,6 +292,8 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 		pid_file = st->pid_file;
 	if (user == NULL)
 		user = st->user_id;
+	/* before the privilege drop: the notify socket may be root's */
+	(void)kyso_notify_open();
 	if (kyso_callbacks_register() < 0) {
 		kyso_log(LOG_ERR, "smfi_register failed");
 		goto fail;
@@ -344,12 +350,18 @@ kyso_daemon_run(const char *config_path, int foreground, const char *pid_file,
 	    st->socket);
 	kyso_daemon_log_health(cfg);
 	kyso_config_unref(cfg);
+	/* the socket exists and accepts (libmilter's backlog until
+	 * smfi_main() takes them): the MTA may start now */
+	kyso_notify("READY=1");
 	rc = smfi_main();
+	kyso_notify("STOPPING=1");
+	kyso_notify_close();
 	kyso_log(LOG_NOTICE, "kyso-milter stopping");
 	remove_pid_file(pid_file);
 	kyso_apply_journal_close();
 	return rc == MI_SUCCESS ? 0 : 1;
 fail:
+	kyso_notify_close();
 	kyso_apply_journal_close();
 	kyso_config_unref(cfg);
 	return 1;

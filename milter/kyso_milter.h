@@ -23,6 +23,11 @@ const char *kyso_printable(const char *s, char *buf, size_t len);
 /* snapshot.c: the current configuration snapshot */
 int kyso_daemon_set_config(struct kyso_config *cfg); /* takes the ref */
 struct kyso_config *kyso_daemon_config(void);        /* new ref */
+/* notify.c: sd_notify(3)'s datagram to $NOTIFY_SOCKET, if set; open
+ * before the privilege drop, then kyso_notify("READY=1") etc. */
+int kyso_notify_open(void); /* 0 also when unset; -1 unreachable */
+void kyso_notify(const char *state);
+void kyso_notify_close(void);
 /* daemon.c: the daemon's life and the reload */
 /* 0 swapped, -1 kept the old one; keep_signers: keep unchanged signers
  * (0 after fork: token sessions must be opened again) */

@@ -32,4 +32,5 @@ EXTRA_DIST += include/kyso/classified.h include/kyso/config.h \
 	include/kyso/policy.h include/kyso/inbound.h include/kyso/verdict.h \
 	include/kyso/seal.h include/kyso/process.h include/kyso/journal.h \
 	include/kyso/report.h include/kyso/health.h doc/VERDICTS.md
-dist_man_MANS += man/kyso-milter.conf.5
+man_MANS += man/gen/kyso-milter.conf.5
+EXTRA_DIST += man/kyso-milter.conf.5

@@ -12,4 +12,5 @@ kyso_report_CPPFLAGS += -DKYSO_HAVE_PQ $(PQ_CFLAGS)
 kyso_report_LDADD += $(PQ_LIBS)
 endif
 EXTRA_DIST += contrib/kyso-report-ship.service contrib/kyso-report-ship.timer
-dist_man_MANS += man/kyso-report.8
+man_MANS += man/gen/kyso-report.8
+EXTRA_DIST += man/kyso-report.8

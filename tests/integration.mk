@@ -17,4 +17,5 @@ EXTRA_DIST += tests/pki/make-pki.sh \
 	tests/integration/t-report-db.sh tests/integration/report-data.py \
 	tests/integration/report-dom.py tests/integration/report-check.py \
 	tests/integration/t-health.sh \
+	tests/integration/t-notify.sh tests/integration/t-package.sh \
 	tests/run-all.sh contrib/install-deps.sh contrib/demo.sh

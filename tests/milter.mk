@@ -19,3 +19,11 @@ EXTRA_DIST += tests/milter/run.sh tests/milter/common.lua \
 	tests/milter/t-tempfail-spool-error.lua \
 	tests/milter/t-already-signed.lua \
 	tests/milter/t-too-many-headers.lua
+# notify.c: the sd_notify datagram, without systemd (t-notify.sh runs the
+# daemon against a stand-in service manager)
+check_PROGRAMS += tests/unit/test_notify
+tests_unit_test_notify_SOURCES = tests/unit/test_notify.c milter/notify.c \
+	milter/log.c
+tests_unit_test_notify_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/milter
+tests_unit_test_notify_LDADD = $(POLICY_LIBS)
+TESTS += tests/unit/test_notify

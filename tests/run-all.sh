@@ -131,13 +131,14 @@ if tar --exclude=.git --exclude=autom4te.cache -cf - . | tar -C "$asan" -xf - &&
 		say "integration tests against the sanitizer build ($(elapsed))"
 		its=()
 		# not again under ASan: scripts without a daemon of ours
-		# (t-harness, t-verifiers, t-report-db), a timing comparison (t-tcp), t-vgca
+		# (t-harness, t-verifiers, t-report-db), t-package (it runs the
+		# packaged daemon, not this build), a timing comparison (t-tcp), t-vgca
 		# (key generation mostly; test_vgca and test_kind run under ASan), and
 		# t-verdicts-offline, whose cases t-inbound runs through the
 		# same judge (and the daemon's protocol path) under ASan
 		for t in tests/integration/t-*.sh; do
 			case $t in
-			*/t-harness.sh | */t-verifiers.sh | */t-tcp.sh | */t-verdicts-offline.sh | */t-vgca.sh | */t-report-db.sh) ;;
+			*/t-harness.sh | */t-verifiers.sh | */t-tcp.sh | */t-verdicts-offline.sh | */t-vgca.sh | */t-report-db.sh | */t-package.sh) ;;
 			*) its+=("$t") ;;
 			esac
 		done

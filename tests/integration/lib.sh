@@ -6,7 +6,13 @@
 #   kt_pki                the test PKI in $KT_PKI (tests/pki/make-pki.sh)
 #   kt_postfix_start [MILTER]  private instance ($KT/etc, queue $KT/spool,
 #                         log $KT/maillog); MILTER is a Postfix milter address
-#                         (unix:/path, inet:host:port) or "none"
+#                         (unix:/path, inet:host:port) or "none"; KT_QUEUE_DIR
+#                         another queue directory, KT_SMTPD_CHROOT=y chrooted
+#                         smtpd (as Debian ships master.cf)
+#   kt_notify_listen ADDR OUT  a stand-in for systemd's $NOTIFY_SOCKET: logs
+#                         each datagram to OUT with sock=yes|no (did
+#                         $KT_SOCK exist when it arrived)
+#   kt_wait_lines FILE REGEX [COUNT]  up to 30 s until COUNT lines match
 #   kt_sinks_start        next hops: $KT_SINK8 announces 8BITMIME (mail for
 #                         any domain but hop7.test), $KT_SINK7 does not
 #                         (mail for @hop7.test: Postfix must downgrade 8-bit
@@ -129,7 +135,7 @@ kt_postfix_start() {
 	cat >"$e/main.cf" <<EOF
 compatibility_level = 3.6
 config_directory = $e
-queue_directory = $KT/spool
+queue_directory = ${KT_QUEUE_DIR:-$KT/spool}
 data_directory = $KT/data
 command_directory = /usr/sbin
 daemon_directory = /usr/lib/postfix/sbin
@@ -175,8 +181,8 @@ smtp_connect_timeout = 10s
 smtpd_banner = \$myhostname ESMTP kyso-test
 EOF
 	cat >"$e/master.cf" <<EOF
-127.0.0.1:$KT_SMTP_PORT inet n - n - - smtpd
-127.0.0.1:$KT_SUB_PORT inet n - n - - smtpd
+127.0.0.1:$KT_SMTP_PORT inet n - ${KT_SMTPD_CHROOT:-n} - - smtpd
+127.0.0.1:$KT_SUB_PORT inet n - ${KT_SMTPD_CHROOT:-n} - - smtpd
   -o syslog_name=postfix-kt/submission
   -o milter_macro_daemon_name=ORIGINATING
 pickup    unix  n       -       n       60      1       pickup
@@ -231,6 +237,39 @@ kt_sinks_start() {
 }
 
 # ---- kyso-milter ---------------------------------------------------------
+# kt_notify_listen ADDR OUT: datagram listener on ADDR (a path, made mode
+# 0600, or @name in the abstract namespace) in the background, until a
+# STOPPING=1 or 90 s; returns once it listens
+kt_notify_listen() {
+	perl -MIO::Socket::UNIX -MSocket -e '
+		my ($addr, $sock, $out) = @ARGV;
+		$addr =~ s/^@/\0/;
+		my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => $addr)
+			or die "listen: $!\n";
+		chmod 0600, $addr unless $addr =~ /^\0/;
+		open(my $o, ">>", $out) or die;
+		$o->autoflush(1);
+		print $o "listening\n";
+		alarm 90;
+		while (defined $s->recv(my $m, 4096)) {
+			$m =~ s/\n/ /g;
+			printf $o "%s sock=%s\n", $m, (-S $sock ? "yes" : "no");
+			last if $m =~ /STOPPING=1/;
+		}' "$1" "$KT_SOCK" "$2" &
+	KT_SINK_PIDS="$KT_SINK_PIDS $!"
+	kt_wait_lines "$2" '^listening' || kt_bail "notify listener did not start"
+}
+
+kt_wait_lines() { # FILE REGEX [COUNT]
+	local i n
+	for i in $(seq 1 300); do
+		n=$(grep -c -- "$2" "$1" 2>/dev/null)
+		[ "${n:-0}" -ge "${3:-1}" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 kt_milter_bin() { echo "$KT_BUILD/kyso-milter"; }
 
 # kt_milter_start CONF: foreground daemon in the background, logging to
