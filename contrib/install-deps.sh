@@ -14,6 +14,8 @@ pkgs=(
 	libssl-dev libgmime-3.0-dev libmilter-dev
 	# run-time tools and the test suite
 	openssl perl postfix swaks miltertest
+	# t-sendmail.sh: m4 builds the .cf files from the unpacked sendmail-cf
+	m4
 	gpgsm gpg-agent libnss3-tools
 	python3 python3-cryptography
 	# fuzzing (tests/fuzz/run.sh): clang with libFuzzer
@@ -29,6 +31,12 @@ pkgs=(
 	ca-certificates
 )
 
+# Sendmail for tests/integration/t-sendmail.sh: its packages conflict with
+# postfix, so they are unpacked (not installed) into a cache directory
+unpack_sendmail() {
+	bash "$(dirname "${BASH_SOURCE[0]}")/unpack-sendmail.sh" /var/cache/kyso-milter/sendmail
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
@@ -36,6 +44,7 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} = 0 ]; then
 	echo "install-deps: all ${#pkgs[@]} packages present"
+	if [ "$(id -u)" = 0 ]; then unpack_sendmail; fi
 	exit 0
 fi
 
@@ -48,4 +57,5 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+unpack_sendmail
 echo "install-deps: done"
