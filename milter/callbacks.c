@@ -135,11 +135,12 @@ is_pipe_ident(const char *who)
  * all, the host name "localhost", no {daemon_name} (no daemon accepted
  * it) and "_" = "login@localhost". Only then is a client without an
  * address local (ours). A network client always has an address through
- * Sendmail (accept(2), or getpeername(2) of an inetd socket); one without
- * an address through Postfix (XCLIENT ADDR=[UNAVAILABLE], smtpd on a
- * non-inet socket) comes with {daemon_name} and a "name [addr]" "_", and
- * stays external. Postfix's own local submission (non_smtpd_milters)
- * presents itself as localhost/127.0.0.1, which InternalHosts covers. */
+ * Sendmail (accept(2), or getpeername(2) of an inetd socket). Postfix
+ * presents its own local submissions as localhost/127.0.0.1 (inet), which
+ * InternalHosts covers, and a client it has no address for (XCLIENT
+ * ADDR=[UNAVAILABLE]) as inet "unknown", which libmilter refuses before
+ * we see it; a milter client without an address that carries a
+ * {daemon_name} or a "name [addr]" "_" stays external. */
 static int
 is_local_submission(SMFICTX *ctx, const char *hostname, const _SOCK_ADDR *sa)
 {
