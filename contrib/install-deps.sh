@@ -5,7 +5,9 @@
 # network). Otherwise: apt-get update + apt-get install -y, non-interactive.
 # The postfix package is preseeded with "No configuration" so installing it
 # does not set up or start a system mail server: the tests and the demo run
-# their own private Postfix instances.
+# their own private Postfix instances. Sendmail, which conflicts with postfix,
+# is unpacked, not installed, for tests/integration/t-sendmail.sh
+# (contrib/unpack-sendmail.sh; network only the first time).
 set -euo pipefail
 
 pkgs=(
