@@ -13,4 +13,6 @@ EXTRA_DIST += tests/pki/make-pki.sh \
 	tests/integration/t-inbound.sh tests/integration/t-verifiers.sh \
 	tests/integration/t-tcp.sh tests/integration/t-cosign.sh \
 	tests/integration/t-verdicts-offline.sh \
+	tests/integration/sm-lib.sh tests/integration/t-sendmail.sh \
+	tests/integration/t-noaddr.sh contrib/unpack-sendmail.sh \
 	tests/run-all.sh contrib/install-deps.sh contrib/demo.sh
