@@ -261,10 +261,12 @@ if [ -f "$KT/got/in-forged@hagiang.gov.vn.eml" ]; then
 
 fi
 
-# ---- the MSA daemon listed in MTA (as where it requires AUTH) -----------
+# ---- the MSA daemon listed in MTA: Sendmail's {daemon_name} reaches us, and
+# with M=E (no AUTH) that signs for anyone who reaches the port: why the
+# manual lists a daemon only where its port requires AUTH
 sed -i 's/^MTA .*/MTA ORIGINATING, MSA/' "$KT_CONF"
 if kt_milter_reload && grep -q 'configuration reloaded' "$KT/milter.log"; then
-	signed_case "MSA daemon listed in MTA, from 127.0.0.2" kt_send_submission utf8 "$so" msa-listed@a.test
+	signed_case "MSA (M=E, no AUTH) listed in MTA: an outside client is signed" kt_send_submission utf8 "$so" msa-listed@a.test
 	[ -f "$KT/got/msa-listed@a.test.eml" ] &&
 		kt_check "MSA listed: logged as origin=mta daemon=MSA" \
 			logged "$KT/got/msa-listed@a.test.eml" 'origin=mta daemon=MSA '
