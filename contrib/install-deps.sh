@@ -6,7 +6,9 @@
 # network). Otherwise: apt-get update + apt-get install -y, non-interactive.
 # The postfix package is preseeded with "No configuration" so installing it
 # does not set up or start a system mail server: the tests and the demo run
-# their own private Postfix instances.
+# their own private Postfix instances. Sendmail, which conflicts with postfix,
+# is unpacked, not installed, for tests/integration/t-sendmail.sh
+# (contrib/unpack-sendmail.sh; network only the first time).
 set -euo pipefail
 
 pkgs=(
@@ -15,6 +17,8 @@ pkgs=(
 	libssl-dev libgmime-3.0-dev libmilter-dev
 	# run-time tools and the test suite
 	openssl perl postfix swaks miltertest
+	# t-sendmail.sh: m4 builds the .cf files from the unpacked sendmail-cf
+	m4
 	gpgsm gpg-agent libnss3-tools
 	python3 python3-cryptography
 	# fuzzing (tests/fuzz/run.sh): clang with libFuzzer
@@ -46,6 +50,13 @@ if [ "${1:-}" = --demo ]; then
 		openssl perl postfix swaks gpgsm gpg-agent libnss3-tools ca-certificates)
 fi
 
+# Sendmail for tests/integration/t-sendmail.sh: its packages conflict with
+# postfix, so they are unpacked (not installed) into a cache directory
+unpack_sendmail() {
+	[ "${1:-}" != --demo ] || return 0
+	bash "$(dirname "${BASH_SOURCE[0]}")/unpack-sendmail.sh" /var/cache/kyso-milter/sendmail
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
@@ -53,6 +64,7 @@ for p in "${pkgs[@]}"; do
 done
 if [ ${#missing[@]} = 0 ]; then
 	echo "install-deps: all ${#pkgs[@]} packages present"
+	if [ "$(id -u)" = 0 ]; then unpack_sendmail "$@"; fi
 	exit 0
 fi
 
@@ -65,4 +77,5 @@ export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+unpack_sendmail "$@"
 echo "install-deps: done"

@@ -35,7 +35,8 @@ struct msg {
 };
 
 struct conn {
-	char client_addr[INET6_ADDRSTRLEN]; /* "unknown" without an address */
+	/* "unknown" without an address, "" for Sendmail's local submission */
+	char client_addr[INET6_ADDRSTRLEN];
 	char client_name[256];
 	char daemon_name[128];
 	int leadspc;           /* SMFIP_HDR_LEADSPC negotiated */
@@ -133,6 +134,51 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	return SMFIS_CONTINUE;
 }
 
+/* "login@localhost" with a non-empty login and nothing else: the "_"
+ * macro as Sendmail sets it when its SMTP input is not a socket. Sendmail
+ * gives a network client "[login@]host [addr]", Postfix "name [addr]". */
+static int
+is_pipe_ident(const char *who)
+{
+	static const char suffix[] = "@localhost";
+	size_t n;
+
+	if (who == NULL)
+		return 0;
+	n = strlen(who);
+	if (n <= sizeof(suffix) - 1 ||
+	    strcmp(who + n - (sizeof(suffix) - 1), suffix) != 0)
+		return 0;
+	/* one '@', no space or bracket of a "host [addr]" form */
+	return strcspn(who, " []") == n &&
+	    strchr(who, '@') == strrchr(who, '@');
+}
+
+/* Sendmail's local SMTP submission (`sendmail -Am -bs` on a pipe, run by
+ * root or a trusted program): the connection has no address family at
+ * all, the host name "localhost", no {daemon_name} (no daemon accepted
+ * it) and "_" = "login@localhost". Only then is a client without an
+ * address local (ours). A network client always has an address through
+ * Sendmail (accept(2), or getpeername(2) of an inetd socket). Postfix
+ * presents its own local submissions as localhost/127.0.0.1 (inet), which
+ * InternalHosts covers, and a client it has no address for (XCLIENT
+ * ADDR=[UNAVAILABLE]) as inet "unknown", which libmilter refuses before
+ * we see it; a milter client without an address that carries a
+ * {daemon_name} or a "name [addr]" "_" stays external. */
+static int
+is_local_submission(SMFICTX *ctx, const char *hostname, const _SOCK_ADDR *sa)
+{
+	const char *daemon = smfi_getsymval(ctx, (char *)"{daemon_name}");
+
+	if (sa != NULL && sa->sa_family != AF_UNSPEC)
+		return 0;
+	if (hostname == NULL || strcmp(hostname, "localhost") != 0)
+		return 0;
+	if (daemon != NULL && *daemon != '\0')
+		return 0;
+	return is_pipe_ident(smfi_getsymval(ctx, (char *)"_"));
+}
+
 static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 {
@@ -144,14 +190,18 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		addr = &((struct sockaddr_in *)(void *)sa)->sin_addr;
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		addr = &((struct sockaddr_in6 *)(void *)sa)->sin6_addr;
-	/* no address we understand: never "local" (policy treats an empty
-	 * address as local submission, i.e. ours); Postfix presents its own
-	 * sendmail(1) submissions as 127.0.0.1, which InternalHosts covers */
-	if (addr == NULL ||
-	    inet_ntop(sa->sa_family, addr, c->client_addr,
-	        sizeof(c->client_addr)) == NULL)
+	/* the empty address means local submission to policy (ours): only
+	 * Sendmail's pipe submission gets it; any other client without an
+	 * address we understand is "unknown" (external) */
+	if (addr == NULL) {
+		if (!is_local_submission(ctx, hostname, sa))
+			(void)snprintf(c->client_addr, sizeof(c->client_addr),
+			    "unknown");
+	} else if (inet_ntop(sa->sa_family, addr, c->client_addr,
+	               sizeof(c->client_addr)) == NULL) {
 		(void)snprintf(c->client_addr, sizeof(c->client_addr),
 		    "unknown");
+	}
 	(void)snprintf(c->client_name, sizeof(c->client_name), "%s",
 	    hostname != NULL ? hostname : "");
 	c->daemon_name[0] = '\0';

@@ -84,8 +84,9 @@ origin_of(const struct kyso_config *cfg, const struct kyso_envelope *env,
 		(void)snprintf(d->origin_detail, len, "daemon=%s", word);
 		return KYSO_ORIGIN_MTA;
 	}
-	/* Postfix non_smtpd_milters: no real client (cleanup may also
-	 * simulate 127.0.0.1, which InternalHosts covers by default) */
+	/* no client address: the milter gives it only to Sendmail's local
+	 * SMTP submission (Postfix's non_smtpd_milters present 127.0.0.1,
+	 * which InternalHosts covers by default) */
 	if (env->client_addr == NULL || env->client_addr[0] == '\0')
 		return KYSO_ORIGIN_LOCAL;
 	if (kyso_config_internal_entry(cfg, env->client_addr, entry,

@@ -18,4 +18,6 @@ EXTRA_DIST += tests/pki/make-pki.sh \
 	tests/integration/report-dom.py tests/integration/report-check.py \
 	tests/integration/t-health.sh \
 	tests/integration/t-notify.sh tests/integration/t-package.sh \
+	tests/integration/sm-lib.sh tests/integration/t-sendmail.sh \
+	tests/integration/t-noaddr.sh contrib/unpack-sendmail.sh \
 	tests/run-all.sh contrib/install-deps.sh contrib/demo.sh

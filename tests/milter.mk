@@ -14,6 +14,8 @@ EXTRA_DIST += tests/milter/run.sh tests/milter/common.lua \
 	tests/milter/t-pass-external-claims-domain.lua \
 	tests/milter/t-sign-originating-daemon.lua \
 	tests/milter/t-strip-forged-ar.lua \
+	tests/milter/t-sign-sendmail-local.lua \
+	tests/milter/t-unspec-remote-not-local.lua \
 	tests/milter/t-unmapped-reject.lua \
 	tests/milter/t-unmapped-accept.lua \
 	tests/milter/t-tempfail-spool-error.lua \

@@ -22,7 +22,7 @@ struct kyso_progress; /* kyso/verify.h */
 struct kyso_envelope {
 	const char *queue_id;    /* Postfix queue id, or NULL */
 	const char *client_addr; /* peer IP in text form; NULL or "" for local
-	                            submission (non_smtpd_milters) */
+	                            submission (Sendmail's -bs on a pipe) */
 	const char *client_name; /* peer host name, or NULL */
 	const char *auth_authen; /* SASL login ({auth_authen}), or NULL */
 	const char *daemon_name; /* {daemon_name}, or NULL */

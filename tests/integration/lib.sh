@@ -205,6 +205,8 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
+	# KT_POSTFIX_EXTRA: main.cf lines a test adds (later lines win)
+	[ -n "${KT_POSTFIX_EXTRA:-}" ] && printf '%s\n' "$KT_POSTFIX_EXTRA" >>"$e/main.cf"
 	touch "$KT/maillog"
 	timeout 60 postfix -c "$e" check >"$KT/postfix-check.log" 2>&1 ||
 		{ cat "$KT/postfix-check.log" | diag; kt_bail "postfix check failed"; }

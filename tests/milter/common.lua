@@ -14,7 +14,8 @@ function expect_reply(conn, want, what)
 	end
 end
 
--- send one message; opts: ip, host, daemon, auth, envfrom, headers
+-- send one message; opts: ip ("unspec": no address family), host, daemon,
+-- who, auth, envfrom, headers
 -- ({{name, value}, ...}), body. Returns the connection after EOM.
 function send(opts)
 	local conn = mt.connect(sock, 40, 0.25)
@@ -24,6 +25,17 @@ function send(opts)
 	if opts.daemon ~= nil then
 		check(mt.macro(conn, SMFIC_CONNECT, "{daemon_name}", opts.daemon),
 		    "connect macro")
+	end
+	-- opts.who: the "_" connect macro (Sendmail: "root@localhost" on a
+	-- pipe; Postfix: "name [addr]"); sent together with {daemon_name}
+	if opts.who ~= nil then
+		if opts.daemon ~= nil then
+			check(mt.macro(conn, SMFIC_CONNECT, "_", opts.who,
+			    "{daemon_name}", opts.daemon), "connect macros")
+		else
+			check(mt.macro(conn, SMFIC_CONNECT, "_", opts.who),
+			    "connect macro")
+		end
 	end
 	check(mt.conninfo(conn, opts.host or "client.example",
 	    opts.ip or "192.0.2.10"), "conninfo")

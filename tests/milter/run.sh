@@ -117,6 +117,10 @@ log_has() {
 log_has default 'action=sign origin=mta daemon=ORIGINATING from=' \
 	"log names the originating daemon"
 run_case t-strip-forged-ar default
+run_case t-sign-sendmail-local default
+log_has default 'client=local action=sign origin=local from=<vanthu@sotttt.hagiang.gov.vn>' \
+	"log names Sendmail's local submission"
+run_case t-unspec-remote-not-local default
 run_case t-unmapped-accept default
 run_case t-unmapped-reject reject
 log_has reject 'origin=internal matched="InternalHosts 127.0.0.1/32" from=' \
