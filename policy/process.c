@@ -265,9 +265,21 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	}
 	opts.tmp_dir = st->tmp_dir;
 	opts.mem_limit = st->spool_memory;
+	opts.tsa_url = st->timestamp_url;
+	opts.tsa_timeout = st->timestamp_timeout;
+	opts.tsa_required = st->timestamp_required;
 	if (kyso_sign_message(out->decision.signer, in, body, &opts, &res,
-	        err) < 0)
+	        err) < 0) {
+		if (res.tsa_error != NULL) {
+			/* OnTimestampFailure tempfail, whatever
+			 * OnInternalError says */
+			internal_failure(cfg, out, err);
+			set_failure_action(out, KYSO_ONFAIL_TEMPFAIL);
+			kyso_sign_result_clear(&res);
+			rc = 0;
+		}
 		goto out;
+	}
 	if (res.kind == KYSO_MIME_SIGNED && st->cosign) {
 		rc = do_cosign(cfg, msg, body, now, out, err);
 		if (rc == 0 && out->body == body)
@@ -292,6 +304,11 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	body = NULL;
 	set_class(out, KYSO_OC_SIGNED);
 	logf_append(out, " reencoded=%d", res.reencoded_parts);
+	if (res.timestamped)
+		logf_append(out, " timestamp=yes");
+	else if (res.tsa_error != NULL)
+		logf_append(out, " timestamp=no timestamp_error=\"%s\"",
+		    res.tsa_error);
 	kyso_sign_result_clear(&res);
 	rc = 0;
 out:

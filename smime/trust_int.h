@@ -25,6 +25,8 @@ struct kyso_trust {
 	GPtrArray *agency_oids;   /* char * dotted OIDs */
 	GPtrArray *personal_oids; /* char * dotted OIDs */
 	struct kyso_rev_cache *cache;
+	GPtrArray *url_map;    /* RevocationURLMap: from, to, from, to, ... */
+	X509_STORE *tsa_store; /* TimestampTrustAnchors, or NULL */
 };
 
 /* revocation.c: the cache owned by a trust object. */

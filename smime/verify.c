@@ -298,6 +298,8 @@ kyso_verify_result_clear(struct kyso_verify_result *res)
 		g_free(s->chain_error);
 		g_free(s->weak_reason);
 		g_free(s->revocation_note);
+		g_free(s->tsa_name);
+		g_free(s->timestamp_note);
 		g_free(s->email);
 		g_free(s->fingerprint);
 		g_free(s->subject_cn);

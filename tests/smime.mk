@@ -65,3 +65,13 @@ tests_unit_test_revocation_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/revocation.test
 EXTRA_DIST += tests/unit/cosign.test tests/pki/make-cosign-cases.sh \
 	tests/unit/revocation.test tests/pki/make-revocation-cases.sh
+# timestamp.test: RFC 3161 timestamps (out and in) and revocation endpoints
+# (URL map, several CDPs, the CRL cache across restarts) against
+# tests/pki/tsa-http.pl running `openssl ts -reply` and `openssl ocsp`
+check_PROGRAMS += tests/unit/test_timestamp
+tests_unit_test_timestamp_SOURCES = tests/unit/test_timestamp.c
+tests_unit_test_timestamp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
+tests_unit_test_timestamp_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/timestamp.test
+EXTRA_DIST += tests/unit/timestamp.test tests/pki/make-tsa-cases.sh \
+	tests/pki/tsa-http.pl

@@ -74,6 +74,12 @@ struct kyso_settings {
 	enum kyso_onfail on_unauthorized; /* OnUnauthorizedSender */
 	int journal_sync;        /* JournalSync yes/no: fdatasync per record */
 	int socket_allow_remote; /* SocketAllowRemote yes/no, default no */
+	/* revocation endpoints and RFC 3161 timestamps */
+	char *revocation_url_map;    /* RevocationURLMap file, or NULL */
+	char *timestamp_url;         /* TimestampURL (http), or NULL */
+	int timestamp_timeout;       /* TimestampTimeout seconds */
+	int timestamp_required;      /* OnTimestampFailure tempfail=1 */
+	char *timestamp_anchor_file; /* TimestampTrustAnchors, or NULL */
 };
 
 struct kyso_config;

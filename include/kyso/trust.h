@@ -16,16 +16,21 @@ struct kyso_trust_spec {
 	const char *anchor_dir;        /* OpenSSL hashed directory, or NULL */
 	const char *intermediate_file; /* PEM intermediates, or NULL */
 	const char *crl_file;          /* PEM or DER CRLs, or NULL */
-	const char *cache_dir;     /* daemon-owned directory for fetched CRLs
-	                              (created 0700 on first use), or NULL */
-	int revocation_check;      /* KYSO_REVCHECK_* bits; 0: none at all */
-	int timeout;               /* seconds per network fetch */
-	int budget;                /* seconds of network look-ups per message
-	                              (0: KYSO_REV_DEFAULT_BUDGET) */
-	int softfail;              /* unreachable revocation source: 1 soft
-	                              pass with a note, 0 temperror */
-	const char *agency_oids;   /* comma list of policy OIDs, or NULL */
-	const char *personal_oids; /* comma list of policy OIDs, or NULL */
+	const char *cache_dir;       /* daemon-owned directory for fetched CRLs
+	                                (created 0700 on first use), or NULL */
+	int revocation_check;        /* KYSO_REVCHECK_* bits; 0: none at all */
+	int timeout;                 /* seconds per network fetch */
+	int budget;                  /* seconds of network look-ups per message
+	                                (0: KYSO_REV_DEFAULT_BUDGET) */
+	int softfail;                /* unreachable revocation source: 1 soft
+	                                pass with a note, 0 temperror */
+	const char *url_map;         /* RevocationURLMap file ("FROM TO" URL
+	                                prefixes), or NULL */
+	const char *tsa_anchor_file; /* PEM roots of trusted timestamp
+	                                authorities, or NULL: tokens are
+	                                not evaluated */
+	const char *agency_oids;     /* comma list of policy OIDs, or NULL */
+	const char *personal_oids;   /* comma list of policy OIDs, or NULL */
 };
 
 /* RevocationCheck: which sources are consulted. CRL: CRLFile, the CDP
