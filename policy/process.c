@@ -197,14 +197,27 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
     GMimeStream *body, time_t now, struct kyso_outcome *out,
     struct kyso_err *err)
 {
+	const struct kyso_settings *st = kyso_config_settings(cfg);
+	struct kyso_sign_opts tsa = {0};
 	struct kyso_cosign_result cr;
 	GMimeStream *in = kyso_spool_stream(msg);
 	char why[300];
 	int rc;
 
-	rc = kyso_cosign_message(out->decision.signer, kyso_config_trust(cfg),
-	    in, body, out->decision.from_addr, now, &cr, err);
+	tsa.tsa_url = st->timestamp_url;
+	tsa.tsa_timeout = st->timestamp_timeout;
+	tsa.tsa_required = st->timestamp_required;
+	rc = kyso_cosign_message_tsa(out->decision.signer,
+	    kyso_config_trust(cfg), in, body, out->decision.from_addr, now,
+	    &tsa, &cr, err);
 	g_object_unref(in);
+	if (rc < 0 && cr.tsa_error != NULL) {
+		/* OnTimestampFailure tempfail, whatever OnInternalError says */
+		internal_failure(cfg, out, err);
+		set_failure_action(out, KYSO_ONFAIL_TEMPFAIL);
+		kyso_cosign_result_clear(&cr);
+		return 0;
+	}
 	if (rc < 0)
 		return -1;
 	if (!cr.cosigned) {
@@ -228,6 +241,11 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
 		logf_append(out, " signers=%zu->%zu digest=%s%s",
 		    cr.signers_before, cr.signers_after, cr.digest,
 		    cr.digest_adjusted ? " digest_adjusted=yes" : "");
+		if (cr.timestamped)
+			logf_append(out, " timestamp=yes");
+		else if (cr.tsa_error != NULL)
+			logf_append(out, " timestamp=no timestamp_error=\"%s\"",
+			    cr.tsa_error);
 	}
 	kyso_cosign_result_clear(&cr);
 	return rc;

@@ -15,7 +15,8 @@
 GBytes *kyso_http_get(const char *url, size_t max, int timeout, char **why);
 
 /* POST body (content type ctype) to url, expecting a DER answer of
- * content type expect_ctype; at most max bytes within timeout seconds.
+ * content type expect_ctype (NULL: any); at most max bytes within timeout
+ * seconds.
  * NULL with *why (naming the URL) on any failure. */
 GBytes *kyso_http_post(const char *url, const char *ctype, const void *body,
     size_t len, const char *expect_ctype, size_t max, int timeout, char **why);

@@ -92,11 +92,13 @@ ask_tsa(const char *url, int timeout, TS_REQ *req, char **why)
 		goto out;
 	}
 	if ((answer = kyso_http_post(url, "application/timestamp-query", der,
-	         (size_t)n, "application/timestamp-reply", KYSO_MAX_TSA_REPLY,
-	         timeout, &e)) == NULL) {
+	         (size_t)n, NULL, KYSO_MAX_TSA_REPLY, timeout, &e)) == NULL) {
 		*why = g_strdup_printf("TSA %s", e);
 		goto out;
 	}
+	/* the content type is not insisted on (RFC 3161 names
+	 * application/timestamp-reply; some TSAs answer otherwise): the DER
+	 * must parse and answer our request */
 	p = g_bytes_get_data(answer, &len);
 	if ((resp = d2i_TS_RESP(NULL, &p, (long)len)) == NULL) {
 		*why = g_strdup_printf("TSA %s: not a timestamp reply", url);

@@ -6,7 +6,8 @@
  * MODE all:
  * - outbound: kyso_sign_message with a TSA attaches a token the verifier
  *   proves; an unreachable TSA signs without (tsa_error) or, required,
- *   fails KYSO_E_TEMP;
+ *   fails KYSO_E_TEMP; a seal added by kyso_cosign_message_tsa gets its
+ *   own token, the personal SignerInfo none;
  * - inbound: a proven time judges validity (expired since: valid) and
  *   revocation (revoked before: revoked; after: good, by CRL and OCSP);
  * - attackers: a token over another signature, from an untrusted TSA,
@@ -27,6 +28,7 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 
+#include "kyso/cosign.h"
 #include "kyso/sign.h"
 #include "kyso/signer.h"
 #include "kyso/timestamp.h"
@@ -427,6 +429,68 @@ test_outbound(struct kyso_signer *s4)
 	kyso_trust_free(t);
 }
 
+static void
+test_cosign(struct kyso_signer *s1, struct kyso_signer *s4)
+{
+	struct kyso_trust *t =
+	    trust(KYSO_REVCHECK_CRL, 1, "tsa-root.crt", NULL, NULL);
+	struct kyso_sign_opts o = {0};
+	struct kyso_cosign_result cr;
+	struct kyso_verify_result vr;
+	struct kyso_err err = {0};
+	GByteArray *der = sign_der(s1, time(NULL)), *b;
+	GMimeStream *in = NULL, *body = g_mime_stream_mem_new(), *m;
+	GString *whole;
+	char *u = url("/tsa/good");
+	int rc = -1;
+
+	o.tsa_url = u;
+	o.tsa_timeout = 5;
+	if (t != NULL && der != NULL) {
+		in = message("s1@sotttt.hagiang.gov.vn", der);
+		rc = kyso_cosign_message_tsa(s4, t, in, body,
+		    "s1@sotttt.hagiang.gov.vn", time(NULL), &o, &cr, &err);
+	}
+	CHECK(rc == 0 && cr.cosigned && cr.timestamped && !cr.tsa_error,
+	    "seal added with a TSA token: %s",
+	    rc == 0 ? (cr.why ? cr.why : "") : err.msg);
+	if (rc == 0 && cr.cosigned) {
+		/* the header block of the input, the new body */
+		GByteArray *orig =
+		    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(in));
+		const char *hb = g_strstr_len((const char *)orig->data,
+		    orig->len, "\r\n\r\n");
+
+		b = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(body));
+		whole = g_string_new_len((const char *)orig->data,
+		    hb - (const char *)orig->data + 4);
+		g_string_append_len(whole, (const char *)b->data, b->len);
+		m = g_mime_stream_mem_new_with_buffer(whole->str, whole->len);
+		memset(&vr, 0, sizeof(vr));
+		rc = kyso_verify_message(t, m, "s1@sotttt.hagiang.gov.vn",
+		    time(NULL), &vr, &err);
+		CHECK(rc == 0 && vr.nsigners == 2 &&
+		        vr.signers[0].signature_ok &&
+		        vr.signers[1].signature_ok &&
+		        vr.signers[0].proven_time == 0 &&
+		        vr.signers[1].proven_time != 0,
+		    "signed and sealed: the seal's time proven, the personal "
+		    "signature's claimed");
+		kyso_verify_result_clear(&vr);
+		g_object_unref(m);
+		g_string_free(whole, TRUE);
+	}
+	if (rc == 0)
+		kyso_cosign_result_clear(&cr);
+	if (in != NULL)
+		g_object_unref(in);
+	g_object_unref(body);
+	if (der != NULL)
+		g_byte_array_unref(der);
+	g_free(u);
+	kyso_trust_free(t);
+}
+
 /* ---- inbound: proven time */
 
 static void
@@ -718,6 +782,7 @@ main(int argc, char **argv)
 	CHECK(s1 && s2 && s3 && s4, "signers loaded");
 	if (s1 && s2 && s3 && s4) {
 		test_outbound(s4);
+		test_cosign(s1, s4);
 		test_proven(s1, s2, s3);
 		test_attackers(s1);
 		test_endpoints();
