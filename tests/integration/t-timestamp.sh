@@ -3,7 +3,9 @@
 # (`kyso-milter -c FILE -t MSG`, the daemon's path, no Postfix) against a
 # real TSA (`openssl ts -reply` behind tests/pki/tsa-http.pl):
 # - TimestampURL: our signature carries id-aa-signatureTimeStampToken, and
-#   openssl cms, gpgsm and NSS cmsutil still accept it (verify3.sh);
+#   openssl cms, gpgsm and NSS cmsutil still accept it (verify3.sh); so
+#   does a signed and sealed message (CoSign) whose two SignerInfos each
+#   carry one;
 # - TimestampTrustAnchors: verifying that message says "signed at ...
 #   (proven by TSA ...)" in X-Kyso-Verdict and the A-R comment;
 # - a TSA that does not answer: OnTimestampFailure sign (signed without,
@@ -42,6 +44,30 @@ if "$bin" -c "$KT_CONF" -t "$KT/m.eml" -e "$so" -i 127.0.0.1 >"$KT/m.out" 2>"$KT
 else
 	not_ok "-t signs with a timestamp"
 	diag <"$KT/m.err"
+fi
+
+# signed and sealed: the ECDSA certificate signs, then (another
+# configuration, CoSign yes) the RSA agency certificate seals; both
+# SignerInfos carry a token and the three verifiers accept both
+ec=vanthu.ec@sotttt.hagiang.gov.vn
+perl "$KT_TOOLS/make-msg.pl" --crlf alternative "$ec" y@a.test "$KT/ec.eml"
+sed "s|^vanthu.ec@.*|$ec sotttt|" "$KT/signing.table" >"$KT/seal.table"
+sed "s|^SigningTable .*|SigningTable $KT/seal.table|" "$KT_CONF" >"$KT/seal.conf"
+echo "CoSign yes" >>"$KT/seal.conf"
+if "$bin" -c "$KT_CONF" -t "$KT/ec.eml" -e "$ec" -i 127.0.0.1 >"$KT/ec.out" 2>"$KT/ec.err" &&
+	"$bin" -c "$KT/seal.conf" -t "$KT/ec.out" -e "$ec" -i 127.0.0.1 >"$KT/sealed.out" 2>"$KT/sealed.err"; then
+	kt_check "sealed with a timestamp: the log says result=sealed ... timestamp=yes" \
+		bash -c 'grep -q "result=sealed" "$1" && grep -q "timestamp=yes" "$1" || { cat "$1"; exit 1; }' _ "$KT/sealed.err"
+	mkdir -p "$KT/split/sealed"
+	kt_check "signed and sealed, two tokens: three independent verifiers accept" \
+		env VERIFY3_OUT="$KT/split/sealed" bash "$KT_INT/verify3.sh" "$KT/sealed.out" "$KT_PKI/root.crt" "$KT_PKI/chain.pem"
+	kt_check "both SignerInfos carry id-aa-signatureTimeStampToken" \
+		bash -c '[ "$(openssl cms -cmsout -print -inform DER -in "$1" | grep -c "id-smime-aa-timeStampToken\|1.2.840.113549.1.9.16.2.14")" = 2 ]' \
+		_ "$KT/split/sealed/smime.p7s"
+else
+	not_ok "signed, then sealed, with timestamps"
+	diag <"$KT/ec.err"
+	diag <"$KT/sealed.err" 2>/dev/null
 fi
 
 # verdict_of FILE: X-Kyso-Verdict and Authentication-Results, decoded
