@@ -420,37 +420,6 @@ out:
 	return c;
 }
 
-/* The CRL of x's distribution points, tried in order (the first that
- * answers wins). NULL with *why when none could be had. */
-static X509_CRL *
-fetch_crl(const struct kyso_trust *t, struct kyso_rev_session *rs,
-    GPtrArray *urls, time_t now, char **why)
-{
-	X509_CRL *c = NULL;
-	char *w = NULL;
-	guint i;
-
-	*why = NULL;
-	for (i = 0; i < urls->len && c == NULL; i++) {
-		g_free(w);
-		w = NULL;
-		c = fetch_crl_url(t, rs, g_ptr_array_index(urls, i), now, &w);
-		if (c == NULL && w != NULL) {
-			char *all = *why ? g_strconcat(*why, "; ", w, NULL)
-			                 : g_strdup(w);
-
-			g_free(*why);
-			*why = all;
-		}
-	}
-	g_free(w);
-	if (c != NULL) {
-		g_free(*why);
-		*why = NULL;
-	}
-	return c;
-}
-
 /* Judge x against one CRL by `issuer`. Returns -1 when the CRL is not
  * usable for x (other issuer, bad signature, not yet valid). */
 static int
@@ -541,6 +510,63 @@ crl_set_status(STACK_OF(X509_CRL) * set, X509 *x, X509 *issuer, time_t now,
 	return best;
 }
 
+/* Append "; more" (or "more") to *all. */
+static void
+append_why(char **all, const char *more)
+{
+	char *n = *all ? g_strconcat(*all, "; ", more, NULL) : g_strdup(more);
+
+	g_free(*all);
+	*all = n;
+}
+
+/* Status of x by the CRLs at its distribution points, tried in order until
+ * one gives a definite answer (GOOD or REVOKED, *note saying so). A CRL
+ * that cannot be fetched, is not by x's issuer or is expired sends us to
+ * the next; when none answers: UNAVAILABLE, *note naming every failure. */
+static enum kyso_revocation
+fetched_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
+    GPtrArray *urls, X509 *x, X509 *issuer, time_t now, time_t at, char **note)
+{
+	enum kyso_revocation st = KYSO_REV_UNAVAILABLE;
+	STACK_OF(X509_CRL) *one = sk_X509_CRL_new_null();
+	char *why = NULL, *w, *n;
+	guint i;
+
+	*note = NULL;
+	for (i = 0; one != NULL && i < urls->len; i++) {
+		const char *url = g_ptr_array_index(urls, i);
+		X509_CRL *c = fetch_crl_url(t, rs, url, now, &w);
+
+		if (c == NULL) {
+			append_why(&why, w ? w : url);
+			g_free(w);
+			continue;
+		}
+		n = NULL;
+		(void)sk_X509_CRL_push(one, c);
+		st = crl_set_status(one, x, issuer, now, at, "fetched", &n);
+		(void)sk_X509_CRL_pop(one);
+		X509_CRL_free(c);
+		if (st == KYSO_REV_GOOD || st == KYSO_REV_REVOKED) {
+			*note = n;
+			goto out;
+		}
+		w = g_strdup_printf("%s: %s", url,
+		    st == KYSO_REV_NOT_CHECKED ? "CRL unusable" : n);
+		append_why(&why, w);
+		g_free(w);
+		g_free(n);
+	}
+	st = KYSO_REV_UNAVAILABLE;
+	*note = why;
+	why = NULL;
+out:
+	g_free(why);
+	sk_X509_CRL_free(one);
+	return st;
+}
+
 /* CRL status of x (issued by issuer): CRLFile, then the fetched (or
  * cached) CRL of its distribution point, and only when neither speaks for
  * x and it has no distribution point, the CRLs of the message. */
@@ -550,10 +576,8 @@ crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
     char **note)
 {
 	enum kyso_revocation best, st;
-	STACK_OF(X509_CRL) *one = NULL;
-	X509_CRL *fetched = NULL;
 	GPtrArray *urls = NULL;
-	char *why = NULL, *n = NULL;
+	char *n = NULL;
 
 	*note = NULL;
 	if (!(t->check & KYSO_REVCHECK_CRL))
@@ -570,11 +594,8 @@ crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
 		g_ptr_array_free(urls, TRUE);
 		return best;
 	}
-	fetched = fetch_crl(t, rs, urls, now, &why);
-	if (fetched != NULL && (one = sk_X509_CRL_new_null()) != NULL &&
-	    sk_X509_CRL_push(one, fetched) &&
-	    (st = crl_set_status(one, x, issuer, now, at, "fetched", &n)) !=
-	        KYSO_REV_NOT_CHECKED) {
+	st = fetched_status(t, rs, urls, x, issuer, now, at, &n);
+	if (st == KYSO_REV_GOOD || st == KYSO_REV_REVOKED) {
 		best = st;
 		g_free(*note);
 		*note = n;
@@ -582,13 +603,9 @@ crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
 	} else if (best == KYSO_REV_NOT_CHECKED) {
 		best = KYSO_REV_UNAVAILABLE;
 		g_free(*note);
-		*note = why ? g_strdup_printf("CRL unavailable: %s", why)
-		            : g_strdup("fetched CRL unusable");
+		*note = g_strdup_printf("CRL unavailable: %s", n ? n : "?");
 	}
 	g_free(n);
-	g_free(why);
-	sk_X509_CRL_free(one);
-	X509_CRL_free(fetched);
 	g_ptr_array_free(urls, TRUE);
 	return best;
 }

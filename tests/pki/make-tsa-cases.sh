@@ -9,6 +9,8 @@
 #   s4            OCSP http://ocsp.ca.ptc/, CRL http://ca.ptc/crl/root.crl:
 #                 the CA's internal names, reached only through the URL map
 #   s5            two CRL distribution points: a dead one, then the map's
+#   s6            three: another CA's CRL, this CA's expired one, the current
+#   s7            only the first two of s6's
 #   tsa-root.crt  the trusted TSA root; tsa.crt (EKU timeStamping,
 #                 critical: `openssl ts -reply` signs with nothing else)
 #   rogue-root.crt, rogue-tsa.crt  a TSA nobody configured
@@ -61,8 +63,10 @@ crlDistributionPoints = URI:http://ca.ptc/crl/root.crl"
 mail_ext s4 "authorityInfoAccess = OCSP;URI:http://ocsp.ca.ptc/
 crlDistributionPoints = URI:http://ca.ptc/crl/root.crl"
 mail_ext s5 "crlDistributionPoints = URI:http://127.0.0.1:1/dead.crl, URI:http://ca.ptc/crl/root.crl"
-days=(0 30 60 60 60 60)
-for i in 1 2 3 4 5; do
+mail_ext s6 "crlDistributionPoints = URI:http://ca.ptc/crl/other.crl, URI:http://ca.ptc/crl/old.crl, URI:http://ca.ptc/crl/root.crl"
+mail_ext s7 "crlDistributionPoints = URI:http://ca.ptc/crl/other.crl, URI:http://ca.ptc/crl/old.crl"
+days=(0 30 60 60 60 60 60 60)
+for i in 1 2 3 4 5 6 7; do
 	leaf "s$i" root "$((0x6000 + i))" "${days[$i]}" \
 		"/C=VN/CN=Signer $i/emailAddress=s$i@sotttt.hagiang.gov.vn" "s$i.ext"
 done
@@ -71,7 +75,7 @@ done
 # the CA dates ahead, to stand for one after the proven signing time)
 exp=$(stamp "+60 days")
 : >index.txt
-for i in 1 2 3 4 5; do
+for i in 1 2 3 4 5 6 7; do
 	serial=$(printf '%04X' $((0x6000 + i)))
 	subj="/C=VN/CN=Signer $i/emailAddress=s$i@sotttt.hagiang.gov.vn"
 	case $i in
@@ -93,6 +97,16 @@ authorityKeyIdentifier = keyid:always
 X
 ossl ca -gencrl -config ca.cnf -keyfile root.key -cert root.crt -crldays 400 -out crl.pem
 ossl crl -in crl.pem -outform DER -out www/crl/root.crl
+# the mirrors a distribution point list may hold: a CRL of another CA
+# (rogue-root), and this CA's CRL of 2020 (long expired)
+cp ca.cnf rogue.cnf
+: >rogue-index.txt
+sed -i "s|^database = .*|database = $out/rogue-index.txt|" rogue.cnf
+ossl ca -gencrl -config rogue.cnf -keyfile rogue-root.key -cert rogue-root.crt -crldays 400 -out other.pem
+ossl crl -in other.pem -outform DER -out www/crl/other.crl
+ossl ca -gencrl -config ca.cnf -keyfile root.key -cert root.crt \
+	-crl_lastupdate 20200101000000Z -crl_nextupdate 20200201000000Z -out old.pem
+ossl crl -in old.pem -outform DER -out www/crl/old.crl
 
 cat >tsa.cnf <<X
 [ good ]

@@ -15,7 +15,8 @@
  *   token, one taken long after the claimed time, one not evaluated for
  *   want of TimestampTrustAnchors: none is "proven", none changes a fact;
  * - endpoints: RevocationURLMap for OCSP and CRL URLs (and its host
- *   boundary), several CRL distribution points tried in order.
+ *   boundary), several CRL distribution points tried in order until one
+ *   answers for the certificate (dead, another CA's, expired: next).
  * MODE cache-fetch / cache-restart / cache-empty: a CRL fetched into
  * DIR/cache by one process is used by the next with the server down.
  */
@@ -716,6 +717,12 @@ test_endpoints(void)
 	CHECK(http_log_has("GET /crl/root.crl"), "the CRL was fetched");
 	rev_case(t, "s5", KYSO_REV_GOOD, "CRL (fetched): good",
 	    "first distribution point dead, the second answers");
+	rev_case(t, "s6", KYSO_REV_GOOD, "CRL (fetched): good",
+	    "another CA's CRL, then an expired one, then the current: good");
+	rev_case(t, "s7", KYSO_REV_UNAVAILABLE,
+	    "old.crl: CRL (fetched) expired",
+	    "another CA's CRL and an expired one only: unavailable, saying "
+	    "why");
 	kyso_trust_free(t);
 	deadmap = g_strdup_printf("http://ca.ptc http://127.0.0.1:1/\n");
 	t = trust(KYSO_REVCHECK_CRL, 0, NULL, deadmap, NULL);
