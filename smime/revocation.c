@@ -3,9 +3,10 @@
  * RFC 6960 OCSP), with a small cache.
  *
  * Sources (RevocationCheck): with CRL, configured CRL files, CRLs
- * fetched from the certificate's http CRL distribution point (bounded
- * size, timeout, cached in memory and in the daemon's cache directory
- * until nextUpdate) and, last, CRLs carried in the CMS; with OCSP, the
+ * fetched from the certificate's http CRL distribution points, tried in
+ * order until one answers for it (bounded size, timeout, cached in memory
+ * and in the daemon's cache directory until nextUpdate, so across
+ * restarts) and, last, CRLs carried in the CMS; with OCSP, the
  * leaf's AIA responder (nonce, responder signature checked against the
  * anchors, thisUpdate/nextUpdate, answers cached by CertID until
  * nextUpdate). A source that applies but cannot answer makes the result
@@ -17,6 +18,10 @@
  * that issuer, no http distribution point), only while current, and the
  * newest by thisUpdate wins - so an old CRL from before the revocation
  * never turns a revoked certificate "good".
+ *
+ * Every OCSP and CRL URL passes the RevocationURLMap first (P22: older
+ * certificates name the CA's internal hosts). A proven signing time (an
+ * RFC 3161 token, timestamp.c) makes a revocation dated after it harmless.
  *
  * Network: one message has one budget (RevocationBudget); every fetch
  * takes at most what is left of it, and once it is spent further look-ups
