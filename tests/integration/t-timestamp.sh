@@ -116,6 +116,15 @@ st=$?
 kt_check "OnTimestampFailure tempfail: 75, 451, nothing out" \
 	bash -c '[ "$1" = 75 ] && [ ! -s "$2" ] && grep -q "reply 451" "$3" && grep -q "no timestamp" "$3" ||
 		{ echo "status $1"; cat "$3"; exit 1; }' _ "$st" "$KT/tf.out" "$KT/tf.err"
+if [ -s "$KT/ec.out" ]; then
+	sed 's|^TimestampURL .*|TimestampURL http://127.0.0.1:1/|' "$KT/seal.conf" >"$KT/seal-tf.conf"
+	printf 'TimestampTimeout 2\nOnTimestampFailure tempfail\n' >>"$KT/seal-tf.conf"
+	"$bin" -c "$KT/seal-tf.conf" -t "$KT/ec.out" -e "$ec" -i 127.0.0.1 >"$KT/stf.out" 2>"$KT/stf.err"
+	st=$?
+	kt_check "OnTimestampFailure tempfail while sealing: 75, 451, nothing out" \
+		bash -c '[ "$1" = 75 ] && [ ! -s "$2" ] && grep -q "reply 451" "$3" && grep -q "no timestamp" "$3" ||
+			{ echo "status $1"; cat "$3"; exit 1; }' _ "$st" "$KT/stf.out" "$KT/stf.err"
+fi
 sed 's|^TimestampURL .*|TimestampURL https://tsa.ca.gov.vn/|' "$KT_CONF" >"$KT/https.conf"
 if "$bin" -c "$KT/https.conf" -n >"$KT/https.out" 2>&1; then
 	not_ok "-n refuses an https TimestampURL"
