@@ -117,7 +117,8 @@ signer_key = \$dir/tsa.key
 certs = \$dir/tsa-root.crt
 signer_digest = sha256
 default_policy = 1.3.6.1.4.1.55555.9.1
-digests = sha256, sha384, sha512
+# sha1 too: the verifier must refuse such an imprint itself
+digests = sha1, sha256, sha384, sha512
 accuracy = secs:1
 ess_cert_id_alg = sha256
 [ rogue ]

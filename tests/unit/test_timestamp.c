@@ -12,8 +12,9 @@
  *   revocation (revoked before: revoked; after: good, by CRL and OCSP);
  * - attackers: a token over another signature, from an untrusted TSA,
  *   a garbled or cut
- *   token, one taken long after the claimed time, one not evaluated for
- *   want of TimestampTrustAnchors: none is "proven", none changes a fact;
+ *   token, one taken long after the claimed time, one ahead of our clock,
+ *   one with a SHA-1 imprint, one not evaluated for want of
+ *   TimestampTrustAnchors: none is "proven", none changes a fact;
  * - endpoints: RevocationURLMap for OCSP and CRL URLs (and its host
  *   boundary), several CRL distribution points tried in order until one
  *   answers for the certificate (dead, another CA's, expired: next).
@@ -28,6 +29,8 @@
 #include <gmime/gmime.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ts.h>
 
 #include "kyso/cosign.h"
 #include "kyso/sign.h"
@@ -36,6 +39,7 @@
 #include "kyso/trust.h"
 #include "kyso/verify.h"
 #include "harness.h"
+#include "http.h"
 #include "verify_int.h"
 
 #define DAY (24 * 3600)
@@ -593,13 +597,12 @@ test_proven(struct kyso_signer *s1, struct kyso_signer *s2,
  * days (expired): a token that proved anything would make it valid. */
 
 static void
-attacker_case(struct kyso_trust *t, GByteArray *der, const char *label,
-    const char *want_note)
+attacker_case_at(struct kyso_trust *t, GByteArray *der, time_t at,
+    const char *label, const char *want_note)
 {
 	struct kyso_verify_result r;
-	time_t now = time(NULL);
 
-	if (der == NULL || verify(t, "s1", der, now + 40 * DAY, &r) < 0) {
+	if (der == NULL || verify(t, "s1", der, at, &r) < 0) {
 		CHECK(0, "%s: verified", label);
 		return;
 	}
@@ -610,6 +613,66 @@ attacker_case(struct kyso_trust *t, GByteArray *der, const char *label,
 	    "%s: not proven, still expired (%s)", label,
 	    note_of(&r.signers[0]));
 	kyso_verify_result_clear(&r);
+}
+
+static void
+attacker_case(struct kyso_trust *t, GByteArray *der, const char *label,
+    const char *want_note)
+{
+	attacker_case_at(t, der, time(NULL) + 40 * DAY, label, want_note);
+}
+
+/* A genuine token of the TSA over the signature value, but asked for
+ * with a SHA-1 imprint. */
+static int
+sha1_fn(CMS_SignerInfo *si, void *ctx)
+{
+	const ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+	unsigned char md[EVP_MAX_MD_SIZE], *der = NULL, *tok = NULL;
+	unsigned int mdlen = 0;
+	TS_REQ *req = TS_REQ_new();
+	TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
+	X509_ALGOR *alg = X509_ALGOR_new();
+	TS_RESP *resp = NULL;
+	GBytes *answer = NULL;
+	const unsigned char *p;
+	char *why = NULL;
+	gsize len;
+	int n, rc = -1;
+
+	if (!EVP_Digest(ASN1_STRING_get0_data(sig),
+	        (size_t)ASN1_STRING_length(sig), md, &mdlen, EVP_sha1(),
+	        NULL) ||
+	    !X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha1), V_ASN1_NULL, NULL) ||
+	    !TS_MSG_IMPRINT_set_algo(mi, alg) ||
+	    !TS_MSG_IMPRINT_set_msg(mi, md, (int)mdlen) ||
+	    !TS_REQ_set_version(req, 1) || !TS_REQ_set_msg_imprint(req, mi) ||
+	    !TS_REQ_set_cert_req(req, 1) || (n = i2d_TS_REQ(req, &der)) <= 0)
+		goto out;
+	if ((answer = kyso_http_post(ctx, "application/timestamp-query", der,
+	         (size_t)n, NULL, 65536, 5, &why)) == NULL)
+		goto out;
+	p = g_bytes_get_data(answer, &len);
+	if ((resp = d2i_TS_RESP(NULL, &p, (long)len)) == NULL ||
+	    TS_RESP_get_token(resp) == NULL ||
+	    (n = i2d_PKCS7(TS_RESP_get_token(resp), &tok)) <= 0 ||
+	    !CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken,
+	        V_ASN1_SEQUENCE, tok, n))
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		DIAG("sha-1 token: %s", why ? why : "failed");
+	g_free(why);
+	if (answer != NULL)
+		g_bytes_unref(answer);
+	OPENSSL_free(der);
+	OPENSSL_free(tok);
+	TS_RESP_free(resp);
+	X509_ALGOR_free(alg);
+	TS_MSG_IMPRINT_free(mi);
+	TS_REQ_free(req);
+	return rc;
 }
 
 static void
@@ -662,6 +725,20 @@ test_attackers(struct kyso_signer *s1)
 	g_byte_array_unref(b);
 
 	attacker_case(nota, a, "no TimestampTrustAnchors", "not evaluated");
+	/* our clock behind the TSA's by a day: a token from the future */
+	attacker_case_at(t, a, now - DAY, "token time ahead of our clock",
+	    "in the future");
+
+	b = sign_der(s1, now);
+	{
+		char *u = url("/tsa/good");
+
+		CHECK(b && edit_signer(b, sha1_fn, u) == 0,
+		    "a token with a SHA-1 imprint");
+		g_free(u);
+	}
+	attacker_case(t, b, "SHA-1 imprint", "digest SHA1 not accepted");
+	g_byte_array_unref(b);
 
 	b = sign_der(s1, now);
 	CHECK(b && stamp(b, "/garbage") < 0,
