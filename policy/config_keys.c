@@ -27,6 +27,8 @@ static const char *const revcheck_words[] = {"none", "crl", "ocsp", "ocsp+crl",
 /* index = value of settings.revocation_softfail */
 static const char *const revfail_words[] = {"temperror", "softpass", NULL};
 static const char *const profile_words[] = {"none", "vgca", NULL};
+/* index = value of settings.timestamp_required */
+static const char *const tsafail_words[] = {"sign", "tempfail", NULL};
 
 const struct kyso_config_key kyso_config_keys[] = {
     {.name = "Socket",
@@ -202,6 +204,37 @@ const struct kyso_config_key kyso_config_keys[] = {
         .def = "temperror",
         .choices = revfail_words,
         .doc = "revocation status unreachable: temperror or softpass"},
+    {.name = "RevocationURLMap",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(s.revocation_url_map),
+        .doc = "file of \"http://from http://to\" lines: OCSP and CRL "
+               "URLs starting with from are asked at to instead (internal "
+               "host names of the CA)"},
+    {.name = "TimestampURL",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(s.timestamp_url),
+        .doc = "http URL of an RFC 3161 timestamp authority: our "
+               "signatures carry its token (not set: no timestamp)"},
+    {.name = "TimestampTimeout",
+        .type = KYSO_KT_INT,
+        .offset = OFF(s.timestamp_timeout),
+        .def = "10",
+        .min = 1,
+        .max = 60,
+        .doc = "seconds to wait for the timestamp authority"},
+    {.name = "OnTimestampFailure",
+        .type = KYSO_KT_INDEX,
+        .offset = OFF(s.timestamp_required),
+        .def = "sign",
+        .choices = tsafail_words,
+        .doc = "timestamp authority unreachable: sign (without a "
+               "timestamp, logged) or tempfail"},
+    {.name = "TimestampTrustAnchors",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(s.timestamp_anchor_file),
+        .doc = "PEM roots of the timestamp authorities whose tokens prove "
+               "an inbound signing time (not set: tokens are not "
+               "evaluated)"},
     {.name = "AgencyPolicyOIDs",
         .type = KYSO_KT_OIDLIST,
         .offset = OFF(s.agency_oids),

@@ -294,6 +294,8 @@ load_trust(struct kyso_config *cfg, const unsigned *lines, struct kyso_err *err)
 	    .personal_oids = s->personal_oids,
 	    .legacy_sha1_file = cfg->v.legacy_sha1,
 	    .profile_dir = cfg->profile_dir,
+	    .url_map = s->revocation_url_map,
+	    .tsa_anchor_file = s->timestamp_anchor_file,
 	};
 	int rc = -1;
 
@@ -315,6 +317,23 @@ load_trust(struct kyso_config *cfg, const unsigned *lines, struct kyso_err *err)
 out:
 	g_free(dir);
 	return rc;
+}
+
+/* TimestampURL: a plain http URL (a token is a signed object; OpenSSL's
+ * client, smime/http.c, speaks http only). */
+static int
+check_timestamp_url(struct kyso_config *cfg, const unsigned *lines,
+    struct kyso_err *err)
+{
+	const char *u = cfg->v.s.timestamp_url;
+
+	if (u == NULL ||
+	    (g_ascii_strncasecmp(u, "http://", 7) == 0 && u[7] != '\0' &&
+	        u[7] != '/'))
+		return 0;
+	kyso_text_err_at(err, cfg->path, line_of(lines, "TimestampURL"),
+	    "TimestampURL %s: want an http:// URL", u);
+	return -1;
 }
 
 /* The daemon opens JournalFile (milter/), the snapshot never does: here it
@@ -384,6 +403,7 @@ kyso_config_load_ex(const char *path, const struct kyso_config *prev, int flags,
 	    load_kinds(cfg, lines, err) < 0 ||
 	    (!(flags & KYSO_CONFIG_NO_KEYS) &&
 	        load_trust(cfg, lines, err) < 0) ||
+	    check_timestamp_url(cfg, lines, err) < 0 ||
 	    check_journal(cfg, lines, err) < 0)
 		goto fail;
 	cfg->classified = kyso_classified_new(cfg->v.s.classified_markings);

@@ -77,6 +77,36 @@ severity(enum kyso_result r)
 	}
 }
 
+/* The A-R words on the signing time (ASCII, into buf): "; signed at T
+ * (proven by TSA name)" for a verified RFC 3161 token, "; timestamp not
+ * accepted (why), signing time claimed" for a token that proved nothing,
+ * else nothing (the time is the signer's claim, as always). */
+static void
+time_note(const struct kyso_signer_info *s, char *buf, size_t len)
+{
+	char when[32] = "?";
+	const char *n = s->tsa_name ? s->tsa_name : "?";
+	struct tm tm;
+	time_t t = s->proven_time;
+	size_t i;
+
+	buf[0] = '\0';
+	if (t != 0 && gmtime_r(&t, &tm) != NULL)
+		(void)strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* a name that is not plain ASCII is not repeated in the A-R */
+	for (i = 0; n[i] != '\0'; i++)
+		if (n[i] < 0x20 || n[i] > 0x7e || n[i] == '"' || n[i] == '(' ||
+		    n[i] == ')' || n[i] == '\\')
+			n = "?";
+	if (t != 0)
+		(void)snprintf(buf, len, "; signed at %s (proven by TSA %s)",
+		    when, n);
+	else if (s->timestamp_note != NULL)
+		(void)snprintf(buf, len,
+		    "; timestamp not accepted (%s), signing time claimed",
+		    s->timestamp_note);
+}
+
 /* Judge one signer on its own: every element of a valid signature (the
  * content, the algorithms, the chain, the validity, the revocation status,
  * the signer's tie to the From address, what it covers) or the first that
@@ -88,8 +118,10 @@ judge_signer(const struct kyso_config *cfg,
 {
 	enum kyso_result r = KYSO_RES_PASS;
 	enum kyso_why w = KYSO_WHY_OK;
+	char proven[KYSO_MAX_SHOWN_NAME];
 
 	sv->note[0] = '\0';
+	time_note(s, proven, sizeof(proven));
 	sv->binding = kyso_seal_binding(cfg, s, from, &sv->kind);
 	if (s->cert_missing) {
 		r = KYSO_RES_NEUTRAL;
@@ -116,6 +148,9 @@ judge_signer(const struct kyso_config *cfg,
 	} else if (!s->valid_now) {
 		r = KYSO_RES_POLICY;
 		w = KYSO_WHY_EXPIRED;
+		if (s->proven_time != 0)
+			(void)snprintf(sv->note, sizeof(sv->note),
+			    "not valid at the proven signing time%s", proven);
 	} else if (s->revocation == KYSO_REV_REVOKED) {
 		r = KYSO_RES_POLICY;
 		w = KYSO_WHY_REVOKED;
@@ -142,14 +177,14 @@ judge_signer(const struct kyso_config *cfg,
 		    s->revocation_note ? s->revocation_note : "unavailable");
 	} else {
 		sv->softpass = s->revocation == KYSO_REV_UNAVAILABLE;
-		(void)snprintf(sv->note, sizeof(sv->note), "%s, %s; %s%s%s%s",
+		(void)snprintf(sv->note, sizeof(sv->note), "%s, %s; %s%s%s%s%s",
 		    kyso_cert_kind_name(sv->kind),
 		    kyso_binding_name(sv->binding),
 		    s->revocation_note ? s->revocation_note
 		                       : "revocation not checked",
 		    sv->softpass ? " (soft pass)" : "",
 		    s->legacy_sha1 ? "; legacy SHA-1 CA chain" : "",
-		    res->nested ? "; nested signature inside" : "");
+		    res->nested ? "; nested signature inside" : "", proven);
 	}
 	sv->result = r;
 	sv->why = w;

@@ -216,14 +216,27 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
     GMimeStream *body, time_t now, struct kyso_outcome *out,
     struct kyso_err *err)
 {
+	const struct kyso_settings *st = kyso_config_settings(cfg);
+	struct kyso_sign_opts tsa = {0};
 	struct kyso_cosign_result cr;
 	GMimeStream *in = kyso_spool_stream(msg);
 	char why[300];
 	int rc;
 
-	rc = kyso_cosign_message(out->decision.signer, kyso_config_trust(cfg),
-	    in, body, out->decision.from_addr, now, &cr, err);
+	tsa.tsa_url = st->timestamp_url;
+	tsa.tsa_timeout = st->timestamp_timeout;
+	tsa.tsa_required = st->timestamp_required;
+	rc = kyso_cosign_message_tsa(out->decision.signer,
+	    kyso_config_trust(cfg), in, body, out->decision.from_addr, now,
+	    &tsa, &cr, err);
 	g_object_unref(in);
+	if (rc < 0 && cr.tsa_error != NULL) {
+		/* OnTimestampFailure tempfail, whatever OnInternalError says */
+		internal_failure(cfg, out, err);
+		set_failure_action(out, KYSO_ONFAIL_TEMPFAIL);
+		kyso_cosign_result_clear(&cr);
+		return 0;
+	}
 	if (rc < 0)
 		return -1;
 	if (!cr.cosigned) {
@@ -248,6 +261,11 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
 		logf_append(out, " signers=%zu->%zu digest=%s%s",
 		    cr.signers_before, cr.signers_after, cr.digest,
 		    cr.digest_adjusted ? " digest_adjusted=yes" : "");
+		if (cr.timestamped)
+			logf_append(out, " timestamp=yes");
+		else if (cr.tsa_error != NULL)
+			logf_append(out, " timestamp=no timestamp_error=\"%s\"",
+			    cr.tsa_error);
 	}
 	kyso_cosign_result_clear(&cr);
 	return rc;
@@ -285,9 +303,21 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	}
 	opts.tmp_dir = st->tmp_dir;
 	opts.mem_limit = st->spool_memory;
+	opts.tsa_url = st->timestamp_url;
+	opts.tsa_timeout = st->timestamp_timeout;
+	opts.tsa_required = st->timestamp_required;
 	if (kyso_sign_message(out->decision.signer, in, body, &opts, &res,
-	        err) < 0)
+	        err) < 0) {
+		if (res.tsa_error != NULL) {
+			/* OnTimestampFailure tempfail, whatever
+			 * OnInternalError says */
+			internal_failure(cfg, out, err);
+			set_failure_action(out, KYSO_ONFAIL_TEMPFAIL);
+			kyso_sign_result_clear(&res);
+			rc = 0;
+		}
 		goto out;
+	}
 	if (res.kind == KYSO_MIME_SIGNED && st->cosign) {
 		rc = do_cosign(cfg, msg, body, now, out, err);
 		if (rc == 0 && out->body == body)
@@ -314,6 +344,11 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	out->facts.signers = 1; /* the agency certificate's */
 	(void)g_strlcpy(out->facts.kinds, "agency", sizeof(out->facts.kinds));
 	logf_append(out, " reencoded=%d", res.reencoded_parts);
+	if (res.timestamped)
+		logf_append(out, " timestamp=yes");
+	else if (res.tsa_error != NULL)
+		logf_append(out, " timestamp=no timestamp_error=\"%s\"",
+		    res.tsa_error);
 	kyso_sign_result_clear(&res);
 	rc = 0;
 out:

@@ -166,6 +166,38 @@ rev_text(enum kyso_revocation r)
 	}
 }
 
+/* "ký lúc … / signed at …": proven by a verified RFC 3161 token (and
+ * which TSA), or the signer's claim, said so; a token that proved nothing
+ * is named with why. g_free. */
+static char *
+signed_at(const struct kyso_signer_info *si)
+{
+	char *t, *tsa, *r, *bad = NULL;
+
+	if (si->proven_time != 0) {
+		t = utc(si->proven_time, "%Y-%m-%d %H:%M:%S UTC");
+		tsa = kyso_verdict_header_clean(
+		    si->tsa_name ? si->tsa_name : "?");
+		r = g_strdup_printf("ký lúc %s (xác thực bởi TSA \"%s\") / "
+		                    "signed at %s (proven by TSA \"%s\")",
+		    t, tsa, t, tsa);
+		g_free(tsa);
+		g_free(t);
+		return r;
+	}
+	t = utc(si->signing_time, "%Y-%m-%d %H:%M UTC");
+	if (si->timestamp_note != NULL)
+		bad = kyso_verdict_header_clean(si->timestamp_note);
+	r = g_strdup_printf("ký lúc (tự khai) / signed (claimed) %s%s%s%s", t,
+	    bad ? " (dấu thời gian không được công nhận / timestamp not "
+	          "accepted: "
+	        : "",
+	    bad ? bad : "", bad ? ")" : "");
+	g_free(bad);
+	g_free(t);
+	return r;
+}
+
 /* Describe one signer into s (UTF-8, untrusted parts cleaned). */
 static void
 describe(GString *s, const struct kyso_signer_info *si,
@@ -188,14 +220,12 @@ describe(GString *s, const struct kyso_signer_info *si,
 	if (si->revocation == KYSO_REV_NOT_CHECKED &&
 	    g_str_has_prefix(note, "not checked: "))
 		memmove(note, note + 13, strlen(note + 13) + 1);
-	st = utc(si->signing_time, "%Y-%m-%d %H:%M UTC");
+	st = signed_at(si);
 	nb = utc(si->not_before, "%Y-%m-%d");
 	na = utc(si->not_after, "%Y-%m-%d");
-	/* no trusted timestamp is evaluated yet: the time is the signer's
-	 * claim, and the reader is told so */
 	g_string_append_printf(s,
 	    "%s \"%s\"%s%s%s, cấp bởi / issued by \"%s\"; "
-	    "ký lúc (tự khai) / signed (claimed) %s; "
+	    "%s; "
 	    "hiệu lực / valid %s – %s; "
 	    "thu hồi / revocation: %s%s%s%s",
 	    kind_text(si, sv), cn, em ? " <" : "", em ? em : "", em ? ">" : "",

@@ -19,6 +19,7 @@
 #include "kyso/cosign.h"
 #include "kyso/limits.h"
 #include "kyso/mime.h"
+#include "kyso/timestamp.h"
 #include "ber.h"
 #include "digest.h"
 #include "rawmime.h"
@@ -201,11 +202,35 @@ has_cert(STACK_OF(X509) * certs, X509 *x)
 	return 0;
 }
 
-/* Add the seal to cms (under the token lock) and return the new DER
- * (OPENSSL_free) in *der. */
+/* With tsa->tsa_url, a TSA token on the new SignerInfo si; -1 only when
+ * the TSA gave none and tsa_required (KYSO_E_TEMP, res->tsa_error). */
+static int
+seal_timestamp(CMS_SignerInfo *si, const struct kyso_sign_opts *tsa,
+    struct kyso_cosign_result *res, struct kyso_err *err)
+{
+	char *why = NULL;
+
+	if (tsa == NULL || tsa->tsa_url == NULL)
+		return 0;
+	if (kyso_timestamp_add(si, tsa->tsa_url,
+	        tsa->tsa_timeout > 0 ? tsa->tsa_timeout : 10, &why) == 0) {
+		res->timestamped = 1;
+		return 0;
+	}
+	res->tsa_error = why;
+	if (!tsa->tsa_required)
+		return 0;
+	kyso_err_set(err, KYSO_E_TEMP, "no timestamp: %s", why);
+	return -1;
+}
+
+/* Add the seal to cms (under the token lock; the TSA, if any, asked
+ * after it) and return the new DER (OPENSSL_free) in *der. */
 static int
 add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
-    time_t now, unsigned char **der, int *der_len, struct kyso_err *err)
+    time_t now, const struct kyso_sign_opts *tsa,
+    struct kyso_cosign_result *res, unsigned char **der, int *der_len,
+    struct kyso_err *err)
 {
 	STACK_OF(X509) *chain = kyso_signer_chain(seal);
 	STACK_OF(X509) *present = CMS_get1_certs(cms);
@@ -213,7 +238,7 @@ add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
 	X509 *cert = kyso_signer_cert(seal);
 	CMS_SignerInfo *si;
 	ASN1_TIME *t = NULL;
-	int i, rc = -1, on_token = kyso_signer_on_token(seal);
+	int i, rc = -1, on_token = kyso_signer_on_token(seal), held = 1;
 
 	ERR_clear_error();
 	if (present == NULL)
@@ -255,13 +280,19 @@ add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
 		    "CMS_SignerInfo_sign");
 		goto out;
 	}
+	/* the token is free again before the network is asked */
+	kyso_signer_end_op(seal);
+	held = 0;
+	if (seal_timestamp(si, tsa, res, err) < 0)
+		goto out;
 	if ((*der_len = i2d_CMS_ContentInfo(cms, der)) <= 0) {
 		kyso_err_openssl(err, KYSO_E_INTERNAL, "i2d_CMS_ContentInfo");
 		goto out;
 	}
 	rc = 0;
 out:
-	kyso_signer_end_op(seal);
+	if (held)
+		kyso_signer_end_op(seal);
 	ASN1_TIME_free(t);
 	sk_X509_pop_free(present, X509_free);
 	return rc;
@@ -450,6 +481,16 @@ kyso_cosign_message(const struct kyso_signer *seal,
     const char *from_addr, time_t now, struct kyso_cosign_result *res,
     struct kyso_err *err)
 {
+	return kyso_cosign_message_tsa(seal, trust, in, out_body, from_addr,
+	    now, NULL, res, err);
+}
+
+int
+kyso_cosign_message_tsa(const struct kyso_signer *seal,
+    const struct kyso_trust *trust, GMimeStream *in, GMimeStream *out_body,
+    const char *from_addr, time_t now, const struct kyso_sign_opts *tsa,
+    struct kyso_cosign_result *res, struct kyso_err *err)
+{
 	struct kyso_trust *own_trust = NULL;
 	struct layout l;
 	struct kyso_found f;
@@ -522,7 +563,7 @@ kyso_cosign_message(const struct kyso_signer *seal,
 	if ((md = pick_digest(seal, cms, &res->digest_adjusted, &why)) == NULL)
 		goto refused;
 	res->digest = g_strdup(micalg_name(EVP_MD_get_type(md)));
-	if (add_seal(seal, cms, md, now, &der, &der_len, err) < 0)
+	if (add_seal(seal, cms, md, now, tsa, res, &der, &der_len, err) < 0)
 		goto out;
 	if (!kyso_ber_signer_infos_kept(f.cms_der->data, f.cms_der->len, der,
 	        (size_t)der_len, 1)) {
@@ -565,8 +606,13 @@ out:
 	if (raw != NULL)
 		g_byte_array_unref(raw);
 	ERR_clear_error();
-	if (rc < 0)
+	if (rc < 0) {
+		char *tsa_error = res->tsa_error;
+
+		res->tsa_error = NULL;
 		kyso_cosign_result_clear(res);
+		res->tsa_error = tsa_error; /* a required TSA failed: why */
+	}
 	return rc;
 }
 
@@ -581,6 +627,7 @@ kyso_cosign_result_clear(struct kyso_cosign_result *res)
 	g_free(res->digest);
 	g_free(res->micalg);
 	g_free(res->content_type);
+	g_free(res->tsa_error);
 	kyso_verify_result_clear(&res->before);
 	memset(res, 0, sizeof(*res));
 }

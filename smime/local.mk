@@ -18,6 +18,8 @@ libkyso_smime_a_SOURCES = \
 	smime/cosign.c \
 	smime/trust.c \
 	smime/cert.c \
+	smime/http.c \
+	smime/timestamp.c \
 	smime/revocation.c \
 	smime/cachedir.c \
 	smime/verify.c \
@@ -26,5 +28,6 @@ libkyso_smime_a_SOURCES = \
 EXTRA_DIST += include/kyso/err.h include/kyso/limits.h include/kyso/spool.h \
 	include/kyso/signer.h include/kyso/sign.h include/kyso/mime.h \
 	include/kyso/trust.h include/kyso/verify.h include/kyso/cosign.h \
+	include/kyso/timestamp.h smime/http.h \
 	smime/canon.h smime/certfile.h smime/rawmime.h smime/pkcs11.h \
 	smime/ber.h smime/digest.h smime/trust_int.h smime/verify_int.h

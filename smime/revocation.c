@@ -3,9 +3,10 @@
  * RFC 6960 OCSP), with a small cache.
  *
  * Sources (RevocationCheck): with CRL, configured CRL files, CRLs
- * fetched from the certificate's http CRL distribution point (bounded
- * size, timeout, cached in memory and in the daemon's cache directory
- * until nextUpdate) and, last, CRLs carried in the CMS; with OCSP, the
+ * fetched from the certificate's http CRL distribution points, tried in
+ * order until one answers for it (bounded size, timeout, cached in memory
+ * and in the daemon's cache directory until nextUpdate, so across
+ * restarts) and, last, CRLs carried in the CMS; with OCSP, the
  * leaf's AIA responder (nonce, responder signature checked against the
  * anchors, thisUpdate/nextUpdate, answers cached by CertID until
  * nextUpdate). A source that applies but cannot answer makes the result
@@ -17,6 +18,10 @@
  * that issuer, no http distribution point), only while current, and the
  * newest by thisUpdate wins - so an old CRL from before the revocation
  * never turns a revoked certificate "good".
+ *
+ * Every OCSP and CRL URL passes the RevocationURLMap first (P22: older
+ * certificates name the CA's internal hosts). A proven signing time (an
+ * RFC 3161 token, timestamp.c) makes a revocation dated after it harmless.
  *
  * Network: one message has one budget (RevocationBudget); every fetch
  * takes at most what is left of it, and once it is spent further look-ups
@@ -34,17 +39,18 @@
 #include <glib.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/http.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "http.h"
 #include "kyso/limits.h"
 #include "verify_int.h"
 
 struct rev_entry {
 	GBytes *data;                /* CRL DER, or NULL for an OCSP answer */
 	enum kyso_revocation status; /* OCSP answer */
+	time_t revoked_at;           /* OCSP: revocationTime when REVOKED */
 	char *note;
 	time_t expires;
 };
@@ -101,11 +107,25 @@ cache_get(struct kyso_rev_cache *c, const char *key, time_t now)
 		r = g_new0(struct rev_entry, 1);
 		r->data = e->data ? g_bytes_ref(e->data) : NULL;
 		r->status = e->status;
+		r->revoked_at = e->revoked_at;
 		r->note = g_strdup(e->note);
 		r->expires = e->expires;
 	}
 	g_mutex_unlock(&c->lock);
 	return r;
+}
+
+/* Record an OCSP revocationTime on the entry just put (1 when found). */
+static int
+cache_set_revoked_at(struct kyso_rev_cache *c, const char *key, time_t at)
+{
+	struct rev_entry *e;
+
+	g_mutex_lock(&c->lock);
+	if ((e = g_hash_table_lookup(c->entries, key)) != NULL)
+		e->revoked_at = at;
+	g_mutex_unlock(&c->lock);
+	return e != NULL;
 }
 
 static gboolean
@@ -135,14 +155,32 @@ cache_put(struct kyso_rev_cache *c, const char *key, GBytes *data,
 	g_mutex_unlock(&c->lock);
 }
 
-/* Short text of the last OpenSSL error (static, for notes). */
-static const char *
-ossl_reason(void)
-{
-	unsigned long e = ERR_peek_last_error();
-	const char *r = e ? ERR_reason_error_string(e) : NULL;
+/* ---- where the CA's endpoints really are (P22) */
 
-	return r ? r : "no detail";
+char *
+kyso_rev_map_url(const struct kyso_trust *t, const char *url)
+{
+	size_t i, n;
+
+	for (i = 0; t->url_map != NULL && i + 1 < t->url_map->len; i += 2) {
+		const char *from = g_ptr_array_index(t->url_map, i);
+		const char *to = g_ptr_array_index(t->url_map, i + 1);
+		const char *rest;
+
+		n = strlen(from);
+		if (g_ascii_strncasecmp(url, from, n) != 0)
+			continue;
+		rest = url + n;
+		/* whole host names and path segments only: a map of
+		 * http://ca.ptc must not catch http://ca.ptc.evil */
+		if (from[n - 1] != '/' && *rest != '\0' && *rest != '/' &&
+		    *rest != ':' && *rest != '?')
+			continue;
+		if (g_str_has_suffix(to, "/") && *rest == '/')
+			rest++;
+		return g_strconcat(to, rest, NULL);
+	}
+	return g_strdup(url);
 }
 
 /* ---- the network gate: budget, negative cache, progress */
@@ -223,43 +261,44 @@ crl_parse(const unsigned char *p, size_t len)
 	return c;
 }
 
-/* First http:// URL of x's CRL distribution points, or NULL. */
-static char *
-cdp_url(X509 *x)
+/* Every http:// URL of x's CRL distribution points, in certificate
+ * order, after the URL map (g_free'd by the array); empty when none. */
+static GPtrArray *
+cdp_urls(const struct kyso_trust *t, X509 *x)
 {
 	STACK_OF(DIST_POINT) *dps =
 	    X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
-	char *url = NULL;
+	GPtrArray *urls = g_ptr_array_new_with_free_func(g_free);
 	int i, j;
 
-	for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps) && !url; i++) {
+	for (i = 0; dps != NULL && i < sk_DIST_POINT_num(dps); i++) {
 		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
 
 		if (dp->distpoint == NULL || dp->distpoint->type != 0)
 			continue;
 		for (j = 0;
-		     j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname);
+		     j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname) &&
+		     urls->len < KYSO_MAX_CDP_URLS;
 		     j++) {
 			GENERAL_NAME *g =
 			    sk_GENERAL_NAME_value(dp->distpoint->name.fullname,
 			        j);
-			const char *u;
+			ASN1_IA5STRING *u;
+			char *raw;
 
 			if (g->type != GEN_URI)
 				continue;
-			u = (const char *)ASN1_STRING_get0_data(
-			    g->d.uniformResourceIdentifier);
-			if (g_ascii_strncasecmp(u, "http://", 7) == 0) {
-				url = g_strndup(u,
-				    (gsize)ASN1_STRING_length(
-				        g->d.uniformResourceIdentifier));
-				break;
-			}
+			u = g->d.uniformResourceIdentifier;
+			raw = g_strndup((const char *)ASN1_STRING_get0_data(u),
+			    (gsize)ASN1_STRING_length(u));
+			if (g_ascii_strncasecmp(raw, "http://", 7) == 0)
+				g_ptr_array_add(urls, kyso_rev_map_url(t, raw));
+			g_free(raw);
 		}
 	}
 	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
 	ERR_clear_error();
-	return url;
+	return urls;
 }
 
 static char *
@@ -336,45 +375,13 @@ disk_load(const struct kyso_trust *t, const char *url, time_t now)
 	return r;
 }
 
-/* Fetch url (http only) within timeout seconds and a size bound. */
-static GBytes *
-http_get(const char *url, size_t max, int timeout, char **why)
-{
-	BIO *resp;
-	GByteArray *a;
-	char buf[16384];
-	int n;
-
-	ERR_clear_error();
-	resp = OSSL_HTTP_get(url, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
-	    NULL, 0, max, timeout);
-	if (resp == NULL) {
-		*why =
-		    g_strdup_printf("cannot fetch %s: %s", url, ossl_reason());
-		ERR_clear_error();
-		return NULL;
-	}
-	a = g_byte_array_new();
-	while ((n = BIO_read(resp, buf, sizeof(buf))) > 0 && a->len <= max)
-		g_byte_array_append(a, (const guint8 *)buf, (guint)n);
-	BIO_free_all(resp);
-	ERR_clear_error();
-	if (a->len > max) {
-		*why = g_strdup_printf("%s: response too large", url);
-		g_byte_array_unref(a);
-		return NULL;
-	}
-	return g_byte_array_free_to_bytes(a);
-}
-
-/* The CRL at x's distribution point: memory cache, disk cache, network.
- * NULL with *why when it applies but cannot be had; NULL with *why NULL
- * when x has no http CDP. */
+/* The CRL at url: memory cache, disk cache, network. NULL with *why
+ * when it cannot be had. */
 static X509_CRL *
-fetch_crl(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
-    time_t now, char **why)
+fetch_crl_url(const struct kyso_trust *t, struct kyso_rev_session *rs,
+    const char *url, time_t now, char **why)
 {
-	char *url = cdp_url(x), *key = NULL;
+	char *key = g_strconcat("crl:", url, NULL);
 	struct rev_entry *e = NULL;
 	GBytes *der = NULL;
 	X509_CRL *c = NULL;
@@ -383,9 +390,6 @@ fetch_crl(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
 	int timeout;
 
 	*why = NULL;
-	if (url == NULL)
-		return NULL;
-	key = g_strconcat("crl:", url, NULL);
 	if ((e = cache_get(t->cache, key, now)) != NULL)
 		der = g_bytes_ref(e->data);
 	else if (disk_ok(t) && (der = disk_load(t, url, now)) != NULL)
@@ -394,8 +398,8 @@ fetch_crl(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
 	if (der == NULL) {
 		if (!net_begin(t, rs, url, now, &timeout, why))
 			goto out;
-		if ((der = http_get(url, KYSO_MAX_CRL_BYTES, timeout, why)) ==
-		    NULL) {
+		if ((der = kyso_http_get(url, KYSO_MAX_CRL_BYTES, timeout,
+		         why)) == NULL) {
 			net_failed(t, url, *why, now);
 			goto out;
 		}
@@ -418,14 +422,13 @@ out:
 		g_bytes_unref(der);
 	entry_free(e);
 	g_free(key);
-	g_free(url);
 	return c;
 }
 
 /* Judge x against one CRL by `issuer`. Returns -1 when the CRL is not
  * usable for x (other issuer, bad signature, not yet valid). */
 static int
-crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now,
+crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now, time_t at,
     enum kyso_revocation *st, char **note, const char *src)
 {
 	X509_REVOKED *rev = NULL;
@@ -447,9 +450,19 @@ crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now,
 
 		when = d ? g_date_time_format(d, "%Y-%m-%dT%H:%M:%SZ")
 		         : g_strdup("?");
-		*st = KYSO_REV_REVOKED;
 		g_free(*note);
-		*note = g_strdup_printf("CRL (%s): revoked %s", src, when);
+		if (at != 0 && rt > at) {
+			/* revoked after the proven signing time: the
+			 * signature was made while the certificate held */
+			*st = KYSO_REV_GOOD;
+			*note = g_strdup_printf("CRL (%s): revoked %s, after "
+			                        "the proven signing time",
+			    src, when);
+		} else {
+			*st = KYSO_REV_REVOKED;
+			*note =
+			    g_strdup_printf("CRL (%s): revoked %s", src, when);
+		}
 		g_free(when);
 		if (d != NULL)
 			g_date_time_unref(d);
@@ -474,7 +487,7 @@ crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now,
  * CRL of the set is by x's issuer with a valid signature. */
 static enum kyso_revocation
 crl_set_status(STACK_OF(X509_CRL) * set, X509 *x, X509 *issuer, time_t now,
-    const char *src, char **note)
+    time_t at, const char *src, char **note)
 {
 	enum kyso_revocation best = KYSO_REV_NOT_CHECKED, st;
 	time_t newest = 0, tu;
@@ -484,7 +497,7 @@ crl_set_status(STACK_OF(X509_CRL) * set, X509 *x, X509 *issuer, time_t now,
 		X509_CRL *c = sk_X509_CRL_value(set, i);
 		char *n = NULL;
 
-		if (crl_judge(c, x, issuer, now, &st, &n, src) != 0)
+		if (crl_judge(c, x, issuer, now, at, &st, &n, src) != 0)
 			continue;
 		tu = kyso_cert_time(X509_CRL_get0_lastUpdate(c));
 		if (st == KYSO_REV_REVOKED || best == KYSO_REV_NOT_CHECKED ||
@@ -502,37 +515,92 @@ crl_set_status(STACK_OF(X509_CRL) * set, X509 *x, X509 *issuer, time_t now,
 	return best;
 }
 
+/* Append "; more" (or "more") to *all. */
+static void
+append_why(char **all, const char *more)
+{
+	char *n = *all ? g_strconcat(*all, "; ", more, NULL) : g_strdup(more);
+
+	g_free(*all);
+	*all = n;
+}
+
+/* Status of x by the CRLs at its distribution points, tried in order until
+ * one gives a definite answer (GOOD or REVOKED, *note saying so). A CRL
+ * that cannot be fetched, is not by x's issuer or is expired sends us to
+ * the next; when none answers: UNAVAILABLE, *note naming every failure. */
+static enum kyso_revocation
+fetched_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
+    GPtrArray *urls, X509 *x, X509 *issuer, time_t now, time_t at, char **note)
+{
+	enum kyso_revocation st = KYSO_REV_UNAVAILABLE;
+	STACK_OF(X509_CRL) *one = sk_X509_CRL_new_null();
+	char *why = NULL, *w, *n;
+	guint i;
+
+	*note = NULL;
+	for (i = 0; one != NULL && i < urls->len; i++) {
+		const char *url = g_ptr_array_index(urls, i);
+		X509_CRL *c = fetch_crl_url(t, rs, url, now, &w);
+
+		if (c == NULL) {
+			append_why(&why, w ? w : url);
+			g_free(w);
+			continue;
+		}
+		n = NULL;
+		(void)sk_X509_CRL_push(one, c);
+		st = crl_set_status(one, x, issuer, now, at, "fetched", &n);
+		(void)sk_X509_CRL_pop(one);
+		X509_CRL_free(c);
+		if (st == KYSO_REV_GOOD || st == KYSO_REV_REVOKED) {
+			*note = n;
+			goto out;
+		}
+		w = g_strdup_printf("%s: %s", url,
+		    st == KYSO_REV_NOT_CHECKED ? "CRL unusable" : n);
+		append_why(&why, w);
+		g_free(w);
+		g_free(n);
+	}
+	st = KYSO_REV_UNAVAILABLE;
+	*note = why;
+	why = NULL;
+out:
+	g_free(why);
+	sk_X509_CRL_free(one);
+	return st;
+}
+
 /* CRL status of x (issued by issuer): CRLFile, then the fetched (or
  * cached) CRL of its distribution point, and only when neither speaks for
  * x and it has no distribution point, the CRLs of the message. */
 static enum kyso_revocation
 crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
-    X509 *issuer, STACK_OF(X509_CRL) * cms_crls, time_t now, char **note)
+    X509 *issuer, STACK_OF(X509_CRL) * cms_crls, time_t now, time_t at,
+    char **note)
 {
 	enum kyso_revocation best, st;
-	STACK_OF(X509_CRL) *one = NULL;
-	X509_CRL *fetched = NULL;
-	char *why = NULL, *n = NULL, *url;
+	GPtrArray *urls = NULL;
+	char *n = NULL;
 
 	*note = NULL;
 	if (!(t->check & KYSO_REVCHECK_CRL))
 		return KYSO_REV_NOT_CHECKED;
-	best = crl_set_status(t->crls, x, issuer, now, "file", note);
+	best = crl_set_status(t->crls, x, issuer, now, at, "file", note);
 	if (best == KYSO_REV_REVOKED || best == KYSO_REV_GOOD)
 		return best;
-	if ((url = cdp_url(x)) == NULL) {
+	urls = cdp_urls(t, x);
+	if (urls->len == 0) {
 		/* nothing authoritative to ask: the message's CRLs, if any */
 		if (best == KYSO_REV_NOT_CHECKED)
-			best = crl_set_status(cms_crls, x, issuer, now,
+			best = crl_set_status(cms_crls, x, issuer, now, at,
 			    "message", note);
+		g_ptr_array_free(urls, TRUE);
 		return best;
 	}
-	g_free(url);
-	fetched = fetch_crl(t, rs, x, now, &why);
-	if (fetched != NULL && (one = sk_X509_CRL_new_null()) != NULL &&
-	    sk_X509_CRL_push(one, fetched) &&
-	    (st = crl_set_status(one, x, issuer, now, "fetched", &n)) !=
-	        KYSO_REV_NOT_CHECKED) {
+	st = fetched_status(t, rs, urls, x, issuer, now, at, &n);
+	if (st == KYSO_REV_GOOD || st == KYSO_REV_REVOKED) {
 		best = st;
 		g_free(*note);
 		*note = n;
@@ -540,20 +608,17 @@ crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
 	} else if (best == KYSO_REV_NOT_CHECKED) {
 		best = KYSO_REV_UNAVAILABLE;
 		g_free(*note);
-		*note = why ? g_strdup_printf("CRL unavailable: %s", why)
-		            : g_strdup("fetched CRL unusable");
+		*note = g_strdup_printf("CRL unavailable: %s", n ? n : "?");
 	}
 	g_free(n);
-	g_free(why);
-	sk_X509_CRL_free(one);
-	X509_CRL_free(fetched);
+	g_ptr_array_free(urls, TRUE);
 	return best;
 }
 
 /* ---- OCSP */
 
 static char *
-ocsp_url(X509 *x)
+ocsp_url(const struct kyso_trust *t, X509 *x)
 {
 	STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(x);
 	char *r = NULL;
@@ -563,7 +628,7 @@ ocsp_url(X509 *x)
 		const char *u = sk_OPENSSL_STRING_value(urls, i);
 
 		if (g_ascii_strncasecmp(u, "http://", 7) == 0) {
-			r = g_strdup(u);
+			r = kyso_rev_map_url(t, u);
 			break;
 		}
 	}
@@ -592,38 +657,32 @@ certid_key(OCSP_CERTID *id)
 static OCSP_RESPONSE *
 ocsp_send(const char *url, OCSP_REQUEST *req, int timeout, char **why)
 {
-	char *host = NULL, *port = NULL, *path = NULL;
-	BIO *reqbio = NULL, *resp = NULL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	GBytes *answer = NULL;
 	OCSP_RESPONSE *r = NULL;
-	int ssl = 0;
+	char *e = NULL;
+	gsize len;
+	int n;
 
-	if (!OSSL_HTTP_parse_url(url, &ssl, NULL, &host, &port, NULL, &path,
-	        NULL, NULL) ||
-	    ssl) {
-		*why = g_strdup_printf("unusable OCSP URL %s", url);
+	if ((n = i2d_OCSP_REQUEST(req, &der)) <= 0) {
+		*why = g_strdup("cannot encode the OCSP request");
 		goto out;
 	}
-	if ((reqbio = ASN1_item_i2d_mem_bio(ASN1_ITEM_rptr(OCSP_REQUEST),
-	         (const ASN1_VALUE *)req)) == NULL)
-		goto out;
-	resp = OSSL_HTTP_transfer(NULL, host, port, path, 0, NULL, NULL, NULL,
-	    NULL, NULL, NULL, 0, NULL, "application/ocsp-request", reqbio,
-	    "application/ocsp-response", 1, KYSO_MAX_OCSP_BYTES, timeout, 0);
-	if (resp == NULL) {
-		*why = g_strdup_printf("OCSP responder %s unreachable: %s", url,
-		    ossl_reason());
+	if ((answer = kyso_http_post(url, "application/ocsp-request", der,
+	         (size_t)n, "application/ocsp-response", KYSO_MAX_OCSP_BYTES,
+	         timeout, &e)) == NULL) {
+		*why = g_strdup_printf("OCSP responder %s", e);
 		goto out;
 	}
-	if ((r = d2i_OCSP_RESPONSE_bio(resp, NULL)) == NULL)
+	p = g_bytes_get_data(answer, &len);
+	if ((r = d2i_OCSP_RESPONSE(NULL, &p, (long)len)) == NULL)
 		*why = g_strdup_printf("OCSP responder %s: bad response", url);
 out:
-	if (*why == NULL && r == NULL)
-		*why = g_strdup("OCSP request failed");
-	BIO_free_all(resp);
-	BIO_free(reqbio);
-	OPENSSL_free(host);
-	OPENSSL_free(port);
-	OPENSSL_free(path);
+	g_free(e);
+	if (answer != NULL)
+		g_bytes_unref(answer);
+	OPENSSL_free(der);
 	ERR_clear_error();
 	return r;
 }
@@ -631,7 +690,7 @@ out:
 /* OCSP status of chain[0]; NOT_CHECKED when it has no responder. */
 static enum kyso_revocation
 ocsp_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
-    STACK_OF(X509) * chain, time_t now, char **note)
+    STACK_OF(X509) * chain, time_t now, time_t at, char **note)
 {
 	X509 *leaf = sk_X509_value(chain, 0), *issuer = sk_X509_value(chain, 1);
 	enum kyso_revocation st = KYSO_REV_UNAVAILABLE;
@@ -641,9 +700,9 @@ ocsp_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
 	OCSP_BASICRESP *bs = NULL;
 	ASN1_GENERALIZEDTIME *revt = NULL, *thisu = NULL, *nextu = NULL;
 	struct rev_entry *e = NULL;
-	char *url = ocsp_url(leaf), *key = NULL, *why = NULL;
+	char *url = ocsp_url(t, leaf), *key = NULL, *why = NULL;
 	int status, reason, timeout;
-	time_t exp;
+	time_t exp, revoked_at = 0;
 
 	if (url == NULL)
 		return KYSO_REV_NOT_CHECKED;
@@ -654,6 +713,7 @@ ocsp_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
 	}
 	if ((e = cache_get(t->cache, key, now)) != NULL) {
 		st = e->status;
+		revoked_at = e->revoked_at;
 		*note = g_strdup(e->note);
 		goto out;
 	}
@@ -700,6 +760,7 @@ ocsp_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		*note = g_strdup("OCSP: good");
 	} else if (status == V_OCSP_CERTSTATUS_REVOKED) {
 		st = KYSO_REV_REVOKED;
+		revoked_at = revt ? kyso_cert_time(revt) : 0;
 		*note = g_strdup_printf("OCSP: revoked (%s)",
 		    OCSP_crl_reason_str(reason));
 	} else {
@@ -708,10 +769,16 @@ ocsp_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
 	}
 	exp = nextu ? kyso_cert_time(nextu) : now + KYSO_OCSP_DEFAULT_TTL;
 	cache_put(t->cache, key, NULL, st, *note, exp, now);
+	(void)cache_set_revoked_at(t->cache, key, revoked_at);
 out:
 	if (why != NULL) {
 		st = KYSO_REV_UNAVAILABLE;
 		*note = why;
+	} else if (st == KYSO_REV_REVOKED && at != 0 && revoked_at > at) {
+		/* revoked after the proven signing time */
+		st = KYSO_REV_GOOD;
+		g_free(*note);
+		*note = g_strdup("OCSP: revoked after the proven signing time");
 	}
 	entry_free(e);
 	OCSP_BASICRESP_free(bs);
@@ -727,7 +794,7 @@ out:
 enum kyso_revocation
 kyso_revocation_check(const struct kyso_trust *t, struct kyso_rev_session *rs,
     STACK_OF(X509) * chain, STACK_OF(X509_CRL) * cms_crls, time_t now,
-    char **note)
+    time_t at, char **note)
 {
 	enum kyso_revocation leaf = KYSO_REV_NOT_CHECKED, st;
 	char *n = NULL, *ocsp_note = NULL;
@@ -746,7 +813,7 @@ kyso_revocation_check(const struct kyso_trust *t, struct kyso_rev_session *rs,
 	/* intermediates: a revoked CA revokes everything below it */
 	for (i = sk_X509_num(chain) - 2; i >= 1; i--) {
 		st = crl_status(t, rs, sk_X509_value(chain, i),
-		    sk_X509_value(chain, i + 1), cms_crls, now, &n);
+		    sk_X509_value(chain, i + 1), cms_crls, now, at, &n);
 		if (st == KYSO_REV_REVOKED) {
 			*note = g_strdup_printf("issuing CA: %s", n);
 			g_free(n);
@@ -756,13 +823,13 @@ kyso_revocation_check(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		n = NULL;
 	}
 	if (t->check & KYSO_REVCHECK_OCSP) {
-		leaf = ocsp_status(t, rs, chain, now, &ocsp_note);
+		leaf = ocsp_status(t, rs, chain, now, at, &ocsp_note);
 		if (leaf == KYSO_REV_REVOKED || leaf == KYSO_REV_GOOD) {
 			*note = ocsp_note;
 			/* a CRL may still say revoked where OCSP said good */
 			if (leaf == KYSO_REV_GOOD &&
 			    crl_status(t, rs, sk_X509_value(chain, 0),
-			        sk_X509_value(chain, 1), cms_crls, now,
+			        sk_X509_value(chain, 1), cms_crls, now, at,
 			        &n) == KYSO_REV_REVOKED) {
 				g_free(*note);
 				*note = n;
@@ -773,7 +840,7 @@ kyso_revocation_check(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		}
 	}
 	st = crl_status(t, rs, sk_X509_value(chain, 0), sk_X509_value(chain, 1),
-	    cms_crls, now, &n);
+	    cms_crls, now, at, &n);
 	if (st == KYSO_REV_REVOKED || st == KYSO_REV_GOOD ||
 	    leaf == KYSO_REV_NOT_CHECKED) {
 		if (st == KYSO_REV_NOT_CHECKED && n == NULL)

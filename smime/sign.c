@@ -22,6 +22,7 @@
 #include "kyso/limits.h"
 #include "kyso/mime.h"
 #include "kyso/sign.h"
+#include "kyso/timestamp.h"
 #include "canon.h"
 
 #define SIGN_CHUNK 65536
@@ -104,9 +105,59 @@ cms_op_update(struct cms_op *op, const void *buf, size_t len,
 	return 0;
 }
 
-/* Finish the signature; *der is g_malloc'd. */
+/* With opts->tsa_url: a TSA token on every SignerInfo of op. A failure
+ * is an error (KYSO_E_TEMP) when opts->tsa_required, else res->tsa_error
+ * and the signature goes out without a token. */
+static int
+cms_op_timestamp(struct cms_op *op, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err)
+{
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(op->cms);
+	char *why = NULL;
+	int i, n = 0;
+
+	if (opts == NULL || opts->tsa_url == NULL)
+		return 0;
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis) && why == NULL; i++)
+		if (kyso_timestamp_add(sk_CMS_SignerInfo_value(sis, i),
+		        opts->tsa_url,
+		        opts->tsa_timeout > 0 ? opts->tsa_timeout : 10,
+		        &why) == 0)
+			n++;
+	if (why == NULL) {
+		if (res != NULL)
+			res->timestamped = n > 0;
+		return 0;
+	}
+	if (opts->tsa_required) {
+		kyso_err_set(err, KYSO_E_TEMP, "no timestamp: %s", why);
+		if (res != NULL)
+			res->tsa_error = why;
+		else
+			g_free(why);
+		return -1;
+	}
+	/* sign without: drop any token a co-signer of op already got */
+	for (i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
+		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
+		int at;
+
+		while ((at = CMS_unsigned_get_attr_by_NID(si,
+		            NID_id_smime_aa_timeStampToken, -1)) >= 0)
+			X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(si, at));
+	}
+	if (res != NULL)
+		res->tsa_error = why;
+	else
+		g_free(why);
+	return 0;
+}
+
+/* Finish the signature (and its timestamp, opts may be NULL); *der is
+ * g_malloc'd. */
 static int
 cms_op_finish(struct cms_op *op, const struct kyso_signer *signer,
+    const struct kyso_sign_opts *opts, struct kyso_sign_result *res,
     unsigned char **der, size_t *der_len, struct kyso_err *err)
 {
 	unsigned char *p = NULL;
@@ -125,6 +176,8 @@ cms_op_finish(struct cms_op *op, const struct kyso_signer *signer,
 		    "CMS_dataFinal");
 		return -1;
 	}
+	if (cms_op_timestamp(op, opts, res, err) < 0)
+		return -1;
 	if ((n = i2d_CMS_ContentInfo(op->cms, &p)) <= 0) {
 		kyso_err_openssl(err, KYSO_E_INTERNAL, "i2d_CMS_ContentInfo");
 		return -1;
@@ -154,7 +207,7 @@ kyso_sign_detached(const struct kyso_signer *signer, GMimeStream *content,
 		kyso_err_set(err, KYSO_E_TEMP, "cannot read content to sign");
 		goto out;
 	}
-	rc = cms_op_finish(&op, signer, der, der_len, err);
+	rc = cms_op_finish(&op, signer, NULL, NULL, der, der_len, err);
 out:
 	cms_op_free(&op);
 	return rc;
@@ -332,9 +385,11 @@ out:
 
 static int
 assemble(const struct kyso_signer *signer, GMimeStream *entity,
-    GMimeStream *out, const char *boundary, time_t signing_time, size_t *total,
-    struct kyso_err *err)
+    GMimeStream *out, const char *boundary, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err)
 {
+	time_t signing_time = opts != NULL ? opts->signing_time : 0;
+	size_t *total = &res->body_bytes;
 	struct cms_op op;
 	unsigned char *der = NULL;
 	size_t der_len = 0;
@@ -353,7 +408,7 @@ assemble(const struct kyso_signer *signer, GMimeStream *entity,
 	 * signed content is exactly the entity bytes */
 	if (copy_and_digest(entity, out, &op, total, err) < 0)
 		goto out;
-	if (cms_op_finish(&op, signer, &der, &der_len, err) < 0)
+	if (cms_op_finish(&op, signer, opts, res, &der, &der_len, err) < 0)
 		goto out;
 	g_free(line);
 	line = g_strdup_printf("\r\n--%s\r\n", boundary);
@@ -424,9 +479,7 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 	boundary = opts != NULL && opts->boundary != NULL
 	    ? g_strdup(opts->boundary)
 	    : random_boundary();
-	if (assemble(signer, entity, out_body, boundary,
-	        opts != NULL ? opts->signing_time : 0, &res->body_bytes,
-	        err) < 0)
+	if (assemble(signer, entity, out_body, boundary, opts, res, err) < 0)
 		goto out;
 	res->content_type =
 	    g_strdup_printf("multipart/signed; "
@@ -441,8 +494,13 @@ out:
 		g_object_unref(entity);
 	if (msg != NULL)
 		g_object_unref(msg);
-	if (rc < 0)
+	if (rc < 0) {
+		char *tsa = res->tsa_error;
+
+		res->tsa_error = NULL;
 		kyso_sign_result_clear(res);
+		res->tsa_error = tsa; /* a required TSA failed: why */
+	}
 	return rc;
 }
 
@@ -450,5 +508,6 @@ void
 kyso_sign_result_clear(struct kyso_sign_result *res)
 {
 	g_free(res->content_type);
+	g_free(res->tsa_error);
 	memset(res, 0, sizeof(*res));
 }

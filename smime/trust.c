@@ -150,6 +150,94 @@ out:
 	return rc;
 }
 
+/* The words of line l (split in place on blanks) into w[0..max); how
+ * many there are (may exceed max). */
+static int
+words(char *l, char **w, int max)
+{
+	int n = 0;
+	char *save = NULL, *p = strtok_r(l, " \t", &save);
+
+	for (; p != NULL; p = strtok_r(NULL, " \t", &save), n++)
+		if (n < max)
+			w[n] = p;
+	return n;
+}
+
+/* RevocationURLMap: "FROM TO" lines of http:// URL prefixes ('#'
+ * comments), into map as from, to pairs in file order. */
+static int
+load_url_map(const char *path, GPtrArray *map, struct kyso_err *err)
+{
+	char *text = NULL, **lines = NULL, *w[2];
+	GError *ge = NULL;
+	int i, rc = -1;
+
+	if (!g_file_get_contents(path, &text, NULL, &ge)) {
+		kyso_err_set(err, KYSO_E_CONFIG, "RevocationURLMap %s: %s",
+		    path, ge->message);
+		g_error_free(ge);
+		return -1;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (i = 0; lines[i] != NULL; i++) {
+		char *l = g_strstrip(lines[i]);
+
+		if (l[0] == '\0' || l[0] == '#')
+			continue;
+		if (words(l, w, 2) != 2 ||
+		    g_ascii_strncasecmp(w[0], "http://", 7) != 0 ||
+		    g_ascii_strncasecmp(w[1], "http://", 7) != 0 ||
+		    strlen(w[0]) < 8) {
+			kyso_err_set(err, KYSO_E_CONFIG,
+			    "%s:%d: want \"http://from http://to\"", path,
+			    i + 1);
+			goto out;
+		}
+		if (map->len / 2 >= KYSO_MAX_URL_MAP) {
+			kyso_err_set(err, KYSO_E_CONFIG,
+			    "%s: more than %d entries", path, KYSO_MAX_URL_MAP);
+			goto out;
+		}
+		g_ptr_array_add(map, g_strdup(w[0]));
+		g_ptr_array_add(map, g_strdup(w[1]));
+	}
+	rc = 0;
+out:
+	g_strfreev(lines);
+	g_free(text);
+	return rc;
+}
+
+/* TimestampTrustAnchors: a store of the PEM roots in path. */
+static X509_STORE *
+load_tsa_store(const char *path, struct kyso_err *err)
+{
+	STACK_OF(X509) *roots = sk_X509_new_null();
+	X509_STORE *st = X509_STORE_new();
+	int i, ok = 0;
+
+	if (roots == NULL || st == NULL) {
+		kyso_err_openssl(err, KYSO_E_INTERNAL, "TSA store");
+		goto out;
+	}
+	if (kyso_certfile_read(path, roots, err) != 0)
+		goto out;
+	for (i = 0; i < sk_X509_num(roots); i++)
+		if (!X509_STORE_add_cert(st, sk_X509_value(roots, i))) {
+			kyso_err_openssl(err, KYSO_E_CONFIG, path);
+			goto out;
+		}
+	ok = 1;
+out:
+	sk_X509_pop_free(roots, X509_free);
+	if (!ok) {
+		X509_STORE_free(st);
+		st = NULL;
+	}
+	return st;
+}
+
 struct kyso_trust *
 kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 {
@@ -162,6 +250,7 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 	t->agency_oids = g_ptr_array_new_with_free_func(g_free);
 	t->personal_oids = g_ptr_array_new_with_free_func(g_free);
 	t->legacy_sha1 = sk_X509_new_null();
+	t->url_map = g_ptr_array_new_with_free_func(g_free);
 	if (t->store == NULL || t->intermediates == NULL || t->crls == NULL ||
 	    t->legacy_sha1 == NULL) {
 		kyso_err_openssl(err, KYSO_E_INTERNAL, "trust store");
@@ -195,6 +284,12 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 	        err) != 0 ||
 	    parse_oids(spec->personal_oids, t->personal_oids,
 	        "PersonalPolicyOIDs", err) != 0)
+		goto fail;
+	if (spec->url_map != NULL &&
+	    load_url_map(spec->url_map, t->url_map, err) != 0)
+		goto fail;
+	if (spec->tsa_anchor_file != NULL &&
+	    (t->tsa_store = load_tsa_store(spec->tsa_anchor_file, err)) == NULL)
 		goto fail;
 	/* only fetched CRLs go to disk: the directory matters for CRL mode */
 	if (spec->cache_dir != NULL &&
@@ -230,5 +325,8 @@ kyso_trust_free(struct kyso_trust *t)
 	if (t->personal_oids != NULL)
 		g_ptr_array_free(t->personal_oids, TRUE);
 	kyso_revocation_cache_free(t->cache);
+	if (t->url_map != NULL)
+		g_ptr_array_free(t->url_map, TRUE);
+	X509_STORE_free(t->tsa_store);
 	g_free(t);
 }

@@ -28,6 +28,8 @@ struct kyso_trust {
 	/* anchors (also in store) whose chains may carry SHA-1 CA
 	 * signatures until the anchor's own notAfter (the VGCA G1 root) */
 	STACK_OF(X509) * legacy_sha1;
+	GPtrArray *url_map;    /* RevocationURLMap: from, to, from, to, ... */
+	X509_STORE *tsa_store; /* TimestampTrustAnchors, or NULL */
 };
 
 /* revocation.c: the cache owned by a trust object. */

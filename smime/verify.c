@@ -293,6 +293,8 @@ kyso_signer_info_clear(struct kyso_signer_info *s)
 	g_free(s->chain_error);
 	g_free(s->weak_reason);
 	g_free(s->revocation_note);
+	g_free(s->tsa_name);
+	g_free(s->timestamp_note);
 	g_free(s->email);
 	g_free(s->fingerprint);
 	g_free(s->issuer_fingerprint);

@@ -61,10 +61,28 @@ void kyso_rev_session_init(struct kyso_rev_session *rs,
 
 /* Revocation status of chain[0] (and CRL status of the intermediates):
  * chain is leaf first, anchor last. `note` gets a short ASCII explanation
- * (g_malloc'd). Never fails: problems become KYSO_REV_UNAVAILABLE. */
+ * (g_malloc'd). Never fails: problems become KYSO_REV_UNAVAILABLE. The
+ * sources must be current at now; `at` (0: none) is a proven signing
+ * time: a revocation dated after it does not touch the signature (GOOD,
+ * the note says so). */
 enum kyso_revocation kyso_revocation_check(const struct kyso_trust *t,
     struct kyso_rev_session *rs, STACK_OF(X509) * chain,
-    STACK_OF(X509_CRL) * cms_crls, time_t now, char **note);
+    STACK_OF(X509_CRL) * cms_crls, time_t now, time_t at, char **note);
+
+/* url rewritten by the first matching RevocationURLMap entry (a prefix
+ * ending at a host or path boundary), or a copy of it. g_free. */
+char *kyso_rev_map_url(const struct kyso_trust *t, const char *url);
+
+/* ---- timestamp.c: RFC 3161 token of a SignerInfo (CAdES-T) */
+
+/* Evaluate the id-aa-signatureTimeStampToken of s, if any, against t's
+ * TSA anchors: token signature and TSA chain (EKU timeStamping), message
+ * imprint over s's signature value, not far after the claimed signing
+ * time (claimed, 0: none) and not in the future. On success fills
+ * si->proven_time and si->tsa_name; a token that is there but fails sets
+ * si->timestamp_note (why) and nothing else. */
+void kyso_timestamp_check(const struct kyso_trust *t, CMS_SignerInfo *s,
+    time_t claimed, time_t now, struct kyso_signer_info *si);
 
 /* ---- verify_find.c: locate the signed entity in the raw bytes */
 

@@ -2,8 +2,9 @@
  * verify_signer.c - the facts about one SignerInfo: signature over the
  * signed attributes, ESS signingCertificate binding (RFC 5035), algorithm
  * strength, chain to the configured anchors with purpose smime_sign
- * (RFC 8550 4.4: keyUsage and emailProtection), validity now and at
- * signingTime, revocation, e-mail match with From, and kind.
+ * (RFC 8550 4.4: keyUsage and emailProtection), validity now (or at the
+ * time an RFC 3161 token proves, timestamp.c) and at signingTime,
+ * revocation (before that proven time), e-mail match with From, and kind.
  *
  * CMS_verify() is all-or-nothing over signers, so each SignerInfo is
  * judged on its own here. Never logs; never fails (problems are facts).
@@ -296,7 +297,10 @@ revocation_skip(const struct kyso_rev_session *rs,
 	if (si->weak)
 		return "not checked: weak algorithm";
 	if (!si->valid_now)
-		return "not checked: certificate not valid now";
+		return si->proven_time
+		    ? "not checked: certificate not valid at the proven "
+		      "signing time"
+		    : "not checked: certificate not valid now";
 	return NULL;
 }
 
@@ -343,17 +347,24 @@ kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
 	}
 	si->signature_ok = si->signature_error == NULL;
 
+	/* a trusted time for this signature value (RFC 3161), if any */
+	if (si->signature_ok)
+		kyso_timestamp_check(t, s, si->signing_time, now, si);
+
 	chain = build_chain(t, signer, cms_certs, now, "smime_sign", si);
 	si->chain_ok = chain != NULL;
 	chain_facts(chain, si);
-	si->valid_now = chain_valid_at(chain, signer, now);
+	/* with a proven signing time a certificate that expired since
+	 * still held when it signed; without one only now counts */
+	si->valid_now = chain_valid_at(chain, signer,
+	    si->proven_time ? si->proven_time : now);
 	si->valid_at_signing = si->signing_time != 0
 	    ? chain_valid_at(chain, signer, si->signing_time)
 	    : si->valid_now;
 	/* last, and only when everything else holds */
 	if ((skip = revocation_skip(rs, si, chain)) == NULL)
 		si->revocation = kyso_revocation_check(t, rs, chain, cms_crls,
-		    now, &si->revocation_note);
+		    now, si->proven_time, &si->revocation_note);
 	else
 		si->revocation_note = g_strdup(skip);
 	sk_X509_pop_free(chain, X509_free);

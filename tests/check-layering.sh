@@ -20,7 +20,7 @@ check "smime/ and policy/ never include libmilter" \
 	"$(grep -nE '#[[:space:]]*include.*libmilter' smime/*.[ch] policy/*.[ch] include/kyso/*.h 2>/dev/null)"
 # every public header belongs to one layer; a new header must be placed here
 common="err limits"
-smime_h="cosign mime sign signer spool trust verify"
+smime_h="cosign mime sign signer spool timestamp trust verify"
 policy_h="classified config health inbound journal policy process report seal verdict"
 unplaced=
 for h in include/kyso/*.h; do

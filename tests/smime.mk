@@ -93,3 +93,13 @@ check_PROGRAMS += tests/unit/test_vgca
 tests_unit_test_vgca_SOURCES = tests/unit/test_vgca.c
 tests_unit_test_vgca_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_vgca
+# timestamp.test: RFC 3161 timestamps (out and in) and revocation endpoints
+# (URL map, several CDPs, the CRL cache across restarts) against
+# tests/pki/tsa-http.pl running `openssl ts -reply` and `openssl ocsp`
+check_PROGRAMS += tests/unit/test_timestamp
+tests_unit_test_timestamp_SOURCES = tests/unit/test_timestamp.c
+tests_unit_test_timestamp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
+tests_unit_test_timestamp_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/timestamp.test
+EXTRA_DIST += tests/unit/timestamp.test tests/pki/make-tsa-cases.sh \
+	tests/pki/tsa-http.pl

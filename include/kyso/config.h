@@ -80,6 +80,12 @@ struct kyso_settings {
 	int pin_max_age;         /* PinMaxAge days, default 180, 0: off */
 	int syslog_success;      /* SyslogSuccess yes/no, default yes */
 	char *syslog_socket;     /* SyslogSocket, default /dev/log */
+	/* revocation endpoints and RFC 3161 timestamps */
+	char *revocation_url_map;    /* RevocationURLMap file, or NULL */
+	char *timestamp_url;         /* TimestampURL (http), or NULL */
+	int timestamp_timeout;       /* TimestampTimeout seconds */
+	int timestamp_required;      /* OnTimestampFailure tempfail=1 */
+	char *timestamp_anchor_file; /* TimestampTrustAnchors, or NULL */
 };
 
 struct kyso_config;

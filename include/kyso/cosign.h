@@ -17,6 +17,7 @@
 
 #include <gmime/gmime.h>
 #include "kyso/err.h"
+#include "kyso/sign.h"
 #include "kyso/signer.h"
 #include "kyso/trust.h"
 #include "kyso/verify.h"
@@ -42,6 +43,8 @@ struct kyso_cosign_result {
 	/* what the existing signature(s) verified to (chain trust, kind,
 	 * revocation of the personal certificate: for policy to judge) */
 	struct kyso_verify_result before;
+	int timestamped; /* the seal's SignerInfo carries a TSA token */
+	char *tsa_error; /* a TSA was asked and gave no token: why */
 };
 
 /* Seal the message read from `in` (headers and body as received, CRLF)
@@ -63,6 +66,16 @@ int kyso_cosign_message(const struct kyso_signer *seal,
     const struct kyso_trust *trust, GMimeStream *in, GMimeStream *out_body,
     const char *from_addr, time_t now, struct kyso_cosign_result *res,
     struct kyso_err *err);
+
+/* The same, and with tsa->tsa_url (tsa may be NULL; only its tsa_* fields
+ * are read) an RFC 3161 token on the seal's SignerInfo, as
+ * kyso_sign_message does: when the TSA gives none, tsa_required makes it
+ * -1 KYSO_E_TEMP with res->tsa_error (the only field set: clear res), else
+ * the seal goes out without a token and res->tsa_error says why. */
+int kyso_cosign_message_tsa(const struct kyso_signer *seal,
+    const struct kyso_trust *trust, GMimeStream *in, GMimeStream *out_body,
+    const char *from_addr, time_t now, const struct kyso_sign_opts *tsa,
+    struct kyso_cosign_result *res, struct kyso_err *err);
 
 void kyso_cosign_result_clear(struct kyso_cosign_result *res);
 

@@ -66,6 +66,16 @@
 #define KYSO_MAX_REV_CACHE         4096
 #define KYSO_OCSP_SKEW             300
 #define KYSO_OCSP_DEFAULT_TTL      300
+/* Revocation endpoints: CRL distribution point URLs of one certificate
+ * tried, and entries of RevocationURLMap. */
+#define KYSO_MAX_CDP_URLS          8
+#define KYSO_MAX_URL_MAP           1000
+/* RFC 3161 timestamps: the largest reply accepted (bytes); how long after
+ * the claimed signingTime a token may be and still prove it, and how far
+ * ahead of our clock (seconds). */
+#define KYSO_MAX_TSA_REPLY         (64 * 1024)
+#define KYSO_TSA_MAX_DELAY         3600
+#define KYSO_TSA_SKEW              300
 /* Smallest RSA/DSA modulus a verified signature may use (else "weak"). */
 #define KYSO_MIN_RSA_BITS          2048
 /* Smallest EC key an agency signing certificate may have (P-256). */

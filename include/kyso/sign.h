@@ -25,6 +25,11 @@ struct kyso_sign_opts {
 	const char *tmp_dir;  /* scratch files, NULL: $TMPDIR or /tmp */
 	size_t mem_limit;     /* scratch in memory below this input size,
 	                         0: 1 MiB */
+	const char *tsa_url;  /* RFC 3161 TSA (http) asked for a token over
+	                         the signature (CAdES-T), or NULL: none */
+	int tsa_timeout;      /* seconds for the TSA (0: 10) */
+	int tsa_required;     /* 1: no token, no signature (KYSO_E_TEMP);
+	                         0: sign without, res->tsa_error says why */
 };
 
 struct kyso_sign_result {
@@ -35,12 +40,17 @@ struct kyso_sign_result {
 	int add_mime_version;     /* 1 when the message had no MIME-Version */
 	int reencoded_parts; /* leaves re-encoded to 7-bit before signing */
 	size_t body_bytes;   /* bytes written to out_body */
+	int timestamped;     /* the SignerInfo carries a TSA token */
+	char *tsa_error;     /* a TSA was configured but gave no token, and
+	                        the message was signed without: why */
 };
 
 /* Read the message from `in` (headers and body, CRLF or LF), write the new
  * CRLF body to `out_body`, fill res. On failure nothing useful is in
  * out_body; KYSO_E_INPUT means the message cannot be signed as it is
- * (e.g. nested 8-bit content that must not be re-encoded). */
+ * (e.g. nested 8-bit content that must not be re-encoded). When it failed
+ * because opts->tsa_required and the TSA gave no token, res->tsa_error
+ * says why (KYSO_E_TEMP; the only field set: clear res). */
 int kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
     GMimeStream *out_body, const struct kyso_sign_opts *opts,
     struct kyso_sign_result *res, struct kyso_err *err);

@@ -31,6 +31,11 @@ struct kyso_trust_spec {
 	const char *profile_dir;      /* trust profile directory (anchors.pem,
 	                                 optional intermediates.pem and
 	                                 legacy-sha1-anchors.pem), or NULL */
+	const char *url_map;          /* RevocationURLMap file ("FROM TO" URL
+	                                 prefixes), or NULL */
+	const char *tsa_anchor_file;  /* PEM roots of trusted timestamp
+	                                 authorities, or NULL: tokens are
+	                                 not evaluated */
 };
 
 /* RevocationCheck: which sources are consulted. CRL: CRLFile, the CDP

@@ -68,6 +68,12 @@ struct kyso_signer_info {
 	char *serial_hex;     /* upper-case hex, no separators */
 	char *digest;         /* "sha-256", ... */
 	time_t signing_time;  /* 0 when absent */
+	time_t proven_time;   /* RFC 3161 token time, verified; 0: none.
+	                         valid_now and revocation are then judged
+	                         at this time */
+	char *tsa_name;       /* UTF-8 CN of the TSA, when proven_time */
+	char *timestamp_note; /* a token is present but proves nothing:
+	                         why (ASCII); else NULL */
 	time_t not_before, not_after;
 };
 
