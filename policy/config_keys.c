@@ -268,6 +268,40 @@ const struct kyso_config_key kyso_config_keys[] = {
         .def = "no",
         .doc = "seal our mail that an official signed personally with the "
                "agency certificate too (signed and sealed)"},
+    {.name = "HeaderProtection",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.header_protection),
+        .def = "yes",
+        .doc = "copy From, To, Cc, Subject, Date, Message-ID and Reply-To "
+               "into the signed part (RFC 9788, hp=\"clear\") so the "
+               "signature covers them"},
+    {.name = "SubjectTag",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.subject_tag),
+        .def = "no",
+        .doc = "inbound: put the verdict in front of the Subject of signed "
+               "mail and of unsigned mail claiming a provincial address"},
+    {.name = "SubjectTagValid",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(s.subject_tag_valid),
+        .def = "[Đã ký số: %s]",
+        .doc = "Subject tag of mail that passes; %s: the signer's name"},
+    {.name = "SubjectTagInvalid",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(s.subject_tag_invalid),
+        .def = "[CẢNH BÁO: chữ ký không hợp lệ]",
+        .doc = "Subject tag of signed mail that does not pass"},
+    {.name = "SubjectTagUnsigned",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(s.subject_tag_unsigned),
+        .def = "[CẢNH BÁO: không có chữ ký]",
+        .doc = "Subject tag of unsigned mail claiming a provincial address"},
+    {.name = "ResultHeader",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.result_header),
+        .def = "yes",
+        .doc = "inbound: add X-Kyso-Result with the smime= result word, for "
+               "Sieve filters"},
 };
 
 const size_t kyso_config_nkeys =

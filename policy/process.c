@@ -265,6 +265,7 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	}
 	opts.tmp_dir = st->tmp_dir;
 	opts.mem_limit = st->spool_memory;
+	opts.protect_headers = st->header_protection;
 	if (kyso_sign_message(out->decision.signer, in, body, &opts, &res,
 	        err) < 0)
 		goto out;
@@ -291,7 +292,8 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	out->body = body;
 	body = NULL;
 	set_class(out, KYSO_OC_SIGNED);
-	logf_append(out, " reencoded=%d", res.reencoded_parts);
+	logf_append(out, " reencoded=%d hp=%s", res.reencoded_parts,
+	    res.protected_headers ? "clear" : "no");
 	kyso_sign_result_clear(&res);
 	rc = 0;
 out:
@@ -333,7 +335,13 @@ do_verify(const struct kyso_config *cfg, const struct kyso_envelope *env,
 		return -1;
 	out->ar_value = ir.ar_value;
 	out->verdict_value = ir.verdict_value;
-	ir.ar_value = ir.verdict_value = NULL;
+	out->result_value = ir.result_value;
+	out->subjects = ir.subjects;
+	out->nsubjects = ir.nsubjects;
+	out->subject_add = ir.subject_add;
+	ir.ar_value = ir.verdict_value = ir.result_value = NULL;
+	ir.subjects = NULL;
+	ir.nsubjects = 0;
 	(void)snprintf(out->result, sizeof(out->result), "%s", ir.result);
 	logf_append(out, " %s", ir.log);
 	verdict_facts(&ir.facts, &out->facts);
@@ -471,6 +479,8 @@ kyso_process_message(const struct kyso_config *cfg,
 void
 kyso_outcome_clear_edits(struct kyso_outcome *out)
 {
+	size_t i;
+
 	out->strip_content = 0;
 	out->add_mime_version = 0;
 	g_free(out->content_type);
@@ -482,6 +492,14 @@ kyso_outcome_clear_edits(struct kyso_outcome *out)
 	out->ar_value = NULL;
 	g_free(out->verdict_value);
 	out->verdict_value = NULL;
+	g_free(out->result_value);
+	out->result_value = NULL;
+	for (i = 0; i < out->nsubjects; i++)
+		g_free(out->subjects[i]);
+	g_free(out->subjects);
+	out->subjects = NULL;
+	out->nsubjects = 0;
+	out->subject_add = 0;
 }
 
 void

@@ -74,6 +74,12 @@ struct kyso_settings {
 	enum kyso_onfail on_unauthorized; /* OnUnauthorizedSender */
 	int journal_sync;        /* JournalSync yes/no: fdatasync per record */
 	int socket_allow_remote; /* SocketAllowRemote yes/no, default no */
+	int header_protection;   /* HeaderProtection yes/no (RFC 9788) */
+	int subject_tag;         /* SubjectTag yes/no, inbound */
+	char *subject_tag_valid; /* SubjectTagValid, %s: signer name */
+	char *subject_tag_invalid;  /* SubjectTagInvalid */
+	char *subject_tag_unsigned; /* SubjectTagUnsigned */
+	int result_header;          /* ResultHeader yes/no: X-Kyso-Result */
 };
 
 struct kyso_config;

@@ -72,6 +72,10 @@ struct kyso_outcome {
 	                         its start, or NULL */
 	char *ar_value;       /* prepend Authentication-Results */
 	char *verdict_value;  /* prepend X-Kyso-Verdict */
+	char *result_value;   /* prepend X-Kyso-Result (below the verdict) */
+	char **subjects;      /* SubjectTag: new value of Subject field i+1 */
+	size_t nsubjects;
+	int subject_add; /* ...or add subjects[0]: there was none */
 	/* for the reply and the log */
 	const char *reply_code;  /* "451"/"550" with TEMPFAIL/REJECT */
 	const char *reply_xcode; /* "4.7.0"/"5.7.1" */

@@ -25,6 +25,8 @@ struct kyso_sign_opts {
 	const char *tmp_dir;  /* scratch files, NULL: $TMPDIR or /tmp */
 	size_t mem_limit;     /* scratch in memory below this input size,
 	                         0: 1 MiB */
+	int protect_headers;  /* RFC 9788: copy kyso_protected_fields into
+	                         the signed part and mark it hp="clear" */
 };
 
 struct kyso_sign_result {
@@ -33,8 +35,10 @@ struct kyso_sign_result {
 	char *content_type;       /* outer Content-Type field value, folded with
 	                             LF + TAB (libmilter's convention), g_free */
 	int add_mime_version;     /* 1 when the message had no MIME-Version */
-	int reencoded_parts; /* leaves re-encoded to 7-bit before signing */
-	size_t body_bytes;   /* bytes written to out_body */
+	int reencoded_parts;   /* leaves re-encoded to 7-bit before signing */
+	size_t body_bytes;     /* bytes written to out_body */
+	int protected_headers; /* the signed part carries the protected
+	                          fields (hp="clear") */
 };
 
 /* Read the message from `in` (headers and body, CRLF or LF), write the new
