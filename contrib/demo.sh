@@ -9,7 +9,8 @@
 #   4. sends a Vietnamese message from an internal sender and shows the
 #      signed result and what OpenSSL, GnuPG and NSS say about it;
 #   5. sends mail from an external client - the signed message, a forged
-#      unsigned one claiming a province address, and a tampered copy - and
+#      unsigned one claiming a province address, a tampered copy and a copy
+#      under another Subject - and
 #      shows the Authentication-Results and X-Kyso-Verdict fields added;
 #   6. stops everything it started. KEEP=1 keeps the demo directory.
 set -uo pipefail
@@ -92,7 +93,7 @@ show_inbound() {
 	got=$(kt_wait "$2" 60) || { echo "not delivered" | indent; kt_dump_logs; return; }
 	echo "$1:" | indent
 	perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g;
-		while (/^((?:Authentication-Results|X-Kyso-Verdict):.*)$/mgi) {
+		while (/^((?:Authentication-Results|X-Kyso-Verdict|X-Kyso-Result):.*)$/mgi) {
 			my $l = $1;
 			$l = substr($l, 0, 110) . " ..." if $l =~ /^X-Kyso/i && length $l > 110;
 			print "$l\n";
@@ -112,6 +113,11 @@ perl -0777 -pe '/boundary="?([^";\n]+)/ or die "no boundary\n"; my $b = $1;
 	s/(\n--\Q$b\E\r?\n(?:[^\n]+\n)*\r?\n)(.)/$1 . ($2 eq "X" ? "Y" : "X")/e' "$signed" >"$KT/tampered.eml"
 kt_send_external "$so" chanhvanphong@ubnd.hagiang.gov.vn "$KT/tampered.eml"
 show_inbound "c) the signed message with one character changed on the way" chanhvanphong@ubnd.hagiang.gov.vn
+# the same signed body under another Subject: the Subject is protected
+# (RFC 9788, HeaderProtection yes), so the replay does not pass
+perl -0777 -pe 's/^Subject: .*$/Subject: =?UTF-8?Q?Chuy=E1=BB=83n_ti=E1=BB=81n_g=E1=BA=A5p?=/m' "$signed" >"$KT/replayed.eml"
+kt_send_external "$so" vanthu.ketoan@ubnd.hagiang.gov.vn "$KT/replayed.eml"
+show_inbound "d) the signed message replayed under another Subject" vanthu.ketoan@ubnd.hagiang.gov.vn
 
 title "6. Stopping"
 kt_milter_stop && echo "kyso-milter stopped" | indent

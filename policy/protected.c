@@ -191,6 +191,20 @@ inner_values(const struct kyso_verify_result *res, const char *name, int *count)
 	return g_string_free(s, FALSE);
 }
 
+/* A field a relay may add after signing (outer form `out`): Date and
+ * Message-ID (Postfix adds them when missing), and a To or Cc naming no
+ * mailbox ("undisclosed-recipients:;", added to Bcc-only mail). */
+static int
+relay_added(const char *name, const char *out)
+{
+	if (g_ascii_strcasecmp(name, "Date") == 0 ||
+	    g_ascii_strcasecmp(name, "Message-ID") == 0)
+		return 1;
+	return (g_ascii_strcasecmp(name, "To") == 0 ||
+	           g_ascii_strcasecmp(name, "Cc") == 0) &&
+	    strchr(out, '@') == NULL;
+}
+
 /* Every signer passed; now none does: the header is not what was signed. */
 static void
 demote(struct kyso_verdict *v)
@@ -260,8 +274,7 @@ kyso_inbound_judge_headers(struct kyso_verdict *v,
 			v->hp.matched |= 1u << k;
 		else if (ni > 0)
 			how = no == 0 ? 2 : 0;
-		else if (no > 0 && g_ascii_strcasecmp(name, "Date") != 0 &&
-		    g_ascii_strcasecmp(name, "Message-ID") != 0)
+		else if (no > 0 && !relay_added(name, out))
 			how = 1;
 		if (how >= 0) {
 			v->hp.changed |= 1u << k;

@@ -204,6 +204,32 @@ main(void)
 	    "attacker: Reply-To added outside the protected set -> policy");
 	done(&f, t, ar);
 
+	/* Postfix adds "To: undisclosed-recipients:;" to Bcc-only mail */
+	{
+		static struct kyso_inner_field fs[] = {
+		    {(char *)"From", (char *)"<vanthu@sotttt.hagiang.gov.vn>"},
+		    {(char *)"Subject", (char *)"x"},
+		};
+		struct kyso_header u[] = {H("From",
+		                              "vanthu@sotttt.hagiang.gov.vn"),
+		    H("Subject", "x"), H("To", "undisclosed-recipients:;")};
+
+		setup(&f, "clear", 2);
+		f.r.inner = fs;
+		judge(&f, u, 3, NULL, &t, &ar);
+		CHECK(f.v.result == KYSO_RES_PASS && f.v.hp.changed == 0,
+		    "a To naming no mailbox (a relay's "
+		    "undisclosed-recipients:;) is no addition");
+		done(&f, t, ar);
+		u[2] = (struct kyso_header)H("To", "x@evil.test");
+		setup(&f, "clear", 2);
+		f.r.inner = fs;
+		judge(&f, u, 3, NULL, &t, &ar);
+		CHECK(f.v.result == KYSO_RES_POLICY && f.v.hp.how == 1,
+		    "... a To with a mailbox added outside is");
+		done(&f, t, ar);
+	}
+
 	/* Subject removed outside */
 	memcpy(h, same, sizeof(same));
 	h[2] = (struct kyso_header)H("X-Subject", "gone");
