@@ -76,6 +76,11 @@ apply_edits(const struct kyso_mta_ops *ops, void *mta,
 	if (o->content_type != NULL &&
 	    ops->add_header(mta, "Content-Type", o->content_type) < 0)
 		return -1;
+	if (o->opaque &&
+	    (ops->add_header(mta, "Content-Transfer-Encoding", "base64") < 0 ||
+	        ops->add_header(mta, "Content-Disposition",
+	            "attachment; filename=\"smime.p7m\"") < 0))
+		return -1;
 	if (o->body != NULL && replace_body(ops, mta, o->body) < 0)
 		return -1;
 	/* SubjectTag: the verdict in the Subject (inbound only) */

@@ -16,6 +16,9 @@
 
 static const char *const onfail_words[] = {"accept", "tempfail", "reject",
     NULL};
+/* OnUnsignable: the OnXxx words plus "opaque" (= KYSO_ONFAIL_OPAQUE) */
+static const char *const unsignable_words[] = {"accept", "tempfail", "reject",
+    "opaque", NULL};
 static const char *const envcheck_words[] = {"none", "domain", "exact", NULL};
 static const char *const digest_words[] = {"sha256", "sha384", "sha512", NULL};
 static const char *const facility_words[] = {"auth", "authpriv", "daemon",
@@ -130,10 +133,12 @@ const struct kyso_config_key kyso_config_keys[] = {
         .type = KYSO_KT_ONFAIL,
         .offset = OFF(s.on_unsignable),
         .def = "accept",
-        .choices = onfail_words,
+        .choices = unsignable_words,
         .doc = "our mail that cannot be signed without breaking it (nested "
                "8-bit signed part, duplicate structure fields, 8-bit header "
-               "fields or boundaries): accept (unsigned), tempfail or reject"},
+               "fields or boundaries): accept (unsigned), tempfail, reject "
+               "or opaque (signed as application/pkcs7-mime, except "
+               "duplicate structure fields)"},
     {.name = "OnOversizedMessage",
         .type = KYSO_KT_ONFAIL,
         .offset = OFF(s.on_too_big),

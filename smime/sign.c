@@ -42,10 +42,11 @@ cms_op_free(struct cms_op *op)
 }
 
 static int
-cms_op_begin(struct cms_op *op, const struct kyso_signer *signer,
-    time_t signing_time, struct kyso_err *err)
+cms_op_begin_as(struct cms_op *op, const struct kyso_signer *signer,
+    time_t signing_time, int detached, struct kyso_err *err)
 {
-	const unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
+	const unsigned flags =
+	    (detached ? CMS_DETACHED : 0) | CMS_BINARY | CMS_PARTIAL;
 	STACK_OF(X509) *chain = kyso_signer_chain(signer);
 	CMS_SignerInfo *si;
 	ASN1_TIME *t = NULL;
@@ -91,6 +92,13 @@ out:
 	if (rc < 0)
 		cms_op_free(op);
 	return rc;
+}
+
+static int
+cms_op_begin(struct cms_op *op, const struct kyso_signer *signer,
+    time_t signing_time, struct kyso_err *err)
+{
+	return cms_op_begin_as(op, signer, signing_time, 1, err);
 }
 
 static int
@@ -549,6 +557,106 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 	rc = 0;
 out:
 	g_free(boundary);
+	if (prefix != NULL)
+		g_string_free(prefix, TRUE);
+	if (entity != NULL)
+		g_object_unref(entity);
+	if (msg != NULL)
+		g_object_unref(msg);
+	if (rc < 0)
+		kyso_sign_result_clear(res);
+	return rc;
+}
+
+/* Sign the entity with the content inside (no 7-bit check: the base64
+ * around it carries any byte) and write the DER as base64 lines. */
+static int
+assemble_opaque(const struct kyso_signer *signer, GMimeStream *entity,
+    GMimeStream *out, time_t signing_time, size_t *total, struct kyso_err *err)
+{
+	struct cms_op op;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	char *buf = g_malloc(SIGN_CHUNK);
+	ssize_t n;
+	int rc = -1;
+
+	if (cms_op_begin_as(&op, signer, signing_time, 0, err) < 0) {
+		g_free(buf);
+		return -1;
+	}
+	while ((n = kyso_mime_read(entity, buf, SIGN_CHUNK)) > 0)
+		if (cms_op_update(&op, buf, (size_t)n, err) < 0)
+			goto out;
+	if (n < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot read the signed entity");
+		goto out;
+	}
+	if (cms_op_finish(&op, signer, &der, &der_len, err) < 0 ||
+	    kyso_mime_write_base64(out, der, der_len, "\r\n", total, "signed",
+	        err) < 0 ||
+	    puts_(out, "\r\n", total, err) < 0)
+		goto out;
+	if (g_mime_stream_flush(out) < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot flush signed message");
+		goto out;
+	}
+	rc = 0;
+out:
+	g_free(buf);
+	g_free(der);
+	cms_op_free(&op);
+	return rc;
+}
+
+int
+kyso_sign_opaque(const struct kyso_signer *signer, GMimeStream *in,
+    GMimeStream *out_body, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err)
+{
+	GMimeMessage *msg = NULL;
+	GMimeObject *top;
+	GMimeStream *entity = NULL;
+	GString *prefix = NULL;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	if ((msg = kyso_mime_parse(in, err)) == NULL)
+		goto out;
+	res->kind = kyso_mime_kind(msg);
+	if (res->kind != KYSO_MIME_PLAIN) {
+		rc = 0;
+		goto out;
+	}
+	if ((top = g_mime_message_get_mime_part(msg)) == NULL) {
+		GMimeTextPart *empty = g_mime_text_part_new();
+
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(empty));
+		g_object_unref(empty);
+		top = g_mime_message_get_mime_part(msg);
+	}
+	if (kyso_canon_unique_fields(GMIME_OBJECT(msg), "at the top level",
+	        err) < 0 ||
+	    kyso_canon_unique_tree(top, err) < 0)
+		goto out;
+	if (opts != NULL && opts->protect_headers &&
+	    protect_headers(msg, top, &prefix, err) < 0)
+		goto out;
+	res->protected_headers = prefix != NULL;
+	if ((entity = write_entity(top, prefix, g_mime_stream_length(in), opts,
+	         err)) == NULL)
+		goto out;
+	if (assemble_opaque(signer, entity, out_body,
+	        opts != NULL ? opts->signing_time : 0, &res->body_bytes,
+	        err) < 0)
+		goto out;
+	res->content_type = g_strdup("application/pkcs7-mime; "
+	                             "smime-type=signed-data;\n"
+	                             "\tname=\"smime.p7m\"");
+	res->opaque = 1;
+	res->add_mime_version = !has_header(msg, "MIME-Version");
+	rc = 0;
+out:
 	if (prefix != NULL)
 		g_string_free(prefix, TRUE);
 	if (entity != NULL)

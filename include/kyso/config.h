@@ -20,6 +20,8 @@ enum kyso_onfail {
 	KYSO_ONFAIL_ACCEPT = 0, /* "accept": pass the message on unchanged */
 	KYSO_ONFAIL_TEMPFAIL,   /* "tempfail": 4.x.x, the client retries */
 	KYSO_ONFAIL_REJECT,     /* "reject": 5.x.x */
+	KYSO_ONFAIL_OPAQUE,     /* "opaque" (OnUnsignable only): sign as
+	                           application/pkcs7-mime signed-data */
 };
 
 /* How the envelope sender must relate to the From address to sign. */

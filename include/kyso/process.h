@@ -68,6 +68,8 @@ struct kyso_outcome {
 	int strip_content;    /* delete every top-level Content-* */
 	int add_mime_version; /* add "MIME-Version: 1.0" */
 	char *content_type;   /* add Content-Type (LF folds), or NULL */
+	int opaque;           /* and Content-Transfer-Encoding: base64 plus
+	                         Content-Disposition: attachment (smime.p7m) */
 	GMimeStream *body;    /* replacement body (CRLF) positioned at
 	                         its start, or NULL */
 	char *ar_value;       /* prepend Authentication-Results */

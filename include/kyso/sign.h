@@ -39,6 +39,8 @@ struct kyso_sign_result {
 	size_t body_bytes;     /* bytes written to out_body */
 	int protected_headers; /* the signed part carries the protected
 	                          fields (hp="clear") */
+	int opaque; /* application/pkcs7-mime: the body is base64, the
+	               caller adds Content-Transfer-Encoding: base64 */
 };
 
 /* Read the message from `in` (headers and body, CRLF or LF), write the new
@@ -46,6 +48,16 @@ struct kyso_sign_result {
  * out_body; KYSO_E_INPUT means the message cannot be signed as it is
  * (e.g. nested 8-bit content that must not be re-encoded). */
 int kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
+    GMimeStream *out_body, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err);
+
+/* The same message as an opaque signature (RFC 8551 3.5.2): the whole
+ * entity (with the protected header fields when asked), bytes as they are,
+ * inside the CMS SignedData, whose DER the new body carries in base64.
+ * For mail kyso_sign_message refuses as KYSO_E_INPUT (OnUnsignable
+ * opaque); a structure field twice is still refused. res->content_type is
+ * application/pkcs7-mime; smime-type=signed-data, res->opaque is 1. */
+int kyso_sign_opaque(const struct kyso_signer *signer, GMimeStream *in,
     GMimeStream *out_body, const struct kyso_sign_opts *opts,
     struct kyso_sign_result *res, struct kyso_err *err);
 

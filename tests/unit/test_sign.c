@@ -394,6 +394,96 @@ check_header_protection(struct pki *p, const struct kyso_signer *s)
 	outcome_free(&o);
 }
 
+/* OnUnsignable opaque: a message detached signing must refuse (a nested
+ * 8-bit signed part that cannot be re-encoded) is signed as
+ * application/pkcs7-mime signed-data with every byte inside; OpenSSL
+ * verifies it and returns the entity with the protected fields; a
+ * structure field twice is still refused. */
+static void
+check_opaque(struct pki *p, const struct kyso_signer *s)
+{
+	static const char msg[] =
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\n"
+	    "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+	    "--o\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n--o\r\n"
+	    "Content-Type: multipart/signed; protocol=\"application/"
+	    "pkcs7-signature\"; micalg=sha-256; boundary=b\r\n\r\n--b\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n"
+	    "K\xc3\xadnh g\xe1\xbb\xadi\r\n--b\r\n"
+	    "Content-Type: application/pkcs7-signature\r\n\r\nAA==\r\n"
+	    "--b--\r\n--o--\r\n";
+	struct kyso_sign_opts opts = {0};
+	struct kyso_sign_result res;
+	struct kyso_err err = {0};
+	GMimeStream *in, *body;
+	GByteArray *b;
+	X509_STORE *store = X509_STORE_new();
+	BIO *der = NULL, *b64, *mem, *out = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms = NULL;
+	char *content = NULL;
+	long clen;
+	int rc, ok;
+
+	X509_STORE_add_cert(store, p->ca);
+	in = g_mime_stream_mem_new_with_buffer(msg, sizeof(msg) - 1);
+	body = g_mime_stream_mem_new();
+	rc = kyso_sign_message(s, in, body, NULL, &res, &err);
+	CHECK(rc == -1 && err.cls == KYSO_E_INPUT,
+	    "opaque: detached signing refuses the nested 8-bit signed part");
+	g_object_unref(in);
+	g_object_unref(body);
+
+	opts.protect_headers = 1;
+	in = g_mime_stream_mem_new_with_buffer(msg, sizeof(msg) - 1);
+	body = g_mime_stream_mem_new();
+	memset(&err, 0, sizeof(err));
+	rc = kyso_sign_opaque(s, in, body, &opts, &res, &err);
+	b = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(body));
+	CHECK(rc == 0 && res.opaque == 1 && res.content_type != NULL &&
+	        g_str_has_prefix(res.content_type,
+	            "application/pkcs7-mime; smime-type=signed-data;"),
+	    "opaque: signed as application/pkcs7-mime signed-data (%s)",
+	    rc == 0 ? res.content_type : err.msg);
+	mem = BIO_new_mem_buf(b->data, (int)b->len);
+	b64 = BIO_new(BIO_f_base64());
+	der = BIO_push(b64, mem);
+	cms = d2i_CMS_bio(der, NULL);
+	ok = cms != NULL &&
+	    CMS_verify(cms, NULL, store, NULL, out, CMS_BINARY) == 1;
+	clen = BIO_get_mem_data(out, &content);
+	CHECK(ok, "opaque: OpenSSL verifies the embedded content");
+	CHECK(ok && clen > 0 &&
+	        g_strstr_len(content, clen, "K\xc3\xadnh g\xe1\xbb\xadi\r\n") !=
+	            NULL &&
+	        g_strstr_len(content, clen,
+	            "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=\r\n") != NULL &&
+	        g_strstr_len(content, clen, "hp=") != NULL,
+	    "opaque: the nested part's bytes kept, the protected fields in");
+	kyso_sign_result_clear(&res);
+	CMS_ContentInfo_free(cms);
+	BIO_free_all(der);
+	BIO_free(out);
+	g_object_unref(in);
+	g_object_unref(body);
+
+	in = g_mime_stream_mem_new_with_buffer(
+	    "From: a@b\r\nContent-Type: text/plain\r\n"
+	    "Content-Type: text/html\r\n\r\nx\r\n",
+	    67);
+	body = g_mime_stream_mem_new();
+	memset(&err, 0, sizeof(err));
+	rc = kyso_sign_opaque(s, in, body, &opts, &res, &err);
+	CHECK(rc == -1 && err.cls == KYSO_E_INPUT &&
+	        strstr(err.msg, "duplicate Content-Type") != NULL,
+	    "opaque: a structure field twice is still refused (%s)", err.msg);
+	g_object_unref(in);
+	g_object_unref(body);
+	X509_STORE_free(store);
+}
+
 /* A structure field twice in one header block - at the top, in a part,
  * two levels down, in a forwarded message, in a nested signed part; any
  * case, blanks before the colon - is refused as input (GMime would sign
@@ -737,6 +827,7 @@ main(void)
 
 	check_duplicates(rsa);
 	check_header_protection(&p, rsa);
+	check_opaque(&p, rsa);
 
 	kyso_signer_free(rsa);
 	kyso_signer_free(s384);
