@@ -14,7 +14,8 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 kt_init hp
-kt_start_all "RevocationCheck crl" "CRLFile $KT_PKI/crl-all.pem" "SubjectTag yes"
+kt_start_all "RevocationCheck crl" "CRLFile $KT_PKI/crl-all.pem" "SubjectTag yes" \
+	"OnUnsignable opaque"
 so=vanthu@sotttt.hagiang.gov.vn
 src="$KT/src"
 mkdir -p "$src"
@@ -104,6 +105,34 @@ if in3=$(send_wait kt_send_external "$so" hp-in3@a.test "$src/replay.eml" 2>"$KT
 		bash -c 'perl -0777 -ne '"'"'s/\n[ \t]+/ /g; exit !/smime=policy \(protected header field changed after signing; Subject changed after signing\)/'"'"' "$1"' _ "$in3"
 else
 	not_ok "replayed Subject: delivered"
+	diag <"$KT/wait.log"
+fi
+
+# ---- OnUnsignable opaque
+printf '%s\r\n' "From: $so" 'To: hp-opaque@hop7.test' 'Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=' \
+	'Date: Thu, 26 Nov 2026 10:00:00 +0700' '<opaque@test.hagiang.gov.vn>' 'MIME-Version: 1.0' \
+	'Content-Type: multipart/mixed; boundary="o"' '' '--o' 'Content-Type: text/plain' '' 'See below.' \
+	'--o' 'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="b"' \
+	'' '--b' 'Content-Type: text/plain; charset=utf-8' 'Content-Transfer-Encoding: 8bit' '' \
+	'Kính gửi các cơ quan' '--b' 'Content-Type: application/pkcs7-signature' '' 'AA==' '--b--' '--o--' |
+	sed 's/^<opaque/Message-ID: <opaque/' >"$src/nested.eml"
+if op=$(send_wait kt_send_internal "$so" hp-opaque@hop7.test "$src/nested.eml" 2>"$KT/wait.log"); then
+	kt_check "opaque: application/pkcs7-mime signed-data, base64" \
+		perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g; exit !(m{^Content-Type: application/pkcs7-mime; smime-type=signed-data}m && /^Content-Transfer-Encoding: base64$/m)' "$op"
+	mkdir -p "$KT/split/opaque"
+	kt_check "opaque: three independent verifiers accept, same content" \
+		env VERIFY3_OUT="$KT/split/opaque" bash "$KT_INT/verify3.sh" "$op" "$KT_PKI/root.crt" "$KT_PKI/chain.pem"
+	kt_check "opaque: the content keeps the nested 8-bit bytes and the protected Subject" \
+		bash -c 'grep -q "Kính gửi các cơ quan" "$1" && grep -q "^Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=" "$1"' _ "$KT/split/opaque/content"
+	kt_check "opaque: the log says format=opaque and why" \
+		grep -q 'result=signed.*detached="a nested signed.*format=opaque' "$KT/milter.log"
+	if op2=$(send_wait kt_send_external "$so" hp-opaque-in@a.test "$op" 2>"$KT/wait.log"); then
+		kt_check "opaque from outside: X-Kyso-Result: pass" test "$(fields "$op2" X-Kyso-Result)" = pass
+	else
+		not_ok "opaque from outside: delivered"
+	fi
+else
+	not_ok "opaque: delivered"
 	diag <"$KT/wait.log"
 fi
 
