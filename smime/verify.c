@@ -111,6 +111,9 @@ set_malformed(struct kyso_verify_result *res, const char *why)
 
 /* Verify the CMS of f (already found, not malformed) into res. -1 only
  * when memory ran out (err KYSO_E_TEMP): the message is retried later. */
+static void inner_fields(const char *content, size_t len,
+    struct kyso_verify_result *res);
+
 static int
 verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
     struct kyso_found *f, const char *from_addr, time_t now,
@@ -167,6 +170,8 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 			g_free(r);
 			goto out;
 		}
+		if (f->whole)
+			inner_fields(content, content_len, res);
 	} else if (econtent != NULL &&
 	    !bytes_equal(econtent, f->content, f->content_len)) {
 		/* RFC 8551 3.5.3.1: a detached signature carries no content;
@@ -232,11 +237,11 @@ out:
 	return oom ? -1 : 0;
 }
 
-/* The signed part's hp= parameter and protected fields (RFC 9788). */
+/* The signed entity's hp= parameter and protected fields (RFC 9788). */
 static void
-inner_fields(const struct kyso_found *f, struct kyso_verify_result *res)
+inner_fields(const char *content, size_t len, struct kyso_verify_result *res)
 {
-	struct kyso_span e = {f->content, f->content_len}, hdr, body;
+	struct kyso_span e = {content, len}, hdr, body;
 	GArray *a = g_array_new(FALSE, TRUE, sizeof(struct kyso_inner_field));
 	GMimeContentType *ct;
 	char *v;
@@ -307,7 +312,7 @@ kyso_verify_message_progress(const struct kyso_trust *trust, GMimeStream *msg,
 	res->encrypted = f.encrypted;
 	res->part = f.part ? g_strdup(f.part) : NULL;
 	if (f.found && f.whole && !f.malformed && f.content != NULL)
-		inner_fields(&f, res);
+		inner_fields(f.content, f.content_len, res);
 	if (f.oom) {
 		kyso_err_set(err, KYSO_E_TEMP,
 		    "out of memory decoding the "

@@ -76,7 +76,8 @@ struct kyso_verify_result {
 	size_t nsigners;
 	struct kyso_signer_info *signers;
 	/* RFC 9788: the hp= parameter of the signed part's Content-Type
-	 * (detached signature over the whole message only), or NULL; and
+	 * (a detached or opaque signature over the whole message), or NULL;
+	 * and
 	 * the fields of kyso_protected_fields its header holds, every
 	 * instance in order, values unfolded as written (encoded words
 	 * not decoded). Only a caller that sees hp may call them

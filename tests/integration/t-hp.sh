@@ -131,6 +131,13 @@ if op=$(send_wait kt_send_internal "$so" hp-opaque@hop7.test "$src/nested.eml" 2
 	else
 		not_ok "opaque from outside: delivered"
 	fi
+	perl -0777 -pe 's/^Subject: .*$/Subject: Replayed/m' "$op" >"$src/opaque-replay.eml"
+	if op3=$(send_wait kt_send_external "$so" hp-opaque-in2@a.test "$src/opaque-replay.eml" 2>"$KT/wait.log"); then
+		kt_check "opaque under another Subject: policy (the fields inside are protected too)" \
+			test "$(fields "$op3" X-Kyso-Result)" = policy
+	else
+		not_ok "opaque under another Subject: delivered"
+	fi
 else
 	not_ok "opaque: delivered"
 	diag <"$KT/wait.log"
