@@ -236,6 +236,22 @@ test_apply(void)
 	    log);
 	g_free(log);
 
+	o.opaque = 1;
+	o.content_type = (char *)"application/pkcs7-mime";
+	log = run(h, 6, &o, 0, &rc);
+	CHECK(rc == 0 &&
+	        strstr(log,
+	            "add Content-Type=application/pkcs7-mime;"
+	            "add Content-Transfer-Encoding=base64;"
+	            "add Content-Disposition=attachment; "
+	            "filename=\"smime.p7m\";body 512;") != NULL,
+	    "opaque: Content-Type, then base64 and the attachment name, "
+	    "then the body (got %s)",
+	    log);
+	g_free(log);
+	o.opaque = 0;
+	o.content_type = (char *)"multipart/signed";
+
 	log = run(h, 6, &o, 4, &rc);
 	CHECK(rc == -1 &&
 	        strcmp(log,
