@@ -12,5 +12,5 @@ EXTRA_DIST += tests/pki/make-pki.sh \
 	tests/integration/t-digest.sh tests/integration/t-offline.sh \
 	tests/integration/t-inbound.sh tests/integration/t-verifiers.sh \
 	tests/integration/t-tcp.sh tests/integration/t-cosign.sh \
-	tests/integration/t-verdicts-offline.sh \
+	tests/integration/t-verdicts-offline.sh tests/integration/t-hp.sh \
 	tests/run-all.sh contrib/install-deps.sh contrib/demo.sh
