@@ -324,15 +324,11 @@ static char *
 tag_text(const struct kyso_settings *st, const struct kyso_verify_result *vr,
     const struct kyso_verdict *v)
 {
-	const char *t, *w;
 	char *name, *out;
 
 	if (v->result == KYSO_RES_PASS && v->n > 0) {
-		t = st->subject_tag_valid;
-		if ((w = strstr(t, "%s")) == NULL)
-			return g_strdup(t);
 		name = tag_name(vr, v);
-		out = g_strdup_printf("%.*s%s%s", (int)(w - t), t, name, w + 2);
+		out = kyso_subject_tag_fill(st->subject_tag_valid, name);
 		g_free(name);
 		return out;
 	}

@@ -112,6 +112,24 @@ kyso_subject_base(const char *value, const char *const *strip)
 	return s;
 }
 
+char *
+kyso_subject_tag_fill(const char *tmpl, const char *name)
+{
+	const char *w = strstr(tmpl, "%s");
+	char *n, *p, *out;
+
+	if (w == NULL)
+		return g_strdup(tmpl);
+	n = g_strdup(name);
+	for (p = n; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x80 && *p != ' ' &&
+		    strchr(w + 2, *p) != NULL)
+			*p = ' ';
+	out = g_strdup_printf("%.*s%s%s", (int)(w - tmpl), tmpl, n, w + 2);
+	g_free(n);
+	return out;
+}
+
 /* The comparable form of one value of field `name`. */
 static char *
 normal(const char *name, const char *value, const char *const *strip)

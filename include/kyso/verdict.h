@@ -130,6 +130,12 @@ const char *kyso_protected_field_vi(int i);
  * (repeatedly). g_malloc'd UTF-8. */
 char *kyso_subject_base(const char *value, const char *const *strip);
 
+/* The tag tmpl with its "%s" (if any) replaced by name, where every ASCII
+ * character of the text after "%s" becomes a space: the tag must end
+ * where kyso_subject_base will see it end (a "]" in a signer's name
+ * would otherwise leave half a tag behind). g_malloc'd. */
+char *kyso_subject_tag_fill(const char *tmpl, const char *name);
+
 /* Short text of a reason: English (ASCII) or Vietnamese (UTF-8). */
 const char *kyso_inbound_why_text(enum kyso_why why, int vietnamese);
 

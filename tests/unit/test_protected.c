@@ -310,6 +310,14 @@ main(void)
 		    "a tag without its end is not ours (%s)", c);
 		g_free(b);
 		g_free(c);
+		c = kyso_subject_tag_fill(tags[0], "Sở [X] ]");
+		b = kyso_subject_base(c, tags);
+		CHECK(strcmp(c, "[Đã ký số: Sở [X   ]") == 0 && b[0] == '\0',
+		    "a ']' in the signer's name cannot end the tag early: "
+		    "'%s' strips to '%s'",
+		    c, b);
+		g_free(b);
+		g_free(c);
 	}
 	g_mime_shutdown();
 	return TEST_DONE();
