@@ -9,7 +9,8 @@
 #   4. sends a Vietnamese message from an internal sender and shows the
 #      signed result and what OpenSSL, GnuPG and NSS say about it;
 #   5. sends mail from an external client - the signed message, a forged
-#      unsigned one claiming a province address, and a tampered copy - and
+#      unsigned one claiming a province address, a tampered copy and a copy
+#      under another Subject - and
 #      shows the Authentication-Results and X-Kyso-Verdict fields added;
 #   6. stops everything it started. KEEP=1 keeps the demo directory.
 set -uo pipefail
@@ -140,7 +141,7 @@ show_inbound() {
 	# our Authentication-Results (its issuer's \XX octets shown as UTF-8)
 	# and the verdict decoded: what a recipient's filter and eye read
 	perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g;
-		print "$1\n" while /^(Authentication-Results:.*)$/mgi' "$got" |
+		print "$1\n" while /^((?:Authentication-Results|X-Kyso-Result):.*)$/mgi' "$got" |
 		decode_rfc4514 | fold -s -w 100 | sed 's/^/  | /' | indent
 	perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g;
 		print "X-Kyso-Verdict: $1\n" while /^X-Kyso-Verdict:[ \t]*(.*)$/mgi' "$got" |
@@ -162,14 +163,20 @@ perl -0777 -pe '/boundary="?([^";\n]+)/ or die "no boundary\n"; my $b = $1;
 kt_send_external "$so" chanhvanphong@ubnd.hagiang.gov.vn "$KT/tampered.eml"
 show_inbound "c) the signed message with one character changed on the way" chanhvanphong@ubnd.hagiang.gov.vn
 result_c=${got_result:-none}
+# the same signed body under another Subject: the Subject is protected
+# (RFC 9788, HeaderProtection yes), so the replay does not pass
+perl -0777 -pe 's/^Subject: .*$/Subject: =?UTF-8?Q?Chuy=E1=BB=83n_ti=E1=BB=81n_g=E1=BA=A5p?=/m' "$signed" >"$KT/replayed.eml"
+kt_send_external "$so" vanthu.ketoan@ubnd.hagiang.gov.vn "$KT/replayed.eml"
+show_inbound "d) the signed message replayed under another Subject" vanthu.ketoan@ubnd.hagiang.gov.vn
+result_d=${got_result:-none}
 
 title "6. Stopping"
 kt_milter_stop && echo "kyso-milter stopped" | indent
 echo "Postfix instance, sinks and $KT are removed on exit (KEEP=1 keeps them)." | indent
 
 # one line a newcomer can check: what happened against what should
-expect="pass / none / fail"
-got="$result_a / $result_b / $result_c"
+expect="pass / none / fail / policy"
+got="$result_a / $result_b / $result_c / $result_d"
 signed_word=$(kt_is_signed "$signed" && echo signed || echo "NOT signed")
 verdict=$([ "$got" = "$expect" ] && [ "${verifiers_ok:-0}" = 3 ] && [ "$signed_word" = signed ] &&
 	echo "as expected" || echo "NOT as expected")

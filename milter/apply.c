@@ -76,10 +76,25 @@ apply_edits(const struct kyso_mta_ops *ops, void *mta,
 	if (o->content_type != NULL &&
 	    ops->add_header(mta, "Content-Type", o->content_type) < 0)
 		return -1;
+	if (o->opaque &&
+	    (ops->add_header(mta, "Content-Transfer-Encoding", "base64") < 0 ||
+	        ops->add_header(mta, "Content-Disposition",
+	            "attachment; filename=\"smime.p7m\"") < 0))
+		return -1;
 	if (o->body != NULL && replace_body(ops, mta, o->body) < 0)
 		return -1;
-	/* prepended, so they sit above the headers they judge: verdict
-	 * first, then A-R on top (RFC 8601 recommends the top) */
+	/* SubjectTag: the verdict in the Subject (inbound only) */
+	for (i = 0; i < o->nsubjects; i++)
+		if ((o->subject_add
+		            ? ops->add_header(mta, "Subject", o->subjects[i])
+		            : ops->change_header(mta, "Subject", (int)i + 1,
+		                  o->subjects[i])) < 0)
+			return -1;
+	/* prepended, so they sit above the headers they judge: result,
+	 * verdict, then A-R on top (RFC 8601 recommends the top) */
+	if (o->result_value != NULL &&
+	    ops->insert_header(mta, 0, KYSO_RESULT_HEADER, o->result_value) < 0)
+		return -1;
 	if (o->verdict_value != NULL &&
 	    ops->insert_header(mta, 0, KYSO_VERDICT_HEADER, o->verdict_value) <
 	        0)

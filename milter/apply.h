@@ -22,6 +22,9 @@ struct kyso_mta_ops {
 	/* Insert a field at position index (0: above every field). */
 	int (*insert_header)(void *mta, int index, const char *name,
 	    const char *value);
+	/* Set the value of the index-th (1-based) field called name. */
+	int (*change_header)(void *mta, const char *name, int index,
+	    const char *value);
 	/* Append a field below every field. */
 	int (*add_header)(void *mta, const char *name, const char *value);
 	/* Append len bytes (CRLF) to the replacement body; the first call
@@ -36,7 +39,8 @@ struct kyso_mta_ops {
 /* Apply o to a message whose header fields, as received, are headers[n]:
  * its edits when it accepts (forged fields deleted, top-level Content-*
  * stripped, MIME-Version and Content-Type added, the body replaced, the
- * verdict and then Authentication-Results prepended), its reply when it
+ * Subject fields tagged, X-Kyso-Result, the verdict and then
+ * Authentication-Results prepended), its reply when it
  * refuses. -1 when the MTA refused an operation: the caller must then not
  * let the half-changed message go (libmilter discards every change with a
  * 4xx reply). */

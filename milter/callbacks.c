@@ -321,6 +321,17 @@ smfi_insert(void *mta, int index, const char *name, const char *value)
 }
 
 static int
+smfi_change(void *mta, const char *name, int index, const char *value)
+{
+	const struct smfi_mta *t = mta;
+	char *v = header_value(t, value);
+	int rc = smfi_chgheader(t->ctx, (char *)name, index, v);
+
+	g_free(v);
+	return rc == MI_SUCCESS ? 0 : -1;
+}
+
+static int
 smfi_add(void *mta, const char *name, const char *value)
 {
 	const struct smfi_mta *t = mta;
@@ -357,6 +368,7 @@ smfi_reply(void *mta, const char *code, const char *xcode, const char *text)
 static struct kyso_mta_ops smfi_ops = {
     .delete_header = smfi_delete,
     .insert_header = smfi_insert,
+    .change_header = smfi_change,
     .add_header = smfi_add,
     .replace_body = smfi_body,
     .reply = smfi_reply,

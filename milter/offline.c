@@ -99,6 +99,25 @@ writer_insert(void *mta, int index, const char *name, const char *value)
 }
 
 static int
+writer_change(void *mta, const char *name, int index, const char *value)
+{
+	struct writer *w = mta;
+	guint i;
+
+	for (i = 0; i < w->h->len; i++) {
+		struct kyso_header *f =
+		    &g_array_index(w->h, struct kyso_header, i);
+
+		if (strcasecmp(f->name, name) == 0 && --index <= 0) {
+			g_free(f->value);
+			f->value = g_strdup(value);
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
 writer_add(void *mta, const char *name, const char *value)
 {
 	struct writer *w = mta;
@@ -135,6 +154,7 @@ writer_reply(void *mta, const char *code, const char *xcode, const char *text)
 static const struct kyso_mta_ops writer_ops = {
     .delete_header = writer_delete,
     .insert_header = writer_insert,
+    .change_header = writer_change,
     .add_header = writer_add,
     .replace_body = writer_body,
     .reply = writer_reply,

@@ -16,6 +16,9 @@
 
 static const char *const onfail_words[] = {"accept", "tempfail", "reject",
     NULL};
+/* OnUnsignable: the OnXxx words plus "opaque" (= KYSO_ONFAIL_OPAQUE) */
+static const char *const unsignable_words[] = {"accept", "tempfail", "reject",
+    "opaque", NULL};
 static const char *const envcheck_words[] = {"none", "domain", "exact", NULL};
 static const char *const digest_words[] = {"sha256", "sha384", "sha512", NULL};
 static const char *const facility_words[] = {"auth", "authpriv", "daemon",
@@ -133,10 +136,12 @@ const struct kyso_config_key kyso_config_keys[] = {
         .type = KYSO_KT_ONFAIL,
         .offset = OFF(s.on_unsignable),
         .def = "accept",
-        .choices = onfail_words,
+        .choices = unsignable_words,
         .doc = "our mail that cannot be signed without breaking it (nested "
                "8-bit signed part, duplicate structure fields, 8-bit header "
-               "fields or boundaries): accept (unsigned), tempfail or reject"},
+               "fields or boundaries): accept (unsigned), tempfail, reject "
+               "or opaque (signed as application/pkcs7-mime, except "
+               "duplicate structure fields)"},
     {.name = "OnOversizedMessage",
         .type = KYSO_KT_ONFAIL,
         .offset = OFF(s.on_too_big),
@@ -363,6 +368,40 @@ const struct kyso_config_key kyso_config_keys[] = {
         .offset = OFF(s.syslog_socket),
         .def = "/dev/log",
         .doc = "the local syslog socket the daemon sends to"},
+    {.name = "HeaderProtection",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.header_protection),
+        .def = "yes",
+        .doc = "copy From, To, Cc, Subject, Date, Message-ID and Reply-To "
+               "into the signed part (RFC 9788, hp=\"clear\") so the "
+               "signature covers them"},
+    {.name = "SubjectTag",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.subject_tag),
+        .def = "no",
+        .doc = "inbound: put the verdict in front of the Subject of signed "
+               "mail and of unsigned mail claiming a provincial address"},
+    {.name = "SubjectTagValid",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(s.subject_tag_valid),
+        .def = "[Đã ký số: %s]",
+        .doc = "Subject tag of mail that passes; %s: the signer's name"},
+    {.name = "SubjectTagInvalid",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(s.subject_tag_invalid),
+        .def = "[CẢNH BÁO: chữ ký không hợp lệ]",
+        .doc = "Subject tag of signed mail that does not pass"},
+    {.name = "SubjectTagUnsigned",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(s.subject_tag_unsigned),
+        .def = "[CẢNH BÁO: không có chữ ký]",
+        .doc = "Subject tag of unsigned mail claiming a provincial address"},
+    {.name = "ResultHeader",
+        .type = KYSO_KT_YESNO,
+        .offset = OFF(s.result_header),
+        .def = "yes",
+        .doc = "inbound: add X-Kyso-Result with the smime= result word, for "
+               "Sieve filters"},
 };
 
 const size_t kyso_config_nkeys =

@@ -117,6 +117,7 @@ onfail_action(enum kyso_onfail f)
 	case KYSO_ONFAIL_REJECT:
 		return KYSO_ACTION_REJECT;
 	case KYSO_ONFAIL_TEMPFAIL:
+	case KYSO_ONFAIL_OPAQUE: /* OnUnsignable only */
 		break;
 	}
 	return KYSO_ACTION_TEMPFAIL; /* fail closed */

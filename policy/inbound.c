@@ -222,6 +222,7 @@ kyso_inbound_judge(const struct kyso_config *cfg,
 
 	memset(v, 0, sizeof(*v));
 	v->lead = -1;
+	v->hp.first = -1;
 	if (!res->found) {
 		v->result = KYSO_RES_NONE;
 		v->why = res->encrypted ? KYSO_WHY_ENCRYPTED : KYSO_WHY_NONE;
@@ -253,6 +254,7 @@ kyso_inbound_judge(const struct kyso_config *cfg,
 void
 kyso_inbound_verdict_clear(struct kyso_verdict *v)
 {
+	g_free(v->hp.signed_value);
 	g_free(v->s);
 	memset(v, 0, sizeof(*v));
 }
@@ -330,6 +332,91 @@ fill_facts(const struct kyso_verify_result *vr, const struct kyso_verdict *v,
 	}
 }
 
+/* The name a valid tag shows: the first agency seal's, else the first
+ * signer's (cleaned: no control or invisible characters). */
+static char *
+tag_name(const struct kyso_verify_result *vr, const struct kyso_verdict *v)
+{
+	size_t i, pick = 0;
+
+	for (i = 0; i < v->n; i++)
+		if (v->s[i].kind == KYSO_KIND_AGENCY) {
+			pick = i;
+			break;
+		}
+	return kyso_verdict_header_clean(vr->signers[pick].subject_cn != NULL
+	        ? vr->signers[pick].subject_cn
+	        : "?");
+}
+
+/* The tag the verdict earns, or NULL: pass, signed but not valid, or
+ * unsigned while claiming a provincial address. */
+static char *
+tag_text(const struct kyso_settings *st, const struct kyso_verify_result *vr,
+    const struct kyso_verdict *v)
+{
+	char *name, *out;
+
+	if (v->result == KYSO_RES_PASS && v->n > 0) {
+		name = tag_name(vr, v);
+		out = kyso_subject_tag_fill(st->subject_tag_valid, name);
+		g_free(name);
+		return out;
+	}
+	if (v->result != KYSO_RES_NONE)
+		return g_strdup(st->subject_tag_invalid);
+	if (v->own_domain)
+		return g_strdup(st->subject_tag_unsigned);
+	return NULL;
+}
+
+/* SubjectTag: every Subject field becomes the tag the verdict earns in
+ * front of its text without any tag of ours (so a second kyso server
+ * replaces the first one's tag instead of adding one, and a tag forged
+ * by the sender never stands); a message without Subject gets one when
+ * there is a tag. A Subject that neither has nor earns a tag is left
+ * alone. */
+static void
+subject_tag(const struct kyso_settings *st, const char *const *tags,
+    const struct kyso_envelope *env, const struct kyso_verify_result *vr,
+    const struct kyso_verdict *v, struct kyso_inbound_result *res)
+{
+	char *tag = tag_text(st, vr, v);
+	GPtrArray *out = g_ptr_array_new();
+	size_t i;
+	int changed = 0;
+
+	for (i = 0; i < env->nheaders; i++) {
+		char *base, *dec, *text;
+
+		if (env->headers[i].name == NULL ||
+		    g_ascii_strcasecmp(env->headers[i].name, "Subject") != 0)
+			continue;
+		base = kyso_subject_base(env->headers[i].value, tags);
+		dec = kyso_subject_base(env->headers[i].value, NULL);
+		changed |= tag != NULL || strcmp(base, dec) != 0;
+		text = tag == NULL    ? g_strdup(base)
+		    : base[0] == '\0' ? g_strdup(tag)
+		                      : g_strconcat(tag, " ", base, NULL);
+		g_ptr_array_add(out, kyso_verdict_header_encode(text));
+		g_free(text);
+		g_free(base);
+		g_free(dec);
+	}
+	if (out->len == 0 && tag != NULL) {
+		g_ptr_array_add(out, kyso_verdict_header_encode(tag));
+		res->subject_add = changed = 1;
+	}
+	if (changed) {
+		res->nsubjects = out->len;
+		res->subjects = (char **)g_ptr_array_free(out, FALSE);
+	} else {
+		g_ptr_array_set_free_func(out, g_free);
+		g_ptr_array_free(out, TRUE);
+	}
+	g_free(tag);
+}
+
 int
 kyso_inbound_process(const struct kyso_config *cfg,
     const struct kyso_envelope *env, GMimeStream *message, time_t now,
@@ -342,6 +429,8 @@ kyso_inbound_process(const struct kyso_config *cfg,
 	struct kyso_err ferr = {0};
 	char from[KYSO_MAX_ADDRESS + 1];
 	const char *fromp = NULL;
+	const char *const tags[] = {st->subject_tag_valid,
+	    st->subject_tag_invalid, st->subject_tag_unsigned, NULL};
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -361,12 +450,18 @@ kyso_inbound_process(const struct kyso_config *cfg,
 	        env->progress, &vr, err) != 0)
 		goto out;
 	kyso_inbound_judge(cfg, &vr, fromp, st->revocation_softfail, &v);
+	kyso_inbound_judge_headers(&v, &vr, env->headers, env->nheaders,
+	    st->subject_tag ? tags : NULL);
 	v.own_domain = from_claims_own_domain(cfg, env->headers, env->nheaders);
 	res->ar_value = kyso_ar_header_format(st->authserv_id, fromp, &vr, &v);
 	res->verdict_value = kyso_verdict_header_format(&vr, &v);
 	fill_facts(&vr, &v, &res->facts);
 	(void)snprintf(res->result, sizeof(res->result), "%s",
 	    kyso_result_name(v.result));
+	if (st->result_header)
+		res->result_value = g_strdup(kyso_result_name(v.result));
+	if (st->subject_tag)
+		subject_tag(st, tags, env, &vr, &v, res);
 	if (v.own_domain && v.result != KYSO_RES_PASS) {
 		if (st->on_unsigned_own_domain == KYSO_ONFAIL_REJECT)
 			res->action = KYSO_ACTION_REJECT;
@@ -390,9 +485,17 @@ kyso_inbound_result_clear(struct kyso_inbound_result *res)
 {
 	if (res == NULL)
 		return;
+	size_t i;
+
 	g_free(res->ar_value);
 	g_free(res->verdict_value);
-	res->ar_value = res->verdict_value = NULL;
+	g_free(res->result_value);
+	for (i = 0; i < res->nsubjects; i++)
+		g_free(res->subjects[i]);
+	g_free(res->subjects);
+	res->ar_value = res->verdict_value = res->result_value = NULL;
+	res->subjects = NULL;
+	res->nsubjects = 0;
 }
 
 size_t
@@ -401,11 +504,12 @@ kyso_inbound_forged(const struct kyso_config *cfg,
     size_t max)
 {
 	const char *id = kyso_config_settings(cfg)->authserv_id;
-	size_t i, k = 0, nar = 0, nvd = 0, m;
-	size_t *ar_idx, *vd_idx;
+	size_t i, k = 0, nar = 0, nvd = 0, nrs = 0, r = 0, m;
+	size_t *ar_idx, *vd_idx, *rs_idx;
 
 	ar_idx = g_new0(size_t, n + 1);
 	vd_idx = g_new0(size_t, n + 1);
+	rs_idx = g_new0(size_t, n + 1);
 	for (i = 0; i < n; i++) {
 		const char *name = headers[i].name;
 
@@ -424,6 +528,11 @@ kyso_inbound_forged(const struct kyso_config *cfg,
 		    g_ascii_strcasecmp(headers[i].name, KYSO_VERDICT_HEADER) ==
 		        0)
 			vd_idx[k++] = ++nvd;
+	for (i = 0; i < n; i++)
+		if (headers[i].name != NULL &&
+		    g_ascii_strcasecmp(headers[i].name, KYSO_RESULT_HEADER) ==
+		        0)
+			rs_idx[r++] = ++nrs;
 	/* highest index first within each name (P15) */
 	n = 0;
 	while (m > 0 && n < max) {
@@ -434,7 +543,12 @@ kyso_inbound_forged(const struct kyso_config *cfg,
 		del[n].name = KYSO_VERDICT_HEADER;
 		del[n++].index = vd_idx[--k];
 	}
+	while (r > 0 && n < max) {
+		del[n].name = KYSO_RESULT_HEADER;
+		del[n++].index = rs_idx[--r];
+	}
 	g_free(ar_idx);
 	g_free(vd_idx);
+	g_free(rs_idx);
 	return n;
 }

@@ -16,6 +16,7 @@ libkyso_policy_a_SOURCES = \
 	policy/decide.c \
 	policy/classified.c \
 	policy/inbound.c \
+	policy/protected.c \
 	policy/seal.c \
 	policy/kind.c \
 	policy/describe.c \

@@ -271,6 +271,56 @@ do_cosign(const struct kyso_config *cfg, struct kyso_spool *msg,
 	return rc;
 }
 
+/* A new body stream: in memory only when the message was. */
+static GMimeStream *
+body_stream(const struct kyso_settings *st, struct kyso_spool *msg,
+    struct kyso_err *err)
+{
+	char *path;
+	int fd;
+
+	if (!kyso_spool_on_disk(msg) &&
+	    kyso_spool_size(msg) <= st->spool_memory)
+		return g_mime_stream_mem_new();
+	path = g_strdup_printf("%s/kyso-out.XXXXXX", st->tmp_dir);
+	fd = mkstemp(path);
+	if (fd < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot create %s", path);
+		g_free(path);
+		return NULL;
+	}
+	(void)unlink(path);
+	g_free(path);
+	return g_mime_stream_fs_new(fd);
+}
+
+/* OnUnsignable opaque: sign the message again, into a new body, as
+ * application/pkcs7-mime; why detached signing refused it goes to the
+ * log. */
+static int
+sign_opaque(const struct kyso_config *cfg, struct kyso_spool *msg,
+    const struct kyso_sign_opts *opts, GMimeStream **body,
+    struct kyso_sign_result *res, struct kyso_outcome *out,
+    struct kyso_err *err)
+{
+	GMimeStream *in, *fresh;
+	char *ascii = g_str_to_ascii(err->msg, "C");
+	int rc;
+
+	g_strdelimit(ascii, "\"\\", '\'');
+	logf_append(out, " detached=\"%s\"", ascii);
+	g_free(ascii);
+	memset(err, 0, sizeof(*err));
+	if ((fresh = body_stream(kyso_config_settings(cfg), msg, err)) == NULL)
+		return -1;
+	g_object_unref(*body);
+	*body = fresh;
+	in = kyso_spool_stream(msg);
+	rc = kyso_sign_opaque(out->decision.signer, in, fresh, opts, res, err);
+	g_object_unref(in);
+	return rc;
+}
+
 static int
 do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
     struct kyso_outcome *out, struct kyso_err *err)
@@ -283,29 +333,14 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	int rc = -1;
 
 	/* the new body stays in memory only when the message did */
-	body = g_mime_stream_mem_new();
-	if (kyso_spool_on_disk(msg) ||
-	    kyso_spool_size(msg) > st->spool_memory) {
-		char *path = g_strdup_printf("%s/kyso-out.XXXXXX", st->tmp_dir);
-		int fd = mkstemp(path);
-
-		g_object_unref(body);
-		body = NULL;
-		if (fd < 0) {
-			kyso_err_set(err, KYSO_E_TEMP, "cannot create %s",
-			    path);
-			g_free(path);
-			goto out;
-		}
-		(void)unlink(path);
-		g_free(path);
-		body = g_mime_stream_fs_new(fd);
-	}
+	if ((body = body_stream(st, msg, err)) == NULL)
+		goto out;
 	opts.tmp_dir = st->tmp_dir;
 	opts.mem_limit = st->spool_memory;
 	opts.tsa_url = st->timestamp_url;
 	opts.tsa_timeout = st->timestamp_timeout;
 	opts.tsa_required = st->timestamp_required;
+	opts.protect_headers = st->header_protection;
 	if (kyso_sign_message(out->decision.signer, in, body, &opts, &res,
 	        err) < 0) {
 		if (res.tsa_error != NULL) {
@@ -315,8 +350,14 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 			set_failure_action(out, KYSO_ONFAIL_TEMPFAIL);
 			kyso_sign_result_clear(&res);
 			rc = 0;
+			goto out;
 		}
-		goto out;
+		/* OnUnsignable opaque: what detached signing would break is
+		 * carried whole inside the signature (a fresh body) */
+		if (err->cls != KYSO_E_INPUT ||
+		    st->on_unsignable != KYSO_ONFAIL_OPAQUE ||
+		    sign_opaque(cfg, msg, &opts, &body, &res, out, err) < 0)
+			goto out;
 	}
 	if (res.kind == KYSO_MIME_SIGNED && st->cosign) {
 		rc = do_cosign(cfg, msg, body, now, out, err);
@@ -338,12 +379,15 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	out->strip_content = 1;
 	out->add_mime_version = res.add_mime_version;
 	out->content_type = g_strdup(res.content_type);
+	out->opaque = res.opaque;
 	out->body = body;
 	body = NULL;
 	set_class(out, KYSO_OC_SIGNED);
 	out->facts.signers = 1; /* the agency certificate's */
 	(void)g_strlcpy(out->facts.kinds, "agency", sizeof(out->facts.kinds));
-	logf_append(out, " reencoded=%d", res.reencoded_parts);
+	logf_append(out, " reencoded=%d hp=%s%s", res.reencoded_parts,
+	    res.protected_headers ? "clear" : "no",
+	    res.opaque ? " format=opaque" : "");
 	if (res.timestamped)
 		logf_append(out, " timestamp=yes");
 	else if (res.tsa_error != NULL)
@@ -392,7 +436,13 @@ do_verify(const struct kyso_config *cfg, const struct kyso_envelope *env,
 		return -1;
 	out->ar_value = ir.ar_value;
 	out->verdict_value = ir.verdict_value;
-	ir.ar_value = ir.verdict_value = NULL;
+	out->result_value = ir.result_value;
+	out->subjects = ir.subjects;
+	out->nsubjects = ir.nsubjects;
+	out->subject_add = ir.subject_add;
+	ir.ar_value = ir.verdict_value = ir.result_value = NULL;
+	ir.subjects = NULL;
+	ir.nsubjects = 0;
 	(void)snprintf(out->result, sizeof(out->result), "%s", ir.result);
 	logf_append(out, " %s", ir.log);
 	verdict_facts(&ir.facts, &out->facts);
@@ -530,8 +580,11 @@ kyso_process_message(const struct kyso_config *cfg,
 void
 kyso_outcome_clear_edits(struct kyso_outcome *out)
 {
+	size_t i;
+
 	out->strip_content = 0;
 	out->add_mime_version = 0;
+	out->opaque = 0;
 	g_free(out->content_type);
 	out->content_type = NULL;
 	if (out->body != NULL)
@@ -541,6 +594,14 @@ kyso_outcome_clear_edits(struct kyso_outcome *out)
 	out->ar_value = NULL;
 	g_free(out->verdict_value);
 	out->verdict_value = NULL;
+	g_free(out->result_value);
+	out->result_value = NULL;
+	for (i = 0; i < out->nsubjects; i++)
+		g_free(out->subjects[i]);
+	g_free(out->subjects);
+	out->subjects = NULL;
+	out->nsubjects = 0;
+	out->subject_add = 0;
 }
 
 void

@@ -48,6 +48,9 @@ static const struct {
     [KYSO_WHY_OTHER_SIGNER] = {"another signature on this message is not "
                                "valid",
         "một chữ ký khác trên thư này không hợp lệ"},
+    [KYSO_WHY_HEADER_CHANGED] = {"protected header field changed after "
+                                 "signing",
+        "trường tiêu đề được bảo vệ đã bị thay đổi sau khi ký"},
 };
 
 const char *

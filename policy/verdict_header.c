@@ -16,6 +16,7 @@
 #include <glib.h>
 
 #include "kyso/limits.h"
+#include "kyso/mime.h"
 #include "kyso/verdict.h"
 
 /* Encoded characters per encoded-word: with "=?UTF-8?Q?" and "?=" the
@@ -252,22 +253,99 @@ describe(GString *s, const struct kyso_signer_info *si,
 	g_free(na);
 }
 
-/* What a valid signature does not prove: the header fields outside the
- * signed part (all of them: kyso does not yet read protected headers), and
- * From itself for a seal that names no address. */
+/* The order fields are named in: the old "Not signed" line's first. */
+static const char *const shown_order[] = {"Subject", "To", "Date", "From", "Cc",
+    "Reply-To", "Message-ID", NULL};
+
+/* Field names of the bits in mask, Vietnamese then English, into s. */
+static void
+field_names(GString *s, unsigned mask)
+{
+	int k, j, lang, first;
+
+	for (lang = 0; lang < 2; lang++) {
+		if (lang == 1)
+			g_string_append(s, " / ");
+		for (first = 1, j = 0; shown_order[j] != NULL; j++) {
+			for (k = 0; kyso_protected_fields[k] != NULL; k++)
+				if (g_ascii_strcasecmp(kyso_protected_fields[k],
+				        shown_order[j]) == 0)
+					break;
+			if (kyso_protected_fields[k] == NULL ||
+			    !(mask & (1u << k)))
+				continue;
+			g_string_append_printf(s, "%s%s", first ? "" : ", ",
+			    lang == 0 ? kyso_protected_field_vi(k)
+			              : kyso_protected_fields[k]);
+			first = 0;
+		}
+	}
+}
+
+static unsigned
+field_bit(const char *name)
+{
+	int k;
+
+	for (k = 0; kyso_protected_fields[k] != NULL; k++)
+		if (g_ascii_strcasecmp(kyso_protected_fields[k], name) == 0)
+			return 1u << k;
+	return 0;
+}
+
+/* What a valid signature proves and does not prove about the header: the
+ * fields protected inside the signed part (RFC 9788) and equal outside,
+ * and those of Subject, To, Date (and From, for a seal that names no
+ * address) it leaves out - an attacker can replay a signed body under
+ * another Subject. */
 static void
 not_covered(GString *s, const struct kyso_verify_result *res,
     const struct kyso_verdict *v)
 {
+	unsigned open =
+	    field_bit("Subject") | field_bit("To") | field_bit("Date");
 	size_t i;
-	int from = 0;
 
 	for (i = 0; i < v->n; i++)
-		from |= res->signers[i].email == NULL;
-	g_string_append_printf(s,
-	    ". Không được ký / Not signed: Tiêu đề, Người nhận, Ngày%s / "
-	    "Subject, To, Date%s",
-	    from ? ", Người gửi" : "", from ? ", From" : "");
+		if (res->signers[i].email == NULL)
+			open |= field_bit("From");
+	if (v->hp.matched != 0) {
+		g_string_append(s,
+		    ". Được ký và khớp / Signed and unchanged: ");
+		field_names(s, v->hp.matched);
+	}
+	open &= ~v->hp.matched;
+	if (open != 0) {
+		g_string_append(s, ". Không được ký / Not signed: ");
+		field_names(s, open);
+	}
+}
+
+/* The protected field that changed: what it was when signed. */
+static void
+header_changed(GString *s, const struct kyso_verdict *v)
+{
+	int k = v->hp.first;
+	const char *en = k >= 0 ? kyso_protected_fields[k] : "?";
+	char *was = kyso_verdict_header_clean(
+	    v->hp.signed_value ? v->hp.signed_value : "");
+
+	if (v->hp.how == 1)
+		g_string_append_printf(s,
+		    "%s được thêm vào sau khi ký (không có trong phần được "
+		    "ký) / %s added after signing (not in the signed part)",
+		    kyso_protected_field_vi(k), en);
+	else if (v->hp.how == 2)
+		g_string_append_printf(s,
+		    "%s đã bị xóa sau khi ký / %s removed after signing: "
+		    "giá trị được ký / the signed %s was \"%s\"",
+		    kyso_protected_field_vi(k), en, en, was);
+	else
+		g_string_append_printf(s,
+		    "%s đã bị thay đổi sau khi ký / %s changed after "
+		    "signing: giá trị được ký / the signed %s was \"%s\"",
+		    kyso_protected_field_vi(k), en, en, was);
+	g_free(was);
 }
 
 /* Every signer with its own result: "[i] valid|not valid (why): ...". */
@@ -324,6 +402,10 @@ kyso_verdict_header_format(const struct kyso_verify_result *res,
 		    "signature (%s / %s)",
 		    kyso_inbound_why_text(v->why, 1),
 		    kyso_inbound_why_text(v->why, 0));
+	} else if (v->why == KYSO_WHY_HEADER_CHANGED) {
+		g_string_append(s, "Không hợp lệ / Not valid (policy): ");
+		header_changed(s, v);
+		g_string_append(s, "; ");
 	} else {
 		g_string_append_printf(s,
 		    "Không hợp lệ / Not valid (%s): %s / %s",

@@ -404,6 +404,50 @@ unique_at(GMimeObject *obj, const char *spec, int inner, struct kyso_err *err)
 	return rc;
 }
 
+static int
+unique_tree(GMimeObject *obj, const char *spec, int depth, struct kyso_err *err)
+{
+	int i, n;
+
+	if (depth > KYSO_MAX_MIME_DEPTH) {
+		kyso_err_set(err, KYSO_E_INPUT, "MIME nesting too deep");
+		return -1;
+	}
+	if (unique_at(obj, spec, 0, err) < 0)
+		return -1;
+	if (GMIME_IS_MULTIPART(obj)) {
+		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (i = 0; i < n; i++) {
+			char *cs = kyso_raw_child_spec(spec, i + 1);
+			int rc = unique_tree(
+			    g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			    cs, depth + 1, err);
+
+			g_free(cs);
+			if (rc < 0)
+				return -1;
+		}
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m =
+		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		if (m == NULL)
+			return 0;
+		if (unique_at(GMIME_OBJECT(m), spec, 1, err) < 0)
+			return -1;
+		if (g_mime_message_get_mime_part(m) != NULL)
+			return unique_tree(g_mime_message_get_mime_part(m),
+			    spec, depth + 1, err);
+	}
+	return 0;
+}
+
+int
+kyso_canon_unique_tree(GMimeObject *obj, struct kyso_err *err)
+{
+	return unique_tree(obj, "", 0, err);
+}
+
 /* A nested signed or encrypted entity must keep its bytes; it is only
  * safe to carry if it is already 7-bit clean. */
 static int

@@ -18,6 +18,11 @@ int kyso_canon_prepare(GMimeObject *obj, int *reencoded, struct kyso_err *err);
  * (rawmime.h: Content-Type, Content-Transfer-Encoding, MIME-Version) occurs
  * more than once in obj's own header block. kyso_canon_prepare checks every
  * entity it visits; the caller checks the message's own header. */
+/* kyso_canon_unique_fields for obj and every entity below it (parts,
+ * forwarded messages), nothing changed: for opaque signing, which keeps
+ * every byte but must not seal a structure two readers see differently. */
+int kyso_canon_unique_tree(GMimeObject *obj, struct kyso_err *err);
+
 int kyso_canon_unique_fields(GMimeObject *obj, const char *where,
     struct kyso_err *err);
 

@@ -179,6 +179,9 @@ kyso_mime_kind(GMimeMessage *msg)
 	return KYSO_MIME_PLAIN;
 }
 
+const char *const kyso_protected_fields[] = {"From", "To", "Cc", "Subject",
+    "Date", "Message-ID", "Reply-To", NULL};
+
 const char *
 kyso_mime_kind_name(enum kyso_mime_kind kind)
 {

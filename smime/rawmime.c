@@ -191,3 +191,17 @@ kyso_raw_place(const char *spec, int inner)
 	return spec[0] ? g_strdup_printf("in part %s", spec)
 	               : g_strdup("at the top level");
 }
+
+GPtrArray *
+kyso_raw_header_values(struct kyso_span hdr, const char *name)
+{
+	const char *p = hdr.p, *end = hdr.p + hdr.len, *q;
+	size_t nlen = strlen(name);
+	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+
+	for (; p < end; p = kyso_raw_next_line(p, end))
+		if ((q = field_at(p, kyso_raw_next_line(p, end), name, nlen)) !=
+		    NULL)
+			g_ptr_array_add(a, unfold(q, end));
+	return a;
+}

@@ -37,6 +37,10 @@ char *kyso_raw_header_value(struct kyso_span hdr, const char *name);
  * clients) read when a field occurs more than once. */
 char *kyso_raw_header_value_last(struct kyso_span hdr, const char *name);
 
+/* Unfolded, trimmed values of every instance of `name` in hdr, in order
+ * (g_ptr_array_unref; empty when there is none). */
+GPtrArray *kyso_raw_header_values(struct kyso_span hdr, const char *name);
+
 /* The fields that say how a MIME entity is read (Content-Type,
  * Content-Transfer-Encoding, MIME-Version), NULL-terminated. Two readers
  * that pick different instances of one of them see different messages. */

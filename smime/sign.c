@@ -43,10 +43,11 @@ cms_op_free(struct cms_op *op)
 }
 
 static int
-cms_op_begin(struct cms_op *op, const struct kyso_signer *signer,
-    time_t signing_time, struct kyso_err *err)
+cms_op_begin_as(struct cms_op *op, const struct kyso_signer *signer,
+    time_t signing_time, int detached, struct kyso_err *err)
 {
-	const unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL;
+	const unsigned flags =
+	    (detached ? CMS_DETACHED : 0) | CMS_BINARY | CMS_PARTIAL;
 	STACK_OF(X509) *chain = kyso_signer_chain(signer);
 	CMS_SignerInfo *si;
 	ASN1_TIME *t = NULL;
@@ -92,6 +93,13 @@ out:
 	if (rc < 0)
 		cms_op_free(op);
 	return rc;
+}
+
+static int
+cms_op_begin(struct cms_op *op, const struct kyso_signer *signer,
+    time_t signing_time, struct kyso_err *err)
+{
+	return cms_op_begin_as(op, signer, signing_time, 1, err);
 }
 
 static int
@@ -257,9 +265,112 @@ scratch_stream(gint64 input_size, const struct kyso_sign_opts *opts,
 	return g_mime_stream_fs_new(fd);
 }
 
-/* Serialise the signed entity, CRLF everywhere, into a new stream. */
+/* 1 when a raw field value would not survive a 7-bit hop unchanged. */
+static int
+raw_unsafe(const char *raw)
+{
+	const unsigned char *p;
+	size_t col = 0;
+
+	for (p = (const unsigned char *)raw; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r') {
+			col = 0;
+			continue;
+		}
+		if (*p >= 0x7f || (*p < 0x20 && *p != '\t') || ++col > 900)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+is_protected(const char *name)
+{
+	size_t i;
+
+	for (i = 0; kyso_protected_fields[i] != NULL; i++)
+		if (g_ascii_strcasecmp(name, kyso_protected_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append "Name:raw" (LF line ends, no CR) for h to s. A value that is not
+ * 7-bit safe (RFC 6532 UTF-8, an overlong line) is set again from its
+ * decoded text, which GMime writes as RFC 2047 encoded words, folded; a
+ * clean one keeps its bytes, so its encoded words are those of the outer
+ * field. */
+static int
+append_field(GString *s, GMimeHeader *h, struct kyso_err *err)
+{
+	const char *raw = g_mime_header_get_raw_value(h);
+	const char *p;
+
+	if (raw == NULL || raw_unsafe(raw)) {
+		char *v = g_strdup(g_mime_header_get_value(h));
+
+		g_mime_header_set_value(h, NULL, v != NULL ? v : "", "utf-8");
+		g_free(v);
+		raw = g_mime_header_get_raw_value(h);
+		if (raw == NULL || raw_unsafe(raw)) {
+			kyso_err_set(err, KYSO_E_INPUT,
+			    "the %s field cannot be made 7-bit clean for "
+			    "header "
+			    "protection",
+			    g_mime_header_get_name(h));
+			return -1;
+		}
+	}
+	g_string_append_printf(s, "%s:", g_mime_header_get_name(h));
+	if (*raw != ' ' && *raw != '\t')
+		g_string_append_c(s, ' ');
+	for (p = raw; *p != '\0'; p++)
+		if (*p != '\r')
+			g_string_append_c(s, *p);
+	if (s->str[s->len - 1] != '\n')
+		g_string_append_c(s, '\n');
+	return 0;
+}
+
+/* RFC 9788 header protection for a signed-only message: the protected
+ * fields of the message (every instance, in order) become the first fields
+ * of the signed part's header, written into *prefix, and its Content-Type
+ * gets hp="clear". Copies of those fields the part already had (a client's
+ * own injected headers, a stray Subject in a body part) are dropped first:
+ * only the message's own fields are vouched for. */
+static int
+protect_headers(GMimeMessage *msg, GMimeObject *top, GString **prefix,
+    struct kyso_err *err)
+{
+	GMimeHeaderList *outer =
+	    g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	GMimeHeaderList *inner = g_mime_object_get_header_list(top);
+	int i, n;
+
+	for (i = 0; kyso_protected_fields[i] != NULL; i++)
+		while (
+		    g_mime_header_list_remove(inner, kyso_protected_fields[i]))
+			;
+	*prefix = g_string_new(NULL);
+	n = g_mime_header_list_get_count(outer);
+	for (i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(outer, i);
+
+		if (is_protected(g_mime_header_get_name(h)) &&
+		    append_field(*prefix, h, err) < 0) {
+			g_string_free(*prefix, TRUE);
+			*prefix = NULL;
+			return -1;
+		}
+	}
+	g_mime_object_set_content_type_parameter(top, "hp", "clear");
+	return 0;
+}
+
+/* Serialise the signed entity, CRLF everywhere, into a new stream; prefix
+ * (may be NULL) is header text (LF line ends) written before the entity's
+ * own header fields. */
 static GMimeStream *
-write_entity(GMimeObject *top, gint64 input_size,
+write_entity(GMimeObject *top, const GString *prefix, gint64 input_size,
     const struct kyso_sign_opts *opts, struct kyso_err *err)
 {
 	GMimeStream *scratch = scratch_stream(input_size, opts, err);
@@ -276,7 +387,11 @@ write_entity(GMimeObject *top, gint64 input_size,
 	g_object_unref(crlf);
 	fo = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
-	n = g_mime_object_write_to_stream(top, fo, f);
+	n = prefix != NULL && prefix->len > 0
+	    ? g_mime_stream_write(f, prefix->str, prefix->len)
+	    : 0;
+	if (n >= 0)
+		n = g_mime_object_write_to_stream(top, fo, f);
 	g_mime_format_options_free(fo);
 	if (n < 0 || g_mime_stream_flush(f) < 0) {
 		kyso_err_set(err, KYSO_E_TEMP,
@@ -447,6 +562,7 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 	GMimeMessage *msg = NULL;
 	GMimeObject *top;
 	GMimeStream *entity = NULL;
+	GString *prefix = NULL;
 	char *boundary = NULL;
 	gint64 input_size = g_mime_stream_length(in);
 	int rc = -1;
@@ -474,7 +590,11 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 		goto out;
 	if (GMIME_IS_MULTIPART(top))
 		g_mime_multipart_set_epilogue(GMIME_MULTIPART(top), NULL);
-	if ((entity = write_entity(top, input_size, opts, err)) == NULL)
+	if (opts != NULL && opts->protect_headers &&
+	    protect_headers(msg, top, &prefix, err) < 0)
+		goto out;
+	res->protected_headers = prefix != NULL;
+	if ((entity = write_entity(top, prefix, input_size, opts, err)) == NULL)
 		goto out;
 	boundary = opts != NULL && opts->boundary != NULL
 	    ? g_strdup(opts->boundary)
@@ -490,6 +610,114 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 	rc = 0;
 out:
 	g_free(boundary);
+	if (prefix != NULL)
+		g_string_free(prefix, TRUE);
+	if (entity != NULL)
+		g_object_unref(entity);
+	if (msg != NULL)
+		g_object_unref(msg);
+	if (rc < 0) {
+		char *tsa = res->tsa_error;
+
+		res->tsa_error = NULL;
+		kyso_sign_result_clear(res);
+		res->tsa_error = tsa; /* a required TSA failed: why */
+	}
+	return rc;
+}
+
+/* Sign the entity with the content inside (no 7-bit check: the base64
+ * around it carries any byte) and write the DER as base64 lines. */
+static int
+assemble_opaque(const struct kyso_signer *signer, GMimeStream *entity,
+    GMimeStream *out, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err)
+{
+	time_t signing_time = opts != NULL ? opts->signing_time : 0;
+	size_t *total = &res->body_bytes;
+	struct cms_op op;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
+	char *buf = g_malloc(SIGN_CHUNK);
+	ssize_t n;
+	int rc = -1;
+
+	if (cms_op_begin_as(&op, signer, signing_time, 0, err) < 0) {
+		g_free(buf);
+		return -1;
+	}
+	while ((n = kyso_mime_read(entity, buf, SIGN_CHUNK)) > 0)
+		if (cms_op_update(&op, buf, (size_t)n, err) < 0)
+			goto out;
+	if (n < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot read the signed entity");
+		goto out;
+	}
+	if (cms_op_finish(&op, signer, opts, res, &der, &der_len, err) < 0 ||
+	    kyso_mime_write_base64(out, der, der_len, "\r\n", total, "signed",
+	        err) < 0 ||
+	    puts_(out, "\r\n", total, err) < 0)
+		goto out;
+	if (g_mime_stream_flush(out) < 0) {
+		kyso_err_set(err, KYSO_E_TEMP, "cannot flush signed message");
+		goto out;
+	}
+	rc = 0;
+out:
+	g_free(buf);
+	g_free(der);
+	cms_op_free(&op);
+	return rc;
+}
+
+int
+kyso_sign_opaque(const struct kyso_signer *signer, GMimeStream *in,
+    GMimeStream *out_body, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err)
+{
+	GMimeMessage *msg = NULL;
+	GMimeObject *top;
+	GMimeStream *entity = NULL;
+	GString *prefix = NULL;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	if ((msg = kyso_mime_parse(in, err)) == NULL)
+		goto out;
+	res->kind = kyso_mime_kind(msg);
+	if (res->kind != KYSO_MIME_PLAIN) {
+		rc = 0;
+		goto out;
+	}
+	if ((top = g_mime_message_get_mime_part(msg)) == NULL) {
+		GMimeTextPart *empty = g_mime_text_part_new();
+
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(empty));
+		g_object_unref(empty);
+		top = g_mime_message_get_mime_part(msg);
+	}
+	if (kyso_canon_unique_fields(GMIME_OBJECT(msg), "at the top level",
+	        err) < 0 ||
+	    kyso_canon_unique_tree(top, err) < 0)
+		goto out;
+	if (opts != NULL && opts->protect_headers &&
+	    protect_headers(msg, top, &prefix, err) < 0)
+		goto out;
+	res->protected_headers = prefix != NULL;
+	if ((entity = write_entity(top, prefix, g_mime_stream_length(in), opts,
+	         err)) == NULL)
+		goto out;
+	if (assemble_opaque(signer, entity, out_body, opts, res, err) < 0)
+		goto out;
+	res->content_type = g_strdup("application/pkcs7-mime; "
+	                             "smime-type=signed-data;\n"
+	                             "\tname=\"smime.p7m\"");
+	res->opaque = 1;
+	res->add_mime_version = !has_header(msg, "MIME-Version");
+	rc = 0;
+out:
+	if (prefix != NULL)
+		g_string_free(prefix, TRUE);
 	if (entity != NULL)
 		g_object_unref(entity);
 	if (msg != NULL)

@@ -17,6 +17,7 @@
 
 #include "kyso/limits.h"
 #include "kyso/mime.h"
+#include "rawmime.h"
 #include "verify_int.h"
 
 /* Bare-LF line ends turned into CRLF; NULL when there are none, or (with
@@ -110,6 +111,9 @@ set_malformed(struct kyso_verify_result *res, const char *why)
 
 /* Verify the CMS of f (already found, not malformed) into res. -1 only
  * when memory ran out (err KYSO_E_TEMP): the message is retried later. */
+static void inner_fields(const char *content, size_t len,
+    struct kyso_verify_result *res);
+
 static int
 verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
     struct kyso_found *f, const char *from_addr, time_t now,
@@ -166,6 +170,8 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 			g_free(r);
 			goto out;
 		}
+		if (f->whole)
+			inner_fields(content, content_len, res);
 	} else if (econtent != NULL &&
 	    !bytes_equal(econtent, f->content, f->content_len)) {
 		/* RFC 8551 3.5.3.1: a detached signature carries no content;
@@ -231,6 +237,45 @@ out:
 	return oom ? -1 : 0;
 }
 
+/* The signed entity's hp= parameter and protected fields (RFC 9788). */
+static void
+inner_fields(const char *content, size_t len, struct kyso_verify_result *res)
+{
+	struct kyso_span e = {content, len}, hdr, body;
+	GArray *a = g_array_new(FALSE, TRUE, sizeof(struct kyso_inner_field));
+	GMimeContentType *ct;
+	char *v;
+	size_t i, j;
+
+	(void)kyso_raw_split_entity(e, &hdr, &body);
+	if ((v = kyso_raw_header_value(hdr, "Content-Type")) != NULL) {
+		ct = g_mime_content_type_parse(NULL, v);
+		if (ct != NULL &&
+		    g_mime_content_type_get_parameter(ct, "hp") != NULL)
+			res->hp = g_strdup(
+			    g_mime_content_type_get_parameter(ct, "hp"));
+		if (ct != NULL)
+			g_object_unref(ct);
+		g_free(v);
+	}
+	for (i = 0; kyso_protected_fields[i] != NULL; i++) {
+		GPtrArray *vals =
+		    kyso_raw_header_values(hdr, kyso_protected_fields[i]);
+
+		for (j = 0; j < vals->len; j++) {
+			struct kyso_inner_field fld =
+			    {g_strdup(kyso_protected_fields[i]),
+			        g_strdup(g_ptr_array_index(vals, j))};
+
+			g_array_append_val(a, fld);
+		}
+		g_ptr_array_unref(vals);
+	}
+	res->ninner = a->len;
+	res->inner =
+	    (struct kyso_inner_field *)(void *)g_array_free(a, a->len == 0);
+}
+
 int
 kyso_verify_message(const struct kyso_trust *trust, GMimeStream *msg,
     const char *from_addr, time_t now, struct kyso_verify_result *res,
@@ -266,6 +311,8 @@ kyso_verify_message_progress(const struct kyso_trust *trust, GMimeStream *msg,
 	res->opaque = f.opaque;
 	res->encrypted = f.encrypted;
 	res->part = f.part ? g_strdup(f.part) : NULL;
+	if (f.found && f.whole && !f.malformed && f.content != NULL)
+		inner_fields(f.content, f.content_len, res);
 	if (f.oom) {
 		kyso_err_set(err, KYSO_E_TEMP,
 		    "out of memory decoding the "
@@ -318,6 +365,12 @@ kyso_verify_result_clear(struct kyso_verify_result *res)
 		return;
 	for (i = 0; i < res->nsigners; i++)
 		kyso_signer_info_clear(&res->signers[i]);
+	for (i = 0; i < res->ninner; i++) {
+		g_free(res->inner[i].name);
+		g_free(res->inner[i].value);
+	}
+	g_free(res->inner);
+	g_free(res->hp);
 	g_free(res->signers);
 	g_free(res->malformed_reason);
 	g_free(res->part);

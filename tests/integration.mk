@@ -20,4 +20,5 @@ EXTRA_DIST += tests/pki/make-pki.sh \
 	tests/integration/t-notify.sh tests/integration/t-package.sh \
 	tests/integration/sm-lib.sh tests/integration/t-sendmail.sh \
 	tests/integration/t-noaddr.sh contrib/unpack-sendmail.sh \
+	tests/integration/t-hp.sh \
 	tests/run-all.sh contrib/install-deps.sh contrib/demo.sh

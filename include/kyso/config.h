@@ -21,6 +21,8 @@ enum kyso_onfail {
 	KYSO_ONFAIL_ACCEPT = 0, /* "accept": pass the message on unchanged */
 	KYSO_ONFAIL_TEMPFAIL,   /* "tempfail": 4.x.x, the client retries */
 	KYSO_ONFAIL_REJECT,     /* "reject": 5.x.x */
+	KYSO_ONFAIL_OPAQUE,     /* "opaque" (OnUnsignable only): sign as
+	                           application/pkcs7-mime signed-data */
 };
 
 /* How the envelope sender must relate to the From address to sign. */
@@ -86,6 +88,12 @@ struct kyso_settings {
 	int timestamp_timeout;       /* TimestampTimeout seconds */
 	int timestamp_required;      /* OnTimestampFailure tempfail=1 */
 	char *timestamp_anchor_file; /* TimestampTrustAnchors, or NULL */
+	int header_protection;       /* HeaderProtection yes/no (RFC 9788) */
+	int subject_tag;             /* SubjectTag yes/no, inbound */
+	char *subject_tag_valid;     /* SubjectTagValid, %s: signer name */
+	char *subject_tag_invalid;   /* SubjectTagInvalid */
+	char *subject_tag_unsigned;  /* SubjectTagUnsigned */
+	int result_header;           /* ResultHeader yes/no: X-Kyso-Result */
 };
 
 struct kyso_config;

@@ -16,6 +16,7 @@
 /* Names of the headers we own. */
 #define KYSO_AR_HEADER      "Authentication-Results"
 #define KYSO_VERDICT_HEADER "X-Kyso-Verdict"
+#define KYSO_RESULT_HEADER  "X-Kyso-Result"
 
 /* The facts of an inbound verdict, as the journal records them. */
 struct kyso_inbound_facts {
@@ -36,6 +37,14 @@ struct kyso_inbound_result {
 	char *ar_value;          /* A-R field value, no leading space, folds
 	                            as LF + TAB; NULL: add none */
 	char *verdict_value;     /* verdict field value, RFC 2047, same folds */
+	char *result_value;      /* X-Kyso-Result value (ResultHeader), or
+	                            NULL */
+	/* SubjectTag: the new value of every Subject field, in order
+	   (RFC 2047, LF + TAB folds), or one to add when subject_add; none
+	   when nsubjects is 0 */
+	char **subjects;
+	size_t nsubjects;
+	int subject_add;
 	char result[16]; /* smime= result for logs: "pass", "fail", ... */
 	char log[512];   /* key=value summary for the log line, ASCII */
 	struct kyso_inbound_facts facts;
@@ -61,11 +70,12 @@ char *kyso_describe_cert(const struct kyso_config *cfg, const char *path,
 
 /* Forged trust headers (RFC 8601 section 5): fills `del` with 1-based
  * per-name indices of the Authentication-Results fields whose authserv-id
- * is ours and of every X-Kyso-Verdict field, highest index first within
- * each name, so deleting in list order never shifts a later index (P15).
- * Returns the number of entries (at most max). */
+ * is ours and of every X-Kyso-Verdict and X-Kyso-Result field, highest index
+ * first within each name, so deleting in list order never shifts a later index
+ * (P15). Returns the number of entries (at most max). */
 struct kyso_header_ref {
-	const char *name; /* KYSO_AR_HEADER or KYSO_VERDICT_HEADER */
+	const char *name; /* KYSO_AR_HEADER, KYSO_VERDICT_HEADER or
+	                     KYSO_RESULT_HEADER */
 	size_t index;     /* 1-based among fields of that name */
 };
 size_t kyso_inbound_forged(const struct kyso_config *cfg,

@@ -46,6 +46,11 @@ int kyso_mime_write_base64(GMimeStream *out, const unsigned char *der,
     size_t len, const char *eol, size_t *total, const char *what,
     struct kyso_err *err);
 
+/* The header fields kyso protects (RFC 9788): copied into the signed part
+ * of an hp="clear" message when signing, compared with the outer ones when
+ * verifying. NULL-terminated. Never Bcc, MIME-Version or Content-*. */
+extern const char *const kyso_protected_fields[];
+
 /* Global GMime set-up/tear-down (once per process). */
 void kyso_mime_init(void);
 void kyso_mime_shutdown(void);

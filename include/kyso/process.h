@@ -73,10 +73,16 @@ struct kyso_outcome {
 	int strip_content;    /* delete every top-level Content-* */
 	int add_mime_version; /* add "MIME-Version: 1.0" */
 	char *content_type;   /* add Content-Type (LF folds), or NULL */
+	int opaque;           /* and Content-Transfer-Encoding: base64 plus
+	                         Content-Disposition: attachment (smime.p7m) */
 	GMimeStream *body;    /* replacement body (CRLF) positioned at
 	                         its start, or NULL */
 	char *ar_value;       /* prepend Authentication-Results */
 	char *verdict_value;  /* prepend X-Kyso-Verdict */
+	char *result_value;   /* prepend X-Kyso-Result (below the verdict) */
+	char **subjects;      /* SubjectTag: new value of Subject field i+1 */
+	size_t nsubjects;
+	int subject_add; /* ...or add subjects[0]: there was none */
 	/* for the reply and the log */
 	const char *reply_code;  /* "451"/"550" with TEMPFAIL/REJECT */
 	const char *reply_xcode; /* "4.7.0"/"5.7.1" */

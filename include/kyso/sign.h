@@ -30,6 +30,8 @@ struct kyso_sign_opts {
 	int tsa_timeout;      /* seconds for the TSA (0: 10) */
 	int tsa_required;     /* 1: no token, no signature (KYSO_E_TEMP);
 	                         0: sign without, res->tsa_error says why */
+	int protect_headers;  /* RFC 9788: copy kyso_protected_fields into
+	                         the signed part and mark it hp="clear" */
 };
 
 struct kyso_sign_result {
@@ -38,11 +40,15 @@ struct kyso_sign_result {
 	char *content_type;       /* outer Content-Type field value, folded with
 	                             LF + TAB (libmilter's convention), g_free */
 	int add_mime_version;     /* 1 when the message had no MIME-Version */
-	int reencoded_parts; /* leaves re-encoded to 7-bit before signing */
-	size_t body_bytes;   /* bytes written to out_body */
-	int timestamped;     /* the SignerInfo carries a TSA token */
-	char *tsa_error;     /* a TSA was configured but gave no token, and
-	                        the message was signed without: why */
+	int reencoded_parts;   /* leaves re-encoded to 7-bit before signing */
+	size_t body_bytes;     /* bytes written to out_body */
+	int timestamped;       /* the SignerInfo carries a TSA token */
+	char *tsa_error;       /* a TSA was configured but gave no token, and
+	                          the message was signed without: why */
+	int protected_headers; /* the signed part carries the protected
+	                          fields (hp="clear") */
+	int opaque; /* application/pkcs7-mime: the body is base64, the
+	               caller adds Content-Transfer-Encoding: base64 */
 };
 
 /* Read the message from `in` (headers and body, CRLF or LF), write the new
@@ -52,6 +58,16 @@ struct kyso_sign_result {
  * because opts->tsa_required and the TSA gave no token, res->tsa_error
  * says why (KYSO_E_TEMP; the only field set: clear res). */
 int kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
+    GMimeStream *out_body, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err);
+
+/* The same message as an opaque signature (RFC 8551 3.5.2): the whole
+ * entity (with the protected header fields when asked), bytes as they are,
+ * inside the CMS SignedData, whose DER the new body carries in base64.
+ * For mail kyso_sign_message refuses as KYSO_E_INPUT (OnUnsignable
+ * opaque); a structure field twice is still refused. res->content_type is
+ * application/pkcs7-mime; smime-type=signed-data, res->opaque is 1. */
+int kyso_sign_opaque(const struct kyso_signer *signer, GMimeStream *in,
     GMimeStream *out_body, const struct kyso_sign_opts *opts,
     struct kyso_sign_result *res, struct kyso_err *err);
 

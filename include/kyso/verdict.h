@@ -52,13 +52,31 @@ enum kyso_why {
 	KYSO_WHY_UNTRUSTED, /* does not chain to a configured anchor */
 	KYSO_WHY_EXPIRED,   /* not valid now */
 	KYSO_WHY_REVOKED,
-	KYSO_WHY_REVUNAVAIL,    /* revocation unknown, hard-fail policy */
-	KYSO_WHY_FROM_MISMATCH, /* certificate e-mail is not the From */
-	KYSO_WHY_NO_EMAIL,      /* personal certificate without e-mail */
-	KYSO_WHY_NO_FROM,       /* message has no single From address */
-	KYSO_WHY_PARTIAL,       /* signature covers only one part */
-	KYSO_WHY_NOT_BOUND,     /* no e-mail and no table binds it to From */
-	KYSO_WHY_OTHER_SIGNER,  /* this signer holds, another does not */
+	KYSO_WHY_REVUNAVAIL,     /* revocation unknown, hard-fail policy */
+	KYSO_WHY_FROM_MISMATCH,  /* certificate e-mail is not the From */
+	KYSO_WHY_NO_EMAIL,       /* personal certificate without e-mail */
+	KYSO_WHY_NO_FROM,        /* message has no single From address */
+	KYSO_WHY_PARTIAL,        /* signature covers only one part */
+	KYSO_WHY_NOT_BOUND,      /* no e-mail and no table binds it to From */
+	KYSO_WHY_OTHER_SIGNER,   /* this signer holds, another does not */
+	KYSO_WHY_HEADER_CHANGED, /* a protected header field (RFC 9788)
+	                            differs from the outer one */
+};
+
+/* The last reason (the verdict words in verdict.c cover every one). */
+#define KYSO_WHY_LAST KYSO_WHY_HEADER_CHANGED
+
+/* Header protection (RFC 9788) as the verdict sees it: bit i stands for
+ * kyso_protected_fields[i]. */
+struct kyso_hp_verdict {
+	int present;        /* hp="clear"/"cipher" and at least one field */
+	unsigned matched;   /* protected, and the outer field is the same */
+	unsigned changed;   /* protected (or added outside the protected set),
+	                       and the outer field differs */
+	int first;          /* index of the first changed field, or -1 */
+	int how;            /* for `first`: 0 changed, 1 added, 2 removed */
+	char *signed_value; /* decoded signed value of `first` (UTF-8,
+	                       NULL when added outside), g_free */
 };
 
 struct kyso_signer_verdict {
@@ -80,6 +98,7 @@ struct kyso_verdict {
 	struct kyso_signer_verdict *s;
 	int own_domain; /* a From mailbox is in one of our own domains */
 	int softpass;   /* pass although revocation was unavailable */
+	struct kyso_hp_verdict hp; /* kyso_inbound_judge_headers */
 };
 
 /* Apply the verdict rules to res. cfg (may be NULL: no tables) gives the
@@ -90,6 +109,35 @@ void kyso_inbound_judge(const struct kyso_config *cfg,
     const struct kyso_verify_result *res, const char *from_addr, int softfail,
     struct kyso_verdict *v);
 void kyso_inbound_verdict_clear(struct kyso_verdict *v);
+
+/* Header protection (policy/protected.c): when the signed part is marked
+ * hp="clear" or "cipher" and every signature holds over it, compare its
+ * protected fields with the outer ones (outer[n], as received), after
+ * RFC 5322 unfolding and RFC 2047 decoding; an outer Subject first loses
+ * any of the prefixes in strip (NULL-terminated, may be NULL: our own
+ * Subject tags). A protected field that differs, is gone, or one of
+ * From/To/Cc/Subject/Reply-To added outside a non-empty protected set
+ * turns a pass into policy (KYSO_WHY_HEADER_CHANGED); Date and Message-ID
+ * added outside (a relay adds them) are only unprotected. Without hp,
+ * nothing is protected whatever the part holds. */
+struct kyso_header;
+void kyso_inbound_judge_headers(struct kyso_verdict *v,
+    const struct kyso_verify_result *res, const struct kyso_header *outer,
+    size_t n, const char *const *strip);
+
+/* Names of protected field i: Vietnamese (UTF-8) and English. */
+const char *kyso_protected_field_vi(int i);
+
+/* A Subject value (as received) decoded (RFC 2047), unfolded, white space
+ * collapsed, and without any of the prefixes in strip at its start
+ * (repeatedly). g_malloc'd UTF-8. */
+char *kyso_subject_base(const char *value, const char *const *strip);
+
+/* The tag tmpl with its "%s" (if any) replaced by name, where every ASCII
+ * character of the text after "%s" becomes a space: the tag must end
+ * where kyso_subject_base will see it end (a "]" in a signer's name
+ * would otherwise leave half a tag behind). g_malloc'd. */
+char *kyso_subject_tag_fill(const char *tmpl, const char *name);
 
 /* Short text of a reason: English (ASCII) or Vietnamese (UTF-8). */
 const char *kyso_inbound_why_text(enum kyso_why why, int vietnamese);

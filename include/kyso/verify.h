@@ -90,6 +90,19 @@ struct kyso_verify_result {
 	int nested;    /* further signatures inside the signed content */
 	size_t nsigners;
 	struct kyso_signer_info *signers;
+	/* RFC 9788: the hp= parameter of the signed part's Content-Type
+	 * (a detached or opaque signature over the whole message), or NULL;
+	 * and
+	 * the fields of kyso_protected_fields its header holds, every
+	 * instance in order, values unfolded as written (encoded words
+	 * not decoded). Only a caller that sees hp may call them
+	 * protected; the signature covers them either way. */
+	char *hp;
+	size_t ninner;
+	struct kyso_inner_field {
+		char *name; /* as kyso_protected_fields spells it */
+		char *value;
+	} * inner;
 };
 
 /* Called before every network look-up (CRL or OCSP fetch) the

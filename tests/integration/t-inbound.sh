@@ -77,7 +77,7 @@ my ($sh, $sb) = split_msg(slurp($sent));
 my ($eh) = split_msg(slurp($exph));
 my @gf = fields($gh);
 # Authentication-Results fields of ours: first word (after CFWS) is our id
-my (@ours, @rest, $verdicts, @vf);
+my (@ours, @rest, $verdicts, @vf, @rf);
 my $recv_seen = 0;
 my $ours_above = 1;
 for my $f (@gf) {
@@ -88,6 +88,7 @@ for my $f (@gf) {
 		if ($w =~ /^"?\Q$id\E"?(?=[ \t;(]|\z)/i) { push @ours, $f; $ours_above = 0 if $recv_seen; next }
 	}
 	if ($name eq 'x-kyso-verdict') { push @vf, $f; $ours_above = 0 if $recv_seen; next }
+	if ($name eq 'x-kyso-result') { push @rf, $f; $ours_above = 0 if $recv_seen; next }
 	if ($name eq 'received' && !$recv_seen) { $recv_seen = 1; next }	# Postfix's own
 	push @rest, $f;
 }
@@ -108,6 +109,9 @@ check($want eq 'pass' || !grep({ $_ eq 'pass' } @res), "no smime=pass entry whil
 	"got smime=" . join(',', @res));
 check(@res == $n, "$n smime= entr" . ($n == 1 ? "y" : "ies"), scalar(@res) . ": " . join(',', @res)) if $n ne '-';
 
+# X-Kyso-Result (ResultHeader yes): one field, the message result word
+check(@rf == 1 && fvalue($rf[0]) eq $want, "one X-Kyso-Result: $want",
+	join('', @rf) || 'none');
 # the verdict: one field, strict RFC 2047 (UTF-8 B or Q words), no controls
 check(@vf == 1, "one X-Kyso-Verdict", scalar(@vf) . " found");
 my $dec = '';

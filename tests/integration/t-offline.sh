@@ -168,12 +168,15 @@ perl "$KT_TOOLS/make-msg.pl" --crlf alternative "$so" cmp-sign@a.test "$KT/cmp-s
 leaves_alike "sign" kt_send_internal 127.0.0.1 "$KT/cmp-sign.eml" cmp-sign@a.test
 [ -n "$LEFT" ] && kt_check "sign: the daemon's message is signed" kt_is_signed "$LEFT"
 # a signed message from outside, under forged copies of our trust fields
+# (signed for its own recipient: with HeaderProtection, To is signed too)
+perl "$KT_TOOLS/make-msg.pl" --crlf alternative "$so" cmp-verify@a.test "$KT/cmp-verify-src.eml"
+"$bin" -c "$KT_CONF" -t "$KT/cmp-verify-src.eml" -e "$so" -i 127.0.0.1 >"$KT/cmp-verify-signed.eml" 2>/dev/null
 {
 	printf 'Authentication-Results: %s; smime=pass\r\n' mx.test.hagiang.gov.vn
 	printf 'X-Kyso-Verdict: =?UTF-8?Q?Forged_H=E1=BB=A3p_l=E1=BB=87?=\r\n'
 	printf 'Authentication-Results: mx.example.org; spf=pass\r\n'
 	printf 'authentication-results: MX.TEST.HAGIANG.GOV.VN.;\r\n\tsmime=pass\r\n'
-	sed 's/^To: .*/To: cmp-verify@a.test\r/' "$KT/crlf.out"
+	cat "$KT/cmp-verify-signed.eml"
 } >"$KT/cmp-verify.eml"
 leaves_alike "verify" kt_send_external 127.0.0.2 "$KT/cmp-verify.eml" cmp-verify@a.test
 [ -n "$LEFT" ] && kt_check "verify: forged fields gone, foreign A-R kept, smime=pass on top" \

@@ -36,18 +36,40 @@ mkdir -p "$out"
 fails=0
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 
-if ! perl "$tools/split-signed.pl" "$msg" "$out" >"$tmp/split.log" 2>&1; then
+# an opaque signature (application/pkcs7-mime signed-data): the DER is the
+# body; each verifier takes it alone and returns the content
+opaque=0
+if perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g; exit !/^Content-Type:[ \t]*application\/(x-)?pkcs7-mime/mi' "$msg"; then
+	opaque=1
+	perl -MMIME::Base64 -0777 -ne 's/\r//g; s/\A.*?\n\n//s; print decode_base64($_)' "$msg" >"$out/smime.p7m"
+	: >"$out/content.crlf"
+	echo "opaque=1" >"$out/info"
+elif ! perl "$tools/split-signed.pl" "$msg" "$out" >"$tmp/split.log" 2>&1; then
 	fail "split: $(tr '\n' ' ' <"$tmp/split.log")"
 	exit 1
 fi
 micalg=$(sed -n 's/^micalg=//p' "$out/info" | tr 'A-Z' 'a-z')
 
 # micalg must name every digest used by the SignerInfos (RFC 8551 names).
-digests=$(openssl cms -cmsout -print -inform DER -in "$out/smime.p7s" 2>/dev/null |
+if [ $opaque = 1 ]; then
+	sig="$out/smime.p7m"
+	cms_content=()
+	gpgsm_args=(--output "$out/verified.gpgsm" --verify "$sig")
+	nss_content=()
+else
+	sig="$out/smime.p7s"
+	cms_content=(-content "$out/content.crlf")
+	gpgsm_args=(--verify "$sig" "$out/content.crlf")
+	nss_content=(-c "$out/content.crlf")
+fi
+[ $opaque = 1 ] && echo "ok opaque signed-data (no micalg)"
+[ $opaque = 1 ] || digests=$(openssl cms -cmsout -print -inform DER -in "$out/smime.p7s" 2>/dev/null |
 	awk '/signerInfos:/ { s = 1 } s && /digestAlgorithm:/ { getline; print $2 }' |
 	sed 's/^sha\([0-9]\)/sha-\1/' | sort -u | paste -sd, -)
 want=$(echo "$micalg" | tr ',' '\n' | sort -u | paste -sd, -)
-if [ -n "$digests" ] && [ "$digests" = "$want" ]; then
+if [ $opaque = 1 ]; then
+	:
+elif [ -n "$digests" ] && [ "$digests" = "$want" ]; then
 	echo "ok micalg=$micalg matches the CMS digest"
 else
 	fail "micalg=$micalg but the signature uses ${digests:-nothing}"
@@ -55,7 +77,7 @@ fi
 
 # 1a. openssl cms on the split parts
 if openssl cms -verify -purpose smimesign -CAfile "$root" -inform DER -binary \
-	-in "$out/smime.p7s" -content "$out/content.crlf" -out "$out/verified" \
+	-in "$sig" "${cms_content[@]}" -out "$out/verified" \
 	>"$tmp/cms.log" 2>&1; then
 	echo "ok openssl cms -verify"
 else
@@ -77,7 +99,7 @@ printf 'disable-crl-checks\ndisable-trusted-cert-crl-check\n' >"$g/gpgsm.conf"
 fp=$(openssl x509 -in "$root" -noout -fingerprint -sha1 | cut -d= -f2)
 echo "$fp S" >"$g/trustlist.txt"
 if GNUPGHOME="$g" gpgsm --batch --import "$root" >"$tmp/gpgsm-import.log" 2>&1 &&
-	GNUPGHOME="$g" timeout 60 gpgsm --batch --status-fd 3 --verify "$out/smime.p7s" "$out/content.crlf" \
+	GNUPGHOME="$g" timeout 60 gpgsm --batch --status-fd 3 "${gpgsm_args[@]}" \
 		3>"$tmp/gpgsm.status" >"$tmp/gpgsm.log" 2>&1 &&
 	grep -q '^\[GNUPG:\] GOODSIG' "$tmp/gpgsm.status" &&
 	grep -q '^\[GNUPG:\] TRUST_FULLY' "$tmp/gpgsm.status" &&
@@ -103,8 +125,11 @@ for c in "$tmp"/chain-*.pem; do
 	certutil -A -d "sql:$n" -n "intermediate$i" -t c,c,c -i "$c" >>"$tmp/nss.log" 2>&1 || nss_ok=0
 done
 if [ $nss_ok = 1 ]; then
-	timeout 60 cmsutil -D -n -h 2 -d "sql:$n" -i "$out/smime.p7s" -c "$out/content.crlf" \
+	timeout 60 cmsutil -D -n -h 2 -d "sql:$n" -i "$sig" "${nss_content[@]}" \
 		>"$tmp/cmsutil.log" 2>&1 || nss_ok=0
+	# opaque: the content it returns, without the status lines
+	[ $opaque = 1 ] && { timeout 60 cmsutil -D -d "sql:$n" -i "$sig" -o "$out/verified.nss" \
+		>>"$tmp/cmsutil.log" 2>&1 || nss_ok=0; }
 fi
 total=$(grep -o 'signer[0-9]*\.status=[A-Za-z]*' "$tmp/cmsutil.log" 2>/dev/null | wc -l)
 good=$(grep -o 'signer[0-9]*\.status=GoodSignature' "$tmp/cmsutil.log" 2>/dev/null | wc -l)
@@ -113,6 +138,16 @@ if [ $nss_ok = 1 ] && [ "$total" -gt 0 ] && [ "$total" = "$good" ]; then
 else
 	fail "nss cmsutil -D: $(grep -o 'signer[0-9]*\.status=[A-Za-z]*' "$tmp/cmsutil.log" 2>/dev/null |
 		tr '\n' ' ') $(grep -iv 'SMIME:\|level=' "$tmp/cmsutil.log" "$tmp/nss.log" 2>/dev/null | head -2 | tr '\n' ' ')"
+fi
+
+# opaque: every verifier returned the same content; it is the signed part
+if [ $opaque = 1 ]; then
+	if cmp -s "$out/verified" "$out/verified.gpgsm" && cmp -s "$out/verified" "$out/verified.nss"; then
+		echo "ok opaque: the three verifiers return the same content"
+		cp "$out/verified" "$out/content"
+	else
+		fail "opaque: the verifiers return different content"
+	fi
 fi
 
 [ $fails = 0 ]

@@ -668,3 +668,51 @@ case_line o-unclosed-third-part "$V" crl any "found=1 malformed=1" permerror
 perl -0777 -pe 's/\r\n------=_kyso_B1--\r\n\z/\r\n/' "$m/o-agency-valid.eml" >"$m/o-unclosed.eml"
 cmp -s "$m/o-agency-valid.eml" "$m/o-unclosed.eml" && { echo "o-unclosed: no change" >&2; exit 1; }
 case_line o-unclosed "$V" crl any "found=1 malformed=1" permerror
+# ---- header protection (RFC 9788): the signed part carries From, To,
+# Subject, Date, marked hp="clear" (hp-*), or the same fields without hp=
+# (hp-noparam: nothing is protected then). An attacker edits the outer
+# header of the signed message.
+hp_part() { # FILE HP-PARAM
+	printf '%s\n' "From: =?UTF-8?B?VsSDbiB0aMawIFPhu58gVFRUVA==?= <$V>" \
+		'To: nhan@hagiang.gov.vn' 'Subject: =?UTF-8?B?VGjDtG5nIGLDoW8gbOG7i2NoIGjhu41w?=' \
+		'Date: Mon, 02 Mar 2026 08:00:00 +0700' \
+		"Content-Type: text/plain; charset=utf-8$2" \
+		'Content-Transfer-Encoding: quoted-printable' '' \
+		'K=C3=ADnh g=E1=BB=ADi c=C3=A1c c=C6=A1 quan, =C4=91=C6=A1n v=E1=BB=8B.' | crlf >"$1"
+}
+# hp_msg NAME PART SIG FROM SUBJECT: outer header as written here
+hp_msg() {
+	local b=----=_kyso_HP
+	{
+		printf '%s\n' "From: $4" 'To: nhan@hagiang.gov.vn' "Subject: $5" \
+			'Date: Mon, 02 Mar 2026 01:00:00 +0000' "Message-ID: <$1@test.kyso>" \
+			'MIME-Version: 1.0' | crlf
+		printf 'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256;\r\n boundary="%s"\r\n\r\n' "$b"
+		printf 'This is an S/MIME signed message.\r\n\r\n--%s\r\n' "$b"
+		cat "$2"
+		printf '\r\n--%s\r\n' "$b"
+		printf 'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\n'
+		printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+		b64 "$3"
+		printf '\r\n--%s--\r\n' "$b"
+	} >"$m/$1.eml"
+}
+hp_part "$w/hp.mime" '; hp="clear"'
+hp_part "$w/hp-noparam.mime" ''
+for f in hp hp-noparam; do
+	openssl cms -sign -binary -in "$w/$f.mime" -signer "$pki/sotttt-agency.crt" \
+		-inkey "$pki/sotttt-agency.key" -certfile "$CH" -outform DER -out "$w/$f.der" 2>/dev/null
+done
+vn_from="\"Văn thư Sở TTTT\" <$V>"
+# the same fields outside, written otherwise: quoted raw UTF-8 name, raw
+# UTF-8 Subject folded, the same instant in UTC
+hp_msg hp-valid "$w/hp.mime" "$w/hp.der" "$vn_from" "$(printf 'Thông báo\r\n lịch họp')"
+case_line hp-valid "$V" crl any "$ok1 part=TEXT" pass
+hp_msg hp-subject-changed "$w/hp.mime" "$w/hp.der" "$vn_from" 'Thông báo lịch họp KHẨN: chuyển tiền'
+case_line hp-subject-changed "$V" crl any "$ok1 part=TEXT" policy
+hp_msg hp-from-changed "$w/hp.mime" "$w/hp.der" "\"Giám đốc Sở TTTT\" <$V>" 'Thông báo lịch họp'
+case_line hp-from-changed "$V" crl any "$ok1 part=TEXT" policy
+perl -0777 -pe 's/^(To: [^\r]*\r\n)/$1Cc: spy\@evil.test\r\n/m' "$m/hp-valid.eml" >"$m/hp-cc-added.eml"
+case_line hp-cc-added "$V" crl any "$ok1 part=TEXT" policy
+hp_msg hp-noparam "$w/hp-noparam.mime" "$w/hp-noparam.der" "$vn_from" 'Replayed under another Subject'
+case_line hp-noparam "$V" crl any "$ok1 part=TEXT" pass

@@ -49,6 +49,15 @@ rec_insert(void *mta, int index, const char *name, const char *value)
 }
 
 static int
+rec_change(void *mta, const char *name, int index, const char *value)
+{
+	struct rec *r = mta;
+
+	g_string_append_printf(r->log, "chg %s %d=%s;", name, index, value);
+	return rec_step(r);
+}
+
+static int
 rec_add(void *mta, const char *name, const char *value)
 {
 	struct rec *r = mta;
@@ -79,6 +88,7 @@ rec_reply(void *mta, const char *code, const char *xcode, const char *text)
 static const struct kyso_mta_ops rec_ops = {
     .delete_header = rec_delete,
     .insert_header = rec_insert,
+    .change_header = rec_change,
     .add_header = rec_add,
     .replace_body = rec_body,
     .reply = rec_reply,
@@ -226,6 +236,22 @@ test_apply(void)
 	    log);
 	g_free(log);
 
+	o.opaque = 1;
+	o.content_type = (char *)"application/pkcs7-mime";
+	log = run(h, 6, &o, 0, &rc);
+	CHECK(rc == 0 &&
+	        strstr(log,
+	            "add Content-Type=application/pkcs7-mime;"
+	            "add Content-Transfer-Encoding=base64;"
+	            "add Content-Disposition=attachment; "
+	            "filename=\"smime.p7m\";body 512;") != NULL,
+	    "opaque: Content-Type, then base64 and the attachment name, "
+	    "then the body (got %s)",
+	    log);
+	g_free(log);
+	o.opaque = 0;
+	o.content_type = (char *)"multipart/signed";
+
 	log = run(h, 6, &o, 4, &rc);
 	CHECK(rc == -1 &&
 	        strcmp(log,
@@ -254,6 +280,43 @@ test_apply(void)
 	    "(got %s)",
 	    log);
 	g_free(log);
+
+	{
+		char *subj[] = {(char *)"=?UTF-8?Q?tag_a?=",
+		    (char *)"=?UTF-8?Q?tag_b?="};
+
+		memset(&o, 0, sizeof(o));
+		o.action = KYSO_ACTION_ACCEPT;
+		o.ar_value = (char *)"mx; smime=pass";
+		o.verdict_value = (char *)"v";
+		o.result_value = (char *)"pass";
+		o.subjects = subj;
+		o.nsubjects = 2;
+		log = run(h, 6, &o, 0, &rc);
+		CHECK(rc == 0 &&
+		        strcmp(log,
+		            "chg Subject 1==?UTF-8?Q?tag_a?=;"
+		            "chg Subject 2==?UTF-8?Q?tag_b?=;"
+		            "ins 0 X-Kyso-Result=pass;"
+		            "ins 0 X-Kyso-Verdict=v;"
+		            "ins 0 Authentication-Results=mx; "
+		            "smime=pass;") == 0,
+		    "verify with SubjectTag and ResultHeader: every Subject "
+		    "changed in place, then result, verdict, A-R on top "
+		    "(got %s)",
+		    log);
+		g_free(log);
+		o.subject_add = 1;
+		o.nsubjects = 1;
+		o.result_value = NULL;
+		log = run(h, 6, &o, 0, &rc);
+		CHECK(rc == 0 &&
+		        g_str_has_prefix(log,
+		            "add Subject==?UTF-8?Q?tag_a?=;ins 0 "
+		            "X-Kyso-Verdict"),
+		    "no Subject: the tagged one is added (got %s)", log);
+		g_free(log);
+	}
 
 	memset(&o, 0, sizeof(o));
 	o.action = KYSO_ACTION_REJECT;

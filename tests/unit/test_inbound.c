@@ -166,7 +166,35 @@ main(int argc, char **argv)
 			        strstr(dv, "[2] ") != NULL,
 			    "%s: the verdict names every signer: %s", c->name,
 			    dv);
-		if (strcmp(c->result, "pass") == 0)
+		if (strcmp(c->name, "hp-valid") == 0)
+			CHECK(strstr(dv,
+			          "Được ký và khớp / Signed and "
+			          "unchanged: Tiêu đề, Người nhận, Ngày, "
+			          "Người gửi / Subject, To, Date, "
+			          "From") != NULL &&
+			        strstr(dv, "Không được ký") == NULL,
+			    "%s: the protected fields are named: %s", c->name,
+			    dv);
+		if (strcmp(c->name, "hp-subject-changed") == 0)
+			CHECK(strstr(dv,
+			          "Tiêu đề đã bị thay đổi sau khi ký / "
+			          "Subject changed after signing: giá trị "
+			          "được ký / the signed Subject was "
+			          "\"Thông báo lịch họp\"") != NULL &&
+			        strstr(r.ar_value,
+			            "Subject changed after "
+			            "signing") != NULL,
+			    "%s: %s", c->name, dv);
+		if (strcmp(c->name, "hp-from-changed") == 0)
+			CHECK(strstr(dv,
+			          "Người gửi đã bị thay đổi sau khi ký / "
+			          "From changed after signing") != NULL,
+			    "%s: %s", c->name, dv);
+		if (strcmp(c->name, "hp-cc-added") == 0)
+			CHECK(strstr(dv, "Cc added after signing") != NULL,
+			    "%s: %s", c->name, dv);
+		if (strcmp(c->result, "pass") == 0 &&
+		    strcmp(c->name, "hp-valid") != 0)
 			CHECK(strstr(dv,
 			          "Không được ký / Not signed: Tiêu đề, "
 			          "Người nhận, Ngày") != NULL &&

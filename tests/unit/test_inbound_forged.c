@@ -1,8 +1,8 @@
 /*
  * test_inbound_forged.c - kyso_inbound_forged() lists every incoming
  * Authentication-Results that claims our authserv-id and every
- * X-Kyso-Verdict, by 1-based per-name index, highest first (P15), and
- * leaves other authserv-ids alone (RFC 8601 section 5).
+ * X-Kyso-Verdict and X-Kyso-Result, by 1-based per-name index, highest first
+ * (P15), and leaves other authserv-ids alone (RFC 8601 section 5).
  */
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +58,19 @@ main(void)
 	    "every verdict header, highest index first");
 	n = kyso_inbound_forged(cfg, h, sizeof(h) / sizeof(h[0]), del, 1);
 	CHECK(n == 1, "never more than max entries");
+	{
+		struct kyso_header r[] = {
+		    {(char *)"X-Kyso-Result", (char *)"pass"},
+		    {(char *)"Subject", (char *)"x"},
+		    {(char *)"x-kyso-result", (char *)"pass"},
+		};
+
+		n = kyso_inbound_forged(cfg, r, 3, del, 8);
+		CHECK(n == 2 && strcmp(del[0].name, KYSO_RESULT_HEADER) == 0 &&
+		        del[0].index == 2 && del[1].index == 1,
+		    "every X-Kyso-Result from outside, highest index first "
+		    "(a Sieve filter must never read a forged one)");
+	}
 	kyso_config_unref(cfg);
 	return TEST_DONE();
 }

@@ -462,6 +462,50 @@ main(void)
 		kyso_config_unref(ur);
 	}
 
+	/* OnUnsignable opaque: signed as application/pkcs7-mime instead;
+	 * a duplicate structure field still leaves unsigned */
+	{
+		struct kyso_config *uo =
+		    load("unsignable-opaque.conf", "OnUnsignable opaque\n");
+
+		run(uo, "127.0.0.1", NULL,
+		    "From: vanthu@sotttt.hagiang.gov.vn\r\nMIME-Version: "
+		    "1.0\r\n"
+		    "Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\n"
+		    "Content-Type: multipart/signed; protocol=\"application/"
+		    "pkcs7-signature\"; micalg=sha-256; boundary=b\r\n\r\n"
+		    "--b\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+		    "Ti\xe1\xba\xbfng\r\n--b\r\n"
+		    "Content-Type: application/pkcs7-signature\r\n\r\nAA==\r\n"
+		    "--b--\r\n--o--\r\n",
+		    &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body != NULL &&
+		        o.opaque == 1 && o.strip_content == 1 &&
+		        o.content_type != NULL &&
+		        g_str_has_prefix(o.content_type,
+		            "application/pkcs7-mime; smime-type=signed-data") &&
+		        strcmp(o.result, "signed") == 0 &&
+		        strstr(o.log, "format=opaque") != NULL &&
+		        strstr(o.log, "detached=\"a nested signed") != NULL,
+		    "OnUnsignable opaque: the nested 8-bit signed part is "
+		    "signed opaque, the log says why: %s",
+		    o.log);
+		kyso_outcome_clear(&o);
+		run(uo, "127.0.0.1", NULL,
+		    "From: vanthu@sotttt.hagiang.gov.vn\r\nMIME-Version: "
+		    "1.0\r\nContent-Type: text/plain\r\nContent-Type: "
+		    "text/html\r\n\r\n<p>x</p>\r\n",
+		    &o);
+		CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+		        strcmp(o.result, "unsigned") == 0 &&
+		        strstr(o.log, "duplicate Content-Type") != NULL,
+		    "OnUnsignable opaque: a duplicate structure field is still "
+		    "not signed: %s",
+		    o.log);
+		kyso_outcome_clear(&o);
+		kyso_config_unref(uo);
+	}
+
 	/* a large message whose signing needs the missing temp directory */
 	large = g_string_new("From: vanthu@sotttt.hagiang.gov.vn\r\n\r\n");
 	for (i = 0; i < 2000; i++)

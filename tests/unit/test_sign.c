@@ -256,6 +256,234 @@ has_attr(CMS_ContentInfo *cms, int nid)
 	        -1) >= 0;
 }
 
+/* Sign with RFC 9788 header protection on. */
+static void
+sign_hp(const struct kyso_signer *s, const char *text, struct outcome *o)
+{
+	struct kyso_sign_opts opts = {0};
+	GMimeStream *in = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	GMimeStream *body = g_mime_stream_mem_new();
+	GByteArray *b;
+	char *ct;
+
+	opts.protect_headers = 1;
+	memset(o, 0, sizeof(*o));
+	o->rc = kyso_sign_message(s, in, body, &opts, &o->res, &o->err);
+	o->msg = g_byte_array_new();
+	if (o->rc == 0 && o->res.content_type != NULL) {
+		ct = g_strdup_printf("From: x@sotttt.hagiang.gov.vn\r\n"
+		                     "MIME-Version: 1.0\r\nContent-Type: %s\r\n"
+		                     "\r\n",
+		    o->res.content_type);
+		g_byte_array_append(o->msg, (guint8 *)ct, (guint)strlen(ct));
+		g_free(ct);
+		b = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(body));
+		g_byte_array_append(o->msg, b->data, b->len);
+	}
+	g_byte_array_append(o->msg, (const guint8 *)"", 1);
+	o->msg->len--;
+	g_object_unref(in);
+	g_object_unref(body);
+}
+
+/* The header block of the signed part (after the first delimiter line),
+ * unfolded not; g_free. */
+static char *
+signed_part_header(const struct outcome *o)
+{
+	const char *m = (const char *)o->msg->data;
+	const char *d = strstr(m, "\r\n\r\n");
+	const char *start, *end;
+
+	d = d != NULL ? strstr(d, "\r\n--") : NULL;
+	if (d == NULL || (start = strstr(d + 2, "\r\n")) == NULL ||
+	    (end = strstr(start + 2, "\r\n\r\n")) == NULL)
+		return g_strdup("");
+	return g_strndup(start + 2, (gsize)(end - start));
+}
+
+/* RFC 9788: the protected fields of the message (every one of From, To,
+ * Cc, Subject, Date, Message-ID, Reply-To, as written outside; a raw
+ * UTF-8 one as encoded words) are the first fields of the signed part,
+ * whose Content-Type says hp="clear"; nothing else is copied; the result
+ * verifies and is 7-bit. */
+static void
+check_header_protection(struct pki *p, const struct kyso_signer *s)
+{
+	static const char msg[] =
+	    "Return-Path: <a@b>\r\n"
+	    "From: =?UTF-8?B?VsSDbiB0aMawIFPhu58gVFRUVA==?= "
+	    "<vanthu@sotttt.hagiang.gov.vn>\r\n"
+	    "To: a@example.org,\r\n b@example.org\r\n"
+	    "Cc: c@example.org\r\n"
+	    "Bcc: hidden@example.org\r\n"
+	    "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8gbOG7i2NoIGjhu41w?=\r\n"
+	    "Date: Thu, 26 Nov 2026 10:00:00 +0700\r\n"
+	    "Message-ID: <hp1@sotttt.hagiang.gov.vn>\r\n"
+	    "Reply-To: vanthu@sotttt.hagiang.gov.vn\r\n"
+	    "X-Mailer: test\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+	    "--o\r\nContent-Type: text/plain\r\n\r\nHello world.\r\n"
+	    "--o--\r\n";
+	static const char raw8[] = "From: vanthu@sotttt.hagiang.gov.vn\r\n"
+	                           "Subject: Thông báo họp\r\n"
+	                           "\r\nHello world.\r\n";
+	struct outcome o;
+	BIO *content = NULL;
+	char *h, *subj;
+
+	sign_hp(s, msg, &o);
+	h = signed_part_header(&o);
+	CHECK(o.rc == 0 && o.res.protected_headers == 1,
+	    "HP: signed, fields protected");
+	CHECK(openssl_verify(p, &o, &content, NULL) && seven_bit_clean(o.msg),
+	    "HP: verifies, 7-bit");
+	CHECK(g_str_has_prefix(h,
+	          "From: =?UTF-8?B?VsSDbiB0aMawIFPhu58gVFRUVA==?= "
+	          "<vanthu@sotttt.hagiang.gov.vn>\r\n"
+	          "To: a@example.org,\r\n b@example.org\r\n"
+	          "Cc: c@example.org\r\n"
+	          "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8gbOG7i2NoIGjhu41w?=\r\n"
+	          "Date: Thu, 26 Nov 2026 10:00:00 +0700\r\n"
+	          "Message-ID: <hp1@sotttt.hagiang.gov.vn>\r\n"
+	          "Reply-To: vanthu@sotttt.hagiang.gov.vn\r\n"),
+	    "HP: the protected fields head the signed part as written "
+	    "outside: %s",
+	    h);
+	CHECK(strstr(h, "hp=clear") != NULL ||
+	        strstr(h, "hp=\"clear\"") != NULL,
+	    "HP: the signed part's Content-Type says hp=\"clear\"");
+	CHECK(strstr(h, "Bcc") == NULL && strstr(h, "X-Mailer") == NULL &&
+	        strstr(h, "Return-Path") == NULL &&
+	        strstr(h, "MIME-Version") == NULL,
+	    "HP: no Bcc, MIME-Version or other field copied");
+	BIO_free(content);
+	g_free(h);
+	outcome_free(&o);
+
+	sign_hp(s, raw8, &o);
+	h = signed_part_header(&o);
+	subj = strstr(h, "Subject:");
+	if (subj != NULL) {
+		char *e = strstr(subj, "\r\n");
+
+		subj = g_strndup(subj + 8, (gsize)(e - subj - 8));
+	}
+	{
+		char *dec =
+		    subj ? g_mime_utils_header_decode_text(NULL, subj) : NULL;
+
+		CHECK(o.rc == 0 && seven_bit_clean(o.msg) && dec != NULL &&
+		        strcmp(g_strstrip(dec), "Thông báo họp") == 0,
+		    "HP: a raw UTF-8 Subject is protected as encoded words "
+		    "that decode to it (%s)",
+		    subj ? subj : "none");
+		g_free(dec);
+	}
+	g_free(subj);
+	g_free(h);
+	outcome_free(&o);
+
+	sign_text(s, msg, &o);
+	h = signed_part_header(&o);
+	CHECK(o.rc == 0 && o.res.protected_headers == 0 &&
+	        strstr(h, "Subject") == NULL && strstr(h, "hp=") == NULL,
+	    "HeaderProtection no: nothing copied, no hp parameter");
+	g_free(h);
+	outcome_free(&o);
+}
+
+/* OnUnsignable opaque: a message detached signing must refuse (a nested
+ * 8-bit signed part that cannot be re-encoded) is signed as
+ * application/pkcs7-mime signed-data with every byte inside; OpenSSL
+ * verifies it and returns the entity with the protected fields; a
+ * structure field twice is still refused. */
+static void
+check_opaque(struct pki *p, const struct kyso_signer *s)
+{
+	static const char msg[] =
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\n"
+	    "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+	    "--o\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n--o\r\n"
+	    "Content-Type: multipart/signed; protocol=\"application/"
+	    "pkcs7-signature\"; micalg=sha-256; boundary=b\r\n\r\n--b\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n"
+	    "K\xc3\xadnh g\xe1\xbb\xadi\r\n--b\r\n"
+	    "Content-Type: application/pkcs7-signature\r\n\r\nAA==\r\n"
+	    "--b--\r\n--o--\r\n";
+	struct kyso_sign_opts opts = {0};
+	struct kyso_sign_result res;
+	struct kyso_err err = {0};
+	GMimeStream *in, *body;
+	GByteArray *b;
+	X509_STORE *store = X509_STORE_new();
+	BIO *der = NULL, *b64, *mem, *out = BIO_new(BIO_s_mem());
+	CMS_ContentInfo *cms = NULL;
+	char *content = NULL;
+	long clen;
+	int rc, ok;
+
+	X509_STORE_add_cert(store, p->ca);
+	in = g_mime_stream_mem_new_with_buffer(msg, sizeof(msg) - 1);
+	body = g_mime_stream_mem_new();
+	rc = kyso_sign_message(s, in, body, NULL, &res, &err);
+	CHECK(rc == -1 && err.cls == KYSO_E_INPUT,
+	    "opaque: detached signing refuses the nested 8-bit signed part");
+	g_object_unref(in);
+	g_object_unref(body);
+
+	opts.protect_headers = 1;
+	in = g_mime_stream_mem_new_with_buffer(msg, sizeof(msg) - 1);
+	body = g_mime_stream_mem_new();
+	memset(&err, 0, sizeof(err));
+	rc = kyso_sign_opaque(s, in, body, &opts, &res, &err);
+	b = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(body));
+	CHECK(rc == 0 && res.opaque == 1 && res.content_type != NULL &&
+	        g_str_has_prefix(res.content_type,
+	            "application/pkcs7-mime; smime-type=signed-data;"),
+	    "opaque: signed as application/pkcs7-mime signed-data (%s)",
+	    rc == 0 ? res.content_type : err.msg);
+	mem = BIO_new_mem_buf(b->data, (int)b->len);
+	b64 = BIO_new(BIO_f_base64());
+	der = BIO_push(b64, mem);
+	cms = d2i_CMS_bio(der, NULL);
+	ok = cms != NULL &&
+	    CMS_verify(cms, NULL, store, NULL, out, CMS_BINARY) == 1;
+	clen = BIO_get_mem_data(out, &content);
+	CHECK(ok, "opaque: OpenSSL verifies the embedded content");
+	CHECK(ok && clen > 0 &&
+	        g_strstr_len(content, clen, "K\xc3\xadnh g\xe1\xbb\xadi\r\n") !=
+	            NULL &&
+	        g_strstr_len(content, clen,
+	            "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=\r\n") != NULL &&
+	        g_strstr_len(content, clen, "hp=") != NULL,
+	    "opaque: the nested part's bytes kept, the protected fields in");
+	kyso_sign_result_clear(&res);
+	CMS_ContentInfo_free(cms);
+	BIO_free_all(der);
+	BIO_free(out);
+	g_object_unref(in);
+	g_object_unref(body);
+
+	in = g_mime_stream_mem_new_with_buffer(
+	    "From: a@b\r\nContent-Type: text/plain\r\n"
+	    "Content-Type: text/html\r\n\r\nx\r\n",
+	    67);
+	body = g_mime_stream_mem_new();
+	memset(&err, 0, sizeof(err));
+	rc = kyso_sign_opaque(s, in, body, &opts, &res, &err);
+	CHECK(rc == -1 && err.cls == KYSO_E_INPUT &&
+	        strstr(err.msg, "duplicate Content-Type") != NULL,
+	    "opaque: a structure field twice is still refused (%s)", err.msg);
+	g_object_unref(in);
+	g_object_unref(body);
+	X509_STORE_free(store);
+}
+
 /* A structure field twice in one header block - at the top, in a part,
  * two levels down, in a forwarded message, in a nested signed part; any
  * case, blanks before the colon - is refused as input (GMime would sign
@@ -598,6 +826,8 @@ main(void)
 	outcome_free(&o);
 
 	check_duplicates(rsa);
+	check_header_protection(&p, rsa);
+	check_opaque(&p, rsa);
 
 	kyso_signer_free(rsa);
 	kyso_signer_free(s384);

@@ -29,7 +29,7 @@ main(void)
 	    "neutral", "policy", "temperror", "permerror"};
 	int w, r;
 
-	for (w = KYSO_WHY_OK; w <= KYSO_WHY_OTHER_SIGNER; w++) {
+	for (w = KYSO_WHY_OK; w <= KYSO_WHY_LAST; w++) {
 		const char *en = kyso_inbound_why_text((enum kyso_why)w, 0);
 		const char *vi = kyso_inbound_why_text((enum kyso_why)w, 1);
 
@@ -42,8 +42,7 @@ main(void)
 		        strchr(vi, '\n') == NULL,
 		    "why %d: Vietnamese text is UTF-8 on one line", w);
 	}
-	CHECK(strcmp(kyso_inbound_why_text((enum kyso_why)(
-	                                       KYSO_WHY_OTHER_SIGNER + 1),
+	CHECK(strcmp(kyso_inbound_why_text((enum kyso_why)(KYSO_WHY_LAST + 1),
 	                 0),
 	          "?") == 0,
 	    "a reason beyond the table reads \"?\"");
