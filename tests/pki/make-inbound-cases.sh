@@ -68,7 +68,7 @@ profile sealnooid "CRLFile $pki/crl-all.pem
 SealTable $out/seal.table"
 # our own CertificateTable binds the UBND seal to the addresses we sign with it
 chmod 600 "$pki/ubnd-agency.key"
-printf 'ubnd cert=%s key=%s\n' "$pki/ubnd-agency.crt" "$pki/ubnd-agency.key" >"$out/ours.certs"
+printf 'ubnd cert=%s key=%s chain=%s\n' "$pki/ubnd-agency.crt" "$pki/ubnd-agency.key" "$pki/chain.pem" >"$out/ours.certs"
 printf '*@hagiang.gov.vn ubnd\n' >"$out/ours.signing"
 profile ours "CRLFile $pki/crl-all.pem
 CertificateTable $out/ours.certs
