@@ -38,30 +38,47 @@ struct scan {
 
 #define SMTP_LINE_MAX 998 /* RFC 5321 4.5.3.1.6 */
 
+/* Where a scan stands between two chunks: the column, the last two
+ * octets, and how much of "From " the current line has begun with (-1:
+ * it does not begin so). Nothing is looked up across a chunk edge: what
+ * straddles it is judged as anywhere else. */
+struct scan_pos {
+	size_t col;
+	int prev, prev2;
+	int from;
+};
+
+#define SCAN_POS_START                                                         \
+	{                                                                      \
+		0, '\n', '\n', 0                                               \
+	}
+
 static void
-scan_bytes(struct scan *sc, const unsigned char *p, size_t n, size_t *col,
-    int *prev)
+scan_bytes(struct scan *sc, const unsigned char *p, size_t n,
+    struct scan_pos *pos)
 {
+	static const char from[] = "From ";
 	size_t i;
 	int c;
 
 	for (i = 0; i < n; i++) {
 		c = p[i];
-		if (*prev == '\r' && c != '\n')
+		if (pos->prev == '\r' && c != '\n')
 			sc->barecr = 1;
 		if (c == '\n') {
-			int last =
-			    *prev == '\r' ? (i >= 2 ? p[i - 2] : ' ') : *prev;
-			/* at chunk edges the look-behind is approximate
-			 * but never misses: it errs towards re-encoding */
-			if (*col > 0 && (last == ' ' || last == '\t'))
+			int last = pos->prev == '\r' ? pos->prev2 : pos->prev;
+
+			if (pos->col > 0 && (last == ' ' || last == '\t'))
 				sc->trailing_ws = 1;
-			*col = 0;
+			pos->col = 0;
+			pos->from = 0;
 		} else if (c != '\r') {
-			if (*col == 0 && c == 'F' && i + 5 <= n &&
-			    memcmp(p + i, "From ", 5) == 0)
+			if (pos->from >= 0 && pos->from < 5)
+				pos->from =
+				    c == from[pos->from] ? pos->from + 1 : -1;
+			if (pos->from == 5)
 				sc->fromline = 1;
-			if (++*col > SMTP_LINE_MAX)
+			if (++pos->col > SMTP_LINE_MAX)
 				sc->longline = 1;
 		}
 		if (c >= 0x80) {
@@ -70,7 +87,8 @@ scan_bytes(struct scan *sc, const unsigned char *p, size_t n, size_t *col,
 		} else if (c == 0) {
 			sc->hasnul = 1;
 		}
-		*prev = c;
+		pos->prev2 = pos->prev;
+		pos->prev = c;
 	}
 	sc->total += n;
 }
@@ -79,8 +97,7 @@ static int
 scan_stream(GMimeStream *s, struct scan *sc, struct kyso_err *err)
 {
 	unsigned char buf[8192];
-	size_t col = 0;
-	int prev = '\n';
+	struct scan_pos pos = SCAN_POS_START;
 	ssize_t n;
 
 	memset(sc, 0, sizeof(*sc));
@@ -89,12 +106,12 @@ scan_stream(GMimeStream *s, struct scan *sc, struct kyso_err *err)
 		return -1;
 	}
 	while ((n = kyso_mime_read(s, buf, sizeof(buf))) > 0)
-		scan_bytes(sc, buf, (size_t)n, &col, &prev);
+		scan_bytes(sc, buf, (size_t)n, &pos);
 	if (n < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot read a MIME part");
 		return -1;
 	}
-	if (prev == '\r')
+	if (pos.prev == '\r')
 		sc->barecr = 1;
 	if (g_mime_stream_reset(s) < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot rewind a MIME part");
@@ -345,18 +362,17 @@ clean_edges(GMimeMultipart *mp)
 
 	for (i = 0; i < 2; i++) {
 		struct scan sc;
-		size_t col = 0;
-		int prev = '\n';
+		struct scan_pos pos = SCAN_POS_START;
 
 		edge = i == 0 ? g_mime_multipart_get_prologue(mp)
 		              : g_mime_multipart_get_epilogue(mp);
 		if (edge == NULL)
 			continue;
 		memset(&sc, 0, sizeof(sc));
-		scan_bytes(&sc, (const unsigned char *)edge, strlen(edge), &col,
-		    &prev);
-		if (!(sc.has8bit || sc.barecr || prev == '\r' || sc.longline ||
-		        sc.trailing_ws || sc.fromline))
+		scan_bytes(&sc, (const unsigned char *)edge, strlen(edge),
+		    &pos);
+		if (!(sc.has8bit || sc.barecr || pos.prev == '\r' ||
+		        sc.longline || sc.trailing_ws || sc.fromline))
 			continue;
 		if (i == 0)
 			g_mime_multipart_set_prologue(mp, NULL);

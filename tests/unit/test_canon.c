@@ -319,11 +319,67 @@ structure(void)
 	out_clear(&o);
 }
 
+/* 7-bit text of `len` bytes of CRLF lines whose line `at` (a byte offset)
+ * starts a line; the line starting there is `line` (with its CRLF). */
+static GString *
+lines_with(size_t at, const char *line, size_t len)
+{
+	GString *b = g_string_new(NULL);
+
+	while (b->len + 80 + 2 <= at)
+		g_string_append(b,
+		    "Lorem ipsum dolor sit amet, consectetur "
+		    "adipiscing elit, sed do eiusmod tem\r\n");
+	/* a shorter line so the next one starts exactly at `at` */
+	while (b->len + 2 < at)
+		g_string_append_c(b, 'x');
+	g_string_append(b, "\r\n");
+	g_string_append(b, line);
+	while (b->len < len)
+		g_string_append(b,
+		    "Lorem ipsum dolor sit amet, consectetur "
+		    "adipiscing elit, sed do eiusmod tem\r\n");
+	return b;
+}
+
+/* The scan reads a part in 8 KiB chunks; what straddles a chunk edge is
+ * judged as anywhere else (issue 15: 7-bit text over ~311 KB was
+ * re-encoded because a CRLF across an edge was taken for a trailing
+ * blank; a "From " across an edge was missed, and a relay's ">From"
+ * would have broken the signature). */
+static void
+chunk_edges(void)
+{
+	GString *b;
+
+	/* the CR of a line end is the chunk's last byte, its LF the next
+	 * chunk's first */
+	b = lines_with(8192 - 30, "abcdefghijklmnopqrstuvwxyzabc\r\n", 20000);
+	CHECK(b->str[8191] == '\r' && b->str[8192] == '\n',
+	    "fixture: CRLF across the 8 KiB edge");
+	leaf("CRLF across a chunk edge is no trailing blank", NULL, b->str,
+	    b->len, 0, NULL);
+	g_string_free(b, TRUE);
+	/* a blank before that CRLF still is one */
+	b = lines_with(8192 - 30, "abcdefghijklmnopqrstuvwxyzab \r\n", 20000);
+	leaf("a blank before a CRLF across a chunk edge", NULL, b->str, b->len,
+	    1, "Content-Transfer-Encoding: quoted-printable");
+	g_string_free(b, TRUE);
+	/* "From " begins 2 bytes before the edge */
+	b = lines_with(8190, "From the province, greetings\r\n", 20000);
+	CHECK(memcmp(b->str + 8190, "From ", 5) == 0,
+	    "fixture: \"From \" across the 8 KiB edge");
+	leaf("\"From \" across a chunk edge is found", NULL, b->str, b->len, 1,
+	    "Content-Transfer-Encoding: quoted-printable");
+	g_string_free(b, TRUE);
+}
+
 int
 main(void)
 {
 	kyso_mime_init();
 	leaves();
+	chunk_edges();
 	structure();
 	kyso_mime_shutdown();
 	return TEST_DONE();
