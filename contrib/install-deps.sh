@@ -12,6 +12,8 @@ pkgs=(
 	# build
 	gcc make libc6-dev autoconf automake pkg-config
 	libssl-dev libgmime-3.0-dev libmilter-dev
+	# pkcs11.h (token modules are loaded with dlopen)
+	libp11-kit-dev
 	# run-time tools and the test suite
 	openssl perl postfix swaks miltertest
 	gpgsm gpg-agent libnss3-tools

@@ -95,6 +95,9 @@ struct kyso_config_values {
 	char *internal_hosts;    /* InternalHosts */
 	char *mta;               /* MTA */
 	char *seal_table;        /* SealTable */
+	int token_wait_ms;       /* TokenWaitLimit */
+	int token_queue_limit;   /* TokenQueueLimit */
+	char *token_pin_state;   /* TokenPinStateFile */
 };
 
 struct kyso_config_key {
@@ -175,6 +178,15 @@ struct kyso_signtable;
  * default_digest applies to entries without digest=. */
 struct kyso_certtable *kyso_table_load_certs(const char *path,
     const char *default_digest, struct kyso_err *err);
+/* The same with the token settings (TokenWaitLimit, TokenQueueLimit,
+ * TokenPinStateFile; NULL: the defaults and no state file). */
+struct kyso_token_opts {
+	const char *pin_state;
+	unsigned wait_ms, queue_limit;
+};
+struct kyso_certtable *kyso_table_load_certs_tok(const char *path,
+    const char *default_digest, const struct kyso_token_opts *tok,
+    struct kyso_err *err);
 
 /* Parse the signing table; every certificate id must be in certs. */
 struct kyso_signtable *kyso_table_load_signing(const char *path,

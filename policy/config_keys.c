@@ -268,6 +268,28 @@ const struct kyso_config_key kyso_config_keys[] = {
         .def = "no",
         .doc = "seal our mail that an official signed personally with the "
                "agency certificate too (signed and sealed)"},
+    {.name = "TokenWaitLimit",
+        .type = KYSO_KT_INT,
+        .offset = OFF(token_wait_ms),
+        .def = "10000",
+        .min = 1,
+        .max = 600000,
+        .doc = "milliseconds a signature waits for a busy token (or key "
+               "pool) before the message is tempfailed"},
+    {.name = "TokenQueueLimit",
+        .type = KYSO_KT_INT,
+        .offset = OFF(token_queue_limit),
+        .def = "16",
+        .min = 1,
+        .max = 10000,
+        .doc = "signatures that may wait for one token (or key pool); "
+               "more are tempfailed at once"},
+    {.name = "TokenPinStateFile",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(token_pin_state),
+        .def = "/var/lib/kyso-milter/token-pins",
+        .doc = "file remembering (as keyed hashes) the PINs tokens refused, "
+               "so they are never offered again"},
 };
 
 const size_t kyso_config_nkeys =

@@ -6,6 +6,10 @@
  *                           [digest=sha256|sha384|sha512]
  *                       or  id  cert=/p key=pkcs11:URI [pin-file=/p]
  *                           [module=/p] [chain=/p] [digest=...]
+ *                       an id on several lines is a key pool: the same
+ *                       certificate, its key on several tokens (or a
+ *                       token and the key file); the first line's chain
+ *                       and digest serve, a signature takes a free key.
  *   signing table:      vanthu@sotttt.hagiang.gov.vn | *@domain |
  *                       *@*.domain   followed by a certificate id
  * Patterns are case-insensitive; the first match in file order wins. Every
@@ -23,6 +27,8 @@
 struct kyso_certentry {
 	char *id;
 	struct kyso_signer *signer;
+	char **keys; /* key= of each line (a pool has several) */
+	size_t nkeys;
 };
 
 struct kyso_certtable {
@@ -168,11 +174,41 @@ cert_tokens(struct kyso_strlist *l, const char **vals, char *why, size_t whylen)
 	return 0;
 }
 
-/* One certificate table line: parse, load the signer, append. */
+/* A further line of a pooled id: its key joins the entry's pool. */
+static int
+pool_line(struct kyso_certentry *e, struct kyso_signer *signer,
+    struct kyso_lines *lr, const char *key, const char *shown,
+    struct kyso_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < e->nkeys; i++)
+		if (strcmp(e->keys[i], key) == 0) {
+			kyso_signer_free(signer);
+			kyso_text_err_at(err, lr->path, lr->lineno,
+			    "duplicate certificate id \"%s\" (a pool's lines "
+			    "name different keys)",
+			    shown);
+			return -1;
+		}
+	if (kyso_signer_join(e->signer, signer, err) < 0) {
+		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,
+		    err->msg);
+		return -1;
+	}
+	e->keys = kyso_xrealloc(e->keys, (e->nkeys + 1) * sizeof(*e->keys));
+	e->keys[e->nkeys++] = kyso_xstrdup(key);
+	return 0;
+}
+
+/* One certificate table line: parse, load the signer, append (or join
+ * the pool of an id already there). */
 static int
 cert_line(struct kyso_certtable *t, struct kyso_lines *lr, char *line,
-    const char *default_digest, struct kyso_err *err)
+    const char *default_digest, const struct kyso_token_opts *tok,
+    struct kyso_err *err)
 {
+	struct kyso_certentry *e;
 	struct kyso_strlist l = {0};
 	const char *vals[TOK_COUNT] = {0};
 	struct kyso_signer_spec spec = {0};
@@ -186,11 +222,6 @@ cert_line(struct kyso_certtable *t, struct kyso_lines *lr, char *line,
 		kyso_text_err_at(err, lr->path, lr->lineno,
 		    "bad certificate id \"%s\" (letters, digits, . _ -)",
 		    shown);
-		goto out;
-	}
-	if (find_cert(t, l.v[0]) != NULL) {
-		kyso_text_err_at(err, lr->path, lr->lineno,
-		    "duplicate certificate id \"%s\"", shown);
 		goto out;
 	}
 	if (t->n >= KYSO_MAX_TABLE_ENTRIES) {
@@ -210,14 +241,27 @@ cert_line(struct kyso_certtable *t, struct kyso_lines *lr, char *line,
 	spec.pin_file = vals[TOK_PIN];
 	spec.pkcs11_module = vals[TOK_MODULE];
 	spec.digest = vals[TOK_DIGEST] ? vals[TOK_DIGEST] : default_digest;
+	spec.name = l.v[0];
+	if (tok != NULL) {
+		spec.pin_state_file = tok->pin_state;
+		spec.token_wait_ms = tok->wait_ms;
+		spec.token_queue_limit = tok->queue_limit;
+	}
 	if ((signer = kyso_signer_load(&spec, err)) == NULL) {
 		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,
 		    err->msg);
 		goto out;
 	}
+	if ((e = find_cert(t, l.v[0])) != NULL) {
+		rc = pool_line(e, signer, lr, spec.key_file, shown, err);
+		goto out;
+	}
 	t->v = grow(t->v, t->n, &t->cap, sizeof(*t->v));
 	t->v[t->n].id = kyso_xstrdup(l.v[0]);
 	t->v[t->n].signer = signer;
+	t->v[t->n].keys = kyso_xmalloc(sizeof(char *));
+	t->v[t->n].keys[0] = kyso_xstrdup(spec.key_file);
+	t->v[t->n].nkeys = 1;
 	t->n++;
 	rc = 0;
 out:
@@ -229,6 +273,13 @@ struct kyso_certtable *
 kyso_table_load_certs(const char *path, const char *default_digest,
     struct kyso_err *err)
 {
+	return kyso_table_load_certs_tok(path, default_digest, NULL, err);
+}
+
+struct kyso_certtable *
+kyso_table_load_certs_tok(const char *path, const char *default_digest,
+    const struct kyso_token_opts *tok, struct kyso_err *err)
+{
 	struct kyso_certtable *t = kyso_xcalloc(1, sizeof(*t));
 	struct kyso_lines lr = {0};
 	char *line = NULL;
@@ -237,7 +288,7 @@ kyso_table_load_certs(const char *path, const char *default_digest,
 	if (kyso_lines_open(&lr, path, err) < 0)
 		goto fail;
 	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (cert_line(t, &lr, line, default_digest, err) < 0)
+		if (cert_line(t, &lr, line, default_digest, tok, err) < 0)
 			goto fail;
 	if (r < 0)
 		goto fail;
@@ -475,8 +526,13 @@ kyso_table_free_certs(struct kyso_certtable *t)
 	if (t == NULL)
 		return;
 	for (i = 0; i < t->n; i++) {
+		size_t k;
+
 		free(t->v[i].id);
 		kyso_signer_free(t->v[i].signer);
+		for (k = 0; k < t->v[i].nkeys; k++)
+			free(t->v[i].keys[k]);
+		free(t->v[i].keys);
 	}
 	free(t->v);
 	free(t);

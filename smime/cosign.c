@@ -6,10 +6,10 @@
  * exact received bytes (kyso_verify_message, plus our own digest check
  * with no CRLF fallback), then CMS_add1_signer(CMS_REUSE_DIGEST |
  * CMS_CADES | CMS_PARTIAL) on the parsed SignedData, signingTime, the seal's
- * chain, CMS_SignerInfo_sign under the token lock, i2d. The result is
- * checked before anything is written: every old SignerInfo must be, byte
- * for byte, a SignerInfo of the new DER (ber.c) and every signer must verify.
- * Only the base64 text of the signature part is replaced. Never logs.
+ * chain, CMS_SignerInfo_sign (waiting, bounded, for a token), i2d. The result
+ * is checked before anything is written: every old SignerInfo must be, byte for
+ * byte, a SignerInfo of the new DER (ber.c) and every signer must verify. Only
+ * the base64 text of the signature part is replaced. Never logs.
  */
 #include <string.h>
 
@@ -201,7 +201,7 @@ has_cert(STACK_OF(X509) * certs, X509 *x)
 	return 0;
 }
 
-/* Add the seal to cms (under the token lock) and return the new DER
+/* Add the seal to cms (a token key waits for its token) and return the new DER
  * (OPENSSL_free) in *der. */
 static int
 add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
@@ -221,7 +221,6 @@ add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
 	/* OpenSSL 3.0 counts adding a present certificate as an error */
 	if (has_cert(present, cert))
 		flags |= CMS_NOCERTS;
-	kyso_signer_begin_op(seal);
 	si = CMS_add1_signer(cms, cert, kyso_signer_key(seal), md, flags);
 	if (si == NULL) {
 		kyso_err_openssl(err, KYSO_E_INTERNAL, "CMS_add1_signer");
@@ -249,10 +248,11 @@ add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
 		}
 		(void)X509_up_ref(x);
 	}
-	/* the private-key operation: one at a time on a token */
+	/* the private-key operation: on a token it waits (bounded) */
 	if (!CMS_SignerInfo_sign(si)) {
 		kyso_err_openssl(err, on_token ? KYSO_E_TEMP : KYSO_E_INTERNAL,
 		    "CMS_SignerInfo_sign");
+		(void)kyso_signer_op_error(seal, err);
 		goto out;
 	}
 	if ((*der_len = i2d_CMS_ContentInfo(cms, der)) <= 0) {
@@ -261,7 +261,6 @@ add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
 	}
 	rc = 0;
 out:
-	kyso_signer_end_op(seal);
 	ASN1_TIME_free(t);
 	sk_X509_pop_free(present, X509_free);
 	return rc;

@@ -152,7 +152,7 @@ main(void)
 		return TEST_DONE();
 	}
 	CHECK(s == NULL && err.cls == KYSO_E_CONFIG &&
-	        strstr(err.msg, "token key") != NULL,
+	        strstr(err.msg, "wrong PIN") != NULL,
 	    "wrong PIN refused at load: %s", err.msg);
 	kyso_signer_free(s);
 	kyso_err_clear(&err);

@@ -52,7 +52,12 @@ static const struct certcase certcases[] = {
         "aaaaaaaaaaaaaaaa\" (letters, digits, . _ -)",
         NULL, 1},
     {"duplicate id", "# two\na " A "\n\na " A "\n",
-        "duplicate certificate id \"a\"", NULL, 4},
+        "duplicate certificate id \"a\" (a pool's lines name different "
+        "keys)",
+        NULL, 4},
+    {"pool of two certificates", "a " A "\na cert=@D/b.crt key=@D/b.key\n",
+        "a: the keys of one certificate id must share its certificate", NULL,
+        2},
     {"token without =", "a cert " A "\n", "a: \"cert\" is not name=value", NULL,
         1},
     {"empty value", "a cert= key=@D/a.key\n", "a: \"cert=\" is not name=value",
@@ -290,6 +295,8 @@ check_good_certs(void)
 	CHECK(kyso_table_signer(t, "a.b_c-1") != NULL &&
 	        kyso_signer_chain(kyso_table_signer(t, "a.b_c-1")) != NULL,
 	    "chain= is loaded");
+	CHECK(kyso_signer_pool_size(kyso_table_signer(t, "a")) == 1,
+	    "an id on one line is one key");
 	CHECK(kyso_table_signer(t, "A") == NULL &&
 	        kyso_table_signer(t, "c") == NULL &&
 	        kyso_table_signer(t, NULL) == NULL,
@@ -351,6 +358,29 @@ check_through_config(void)
 	g_free(want);
 }
 
+/* An id on two lines with the same certificate is one signer with a pool
+ * of two keys (the key file and its encrypted copy). */
+static void
+check_pool(void)
+{
+	struct kyso_err err = {0};
+	struct kyso_certtable *t;
+	char *text;
+
+	text = with_dir("p cert=@D/a.crt key=@D/a.key\n"
+	                "b cert=@D/b.crt key=@D/b.key\n"
+	                "p cert=@D/a.crt key=@D/enc.key "
+	                "passphrase-file=@D/enc.pass\n");
+	t = kyso_table_load_certs(fx_write("certs", text), "sha256", &err);
+	g_free(text);
+	CHECK(t != NULL && kyso_table_count_certs(t) == 2 &&
+	        kyso_signer_pool_size(kyso_table_signer(t, "p")) == 2 &&
+	        kyso_signer_pool_size(kyso_table_signer(t, "b")) == 1,
+	    "an id on two lines is one entry with a pool of two keys: %s",
+	    err.msg);
+	kyso_table_free_certs(t);
+}
+
 int
 main(void)
 {
@@ -363,6 +393,7 @@ main(void)
 	for (i = 0; i < sizeof(certcases) / sizeof(certcases[0]); i++)
 		check_certcase(&certcases[i]);
 	certs = check_good_certs();
+	check_pool();
 	for (i = 0; i < sizeof(signcases) / sizeof(signcases[0]); i++)
 		check_signcase(&signcases[i], certs);
 	check_lookup(certs);
