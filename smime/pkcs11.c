@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -46,6 +47,12 @@ struct p11_module {
 	CK_FUNCTION_LIST *f;
 	unsigned refs;
 	pid_t pid; /* process that called C_Initialize */
+	/* every call into the module holds rw for reading; re-initialising
+	 * it (a token that came back is only seen after C_Finalize and
+	 * C_Initialize by some modules, SoftHSM2's among them) for writing */
+	pthread_rwlock_t rw;
+	unsigned gen;         /* C_Initialize count: older sessions are dead */
+	struct timespec last; /* of the last re-initialisation */
 	struct p11_module *next;
 };
 
@@ -61,7 +68,8 @@ struct kyso_pkcs11_key {
 	CK_SESSION_HANDLE sess;
 	CK_OBJECT_HANDLE obj;
 	int open;
-	BIGNUM *n; /* the key's modulus: a key found again must match */
+	unsigned gen; /* the module's gen when the session was opened */
+	BIGNUM *n;    /* the key's modulus: a key found again must match */
 	char name[160];
 };
 
@@ -156,6 +164,7 @@ rv_stale(CK_RV rv)
 	case CKR_SLOT_ID_INVALID:
 	case CKR_GENERAL_ERROR:
 	case CKR_FUNCTION_FAILED:
+	case CKR_CRYPTOKI_NOT_INITIALIZED:
 		return 1;
 	default:
 		return 0;
@@ -167,6 +176,8 @@ kyso_pkcs11_is_uri(const char *key_ref)
 {
 	return key_ref != NULL && strncmp(key_ref, "pkcs11:", 7) == 0;
 }
+
+static void init_rwlock(pthread_rwlock_t *rw);
 
 /* C_Initialize in this process (again after fork()). Under mods_mu. */
 static int
@@ -206,6 +217,7 @@ module_get(const char *path, struct kyso_err *err)
 	}
 	m = kyso_xcalloc(1, sizeof(*m));
 	m->path = kyso_xstrdup(path);
+	init_rwlock(&m->rw);
 	if ((m->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		kyso_err_set(err, KYSO_E_CONFIG, "PKCS#11 module %s: %s", path,
 		    dlerror());
@@ -226,6 +238,7 @@ module_get(const char *path, struct kyso_err *err)
 fail:
 	if (m->dl != NULL)
 		(void)dlclose(m->dl);
+	(void)pthread_rwlock_destroy(&m->rw);
 	free(m->path);
 	free(m);
 	m = NULL;
@@ -252,10 +265,53 @@ module_put(struct p11_module *m)
 		if (m->pid == getpid())
 			(void)m->f->C_Finalize(NULL);
 		(void)dlclose(m->dl);
+		(void)pthread_rwlock_destroy(&m->rw);
 		free(m->path);
 		free(m);
 	}
 	(void)pthread_mutex_unlock(&mods_mu);
+}
+
+/* Writers first: a re-initialisation must not starve under signatures. */
+static void
+init_rwlock(pthread_rwlock_t *rw)
+{
+	pthread_rwlockattr_t a;
+
+	(void)pthread_rwlockattr_init(&a);
+	(void)pthread_rwlockattr_setkind_np(&a,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	(void)pthread_rwlock_init(rw, &a);
+	(void)pthread_rwlockattr_destroy(&a);
+}
+
+/* C_Finalize and C_Initialize the module, once for all keys that saw
+ * generation `seen` lose their token, at most once per
+ * KYSO_TOKEN_REINIT_MS. The caller holds no lock on m->rw. Every session
+ * of the module dies: keys open new ones (their gen is older). */
+static void
+module_reinit(struct p11_module *m, unsigned seen, const char *why)
+{
+	struct timespec now;
+	long ms;
+
+	(void)pthread_rwlock_wrlock(&m->rw);
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - m->last.tv_sec) * 1000L +
+	    (now.tv_nsec - m->last.tv_nsec) / 1000000L;
+	if (m->gen == seen &&
+	    (m->last.tv_sec == 0 || ms >= KYSO_TOKEN_REINIT_MS)) {
+		(void)pthread_mutex_lock(&mods_mu);
+		(void)m->f->C_Finalize(NULL);
+		if (module_init(m, NULL) == 0)
+			kyso_token_log(LOG_NOTICE,
+			    "%s: %s; module initialised again to look for it",
+			    m->path, why);
+		(void)pthread_mutex_unlock(&mods_mu);
+		m->gen++;
+		m->last = now;
+	}
+	(void)pthread_rwlock_unlock(&m->rw);
 }
 
 static int
@@ -597,12 +653,31 @@ find_key(struct kyso_pkcs11_key *k, struct kyso_err *err)
 	return 0;
 }
 
+/* Close our session (unless the module was initialised again since: the
+ * handle is dead and may name another key's session by now). */
 static void
 close_session(struct kyso_pkcs11_key *k)
 {
-	if (k->open)
+	if (k->open && k->gen == k->mod->gen)
 		(void)k->mod->f->C_CloseSession(k->sess);
 	k->open = 0;
+}
+
+/* find_slot(), and when the token is not there, once more after the
+ * module was initialised again. The caller holds k->mod->rw for reading
+ * (released for the re-initialisation). */
+static int
+find_slot_again(struct kyso_pkcs11_key *k, CK_SLOT_ID *slot, CK_TOKEN_INFO *ti,
+    struct kyso_err *err)
+{
+	unsigned seen = k->mod->gen;
+
+	if (find_slot(k, slot, ti, err) == 0)
+		return 0;
+	(void)pthread_rwlock_unlock(&k->mod->rw);
+	module_reinit(k->mod, seen, err->msg);
+	(void)pthread_rwlock_rdlock(&k->mod->rw);
+	return find_slot(k, slot, ti, err);
 }
 
 /* Find the token, open a session, log in, find the key. On a found-again
@@ -617,7 +692,8 @@ open_key(struct kyso_pkcs11_key *k, struct kyso_err *err)
 	BIGNUM *n = NULL;
 	int rc = -1;
 
-	if (find_slot(k, &slot, &ti, err) < 0)
+	close_session(k);
+	if (find_slot_again(k, &slot, &ti, err) < 0)
 		return -1;
 	rv = k->mod->f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL,
 	    &k->sess);
@@ -627,6 +703,7 @@ open_key(struct kyso_pkcs11_key *k, struct kyso_err *err)
 		return -1;
 	}
 	k->open = 1;
+	k->gen = k->mod->gen;
 	if (login(k, &ti, err) < 0 || find_key(k, err) < 0)
 		goto out;
 	if ((n = get_bn(k, CKA_MODULUS)) == NULL) {
@@ -698,17 +775,67 @@ kyso_pkcs11_load(const char *uri, const char *module, const char *pin,
 	                                        : KYSO_DEFAULT_PKCS11_MODULE,
 	         err)) == NULL)
 		goto fail;
-	if (open_key(k, err) < 0) {
-		/* at load an absent token is a configuration problem */
-		err->cls = KYSO_E_CONFIG;
-		goto fail;
-	}
-	if ((*pub = public_key(k, err)) == NULL)
+	(void)pthread_rwlock_rdlock(&k->mod->rw);
+	if (open_key(k, err) < 0)
+		err->cls = KYSO_E_CONFIG; /* at load an absent token is one */
+	else
+		*pub = public_key(k, err);
+	(void)pthread_rwlock_unlock(&k->mod->rw);
+	if (*pub == NULL)
 		goto fail;
 	return k;
 fail:
 	kyso_pkcs11_release(k);
 	return NULL;
+}
+
+/* The signature with its retries, under k->mod->rw (read); the output
+ * length, or 0 with err set. */
+static CK_ULONG
+sign_locked(struct kyso_pkcs11_key *k, CK_MECHANISM *mech,
+    const unsigned char *in, size_t inlen, unsigned char *out, size_t outlen,
+    CK_RV *rvp, struct kyso_err *err)
+{
+	CK_ULONG olen;
+	CK_RV rv = CKR_OK;
+	int attempt;
+
+	for (attempt = 0; attempt <= KYSO_TOKEN_RETRIES; attempt++) {
+		if (k->open && k->gen != k->mod->gen)
+			k->open = 0; /* the module was initialised again */
+		if (!k->open) {
+			if (open_key(k, err) < 0) {
+				err->cls = KYSO_E_TEMP;
+				kyso_token_log(LOG_WARNING,
+				    "%s: finding the key again failed "
+				    "(attempt %d of %d): %s",
+				    k->name, attempt, KYSO_TOKEN_RETRIES,
+				    err->msg);
+				return 0;
+			}
+			kyso_token_log(LOG_NOTICE,
+			    "%s: new session, key found again (attempt %d of "
+			    "%d)",
+			    k->name, attempt, KYSO_TOKEN_RETRIES);
+		}
+		olen = outlen;
+		rv = k->mod->f->C_SignInit(k->sess, mech, k->obj);
+		if (rv == CKR_OK)
+			rv = k->mod->f->C_Sign(k->sess, (CK_BYTE *)in, inlen,
+			    out, &olen);
+		if (rv == CKR_OK && olen > 0)
+			return olen;
+		if (!rv_stale(rv))
+			break;
+		kyso_token_log(LOG_WARNING,
+		    "%s: %s; opening a new session and finding the key again",
+		    k->name, rv_name(rv));
+		close_session(k);
+	}
+	*rvp = rv;
+	kyso_err_set(err, KYSO_E_TEMP, "%s: signing failed (%s)", k->name,
+	    rv_name(rv));
+	return 0;
 }
 
 int
@@ -721,46 +848,18 @@ kyso_pkcs11_rsa_private(struct kyso_pkcs11_key *k, const unsigned char *in,
 	    NULL, 0};
 	CK_ULONG olen;
 	CK_RV rv = CKR_OK;
-	int attempt;
 
 	if (padding != RSA_NO_PADDING && padding != RSA_PKCS1_PADDING) {
 		kyso_err_set(err, KYSO_E_INTERNAL, "%s: padding %d", k->name,
 		    padding);
 		return -1;
 	}
-	for (attempt = 0; attempt <= KYSO_TOKEN_RETRIES; attempt++) {
-		if (!k->open) {
-			if (open_key(k, err) < 0) {
-				err->cls = KYSO_E_TEMP;
-				kyso_token_log(LOG_WARNING,
-				    "%s: finding the key again failed "
-				    "(attempt %d of %d): %s",
-				    k->name, attempt, KYSO_TOKEN_RETRIES,
-				    err->msg);
-				return -1;
-			}
-			kyso_token_log(LOG_NOTICE,
-			    "%s: new session, key found again (attempt %d of "
-			    "%d)",
-			    k->name, attempt, KYSO_TOKEN_RETRIES);
-		}
-		olen = outlen;
-		rv = k->mod->f->C_SignInit(k->sess, &mech, k->obj);
-		if (rv == CKR_OK)
-			rv = k->mod->f->C_Sign(k->sess, (CK_BYTE *)in, inlen,
-			    out, &olen);
-		if (rv == CKR_OK)
-			return (int)olen;
-		if (!rv_stale(rv))
-			break;
-		kyso_token_log(LOG_WARNING,
-		    "%s: %s; opening a new session and finding the key again",
-		    k->name, rv_name(rv));
-		close_session(k);
-	}
-	kyso_err_set(err, KYSO_E_TEMP, "%s: signing failed (%s)", k->name,
-	    rv_name(rv));
-	return -1;
+	(void)pthread_rwlock_rdlock(&k->mod->rw);
+	olen = sign_locked(k, &mech, in, inlen, out, outlen, &rv, err);
+	(void)pthread_rwlock_unlock(&k->mod->rw);
+	if (olen == 0)
+		return -1;
+	return (int)olen;
 }
 
 const char *
@@ -775,7 +874,9 @@ kyso_pkcs11_release(struct kyso_pkcs11_key *k)
 	if (k == NULL)
 		return;
 	if (k->mod != NULL) {
+		(void)pthread_rwlock_rdlock(&k->mod->rw);
 		close_session(k);
+		(void)pthread_rwlock_unlock(&k->mod->rw);
 		module_put(k->mod);
 	}
 	if (k->pin != NULL) {

@@ -74,6 +74,9 @@
 #define KYSO_MAX_P11_SLOTS         64
 #define KYSO_MAX_P11_ATTR          2048
 #define KYSO_TOKEN_RETRIES         2
+/* a module is initialised again (to see a token that came back) at most
+ * this often */
+#define KYSO_TOKEN_REINIT_MS       1000
 #define KYSO_MAX_POOL_KEYS         16
 #define KYSO_DEFAULT_TOKEN_WAIT_MS 10000
 #define KYSO_DEFAULT_TOKEN_QUEUE   16
