@@ -4,9 +4,12 @@
  *
  * OpenSSL 3 runs an RSA key with a method of its own through the legacy
  * code path (a "foreign" key), so CMS signing calls rsa_priv_enc below
- * with the PKCS#1 DigestInfo: this picks a free member, waits for one at
- * most wait_ms, refuses at once past queue_limit waiters, and on a member's
- * failure tries the other free members before giving up. Failures are
+ * with the PKCS#1 DigestInfo: this picks a member whose device (token) is
+ * free, waits for one at most wait_ms, refuses at once past queue_limit
+ * waiters, and on a member's failure tries the other free members before
+ * giving up. A token is one device however many keys and certificate ids
+ * use it (it signs one thing at a time): keys of two ids on one token
+ * queue for it together. Failures are
  * kept per thread for kyso_keypool_last_error() (OpenSSL's error queue
  * keeps no text) and logged through the token logger.
  */
@@ -24,10 +27,19 @@
 #include "kyso/limits.h"
 #include "keypool.h"
 
+/* One device: a token (several keys, even of several certificate ids,
+ * may sit on it, and it does one operation at a time) or a key file. */
+struct device {
+	char *id; /* module, token label, serial; NULL: a key file */
+	int busy;
+	unsigned refs;
+	struct device *next;
+};
+
 struct member {
 	struct kyso_pkcs11_key *tok; /* or */
 	EVP_PKEY *soft;
-	int busy;
+	struct device *dev;
 	unsigned long uses;
 };
 
@@ -37,9 +49,13 @@ struct kyso_keypool {
 	struct member m[KYSO_MAX_POOL_KEYS];
 	size_t n, next;
 	unsigned wait_ms, queue_limit, waiting;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
 };
+
+/* Every pool waits for devices under one lock: a device freed by one
+ * certificate id's signature may serve another id's waiter. */
+static pthread_mutex_t sched_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sched_cv;
+static struct device *devices;
 
 static __thread struct kyso_err last_err;
 
@@ -63,20 +79,68 @@ method_init(void)
 	pool_idx = RSA_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
+static void
+sched_init(void)
+{
+	pthread_condattr_t ca;
+
+	(void)pthread_condattr_init(&ca);
+	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void)pthread_cond_init(&sched_cv, &ca);
+	(void)pthread_condattr_destroy(&ca);
+}
+
+/* The device named id (a new one for a key file: id NULL). */
+static struct device *
+device_get(const char *id)
+{
+	struct device *d;
+
+	(void)pthread_mutex_lock(&sched_mu);
+	for (d = devices; id != NULL && d != NULL; d = d->next)
+		if (d->id != NULL && strcmp(d->id, id) == 0)
+			break;
+	if (d == NULL) {
+		d = kyso_xcalloc(1, sizeof(*d));
+		d->id = id != NULL ? kyso_xstrdup(id) : NULL;
+		d->next = devices;
+		devices = d;
+	}
+	d->refs++;
+	(void)pthread_mutex_unlock(&sched_mu);
+	return d;
+}
+
+static void
+device_put(struct device *d)
+{
+	struct device **pp;
+
+	if (d == NULL)
+		return;
+	(void)pthread_mutex_lock(&sched_mu);
+	if (--d->refs == 0) {
+		for (pp = &devices; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == d) {
+				*pp = d->next;
+				break;
+			}
+		free(d->id);
+		free(d);
+	}
+	(void)pthread_mutex_unlock(&sched_mu);
+}
+
 struct kyso_keypool *
 kyso_keypool_new(const char *name, unsigned wait_ms, unsigned queue_limit)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct kyso_keypool *p = kyso_xcalloc(1, sizeof(*p));
-	pthread_condattr_t ca;
 
+	(void)pthread_once(&once, sched_init);
 	(void)snprintf(p->name, sizeof(p->name), "%s", name);
 	p->wait_ms = wait_ms;
 	p->queue_limit = queue_limit;
-	(void)pthread_mutex_init(&p->mu, NULL);
-	(void)pthread_condattr_init(&ca);
-	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	(void)pthread_cond_init(&p->cv, &ca);
-	(void)pthread_condattr_destroy(&ca);
 	return p;
 }
 
@@ -136,10 +200,12 @@ kyso_keypool_add_token(struct kyso_keypool *p, struct kyso_pkcs11_key *k,
 {
 	int rc = admit(p, pub, err);
 
-	if (rc == 0)
+	if (rc == 0) {
+		p->m[p->n].dev = device_get(kyso_pkcs11_device(k));
 		p->m[p->n++].tok = k;
-	else
+	} else {
 		kyso_pkcs11_release(k);
+	}
 	EVP_PKEY_free(pub);
 	return rc;
 }
@@ -152,6 +218,7 @@ kyso_keypool_add_soft(struct kyso_keypool *p, EVP_PKEY *key,
 		EVP_PKEY_free(key);
 		return -1;
 	}
+	p->m[p->n].dev = device_get(NULL);
 	p->m[p->n++].soft = key;
 	return 0;
 }
@@ -176,9 +243,11 @@ kyso_keypool_join(struct kyso_keypool *dst, struct kyso_keypool *src,
 		    dst->name);
 		goto out;
 	}
+	(void)pthread_mutex_lock(&sched_mu);
 	for (i = 0; i < src->n; i++)
 		dst->m[dst->n++] = src->m[i];
 	src->n = 0;
+	(void)pthread_mutex_unlock(&sched_mu);
 	rc = 0;
 out:
 	kyso_keypool_free(src);
@@ -213,9 +282,9 @@ kyso_keypool_uses(struct kyso_keypool *p, size_t i)
 {
 	unsigned long u;
 
-	(void)pthread_mutex_lock(&p->mu);
+	(void)pthread_mutex_lock(&sched_mu);
 	u = i < p->n ? p->m[i].uses : 0;
-	(void)pthread_mutex_unlock(&p->mu);
+	(void)pthread_mutex_unlock(&sched_mu);
 	return u;
 }
 
@@ -238,7 +307,7 @@ free_member(struct kyso_keypool *p, const char *tried)
 
 	for (i = 0; i < p->n; i++) {
 		j = (p->next + i) % p->n;
-		if (!p->m[j].busy && !tried[j])
+		if (!p->m[j].dev->busy && !tried[j])
 			return (int)j;
 	}
 	return -1;
@@ -258,7 +327,7 @@ acquire(struct kyso_keypool *p, const char *tried, int first)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;
 	}
-	(void)pthread_mutex_lock(&p->mu);
+	(void)pthread_mutex_lock(&sched_mu);
 	if ((j = free_member(p, tried)) < 0 && first) {
 		if (p->waiting >= p->queue_limit) {
 			kyso_err_set(&last_err, KYSO_E_TEMP,
@@ -269,7 +338,8 @@ acquire(struct kyso_keypool *p, const char *tried, int first)
 		}
 		p->waiting++;
 		while ((j = free_member(p, tried)) < 0 && rc != ETIMEDOUT)
-			rc = pthread_cond_timedwait(&p->cv, &p->mu, &until);
+			rc = pthread_cond_timedwait(&sched_cv, &sched_mu,
+			    &until);
 		p->waiting--;
 		if (j < 0)
 			kyso_err_set(&last_err, KYSO_E_TEMP,
@@ -278,22 +348,23 @@ acquire(struct kyso_keypool *p, const char *tried, int first)
 			    p->name, p->wait_ms);
 	}
 	if (j >= 0) {
-		p->m[j].busy = 1;
+		p->m[j].dev->busy = 1;
 		p->m[j].uses++;
 		p->next = (size_t)j + 1;
 	}
 out:
-	(void)pthread_mutex_unlock(&p->mu);
+	(void)pthread_mutex_unlock(&sched_mu);
 	return j;
 }
 
+/* Free member j's device; every waiter looks again (it may be theirs). */
 static void
 release(struct kyso_keypool *p, int j)
 {
-	(void)pthread_mutex_lock(&p->mu);
-	p->m[j].busy = 0;
-	(void)pthread_cond_signal(&p->cv);
-	(void)pthread_mutex_unlock(&p->mu);
+	(void)pthread_mutex_lock(&sched_mu);
+	p->m[j].dev->busy = 0;
+	(void)pthread_cond_broadcast(&sched_cv);
+	(void)pthread_mutex_unlock(&sched_mu);
 }
 
 /* The private operation on member j (no lock held). */
@@ -354,9 +425,8 @@ kyso_keypool_free(struct kyso_keypool *p)
 	for (i = 0; i < p->n; i++) {
 		kyso_pkcs11_release(p->m[i].tok);
 		EVP_PKEY_free(p->m[i].soft);
+		device_put(p->m[i].dev);
 	}
 	EVP_PKEY_free(p->pkey);
-	(void)pthread_cond_destroy(&p->cv);
-	(void)pthread_mutex_destroy(&p->mu);
 	free(p);
 }

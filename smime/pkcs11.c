@@ -71,6 +71,7 @@ struct kyso_pkcs11_key {
 	unsigned gen; /* the module's gen when the session was opened */
 	BIGNUM *n;    /* the key's modulus: a key found again must match */
 	char name[160];
+	char device[512];
 };
 
 static pthread_mutex_t mods_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -721,6 +722,9 @@ open_key(struct kyso_pkcs11_key *k, struct kyso_err *err)
 	if (k->n == NULL) {
 		k->n = n;
 		n = NULL;
+		(void)snprintf(k->device, sizeof(k->device), "%s\t%.32s\t%.16s",
+		    k->mod->path, (const char *)ti.label,
+		    (const char *)ti.serialNumber);
 	}
 	rc = 0;
 out:
@@ -860,6 +864,12 @@ kyso_pkcs11_rsa_private(struct kyso_pkcs11_key *k, const unsigned char *in,
 	if (olen == 0)
 		return -1;
 	return (int)olen;
+}
+
+const char *
+kyso_pkcs11_device(const struct kyso_pkcs11_key *k)
+{
+	return k->device;
 }
 
 const char *

@@ -39,6 +39,10 @@ int kyso_pkcs11_rsa_private(struct kyso_pkcs11_key *k, const unsigned char *in,
     size_t inlen, unsigned char *out, size_t outlen, int padding,
     struct kyso_err *err);
 
+/* The device the key is on: module, token label and serial (keys with
+ * the same one share the token, which signs one thing at a time). */
+const char *kyso_pkcs11_device(const struct kyso_pkcs11_key *k);
+
 /* "token label/object label" for messages. */
 const char *kyso_pkcs11_name(const struct kyso_pkcs11_key *k);
 

@@ -4,7 +4,9 @@
  * every function, with
  *   KT_P11_MODULE    the real module (default SoftHSM2's)
  *   KT_P11_DELAY_MS  milliseconds added to each C_Sign / C_SignFinal (an
- *                    eToken takes 50-200 ms per RSA-2048 signature)
+ *                    eToken takes 50-200 ms per RSA-2048 signature); one
+ *                    token signs one thing at a time (sessions of a slot
+ *                    take turns)
  *   KT_P11_GONE      a file name: while that file exists the token is
  *                    unplugged (no token in the slot list, CKR_DEVICE_REMOVED
  *                    from the calls that need it), and sessions opened before
@@ -26,12 +28,24 @@
 #include <p11-kit/pkcs11.h>
 
 #define MAX_SESSIONS 4096
+#define MAX_SLOTS    64
 
 static CK_FUNCTION_LIST real_copy, mine;
 static CK_FUNCTION_LIST *real;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned epoch = 1, gone_seen;
 static unsigned sess_epoch[MAX_SESSIONS];
+static pthread_mutex_t slot_mu[MAX_SLOTS];
+static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
+
+static void
+slot_init(void)
+{
+	int i;
+
+	for (i = 0; i < MAX_SLOTS; i++)
+		pthread_mutex_init(&slot_mu[i], NULL);
+}
 
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
 
@@ -173,17 +187,21 @@ my_Sign(CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR sig,
 {
 	CK_SESSION_INFO si = {0};
 	CK_RV rv = check(s);
+	pthread_mutex_t *m;
 
+	(void)real->C_GetSessionInfo(s, &si);
+	pthread_once(&slot_once, slot_init);
+	m = &slot_mu[si.slotID % MAX_SLOTS];
 	if (rv == CKR_OK) {
+		pthread_mutex_lock(m);
 		if (sig != NULL)
 			slow();
 		rv = real->C_Sign(s, d, dl, sig, sl);
+		pthread_mutex_unlock(m);
 	}
-	if (sig != NULL) {
-		(void)real->C_GetSessionInfo(s, &si);
+	if (sig != NULL)
 		note("sign %lu %lu\n", (unsigned long)si.slotID,
 		    (unsigned long)rv);
-	}
 	return rv;
 }
 
