@@ -36,6 +36,8 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned epoch = 1, gone_seen;
 static unsigned sess_epoch[MAX_SESSIONS];
 static pthread_mutex_t slot_mu[MAX_SLOTS];
+static CK_SLOT_ID slot_ids[MAX_SLOTS];
+static int nslots;
 static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -45,6 +47,22 @@ slot_init(void)
 
 	for (i = 0; i < MAX_SLOTS; i++)
 		pthread_mutex_init(&slot_mu[i], NULL);
+}
+
+/* The turn-taking lock of a slot (SoftHSM2's slot ids are large). */
+static pthread_mutex_t *
+slot_lock(CK_SLOT_ID id)
+{
+	int i;
+
+	pthread_once(&slot_once, slot_init);
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < nslots && slot_ids[i] != id; i++)
+		;
+	if (i == nslots && nslots < MAX_SLOTS)
+		slot_ids[nslots++] = id;
+	pthread_mutex_unlock(&mu);
+	return &slot_mu[i % MAX_SLOTS];
 }
 
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list);
@@ -190,8 +208,7 @@ my_Sign(CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR sig,
 	pthread_mutex_t *m;
 
 	(void)real->C_GetSessionInfo(s, &si);
-	pthread_once(&slot_once, slot_init);
-	m = &slot_mu[si.slotID % MAX_SLOTS];
+	m = slot_lock(si.slotID);
 	if (rv == CKR_OK) {
 		pthread_mutex_lock(m);
 		if (sig != NULL)
