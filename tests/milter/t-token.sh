@@ -10,9 +10,10 @@
 #      unplugged and plugged back (its sessions die); a reload logs in anew
 #   2. a wrong PIN is offered once: a reload with it fails, the next reload
 #      and a restart refuse it without C_Login; the right PIN loads
-#   3. bounded wait: a burst of agency A on its slow token (TokenQueueLimit
+#   3. bounded wait: a burst of agency A on its busy token (TokenQueueLimit
 #      2) tempfails the excess at once, and agency B's message on its own
 #      token is signed while A's queue is still full
+#      and one waiting past TokenWaitLimit is tempfailed
 #   4. a pool of two tokens for one certificate id spreads a burst over
 #      both tokens
 # Ordering and counts only: no wall-clock thresholds. TAP output.
@@ -243,11 +244,15 @@ fi
 stop
 
 # --- 3. agency A's burst on its slow token does not hold agency B
+# token A is kept busy (KT_P11_HOLD) by A's first message until B is done:
+# whatever the arrival times, 2 of A's others wait and 2 are refused
 cp "$T/good.table" "$T/cert.table"
 conf burst "TokenQueueLimit 2" "TokenWaitLimit 60000"
-export KT_P11_DELAY_MS=2000
+export KT_P11_DELAY_MS=100 KT_P11_HOLD=$T/hold
+echo A >"$T/hold"
 start burst || { echo "Bail out! daemon did not start"; cat "$T/d.log"; exit 1; }
 : >"$T/done"
+: >"$T/p11.log"
 jobs_=
 for i in 1 2 3 4 5; do
 	(if ! mt "$A" either "$T/a$i.out"; then echo "A error" >>"$T/done"
@@ -255,24 +260,25 @@ for i in 1 2 3 4 5; do
 	 else echo "A tempfail" >>"$T/done"; fi) &
 	jobs_="$jobs_ $!"
 done
-# the queue is full once a message was refused for it
-if wait_log 'TokenQueueLimit' 1; then
-	(mt "$B" sign "$T/b.out" && echo "B sign" >>"$T/done" || echo "B error" >>"$T/done") &
-	wait $jobs_ $!
+# the queue is full: one message on the token, two refused for the queue
+if wait_log 'TokenQueueLimit' 2 && grep -q '^hold A' "$T/p11.log"; then
+	if mt "$B" sign "$T/b.out"; then echo "B sign" >>"$T/done"; else echo "B error" >>"$T/done"; fi
+	queued_at_b=$(grep -c '^A' "$T/done")
+	rm -f "$T/hold"
+	wait $jobs_
 	refused=$(grep -c 'A tempfail' "$T/done")
 	signed=$(grep -c 'A sign' "$T/done")
-	before_b=$(sed -n '/^B /q;p' "$T/done" | grep -c 'A sign')
-	if [ "$refused" -ge 1 ] && [ $((refused + signed)) = 5 ] && [ "$signed" -ge 2 ]; then
-		ok "A's burst of 5: $signed signed, $refused tempfailed at once (TokenQueueLimit 2)"
+	if [ "$refused" = 2 ] && [ "$signed" = 3 ]; then
+		ok "A's burst of 5 on a busy token: 3 signed, 2 tempfailed at once (TokenQueueLimit 2)"
 	else
 		not_ok "A's burst: signed $signed, tempfailed $refused of 5"
 		sed 's/^/# /' "$T/done"
 	fi
-	if grep -q '^B sign' "$T/done" && [ "$before_b" -lt "$signed" ]; then
-		ok "B signed while A's queue was still full ($before_b of A's $signed signed before B)"
+	if grep -q '^B sign' "$T/done" && [ "$queued_at_b" = 2 ]; then
+		ok "B signed on its own token while A's token was busy and A's queue full (A results then: $queued_at_b, the refusals)"
 	else
-		not_ok "B signed while A's queue was still full ($before_b of $signed before B)"
-		sed 's/^/# /' "$T/done"
+		not_ok "B signed while A's queue was full (A results then: $queued_at_b)"
+		sed 's/^/# /' "$T/done" "$T/b.out"
 	fi
 	if grep -q 'sotttt: 2 signatures already wait for its key (TokenQueueLimit)' "$T/d.log"; then
 		ok "the refusal is logged with the limit"
@@ -282,9 +288,31 @@ if wait_log 'TokenQueueLimit' 1; then
 	fi
 else
 	not_ok "A's queue never filled"
+	rm -f "$T/hold"
 	wait $jobs_
-	sed 's/^/# /' "$T/done" "$T/d.log"
+	sed 's/^/# /' "$T/done" "$T/d.log" "$T/p11.log"
 fi
+stop
+# the wait is bounded too: with A's token held, the next A message waits
+# TokenWaitLimit (200 ms) and is tempfailed, logged
+conf wait "TokenWaitLimit 200"
+echo A >"$T/hold"
+: >"$T/p11.log"
+start wait || { echo "Bail out! daemon did not start"; cat "$T/d.log"; exit 1; }
+(mt "$A" sign "$T/w1.out" && echo ok >"$T/w1.res" || echo fail >"$T/w1.res") &
+w1=$!
+for _ in $(seq 1 300); do grep -q '^hold A' "$T/p11.log" && break; sleep 0.05; done
+mt_case "a message waiting for a held token past TokenWaitLimit: tempfail" "$A" tempfail
+rm -f "$T/hold"
+wait $w1
+if grep -q 'sotttt: waited 200 ms for its key (TokenWaitLimit)' "$T/d.log" &&
+	[ "$(cat "$T/w1.res")" = ok ]; then
+	ok "the wait is logged with the limit; the held message is signed once the token is free"
+else
+	not_ok "TokenWaitLimit logged, held message signed"
+	grep -i 'token\|wait' "$T/d.log" | sed 's/^/# /'
+fi
+unset KT_P11_HOLD
 stop
 
 # --- 4. a pool of two tokens for one certificate id

@@ -12,6 +12,10 @@
  *                    from the calls that need it), and sessions opened before
  *                    are dead afterwards (CKR_SESSION_HANDLE_INVALID), as
  *                    on a real token pulled out and plugged back
+ *   KT_P11_HOLD      a file: while it exists and its first line is the
+ *                    token's label, that token's C_Sign waits (a token
+ *                    kept busy for as long as a test needs; "hold LABEL"
+ *                    is logged when a signature starts waiting)
  *   KT_P11_LOG       a file: one line per C_Login ("login RV") and per
  *                    C_Sign ("sign SLOT RV"), appended, for tests to count.
  * Not part of kyso-milter: built by `make check` only.
@@ -85,6 +89,21 @@ note(const char *fmt, unsigned long a, unsigned long b)
 	}
 }
 
+static void
+note_str(const char *what, const char *arg)
+{
+	const char *path = getenv("KT_P11_LOG");
+	int fd;
+
+	if (path == NULL)
+		return;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (fd >= 0) {
+		dprintf(fd, "%s %s\n", what, arg);
+		close(fd);
+	}
+}
+
 /* 1 while the token is unplugged; the first call that sees the token
  * back starts a new epoch (older sessions are dead). */
 static int
@@ -123,6 +142,38 @@ check(CK_SESSION_HANDLE s)
 	if (gone())
 		return CKR_DEVICE_REMOVED;
 	return dead(s) ? CKR_SESSION_HANDLE_INVALID : CKR_OK;
+}
+
+/* Wait while KT_P11_HOLD names this slot's token. */
+static void
+hold(CK_SLOT_ID slot)
+{
+	const char *path = getenv("KT_P11_HOLD");
+	CK_TOKEN_INFO ti;
+	char want[64] = "", label[33];
+	struct timespec ts = {0, 10000000L};
+	int n = 32, logged = 0;
+	FILE *fp;
+
+	if (path == NULL || real->C_GetTokenInfo(slot, &ti) != CKR_OK)
+		return;
+	memcpy(label, ti.label, 32);
+	while (n > 0 && label[n - 1] == ' ')
+		n--;
+	label[n] = '\0';
+	for (;;) {
+		if ((fp = fopen(path, "r")) == NULL)
+			return;
+		if (fgets(want, sizeof(want), fp) == NULL)
+			want[0] = '\0';
+		fclose(fp);
+		want[strcspn(want, "\r\n")] = '\0';
+		if (strcmp(want, label) != 0)
+			return;
+		if (!logged++)
+			note_str("hold", label);
+		nanosleep(&ts, NULL);
+	}
 }
 
 static void
@@ -211,8 +262,10 @@ my_Sign(CK_SESSION_HANDLE s, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR sig,
 	m = slot_lock(si.slotID);
 	if (rv == CKR_OK) {
 		pthread_mutex_lock(m);
-		if (sig != NULL)
+		if (sig != NULL) {
+			hold(si.slotID);
 			slow();
+		}
 		rv = real->C_Sign(s, d, dl, sig, sl);
 		pthread_mutex_unlock(m);
 	}
