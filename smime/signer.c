@@ -385,8 +385,7 @@ kyso_signer_pool_uses(const struct kyso_signer *s, size_t i)
 int
 kyso_signer_op_error(const struct kyso_signer *s, struct kyso_err *err)
 {
-	(void)s;
-	return kyso_keypool_last_error(err);
+	return s->pool != NULL && kyso_keypool_last_error(err);
 }
 
 const char *
