@@ -26,8 +26,9 @@ pkgs=(
 	# llvm-symbolizer-14 comes with llvm-14, /usr/bin/llvm-symbolizer (the
 	# name ASan and UBSan look for on PATH) with llvm
 	llvm-14 llvm
-	# keys on PKCS#11 tokens: libp11's engine; SoftHSM2 as the test token
-	libengine-pkcs11-openssl softhsm2
+	# keys on PKCS#11 tokens: p11-kit's proxy module (the default module);
+	# SoftHSM2 as the test token
+	p11-kit-modules softhsm2
 	ca-certificates
 )
 
