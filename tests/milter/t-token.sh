@@ -13,7 +13,8 @@
 #   3. bounded wait: a burst of agency A on its busy token (TokenQueueLimit
 #      2) tempfails the excess at once, and agency B's message on its own
 #      token is signed while A's queue is still full
-#      and one waiting past TokenWaitLimit is tempfailed
+#      and one waiting past TokenWaitLimit is tempfailed, also for another
+#      certificate id whose key is on the same token (one device, one queue)
 #   4. a pool of two tokens for one certificate id spreads a burst over
 #      both tokens
 # Ordering and counts only: no wall-clock thresholds. TAP output.
@@ -295,6 +296,11 @@ fi
 stop
 # the wait is bounded too: with A's token held, the next A message waits
 # TokenWaitLimit (200 ms) and is tempfailed, logged
+# (and a second certificate id whose key is on the same token A: one
+# device, one queue)
+cp "$T/signing.table" "$T/signing.keep"
+{ echo "vanthu2@sotttt.hagiang.gov.vn sotttt2"; cat "$T/signing.keep"; } >"$T/signing.table"
+{ cat "$T/good.table"; entry sotttt2 A sotttt sotttt-agency; } >"$T/cert.table"
 conf wait "TokenWaitLimit 200"
 echo A >"$T/hold"
 : >"$T/p11.log"
@@ -303,9 +309,13 @@ start wait || { echo "Bail out! daemon did not start"; cat "$T/d.log"; exit 1; }
 w1=$!
 for _ in $(seq 1 300); do grep -q '^hold A' "$T/p11.log" && break; sleep 0.05; done
 mt_case "a message waiting for a held token past TokenWaitLimit: tempfail" "$A" tempfail
+mt_case "another certificate id's key on the same held token waits too: tempfail" \
+	vanthu2@sotttt.hagiang.gov.vn tempfail
+mt_case "while agency B's token signs" "$B" sign
 rm -f "$T/hold"
 wait $w1
 if grep -q 'sotttt: waited 200 ms for its key (TokenWaitLimit)' "$T/d.log" &&
+	grep -q 'sotttt2: waited 200 ms for its key (TokenWaitLimit)' "$T/d.log" &&
 	[ "$(cat "$T/w1.res")" = ok ]; then
 	ok "the wait is logged with the limit; the held message is signed once the token is free"
 else
@@ -314,6 +324,7 @@ else
 fi
 unset KT_P11_HOLD
 stop
+cp "$T/signing.keep" "$T/signing.table"
 
 # --- 4. a pool of two tokens for one certificate id
 { entry sotttt A sotttt sotttt-agency; entry sotttt A2 sotttt sotttt-agency
