@@ -337,6 +337,9 @@ acquire(struct kyso_keypool *p, const char *tried, int first)
 			goto out;
 		}
 		p->waiting++;
+		kyso_token_log(LOG_DEBUG,
+		    "%s: waiting for a free key (%u waiting)", p->name,
+		    p->waiting);
 		while ((j = free_member(p, tried)) < 0 && rc != ETIMEDOUT)
 			rc = pthread_cond_timedwait(&sched_cv, &sched_mu,
 			    &until);

@@ -97,7 +97,7 @@ C
 start() { # NAME: the daemon in the foreground on $T/NAME.conf
 	rm -f "$T/t.sock"
 	: >"$T/d.log"
-	"$BIN" -f -B 1024 -c "$T/$1.conf" >>"$T/d.log" 2>&1 &
+	"$BIN" -f ${VERBOSE:-} -B 1024 -c "$T/$1.conf" >>"$T/d.log" 2>&1 &
 	PID=$!
 	for _ in $(seq 1 300); do
 		[ -S "$T/t.sock" ] && return 0
@@ -153,13 +153,22 @@ reload() { # wait until the daemon logged one more reload outcome
 	return 1
 }
 wait_log() { # PATTERN COUNT: until the daemon log has COUNT matching lines
-	for _ in $(seq 1 300); do
+	# (up to 45 s: libmilter's worker pool may take its controller's 10 s
+	# cycle to give a new session a worker while the others are busy)
+	for _ in $(seq 1 900); do
 		[ "$(grep -c -- "$1" "$T/d.log")" -ge "$2" ] && return 0
 		sleep 0.05
 	done
 	return 1
 }
 # C_Login calls the token refused (CKR_PIN_INCORRECT = 0xa0)
+wait_p11() { # PATTERN: until the token log has a matching line
+	for _ in $(seq 1 900); do
+		grep -q -- "$1" "$T/p11.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
 logins() { grep -c '^login 160$' "$T/p11.log" 2>/dev/null || true; }
 
 A=vanthu@sotttt.hagiang.gov.vn
@@ -245,41 +254,57 @@ fi
 stop
 
 # --- 3. agency A's burst on its slow token does not hold agency B
-# token A is kept busy (KT_P11_HOLD) by A's first message until B is done:
-# whatever the arrival times, 2 of A's others wait and 2 are refused
+# token A is kept busy (KT_P11_HOLD) by A's first message; A's next two
+# wait (logged at debug level), the fourth and fifth are refused at once,
+# and B is signed on its own token while A's queue is full. One message at
+# a time reaches the daemon (libmilter's worker pool would otherwise leave
+# a session without a worker while others block: that is why the wait is
+# bounded), so the order is certain.
 cp "$T/good.table" "$T/cert.table"
 conf burst "TokenQueueLimit 2" "TokenWaitLimit 60000"
 export KT_P11_DELAY_MS=100 KT_P11_HOLD=$T/hold
 echo A >"$T/hold"
-start burst || { echo "Bail out! daemon did not start"; cat "$T/d.log"; exit 1; }
+VERBOSE=-v start burst || { echo "Bail out! daemon did not start"; cat "$T/d.log"; exit 1; }
 : >"$T/done"
 : >"$T/p11.log"
 jobs_=
-for i in 1 2 3 4 5; do
-	(if ! mt "$A" either "$T/a$i.out"; then echo "A error" >>"$T/done"
-	 elif grep -q SIGNED "$T/a$i.out"; then echo "A sign" >>"$T/done"
+burst_one() { # I: one A message in the background, its result in $T/done
+	(if ! mt "$A" either "$T/a$1.out"; then echo "A error" >>"$T/done"
+	 elif grep -q SIGNED "$T/a$1.out"; then echo "A sign" >>"$T/done"
 	 else echo "A tempfail" >>"$T/done"; fi) &
 	jobs_="$jobs_ $!"
-done
-# the queue is full: one message on the token, two refused for the queue
-if wait_log 'TokenQueueLimit' 2 && grep -q '^hold A' "$T/p11.log"; then
-	if mt "$B" sign "$T/b.out"; then echo "B sign" >>"$T/done"; else echo "B error" >>"$T/done"; fi
-	queued_at_b=$(grep -c '^A' "$T/done")
+}
+filled=no
+burst_one 1
+if wait_p11 '^hold A'; then
+	burst_one 2
+	if wait_log 'sotttt: waiting for a free key (1 waiting)' 1; then
+		burst_one 3
+		wait_log 'sotttt: waiting for a free key (2 waiting)' 1 && filled=yes
+	fi
+fi
+if [ $filled = yes ]; then
+	mt "$A" either "$T/a4.out"
+	mt "$A" either "$T/a5.out"
+	if grep -q TEMPFAIL "$T/a4.out" && grep -q TEMPFAIL "$T/a5.out"; then
+		ok "A's 4th and 5th messages on a busy token with 2 waiting: tempfailed at once (TokenQueueLimit 2)"
+	else
+		not_ok "A's 4th and 5th messages tempfailed at once"
+		sed 's/^/# /' "$T/a4.out" "$T/a5.out"
+	fi
+	if mt "$B" sign "$T/b.out" && [ ! -s "$T/done" ]; then
+		ok "B signed on its own token while A's token was busy and A's queue full"
+	else
+		not_ok "B signed while A's queue was full"
+		sed 's/^/# /' "$T/done" "$T/b.out"
+	fi
 	rm -f "$T/hold"
 	wait $jobs_
-	refused=$(grep -c 'A tempfail' "$T/done")
-	signed=$(grep -c 'A sign' "$T/done")
-	if [ "$refused" = 2 ] && [ "$signed" = 3 ]; then
-		ok "A's burst of 5 on a busy token: 3 signed, 2 tempfailed at once (TokenQueueLimit 2)"
+	if [ "$(grep -c 'A sign' "$T/done")" = 3 ]; then
+		ok "A's three accepted messages are signed once the token is free"
 	else
-		not_ok "A's burst: signed $signed, tempfailed $refused of 5"
+		not_ok "A's three accepted messages signed"
 		sed 's/^/# /' "$T/done"
-	fi
-	if grep -q '^B sign' "$T/done" && [ "$queued_at_b" = 2 ]; then
-		ok "B signed on its own token while A's token was busy and A's queue full (A results then: $queued_at_b, the refusals)"
-	else
-		not_ok "B signed while A's queue was full (A results then: $queued_at_b)"
-		sed 's/^/# /' "$T/done" "$T/b.out"
 	fi
 	if grep -q 'sotttt: 2 signatures already wait for its key (TokenQueueLimit)' "$T/d.log"; then
 		ok "the refusal is logged with the limit"
@@ -307,7 +332,7 @@ echo A >"$T/hold"
 start wait || { echo "Bail out! daemon did not start"; cat "$T/d.log"; exit 1; }
 (mt "$A" sign "$T/w1.out" && echo ok >"$T/w1.res" || echo fail >"$T/w1.res") &
 w1=$!
-for _ in $(seq 1 300); do grep -q '^hold A' "$T/p11.log" && break; sleep 0.05; done
+wait_p11 '^hold A' 
 mt_case "a message waiting for a held token past TokenWaitLimit: tempfail" "$A" tempfail
 mt_case "another certificate id's key on the same held token waits too: tempfail" \
 	vanthu2@sotttt.hagiang.gov.vn tempfail
