@@ -78,7 +78,7 @@
  * this often */
 #define KYSO_TOKEN_REINIT_MS       1000
 #define KYSO_MAX_POOL_KEYS         16
-#define KYSO_DEFAULT_TOKEN_WAIT_MS 10000
-#define KYSO_DEFAULT_TOKEN_QUEUE   16
+#define KYSO_DEFAULT_TOKEN_WAIT_MS 3000
+#define KYSO_DEFAULT_TOKEN_QUEUE   8
 
 #endif
