@@ -30,7 +30,16 @@
 # in the running daemons (kyso sign/verify, OpenDKIM) and whole offline runs
 # (kyso-milter -n / -t).
 #
+# Slow tokens: the keys on SoftHSM2 tokens behind tests/pkcs11-delay/
+# p11delay.so (built by make check), BENCH_TOKEN_DELAY_MS (default 100) per
+# signature, one signature at a time per token, like a USB token: 1, 2 and
+# 4 agencies (each its own certificate id and sender, 2 SMTP sessions,
+# BENCH_TOKEN_N messages each, default 50) whose keys share one token,
+# against one token each. messages/s = all agencies' messages / wall time.
+#
 # Run as root after `make`:  bash bench/run.sh   (about 10 minutes)
+# BENCH_SECTIONS=token: only the token section, which then replaces its
+# section of the existing RESULTS file (about 2 minutes).
 # Env: KT_BUILD (directory of the kyso-milter binary; default: the tree),
 # BENCH_N (messages per run, 10..20000), BENCH_REPEAT (1..9),
 # BENCH_SIZES ("1 20 50", MB, each <= 200), BENCH_NEWCONN=1 (a new SMTP
@@ -108,6 +117,7 @@ mkdir -p "$KT/bin"
 cp "$KT_BUILD/kyso-milter" "$KT/bin/kyso-milter"
 KYSO_VERSION=$("$KT_BUILD/kyso-milter" -V 2>&1 | head -n 1)
 KYSO_COMMIT=$(git -C "$KT_BUILD" describe --always --dirty 2>/dev/null || echo unknown)
+KT_BUILD_ORIG=$KT_BUILD
 KT_BUILD=$KT/bin
 # another free port for OpenDKIM's inet socket
 DKIM_PORT=$((KT_MILTER_PORT + 1))
@@ -299,6 +309,111 @@ bench_series() {
 echo "# kyso-milter benchmark: $N messages of $MSG_BYTES bytes per run (signed: $SIGNED_BYTES bytes)"
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+SECTIONS=${BENCH_SECTIONS:-all}
+case $SECTIONS in all | token) ;; *) die "BENCH_SECTIONS must be all or token" ;; esac
+TOKEN_N=${BENCH_TOKEN_N:-50}
+TOKEN_DELAY=${BENCH_TOKEN_DELAY_MS:-100}
+case $TOKEN_N in '' | *[!0-9]*) die "BENCH_TOKEN_N must be a number" ;; esac
+case $TOKEN_DELAY in '' | *[!0-9]*) die "BENCH_TOKEN_DELAY_MS must be a number" ;; esac
+
+# ---- slow tokens: agencies sharing one token vs one token each -------------
+# bench_token AGENCIES shared|own: every agency's smtp-source in parallel;
+# appends "AGENCIES|MODE|RATE|STATUS" to $KT/tokrows
+bench_token() {
+	local a=$1 mode=$2 i t0 t1 pids= rc=0 total got status=ok
+	: >"$KT/tok-signing.table"
+	: >"$KT/tok-cert.table"
+	for i in $(seq 1 "$a"); do
+		echo "vanthu$i@sotttt.hagiang.gov.vn ag$i" >>"$KT/tok-signing.table"
+		tok=S
+		[ "$mode" = own ] && tok=T$i
+		echo "ag$i cert=$KT_PKI/sotttt-agency.crt key=pkcs11:token=$tok;object=sotttt;type=private pin-file=$KT/tok/pin module=$TOKEN_SO chain=$KT_PKI/chain.pem" >>"$KT/tok-cert.table"
+	done
+	sed -e "s|^SigningTable .*|SigningTable $KT/tok-signing.table|" \
+		-e "s|^CertificateTable .*|CertificateTable $KT/tok-cert.table|" \
+		"$KT/sign-unix.conf" >"$KT/tok.conf"
+	kt_milter_start "$KT/tok.conf"
+	find "$KT/sink8" -type f -delete
+	t0=$(date +%s%N)
+	for i in $(seq 1 "$a"); do
+		sed "s/^From: \(.*\)<$FROM>/From: \1<vanthu$i@sotttt.hagiang.gov.vn>/" "$MSG" >"$KT/tok-msg$i.eml"
+		timeout "$RUN_TIMEOUT" smtp-source -d -s 2 -m "$TOKEN_N" -F "$KT/tok-msg$i.eml" \
+			-f "vanthu$i@sotttt.hagiang.gov.vn" -t "$RCPT" -M client.test \
+			"127.0.0.1:$KT_SMTP_PORT" >"$KT/tok-source$i.log" 2>&1 &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait "$p" || rc=$?; done
+	t1=$(date +%s%N)
+	total=$((a * TOKEN_N))
+	if [ $rc != 0 ]; then
+		status="smtp-source exit $rc"
+	elif ! bench_wait_sink "$total" 120 2>"$KT/wait.log"; then
+		status=$(cat "$KT/wait.log")
+	else
+		got=$(grep -l -i -e '^Content-Type: multipart/signed' -r "$KT/sink8" | wc -l)
+		[ "$got" = "$total" ] || status="only $got of $total messages signed"
+	fi
+	kt_milter_stop || echo "# kyso-milter did not stop cleanly"
+	rate=$(awk -v n="$total" -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')
+	printf '# token: %d agencies, %-6s token(s): %6s msg/s  %s\n' "$a" "$mode" "$rate" "$status"
+	echo "$a|$mode|$rate|$status" >>"$KT/tokrows"
+}
+: >"$KT/tokrows"
+TOKEN_SO=$BENCH_HERE/../tests/pkcs11-delay/p11delay.so
+[ -f "$TOKEN_SO" ] || TOKEN_SO=$KT_BUILD_ORIG/tests/pkcs11-delay/p11delay.so
+if [ -f "$TOKEN_SO" ] && command -v softhsm2-util >/dev/null; then
+	for t in S T1 T2 T3 T4; do
+		bash "$BENCH_HERE/../tests/pki/make-token.sh" "$KT/tok" \
+			"$KT_PKI/sotttt-agency.key" sotttt 1234 "$t" >"$KT/tok-module" 2>>"$KT/tok.log" ||
+			die "make-token.sh failed: $(cat "$KT/tok.log")"
+	done
+	export SOFTHSM2_CONF=$KT/tok/softhsm2.conf KT_P11_MODULE=$(cat "$KT/tok-module")
+	export KT_P11_DELAY_MS=$TOKEN_DELAY
+	bench_postfix_milter "unix:$KT_SOCK"
+	for a in 1 2 4; do
+		bench_token "$a" shared
+		bench_token "$a" own
+	done
+	unset KT_P11_DELAY_MS
+else
+	echo "# no $TOKEN_SO (make check builds it) or no SoftHSM2: no token figures"
+fi
+token_section() {
+	[ -s "$KT/tokrows" ] || return 0
+	echo "## Slow tokens: agencies sharing one token vs one token each"
+	echo
+	echo "Each agency its own certificate id and sender, 2 SMTP sessions, $TOKEN_N messages;" \
+		"the keys on SoftHSM2 tokens behind \`tests/pkcs11-delay/p11delay.so\`: $TOKEN_DELAY ms per" \
+		"signature, one signature at a time per token (a USB token). msg/s = all messages / wall" \
+		"time of the agencies' parallel \`smtp-source\` runs; one run each, measured $(date -u '+%Y-%m-%d %H:%M UTC')" \
+		"($KYSO_VERSION, commit $KYSO_COMMIT)."
+	echo
+	echo "| agencies | msg/s, one shared token | msg/s, one token each | ratio own/shared |"
+	echo "|--:|--:|--:|--:|"
+	for a in 1 2 4; do
+		awk -F'|' -v a="$a" '$1 == a && $2 == "shared" { s = ($4 == "ok" ? $3 : "FAIL") }
+			$1 == a && $2 == "own" { o = ($4 == "ok" ? $3 : "FAIL") }
+			END { r = (s + 0 > 0 && o + 0 > 0) ? sprintf("%.2f", o / s) : "n/a"
+				printf "| %d | %s | %s | %s |\n", a, s, o, r }' "$KT/tokrows"
+	done
+	echo
+}
+if [ "$SECTIONS" = token ]; then
+	token_section >"$KT/token.md"
+	cat "$KT/token.md"
+	if [ "$RESULTS" != - ] && [ -s "$KT/token.md" ]; then
+		# replace the section (or append it) in the existing results
+		touch "$RESULTS"
+		awk -v f="$KT/token.md" '
+			/^## Slow tokens/ { skip = 1; while ((getline l < f) > 0) print l; done = 1; next }
+			skip && /^## / { skip = 0 }
+			!skip { print }
+			END { if (!done) { print ""; while ((getline l < f) > 0) print l } }' "$RESULTS" >"$KT/results.new" &&
+			cp "$KT/results.new" "$RESULTS" && echo "# token section written to $RESULTS"
+	fi
+	exit 0
+fi
 
 # ---- throughput and CPU -----------------------------------------------------
 bench_postfix_milter none
@@ -567,6 +682,7 @@ stall() { # LABEL [UNIX-LABEL]
 		awk -F'|' '{ printf "| %s | %s |\n", $1, $2 }' "$KT/cg"
 		echo
 	fi
+	token_section
 	echo "## Every run"
 	echo
 	echo "| milter, path | socket | sessions | msg/s | CPU ms/msg | status |"

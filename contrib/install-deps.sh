@@ -15,6 +15,8 @@ pkgs=(
 	# build
 	gcc make libc6-dev autoconf automake pkg-config
 	libssl-dev libgmime-3.0-dev libmilter-dev
+	# pkcs11.h (token modules are loaded with dlopen)
+	libp11-kit-dev
 	# run-time tools and the test suite
 	openssl perl postfix swaks miltertest
 	# t-sendmail.sh: m4 builds the .cf files from the unpacked sendmail-cf
@@ -33,8 +35,9 @@ pkgs=(
 	# build; the server for tests/integration/t-report-db.sh) and the HTML
 	# report rendered in headless Chromium (DejaVu has the Vietnamese)
 	libpq-dev postgresql chromium chromium-driver fonts-dejavu-core
-	# keys on PKCS#11 tokens: libp11's engine; SoftHSM2 as the test token
-	libengine-pkcs11-openssl softhsm2
+	# keys on PKCS#11 tokens: p11-kit's proxy module (the default module);
+	# SoftHSM2 as the test token
+	p11-kit-modules softhsm2
 	ca-certificates
 	# the Debian package (tests/integration/t-package.sh): build, lint, and
 	# what it runs on: systemd-tmpfiles and systemd-analyze (no systemd

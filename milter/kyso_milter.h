@@ -16,6 +16,8 @@ void kyso_log_open(int use_syslog, const char *facility,
     const char *socket_path, int to_stderr, int verbose);
 void kyso_log(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+void kyso_vlog(int prio, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 int kyso_log_verbose(void);
 /* Copy s into buf replacing anything but printable ASCII with '?'. */
 const char *kyso_printable(const char *s, char *buf, size_t len);

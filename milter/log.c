@@ -145,13 +145,20 @@ void
 kyso_log(int prio, const char *fmt, ...)
 {
 	va_list ap;
+
+	va_start(ap, fmt);
+	kyso_vlog(prio, fmt, ap);
+	va_end(ap);
+}
+
+void
+kyso_vlog(int prio, const char *fmt, va_list ap)
+{
 	char line[2048];
 
 	if (prio == LOG_DEBUG && !log_verbose)
 		return;
-	va_start(ap, fmt);
 	(void)vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (log_to_syslog)
 		syslog_send(prio, line);
 	if (log_to_stderr) {

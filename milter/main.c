@@ -12,6 +12,7 @@
 
 #include "kyso/inbound.h"
 #include "kyso/mime.h"
+#include "kyso/signer.h"
 #include "kyso_milter.h"
 
 static void
@@ -132,6 +133,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	kyso_mime_init();
+	/* token events (a key found again, a refused PIN) go to our log */
+	kyso_token_set_logger(kyso_vlog);
 	if ((cfg = kyso_config_load(conf, &err)) == NULL) {
 		(void)fprintf(stderr, "kyso-milter: %s\n", err.msg);
 		kyso_mime_shutdown();

@@ -100,6 +100,9 @@ struct kyso_config_values {
 	char *trust_profile;     /* TrustProfile: "none" or "vgca" */
 	char *trust_profile_dir; /* TrustProfileDirectory, or NULL */
 	char *legacy_sha1;       /* LegacySHA1Anchors */
+	int token_wait_ms;       /* TokenWaitLimit */
+	int token_queue_limit;   /* TokenQueueLimit */
+	char *token_pin_state;   /* TokenPinStateFile */
 };
 
 struct kyso_config_key {
@@ -180,6 +183,15 @@ struct kyso_signtable;
  * default_digest applies to entries without digest=. */
 struct kyso_certtable *kyso_table_load_certs(const char *path,
     const char *default_digest, struct kyso_err *err);
+/* The same with the token settings (TokenWaitLimit, TokenQueueLimit,
+ * TokenPinStateFile; NULL: the defaults and no state file). */
+struct kyso_token_opts {
+	const char *pin_state;
+	unsigned wait_ms, queue_limit;
+};
+struct kyso_certtable *kyso_table_load_certs_tok(const char *path,
+    const char *default_digest, const struct kyso_token_opts *tok,
+    struct kyso_err *err);
 
 /* Parse the signing table; every certificate id must be in certs. */
 struct kyso_signtable *kyso_table_load_signing(const char *path,
@@ -199,7 +211,7 @@ const struct kyso_signer *kyso_table_signer(const struct kyso_certtable *t,
 #define KYSO_TABLE_CERTS_ONLY 1
 struct kyso_certtable *kyso_table_load_certs_ex(const char *path,
     const char *default_digest, const struct kyso_certtable *prev, int flags,
-    struct kyso_err *err);
+    const struct kyso_token_opts *tok, struct kyso_err *err);
 /* The table file, the i-th entry's line, and its files: which = 0 cert,
  * 1 key (or pkcs11: URI), 2 chain, 3 passphrase or PIN file (NULL: none). */
 const char *kyso_table_path(const struct kyso_certtable *t);

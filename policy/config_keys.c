@@ -402,6 +402,28 @@ const struct kyso_config_key kyso_config_keys[] = {
         .def = "yes",
         .doc = "inbound: add X-Kyso-Result with the smime= result word, for "
                "Sieve filters"},
+    {.name = "TokenWaitLimit",
+        .type = KYSO_KT_INT,
+        .offset = OFF(token_wait_ms),
+        .def = "3000",
+        .min = 1,
+        .max = 600000,
+        .doc = "milliseconds a signature waits for a busy token (or key "
+               "pool) before the message is tempfailed"},
+    {.name = "TokenQueueLimit",
+        .type = KYSO_KT_INT,
+        .offset = OFF(token_queue_limit),
+        .def = "8",
+        .min = 1,
+        .max = 10000,
+        .doc = "signatures that may wait for one token (or key pool); "
+               "more are tempfailed at once"},
+    {.name = "TokenPinStateFile",
+        .type = KYSO_KT_PATH,
+        .offset = OFF(token_pin_state),
+        .def = "/var/lib/kyso-milter/token-pins",
+        .doc = "file remembering (as keyed hashes) the PINs tokens refused, "
+               "so they are never offered again"},
 };
 
 const size_t kyso_config_nkeys =

@@ -191,6 +191,7 @@ load_tables(struct kyso_config *cfg, const unsigned *lines,
     const struct kyso_config *prev, int flags, struct kyso_err *err)
 {
 	const struct kyso_config_values *v = &cfg->v;
+	struct kyso_token_opts tok;
 
 	if (v->signing_table != NULL && v->certificate_table == NULL) {
 		kyso_text_err_at(err, cfg->path, line_of(lines, "SigningTable"),
@@ -202,11 +203,14 @@ load_tables(struct kyso_config *cfg, const unsigned *lines,
 		    "SigningTable needs Domain (the signing domains)");
 		return -1;
 	}
+	tok.pin_state = v->token_pin_state;
+	tok.wait_ms = (unsigned)v->token_wait_ms;
+	tok.queue_limit = (unsigned)v->token_queue_limit;
 	if (v->certificate_table != NULL &&
 	    (cfg->certs = kyso_table_load_certs_ex(v->certificate_table,
 	         v->s.digest, prev != NULL ? prev->certs : NULL,
 	         (flags & KYSO_CONFIG_NO_KEYS) ? KYSO_TABLE_CERTS_ONLY : 0,
-	         err)) == NULL)
+	         &tok, err)) == NULL)
 		return -1;
 	if (v->signing_table != NULL &&
 	    (cfg->signing = kyso_table_load_signing(v->signing_table,

@@ -6,6 +6,10 @@
  *                           [digest=sha256|sha384|sha512]
  *                       or  id  cert=/p key=pkcs11:URI [pin-file=/p]
  *                           [module=/p] [chain=/p] [digest=...]
+ *                       an id on several lines is a key pool: the same
+ *                       certificate, its key on several tokens (or a
+ *                       token and the key file); the first line's chain
+ *                       and digest serve, a signature takes a free key.
  *   signing table:      vanthu@sotttt.hagiang.gov.vn | *@domain |
  *                       *@*.domain   followed by a certificate id
  * Patterns are case-insensitive; the first match in file order wins. Every
@@ -44,6 +48,8 @@ struct kyso_certentry {
 	struct file_id ids[ENTRY_FILES];
 	char *pin_file;     /* pin-file= or NULL */
 	time_t pin_changed; /* pin-changed= or 0 */
+	char **keys;        /* key= of each line (a pool has several) */
+	size_t nkeys;
 };
 
 struct kyso_certtable {
@@ -248,7 +254,7 @@ reusable(const struct kyso_certtable *prev, const struct kyso_certentry *e)
 	const struct kyso_certentry *p = find_cert(prev, e->id);
 	size_t i;
 
-	if (p == NULL || strcmp(p->spec, e->spec) != 0)
+	if (p == NULL || p->nkeys > 1 || strcmp(p->spec, e->spec) != 0)
 		return NULL;
 	for (i = 0; i < ENTRY_FILES; i++) {
 		if (p->files[i] == NULL && e->files[i] == NULL)
@@ -295,19 +301,52 @@ entry_free(struct kyso_certentry *e)
 
 	free(e->id);
 	free(e->spec);
+	for (i = 0; i < e->nkeys; i++)
+		free(e->keys[i]);
+	free(e->keys);
 	free(e->pin_file);
 	for (i = 0; i < ENTRY_FILES; i++)
 		free(e->files[i]);
 	kyso_signer_free(e->signer);
 }
 
-/* One certificate table line: parse, load (or keep from prev) the signer,
- * append. */
+/* A further line of a pooled id: its key joins the entry's pool. */
 static int
-cert_line(struct kyso_certtable *t, const struct kyso_certtable *prev,
-    int flags, struct kyso_lines *lr, char *line, const char *default_digest,
+pool_line(struct kyso_certentry *e, struct kyso_signer *signer,
+    struct kyso_lines *lr, const char *key, const char *shown,
     struct kyso_err *err)
 {
+	size_t i;
+
+	for (i = 0; i < e->nkeys; i++)
+		if (strcmp(e->keys[i], key) == 0) {
+			kyso_signer_free(signer);
+			kyso_text_err_at(err, lr->path, lr->lineno,
+			    "duplicate certificate id \"%s\" (a pool's lines "
+			    "name different keys)",
+			    shown);
+			return -1;
+		}
+	if (kyso_signer_join(e->signer, signer, err) < 0) {
+		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,
+		    err->msg);
+		return -1;
+	}
+	e->keys = kyso_xrealloc(e->keys, (e->nkeys + 1) * sizeof(*e->keys));
+	e->keys[e->nkeys++] = kyso_xstrdup(key);
+	return 0;
+}
+
+/* One certificate table line: parse, load (or keep from prev) the signer,
+ * append, or join the key pool of an id already there. An id on several
+ * lines (pooled) is loaded afresh at every reload: its pool is built anew. */
+static int
+cert_line(struct kyso_certtable *t, const struct kyso_certtable *prev,
+    int flags, GHashTable *pooled, struct kyso_lines *lr, char *line,
+    const char *default_digest, const struct kyso_token_opts *tok,
+    struct kyso_err *err)
+{
+	struct kyso_certentry *pool;
 	struct kyso_strlist l = {0};
 	const char *vals[TOK_COUNT] = {0};
 	struct kyso_signer_spec spec = {0};
@@ -321,11 +360,6 @@ cert_line(struct kyso_certtable *t, const struct kyso_certtable *prev,
 		kyso_text_err_at(err, lr->path, lr->lineno,
 		    "bad certificate id \"%s\" (letters, digits, . _ -)",
 		    shown);
-		goto out;
-	}
-	if (find_cert(t, l.v[0]) != NULL) {
-		kyso_text_err_at(err, lr->path, lr->lineno,
-		    "duplicate certificate id \"%s\"", shown);
 		goto out;
 	}
 	if (t->n >= KYSO_MAX_TABLE_ENTRIES) {
@@ -356,14 +390,31 @@ cert_line(struct kyso_certtable *t, const struct kyso_certtable *prev,
 	spec.pkcs11_module = vals[TOK_MODULE];
 	spec.digest = vals[TOK_DIGEST] ? vals[TOK_DIGEST] : default_digest;
 	spec.cert_only = (flags & KYSO_TABLE_CERTS_ONLY) != 0;
-	if ((e.signer = reusable(prev, &e)) != NULL) {
+	spec.name = l.v[0];
+	if (tok != NULL) {
+		spec.pin_state_file = tok->pin_state;
+		spec.token_wait_ms = tok->wait_ms;
+		spec.token_queue_limit = tok->queue_limit;
+	}
+	pool = find_cert(t, l.v[0]);
+	if (pool == NULL && !g_hash_table_contains(pooled, l.v[0]) &&
+	    (e.signer = reusable(prev, &e)) != NULL) {
 		t->kept++;
 	} else if ((e.signer = kyso_signer_load(&spec, err)) == NULL) {
 		kyso_text_err_at(err, lr->path, lr->lineno, "%s: %s", shown,
 		    err->msg);
 		goto out;
 	}
+	if (pool != NULL) {
+		/* pool_line takes the signer (joined, or freed) */
+		rc = pool_line(pool, e.signer, lr, spec.key_file, shown, err);
+		e.signer = NULL;
+		goto out;
+	}
 	t->v = grow(t->v, t->n, &t->cap, sizeof(*t->v));
+	e.keys = kyso_xmalloc(sizeof(char *));
+	e.keys[0] = kyso_xstrdup(spec.key_file != NULL ? spec.key_file : "");
+	e.nkeys = 1;
 	t->v[t->n++] = e;
 	memset(&e, 0, sizeof(e));
 	rc = 0;
@@ -377,31 +428,79 @@ struct kyso_certtable *
 kyso_table_load_certs(const char *path, const char *default_digest,
     struct kyso_err *err)
 {
-	return kyso_table_load_certs_ex(path, default_digest, NULL, 0, err);
+	return kyso_table_load_certs_ex(path, default_digest, NULL, 0, NULL,
+	    err);
 }
 
 struct kyso_certtable *
-kyso_table_load_certs_ex(const char *path, const char *default_digest,
-    const struct kyso_certtable *prev, int flags, struct kyso_err *err)
+kyso_table_load_certs_tok(const char *path, const char *default_digest,
+    const struct kyso_token_opts *tok, struct kyso_err *err)
 {
-	struct kyso_certtable *t = kyso_xcalloc(1, sizeof(*t));
+	return kyso_table_load_certs_ex(path, default_digest, NULL, 0, tok,
+	    err);
+}
+
+/* The ids on more than one line of the table (key pools). */
+static GHashTable *
+pooled_ids(const char *path, struct kyso_err *err)
+{
+	GHashTable *seen =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTable *pooled =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	struct kyso_lines lr = {0};
 	char *line = NULL;
 	int r;
 
-	t->path = kyso_xstrdup(path);
 	if (kyso_lines_open(&lr, path, err) < 0)
 		goto fail;
+	while ((r = kyso_lines_next(&lr, &line, err)) > 0) {
+		char *id = g_strndup(line, strcspn(line, " \t"));
+
+		if (g_hash_table_contains(seen, id))
+			g_hash_table_add(pooled, id);
+		else
+			g_hash_table_add(seen, id);
+	}
+	kyso_lines_close(&lr);
+	if (r < 0)
+		goto fail;
+	g_hash_table_destroy(seen);
+	return pooled;
+fail:
+	g_hash_table_destroy(seen);
+	g_hash_table_destroy(pooled);
+	return NULL;
+}
+
+struct kyso_certtable *
+kyso_table_load_certs_ex(const char *path, const char *default_digest,
+    const struct kyso_certtable *prev, int flags,
+    const struct kyso_token_opts *tok, struct kyso_err *err)
+{
+	struct kyso_certtable *t = kyso_xcalloc(1, sizeof(*t));
+	struct kyso_lines lr = {0};
+	GHashTable *pooled = NULL;
+	char *line = NULL;
+	int r;
+
+	t->path = kyso_xstrdup(path);
+	if ((pooled = pooled_ids(path, err)) == NULL ||
+	    kyso_lines_open(&lr, path, err) < 0)
+		goto fail;
 	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (cert_line(t, prev, flags, &lr, line, default_digest, err) <
-		    0)
+		if (cert_line(t, prev, flags, pooled, &lr, line, default_digest,
+		        tok, err) < 0)
 			goto fail;
 	if (r < 0)
 		goto fail;
 	kyso_lines_close(&lr);
+	g_hash_table_destroy(pooled);
 	return t;
 fail:
 	kyso_lines_close(&lr);
+	if (pooled != NULL)
+		g_hash_table_destroy(pooled);
 	kyso_table_free_certs(t);
 	return NULL;
 }

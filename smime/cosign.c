@@ -6,10 +6,10 @@
  * exact received bytes (kyso_verify_message, plus our own digest check
  * with no CRLF fallback), then CMS_add1_signer(CMS_REUSE_DIGEST |
  * CMS_CADES | CMS_PARTIAL) on the parsed SignedData, signingTime, the seal's
- * chain, CMS_SignerInfo_sign under the token lock, i2d. The result is
- * checked before anything is written: every old SignerInfo must be, byte
- * for byte, a SignerInfo of the new DER (ber.c) and every signer must verify.
- * Only the base64 text of the signature part is replaced. Never logs.
+ * chain, CMS_SignerInfo_sign (waiting, bounded, for a token), i2d. The result
+ * is checked before anything is written: every old SignerInfo must be, byte for
+ * byte, a SignerInfo of the new DER (ber.c) and every signer must verify. Only
+ * the base64 text of the signature part is replaced. Never logs.
  */
 #include <string.h>
 
@@ -224,8 +224,9 @@ seal_timestamp(CMS_SignerInfo *si, const struct kyso_sign_opts *tsa,
 	return -1;
 }
 
-/* Add the seal to cms (under the token lock; the TSA, if any, asked
- * after it) and return the new DER (OPENSSL_free) in *der. */
+/* Add the seal to cms (a token key waits, bounded, for its token; the
+ * TSA, if any, is asked after the signature) and return the new DER
+ * (OPENSSL_free) in *der. */
 static int
 add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
     time_t now, const struct kyso_sign_opts *tsa,
@@ -238,7 +239,7 @@ add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
 	X509 *cert = kyso_signer_cert(seal);
 	CMS_SignerInfo *si;
 	ASN1_TIME *t = NULL;
-	int i, rc = -1, on_token = kyso_signer_on_token(seal), held = 1;
+	int i, rc = -1, on_token = kyso_signer_on_token(seal);
 
 	ERR_clear_error();
 	if (present == NULL)
@@ -246,7 +247,6 @@ add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
 	/* OpenSSL 3.0 counts adding a present certificate as an error */
 	if (has_cert(present, cert))
 		flags |= CMS_NOCERTS;
-	kyso_signer_begin_op(seal);
 	si = CMS_add1_signer(cms, cert, kyso_signer_key(seal), md, flags);
 	if (si == NULL) {
 		kyso_err_openssl(err, KYSO_E_INTERNAL, "CMS_add1_signer");
@@ -274,15 +274,13 @@ add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
 		}
 		(void)X509_up_ref(x);
 	}
-	/* the private-key operation: one at a time on a token */
+	/* the private-key operation: on a token it waits (bounded) */
 	if (!CMS_SignerInfo_sign(si)) {
 		kyso_err_openssl(err, on_token ? KYSO_E_TEMP : KYSO_E_INTERNAL,
 		    "CMS_SignerInfo_sign");
+		(void)kyso_signer_op_error(seal, err);
 		goto out;
 	}
-	/* the token is free again before the network is asked */
-	kyso_signer_end_op(seal);
-	held = 0;
 	if (seal_timestamp(si, tsa, res, err) < 0)
 		goto out;
 	if ((*der_len = i2d_CMS_ContentInfo(cms, der)) <= 0) {
@@ -291,8 +289,6 @@ add_seal(const struct kyso_signer *seal, CMS_ContentInfo *cms, const EVP_MD *md,
 	}
 	rc = 0;
 out:
-	if (held)
-		kyso_signer_end_op(seal);
 	ASN1_TIME_free(t);
 	sk_X509_pop_free(present, X509_free);
 	return rc;

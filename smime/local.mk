@@ -11,6 +11,7 @@ libkyso_smime_a_SOURCES = \
 	smime/ber.c \
 	smime/digest.c \
 	smime/pkcs11.c \
+	smime/keypool.c \
 	smime/signer.c \
 	smime/certcheck.c \
 	smime/canon.c \
@@ -29,5 +30,5 @@ EXTRA_DIST += include/kyso/err.h include/kyso/limits.h include/kyso/spool.h \
 	include/kyso/signer.h include/kyso/sign.h include/kyso/mime.h \
 	include/kyso/trust.h include/kyso/verify.h include/kyso/cosign.h \
 	include/kyso/timestamp.h smime/http.h \
-	smime/canon.h smime/certfile.h smime/rawmime.h smime/pkcs11.h \
+	smime/canon.h smime/certfile.h smime/rawmime.h smime/pkcs11.h smime/keypool.h \
 	smime/ber.h smime/digest.h smime/trust_int.h smime/verify_int.h

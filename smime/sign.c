@@ -172,16 +172,16 @@ cms_op_finish(struct cms_op *op, const struct kyso_signer *signer,
 	int n, ok;
 
 	(void)BIO_flush(op->bio);
-	/* the private-key operation happens here: one at a time on a token */
-	kyso_signer_begin_op(signer);
+	/* the private-key operation happens here: on a token it waits
+	 * (bounded) for the token, see kyso_signer_op_error() */
 	ok = CMS_dataFinal(op->cms, op->bio);
-	kyso_signer_end_op(signer);
 	if (!ok) {
-		/* a token that went away is worth retrying later */
+		/* a token that went away or is busy is worth retrying later */
 		kyso_err_openssl(err,
 		    kyso_signer_on_token(signer) ? KYSO_E_TEMP
 		                                 : KYSO_E_INTERNAL,
 		    "CMS_dataFinal");
+		(void)kyso_signer_op_error(signer, err);
 		return -1;
 	}
 	if (cms_op_timestamp(op, opts, res, err) < 0)

@@ -17,18 +17,20 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "kyso/limits.h"
 #include "kyso/signer.h"
 #include "certfile.h"
 #include "digest.h"
+#include "keypool.h"
 #include "pkcs11.h"
 
 struct kyso_signer {
 	atomic_uint refs; /* snapshots holding it (kept across reloads) */
 	X509 *cert;
-	EVP_PKEY *key;                /* owned, or token.key */
-	struct kyso_pkcs11_key token; /* token key, when on_token */
-	int on_token;
-	pthread_mutex_t *token_lock; /* one operation at a time (P27) */
+	EVP_PKEY *key;             /* owned, or the pool's */
+	struct kyso_keypool *pool; /* tokens and pooled key files, or NULL */
+	char name[80];             /* for messages: certificate id or file */
+	unsigned wait_ms, queue_limit;
 	STACK_OF(X509) * chain;
 	const EVP_MD *md;
 	const char *micalg;
@@ -160,12 +162,42 @@ out:
 	return key;
 }
 
-/* Log in to the token and find the key; the PIN file obeys the key-file
- * rules. */
+static unsigned
+or_default(unsigned v, unsigned def)
+{
+	return v != 0 ? v : def;
+}
+
+/* Name and pool settings from the spec. */
+static void
+set_pool_opts(struct kyso_signer *s, const struct kyso_signer_spec *spec)
+{
+	const char *base = strrchr(spec->cert_file, '/');
+
+	(void)snprintf(s->name, sizeof(s->name), "%s",
+	    spec->name != NULL ? spec->name
+	        : base != NULL ? base + 1
+	                       : spec->cert_file);
+	s->wait_ms =
+	    or_default(spec->token_wait_ms, KYSO_DEFAULT_TOKEN_WAIT_MS);
+	s->queue_limit =
+	    or_default(spec->token_queue_limit, KYSO_DEFAULT_TOKEN_QUEUE);
+}
+
+static struct kyso_keypool *
+new_pool(const struct kyso_signer *s)
+{
+	return kyso_keypool_new(s->name, s->wait_ms, s->queue_limit);
+}
+
+/* Log in to the token and find the key (the PIN file obeys the key-file
+ * rules); the key becomes the only member of the signer's pool. */
 static int
 load_token_key(struct kyso_signer *s, const struct kyso_signer_spec *spec,
     struct kyso_err *err)
 {
+	struct kyso_pkcs11_key *k;
+	EVP_PKEY *pub = NULL;
 	char *pin = NULL;
 	int rc = -1;
 
@@ -173,13 +205,13 @@ load_token_key(struct kyso_signer *s, const struct kyso_signer_spec *spec,
 	    (check_key_mode(spec->pin_file, "PIN file", err) < 0 ||
 	        (pin = read_passphrase(spec->pin_file, err)) == NULL))
 		return -1;
-	if (kyso_pkcs11_load(spec->key_file, spec->pkcs11_module, pin,
-	        &s->token, err) < 0)
+	if ((k = kyso_pkcs11_load(spec->key_file, spec->pkcs11_module, pin,
+	         spec->pin_state_file, &pub, err)) == NULL)
 		goto out;
-	s->key = s->token.key;
-	s->on_token = 1;
-	s->token_lock = kyso_xmalloc(sizeof(*s->token_lock));
-	(void)pthread_mutex_init(s->token_lock, NULL);
+	s->pool = new_pool(s);
+	if (kyso_keypool_add_token(s->pool, k, pub, err) < 0)
+		goto out;
+	s->key = kyso_keypool_pkey(s->pool);
 	rc = 0;
 out:
 	if (pin != NULL) {
@@ -187,6 +219,22 @@ out:
 		free(pin);
 	}
 	return rc;
+}
+
+/* Put a key file's key into a pool of its own (before a join). */
+static int
+pool_soft_key(struct kyso_signer *s, struct kyso_err *err)
+{
+	EVP_PKEY *key = s->key;
+
+	if (s->pool != NULL)
+		return 0;
+	s->key = NULL;
+	s->pool = new_pool(s);
+	if (kyso_keypool_add_soft(s->pool, key, err) < 0)
+		return -1;
+	s->key = kyso_keypool_pkey(s->pool);
+	return 0;
 }
 
 /* The certificate's SHA-256 fingerprint in lower-case hex, computed once:
@@ -229,6 +277,7 @@ kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 	atomic_init(&s->refs, 1);
 	if ((s->cert = load_cert(spec->cert_file, err)) == NULL)
 		goto fail;
+	set_pool_opts(s, spec);
 	set_fingerprint(s);
 	if (spec->cert_only)
 		goto chain;
@@ -271,13 +320,10 @@ kyso_signer_free(struct kyso_signer *s)
 	    atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	X509_free(s->cert);
-	if (s->on_token) {
-		kyso_pkcs11_release(&s->token);
-		(void)pthread_mutex_destroy(s->token_lock);
-		free(s->token_lock);
-	} else {
+	if (s->pool != NULL)
+		kyso_keypool_free(s->pool);
+	else
 		EVP_PKEY_free(s->key);
-	}
 	sk_X509_pop_free(s->chain, X509_free);
 	free(s);
 }
@@ -311,24 +357,50 @@ kyso_signer_md(const struct kyso_signer *s)
 	return s->md;
 }
 
-void
-kyso_signer_begin_op(const struct kyso_signer *s)
-{
-	if (s->on_token)
-		(void)pthread_mutex_lock(s->token_lock);
-}
-
-void
-kyso_signer_end_op(const struct kyso_signer *s)
-{
-	if (s->on_token)
-		(void)pthread_mutex_unlock(s->token_lock);
-}
-
 int
 kyso_signer_on_token(const struct kyso_signer *s)
 {
-	return s->on_token;
+	return s->pool != NULL && kyso_keypool_has_token(s->pool);
+}
+
+int
+kyso_signer_join(struct kyso_signer *dst, struct kyso_signer *src,
+    struct kyso_err *err)
+{
+	int rc = -1;
+
+	if (X509_cmp(dst->cert, src->cert) != 0) {
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "the keys of one certificate id must share its "
+		    "certificate");
+		goto out;
+	}
+	if (pool_soft_key(dst, err) < 0 || pool_soft_key(src, err) < 0)
+		goto out;
+	rc = kyso_keypool_join(dst->pool, src->pool, err);
+	src->pool = NULL;
+	src->key = NULL;
+out:
+	kyso_signer_free(src);
+	return rc;
+}
+
+size_t
+kyso_signer_pool_size(const struct kyso_signer *s)
+{
+	return s->pool != NULL ? kyso_keypool_size(s->pool) : 1;
+}
+
+unsigned long
+kyso_signer_pool_uses(const struct kyso_signer *s, size_t i)
+{
+	return s->pool != NULL ? kyso_keypool_uses(s->pool, i) : 0;
+}
+
+int
+kyso_signer_op_error(const struct kyso_signer *s, struct kyso_err *err)
+{
+	return s->pool != NULL && kyso_keypool_last_error(err);
 }
 
 const char *

@@ -6,9 +6,16 @@ tests_unit_test_apply_SOURCES = tests/unit/test_apply.c milter/apply.c \
 tests_unit_test_apply_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/milter
 tests_unit_test_apply_LDADD = $(POLICY_LIBS)
 TESTS += tests/unit/test_apply
-TESTS += tests/milter/run.sh tests/milter/t-journal.sh
+# a slow, removable token for the token tests: a PKCS#11 module that
+# forwards to SoftHSM2 (no sanitizer: it is dlopen'ed by the daemon)
+check_PROGRAMS += tests/pkcs11-delay/p11delay.so
+tests_pkcs11_delay_p11delay_so_SOURCES = tests/pkcs11-delay/p11delay.c
+tests_pkcs11_delay_p11delay_so_CFLAGS = -fPIC -Wall -Wextra $(P11KIT_CFLAGS)
+tests_pkcs11_delay_p11delay_so_LDFLAGS = -shared -pthread
+TESTS += tests/milter/run.sh tests/milter/t-journal.sh tests/milter/t-token.sh
 EXTRA_DIST += tests/milter/run.sh tests/milter/common.lua \
 	tests/milter/t-journal.sh tests/milter/t-journal-verify.lua \
+	tests/milter/t-token.sh tests/milter/t-token-sign.lua \
 	tests/milter/t-sign-auth-user.lua \
 	tests/milter/t-refuse-auth-other-sender.lua \
 	tests/milter/t-pass-external-claims-domain.lua \

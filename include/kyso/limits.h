@@ -87,4 +87,21 @@
 #define KYSO_CLASSIFIED_SCAN_BYTES 4096
 #define KYSO_CLASSIFIED_SCAN_LINES 20
 
+/* PKCS#11 tokens: the module when the table names none, bounds of what
+ * is read from a token, how many times a signature opens a new session
+ * and finds its key again after the token went away, and the pool and
+ * queue sizes (TokenWaitLimit, TokenQueueLimit defaults in milliseconds
+ * and waiting messages). */
+#define KYSO_DEFAULT_PKCS11_MODULE "p11-kit-proxy.so"
+#define KYSO_MAX_P11_ID            128
+#define KYSO_MAX_P11_SLOTS         64
+#define KYSO_MAX_P11_ATTR          2048
+#define KYSO_TOKEN_RETRIES         2
+/* a module is initialised again (to see a token that came back) at most
+ * this often */
+#define KYSO_TOKEN_REINIT_MS       1000
+#define KYSO_MAX_POOL_KEYS         16
+#define KYSO_DEFAULT_TOKEN_WAIT_MS 3000
+#define KYSO_DEFAULT_TOKEN_QUEUE   8
+
 #endif

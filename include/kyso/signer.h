@@ -8,6 +8,9 @@
 #ifndef KYSO_SIGNER_H
 #define KYSO_SIGNER_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <time.h>
@@ -35,6 +38,17 @@ struct kyso_signer_spec {
 	/* load the certificate and chain only, never the key nor a PIN or
 	 * passphrase (kyso-report --check): kyso_signer_key() is NULL */
 	int cert_only;
+	/* file of the keyed hashes of PINs tokens refused, or NULL: this
+	 * process only (a refused PIN is never offered again) */
+	const char *pin_state_file;
+	/* a signature waits at most token_wait_ms for a free key of a
+	 * token or pool, and at most token_queue_limit signatures wait
+	 * (0: KYSO_DEFAULT_TOKEN_WAIT_MS, KYSO_DEFAULT_TOKEN_QUEUE); else
+	 * KYSO_E_TEMP */
+	unsigned token_wait_ms;
+	unsigned token_queue_limit;
+	/* name in messages (the certificate id), or NULL: the cert file's */
+	const char *name;
 };
 
 /* Load and check a signer: the key must match the certificate, the key file
@@ -67,11 +81,28 @@ void kyso_cert_serial_text(X509 *x, char *buf, size_t len);
 void kyso_cert_name_text(const X509_NAME *n, char *buf, size_t len);
 
 /* Token keys take one operation at a time (sessions are not thread-safe,
- * P27): kyso_signer_begin_op() waits for the token, kyso_signer_end_op()
- * releases it. Both do nothing for keys held in memory. */
-void kyso_signer_begin_op(const struct kyso_signer *s);
-void kyso_signer_end_op(const struct kyso_signer *s);
+ * P27): the key's private operation itself waits, bounded, for a free
+ * member of the signer's pool. A failed private operation (token busy
+ * past the wait limit, queue full, token gone) leaves its reason for
+ * kyso_signer_op_error() in the calling thread: 1 and err filled (class
+ * KYSO_E_TEMP), 0 when there is none. */
 int kyso_signer_on_token(const struct kyso_signer *s);
+int kyso_signer_op_error(const struct kyso_signer *s, struct kyso_err *err);
+
+/* Pools: more keys for one certificate (copies of its key on several
+ * tokens, or a token and the key file). Moves src's keys into dst's pool
+ * and frees src (also on failure). The certificates (so the keys) must be
+ * the same; dst keeps its wait and queue limits. */
+int kyso_signer_join(struct kyso_signer *dst, struct kyso_signer *src,
+    struct kyso_err *err);
+size_t kyso_signer_pool_size(const struct kyso_signer *s);
+/* Private operations the pool's key i did. */
+unsigned long kyso_signer_pool_uses(const struct kyso_signer *s, size_t i);
+
+/* Tokens: where smime/ reports what happens on a token outside any
+ * message (a retry that found the key again, a refused PIN); syslog
+ * priorities. NULL: silent. */
+void kyso_token_set_logger(void (*fn)(int prio, const char *fmt, va_list ap));
 
 /* RFC 8551 3.5.3.2 micalg name of the signer's digest ("sha-256"). */
 const char *kyso_signer_micalg(const struct kyso_signer *s);

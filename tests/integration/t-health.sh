@@ -26,7 +26,10 @@ command -v python3 >/dev/null || kt_bail "python3 not installed"
 id "$RUNAS" >/dev/null 2>&1 || kt_bail "no user $RUNAS"
 getent group "$RUNGRP" >/dev/null || kt_bail "no group $RUNGRP"
 kt_pki >"$KT/pki.log" 2>&1
-P=$KT_PKI
+# our own copy: the shared PKI may sit below a directory only root can
+# search (run-all's mktemp -d log directory), and is not ours to chmod
+P=$KT/pki-copy
+cp -a "$KT_PKI" "$P"
 chmod 755 "$P"
 chmod 644 "$P"/*.crt "$P"/*.pem
 

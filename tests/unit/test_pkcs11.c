@@ -102,6 +102,37 @@ work(void *arg)
 	return NULL;
 }
 
+/* A pool of the token key and the same key from its file: signatures
+ * take the pool's keys in turn, all verify. */
+static void
+check_pool(void)
+{
+	struct kyso_signer_spec spec = {0};
+	struct kyso_signer *pool, *soft;
+	struct kyso_err err = {0};
+	int i, good = 0;
+
+	pool = token_signer(fx_path("token/pin"), &err);
+	spec.cert_file = fx_path("pki/sotttt-agency.crt");
+	spec.key_file = fx_path("pki/sotttt-agency.key");
+	soft = kyso_signer_load(&spec, &err);
+	if (pool == NULL || soft == NULL ||
+	    kyso_signer_join(pool, soft, &err) < 0) {
+		CHECK(0, "token + key file pool: %s", err.msg);
+		kyso_signer_free(pool);
+		return;
+	}
+	for (i = 0; i < 6; i++)
+		good += sign_and_verify(pool);
+	CHECK(kyso_signer_pool_size(pool) == 2 && good == 6 &&
+	        kyso_signer_pool_uses(pool, 0) == 3 &&
+	        kyso_signer_pool_uses(pool, 1) == 3,
+	    "pool of the token and the key file: 6 signatures verify, 3 on "
+	    "each key (%lu, %lu)",
+	    kyso_signer_pool_uses(pool, 0), kyso_signer_pool_uses(pool, 1));
+	kyso_signer_free(pool);
+}
+
 int
 main(void)
 {
@@ -152,8 +183,16 @@ main(void)
 		return TEST_DONE();
 	}
 	CHECK(s == NULL && err.cls == KYSO_E_CONFIG &&
-	        strstr(err.msg, "token key") != NULL,
+	        strstr(err.msg, "wrong PIN") != NULL,
 	    "wrong PIN refused at load: %s", err.msg);
+	kyso_signer_free(s);
+	kyso_err_clear(&err);
+	/* the same wrong PIN again: refused here, never offered to the token
+	 * (tokens lock after a few) */
+	s = token_signer(fx_path("badpin"), &err);
+	CHECK(s == NULL && err.cls == KYSO_E_CONFIG &&
+	        strstr(err.msg, "refused by the token before") != NULL,
+	    "the same wrong PIN is not offered again: %s", err.msg);
 	kyso_signer_free(s);
 	kyso_err_clear(&err);
 
@@ -177,6 +216,8 @@ main(void)
 	CHECK(good == THREADS * PER_THREAD,
 	    "%d threads x %d signatures on one token: %d verify", THREADS,
 	    PER_THREAD, good);
+
+	check_pool();
 
 	/* the table form, through the configuration loader */
 	text = g_strdup_printf("*@sotttt.hagiang.gov.vn tok\n");

@@ -55,7 +55,12 @@ static const struct certcase certcases[] = {
         "aaaaaaaaaaaaaaaa\" (letters, digits, . _ -)",
         NULL, 1},
     {"duplicate id", "# two\na " A "\n\na " A "\n",
-        "duplicate certificate id \"a\"", NULL, 4},
+        "duplicate certificate id \"a\" (a pool's lines name different "
+        "keys)",
+        NULL, 4},
+    {"pool of two certificates", "a " A "\na cert=@D/b.crt key=@D/b.key\n",
+        "a: the keys of one certificate id must share its certificate", NULL,
+        2},
     {"token without =", "a cert " A "\n", "a: \"cert\" is not name=value", NULL,
         1},
     {"empty value", "a cert= key=@D/a.key\n", "a: \"cert=\" is not name=value",
@@ -293,6 +298,8 @@ check_good_certs(void)
 	CHECK(kyso_table_signer(t, "a.b_c-1") != NULL &&
 	        kyso_signer_chain(kyso_table_signer(t, "a.b_c-1")) != NULL,
 	    "chain= is loaded");
+	CHECK(kyso_signer_pool_size(kyso_table_signer(t, "a")) == 1,
+	    "an id on one line is one key");
 	CHECK(kyso_table_signer(t, "A") == NULL &&
 	        kyso_table_signer(t, "c") == NULL &&
 	        kyso_table_signer(t, NULL) == NULL,
@@ -315,8 +322,8 @@ check_reuse(void)
 	char *key = g_strdup_printf("%s/b.key", fx_dir);
 	struct timespec later[2] = {{.tv_nsec = UTIME_OMIT}, {0}};
 
-	t1 = kyso_table_load_certs_ex(path, "sha256", NULL, 0, &err);
-	t2 = kyso_table_load_certs_ex(path, "sha256", t1, 0, &err);
+	t1 = kyso_table_load_certs_ex(path, "sha256", NULL, 0, NULL, &err);
+	t2 = kyso_table_load_certs_ex(path, "sha256", t1, 0, NULL, &err);
 	CHECK(t1 != NULL && t2 != NULL && kyso_table_kept(t2) == 2 &&
 	        kyso_table_signer(t2, "a") == kyso_table_signer(t1, "a") &&
 	        kyso_table_signer(t2, "b") == kyso_table_signer(t1, "b"),
@@ -327,12 +334,12 @@ check_reuse(void)
 	    "a kept signer outlives the table it came from");
 	later[1].tv_sec = time(NULL) + 60;
 	(void)utimensat(AT_FDCWD, key, later, 0);
-	t3 = kyso_table_load_certs_ex(path, "sha256", t2, 0, &err);
+	t3 = kyso_table_load_certs_ex(path, "sha256", t2, 0, NULL, &err);
 	CHECK(t3 != NULL && kyso_table_kept(t3) == 1 &&
 	        kyso_table_signer(t3, "a") == kyso_table_signer(t2, "a") &&
 	        kyso_table_signer(t3, "b") != kyso_table_signer(t2, "b"),
 	    "a key file with another modification time is loaded again");
-	t4 = kyso_table_load_certs_ex(path, "sha384", t3, 0, &err);
+	t4 = kyso_table_load_certs_ex(path, "sha384", t3, 0, NULL, &err);
 	CHECK(t4 != NULL && kyso_table_kept(t4) == 0,
 	    "another default digest loads every entry again");
 	/* certificates only: a key the caller may not use is never looked
@@ -340,7 +347,7 @@ check_reuse(void)
 	g_free(text);
 	text = with_dir("a cert=@D/a.crt key=@D/loose.key\n");
 	t5 = kyso_table_load_certs_ex(fx_write("certonly", text), "sha256",
-	    NULL, KYSO_TABLE_CERTS_ONLY, &err);
+	    NULL, KYSO_TABLE_CERTS_ONLY, NULL, &err);
 	CHECK(t5 != NULL && kyso_signer_cert(kyso_table_signer(t5, "a")) &&
 	        kyso_signer_key(kyso_table_signer(t5, "a")) == NULL,
 	    "certificates only: no key read (a 0644 key is not refused): %s",
@@ -407,6 +414,29 @@ check_through_config(void)
 	g_free(want);
 }
 
+/* An id on two lines with the same certificate is one signer with a pool
+ * of two keys (the key file and its encrypted copy). */
+static void
+check_pool(void)
+{
+	struct kyso_err err = {0};
+	struct kyso_certtable *t;
+	char *text;
+
+	text = with_dir("p cert=@D/a.crt key=@D/a.key\n"
+	                "b cert=@D/b.crt key=@D/b.key\n"
+	                "p cert=@D/a.crt key=@D/enc.key "
+	                "passphrase-file=@D/enc.pass\n");
+	t = kyso_table_load_certs(fx_write("certs", text), "sha256", &err);
+	g_free(text);
+	CHECK(t != NULL && kyso_table_count_certs(t) == 2 &&
+	        kyso_signer_pool_size(kyso_table_signer(t, "p")) == 2 &&
+	        kyso_signer_pool_size(kyso_table_signer(t, "b")) == 1,
+	    "an id on two lines is one entry with a pool of two keys: %s",
+	    err.msg);
+	kyso_table_free_certs(t);
+}
+
 int
 main(void)
 {
@@ -419,6 +449,7 @@ main(void)
 	for (i = 0; i < sizeof(certcases) / sizeof(certcases[0]); i++)
 		check_certcase(&certcases[i]);
 	certs = check_good_certs();
+	check_pool();
 	for (i = 0; i < sizeof(signcases) / sizeof(signcases[0]); i++)
 		check_signcase(&signcases[i], certs);
 	check_lookup(certs);
