@@ -121,7 +121,7 @@ KT_BUILD_ORIG=$KT_BUILD
 KT_BUILD=$KT/bin
 # another free port for OpenDKIM's inet socket
 DKIM_PORT=$((KT_MILTER_PORT + 1))
-for _ in $(seq 1 50); do port_free "$DKIM_PORT" && break; DKIM_PORT=$((DKIM_PORT + 1)); done
+for _ in $(seq 1 50); do port_bindable "$DKIM_PORT" && break; DKIM_PORT=$((DKIM_PORT + 1)); done
 CLK_TCK=$(getconf CLK_TCK)
 
 kt_pki >"$KT/pki.log" 2>&1
@@ -215,7 +215,7 @@ bench_dkim_start() { # unix|inet
 	for i in $(seq 1 100); do
 		case $s in
 		unix) [ -S "$KT/run/opendkim.sock" ] && return 0 ;;
-		inet) port_free "$DKIM_PORT" || return 0 ;;
+		inet) port_listening "$DKIM_PORT" && return 0 ;;
 		esac
 		kill -0 "$BENCH_DKIM_PID" 2>/dev/null || break
 		sleep 0.1

@@ -145,6 +145,7 @@ kt_check "$etc/keys is kyso's, 0700" test "$(mog $etc/keys)" = "700 kyso:kyso"
 kt_check "$spool/kyso is kyso:postfix 0750 (tmpfiles.d)" test "$(mog $spool/kyso)" = "750 kyso:postfix"
 kt_check "/run/kyso-milter is kyso's, 0750 (tmpfiles.d)" test "$(mog /run/kyso-milter)" = "750 kyso:kyso"
 kt_check "/var/cache/kyso-milter is kyso's, 0700 (tmpfiles.d)" test "$(mog /var/cache/kyso-milter)" = "700 kyso:kyso"
+kt_check "/var/lib/kyso-milter (TokenPinStateFile) is kyso's, 0700" test "$(mog /var/lib/kyso-milter)" = "700 kyso:kyso"
 unit=/lib/systemd/system/kyso-milter.service
 kt_check "systemd-analyze verify $unit" systemd-analyze verify "$unit"
 # no systemd runs here to apply the sandbox: check its settings instead
@@ -277,7 +278,7 @@ else
 	tail -n 20 "$KT/dpkg.log" | diag
 fi
 kt_check "purge leaves nothing behind" bash -c "
-	for p in /usr/sbin/kyso-milter $unit $etc $spool/kyso /run/kyso-milter /var/log/kyso-milter /var/cache/kyso-milter \
+	for p in /usr/sbin/kyso-milter $unit $etc $spool/kyso /run/kyso-milter /var/log/kyso-milter /var/cache/kyso-milter /var/lib/kyso-milter \
 		/etc/logrotate.d/kyso-milter /usr/lib/tmpfiles.d/kyso-milter.conf; do
 		[ -e \"\$p\" ] && { echo \"\$p remains\"; exit 1; }
 	done; exit 0"
