@@ -7,8 +7,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "kyso/journal.h"
-#include "kyso/mime.h"
+#include "kyso/policy/journal.h"
+#include "kyso/smime/mime.h"
 #include "apply.h"
 #include "kyso_milter.h"
 

@@ -9,8 +9,8 @@
 #define KYSO_APPLY_H
 
 #include <stddef.h>
-#include "kyso/config.h"
-#include "kyso/process.h"
+#include "kyso/policy/config.h"
+#include "kyso/policy/process.h"
 
 /* What an MTA can do to the message in hand; every operation returns 0,
  * or -1 when the MTA refused it. Values have LF between folded lines and

@@ -22,8 +22,8 @@
 #include "kyso/limits.h"
 #include "apply.h"
 #include "gather.h"
-#include "kyso/mime.h"
-#include "kyso/verify.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/verify.h"
 #include "kyso_milter.h"
 
 struct msg {

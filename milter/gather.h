@@ -11,9 +11,9 @@
 
 #include <stddef.h>
 #include <glib.h>
-#include "kyso/config.h"
-#include "kyso/policy.h"
-#include "kyso/spool.h"
+#include "kyso/policy/config.h"
+#include "kyso/policy/policy.h"
+#include "kyso/smime/spool.h"
 
 struct kyso_gather {
 	struct kyso_header *headers; /* as received (LF folds), for policy */

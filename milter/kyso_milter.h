@@ -7,8 +7,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <syslog.h>
-#include "kyso/config.h"
-#include "kyso/process.h"
+#include "kyso/policy/config.h"
+#include "kyso/policy/process.h"
 
 /* log.c: syslog through socket_path (NULL: /dev/log), and standard error
  * when to_stderr or not use_syslog; never untrusted bytes raw */

@@ -10,9 +10,9 @@
 
 #include <glib.h>
 
-#include "kyso/inbound.h"
-#include "kyso/mime.h"
-#include "kyso/signer.h"
+#include "kyso/policy/inbound.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/signer.h"
 #include "kyso_milter.h"
 
 static void

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "kyso/health.h"
+#include "kyso/policy/health.h"
 #include "kyso_milter.h"
 
 void

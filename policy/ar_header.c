@@ -14,7 +14,7 @@
 #include <glib.h>
 
 #include "kyso/limits.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/verdict.h"
 
 static int
 is_tspecial(unsigned char c)

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kyso/classified.h"
+#include "kyso/policy/classified.h"
 #include "kyso/err.h"
 #include "kyso/limits.h"
-#include "kyso/mime.h"
+#include "kyso/smime/mime.h"
 
 struct marking {
 	char *nfc;    /* as configured, NFC */

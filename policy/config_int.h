@@ -3,8 +3,8 @@
  * raw values a file sets, the bounded line reader, the text helpers and the
  * signing/certificate tables and address lists a snapshot is made of.
  *
- * Nothing here is part of the public contract (include/kyso/config.h); the
- * unit tests include it to check the parts one by one.
+ * Nothing here is part of the public contract (include/kyso/policy/config.h);
+ * the unit tests include it to check the parts one by one.
  */
 #ifndef KYSO_CONFIG_INT_H
 #define KYSO_CONFIG_INT_H
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "kyso/config.h"
+#include "kyso/policy/config.h"
 #include "kyso/limits.h"
 
 /* ---- text.c: small string helpers ---- */

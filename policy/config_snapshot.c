@@ -3,8 +3,8 @@
  * everything a configuration file refers to, share it by an atomic
  * reference count, free it (signers and trust included) at the last unref.
  *
- * Implements include/kyso/config.h. A snapshot is complete or not built at
- * all; after kyso_config_load() returns nothing in it changes, so worker
+ * Implements include/kyso/policy/config.h. A snapshot is complete or not built
+ * at all; after kyso_config_load() returns nothing in it changes, so worker
  * threads read it without locks. Never logs.
  */
 #include <arpa/inet.h>
@@ -17,10 +17,10 @@
 
 #include <glib.h>
 
-#include "kyso/config.h"
-#include "kyso/classified.h"
-#include "kyso/seal.h"
-#include "kyso/trust.h"
+#include "kyso/policy/config.h"
+#include "kyso/policy/classified.h"
+#include "kyso/policy/seal.h"
+#include "kyso/smime/trust.h"
 #include "config_int.h"
 
 struct kyso_config {

@@ -17,7 +17,7 @@
 
 #include <glib.h>
 
-#include "kyso/policy.h"
+#include "kyso/policy/policy.h"
 #include "config_int.h"
 
 const char *

@@ -10,8 +10,8 @@
 
 #include <glib.h>
 
-#include "kyso/inbound.h"
-#include "kyso/seal.h"
+#include "kyso/policy/inbound.h"
+#include "kyso/policy/seal.h"
 
 /* "aa:bb:..." upper case from lower-case hex. */
 static void

@@ -1,6 +1,6 @@
 /*
  * health.c - the checks behind kyso-milter -n, the daemon's expiry and PIN
- * age warnings and kyso-report --check (include/kyso/health.h).
+ * age warnings and kyso-report --check (include/kyso/policy/health.h).
  *
  * Certificates: valid now, CertificateExpiryWarning days ahead, chaining
  * to TrustAnchorFile/TrustAnchorDirectory, S/MIME signing usage, key
@@ -21,8 +21,8 @@
 
 #include <glib.h>
 
-#include "kyso/health.h"
-#include "kyso/signer.h"
+#include "kyso/policy/health.h"
+#include "kyso/smime/signer.h"
 #include "config_int.h"
 
 #define DAY         (24 * 60 * 60)

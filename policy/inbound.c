@@ -17,9 +17,9 @@
  */
 #include <string.h>
 
-#include "kyso/inbound.h"
-#include "kyso/signer.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/inbound.h"
+#include "kyso/smime/signer.h"
+#include "kyso/policy/verdict.h"
 
 /* The binding rule (policy/seal.c has the SealTable): a signer is bound
  * to the From address by its certificate e-mail, by a SealTable entry for

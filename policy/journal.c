@@ -1,5 +1,5 @@
 /*
- * journal.c - the per-message journal (include/kyso/journal.h): the KJ2
+ * journal.c - the per-message journal (include/kyso/policy/journal.h): the KJ2
  * line format (KJ1 still read) with its escapes, its parser, the record made
  * from a processed message's facts (struct kyso_outcome_facts: the record only
  * encodes them, it never reads log text or our own headers), and the
@@ -20,8 +20,8 @@
 
 #include <glib.h>
 
-#include "kyso/journal.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/journal.h"
+#include "kyso/policy/verdict.h"
 
 struct kyso_journal {
 	int fd;

@@ -23,7 +23,7 @@
 
 #include <glib.h>
 
-#include "kyso/seal.h"
+#include "kyso/policy/seal.h"
 #include "config_int.h"
 
 #define KYSO_FINGERPRINT_HEX 64

@@ -29,9 +29,9 @@ libkyso_policy_a_SOURCES = \
 	policy/report_int.h \
 	policy/report_html.c \
 	policy/health.c
-EXTRA_DIST += include/kyso/classified.h include/kyso/config.h \
-	include/kyso/policy.h include/kyso/inbound.h include/kyso/verdict.h \
-	include/kyso/seal.h include/kyso/process.h include/kyso/journal.h \
-	include/kyso/report.h include/kyso/health.h doc/VERDICTS.md
+EXTRA_DIST += include/kyso/policy/classified.h include/kyso/policy/config.h \
+	include/kyso/policy/policy.h include/kyso/policy/inbound.h include/kyso/policy/verdict.h \
+	include/kyso/policy/seal.h include/kyso/policy/process.h include/kyso/policy/journal.h \
+	include/kyso/policy/report.h include/kyso/policy/health.h doc/VERDICTS.md
 man_MANS += man/gen/kyso-milter.conf.5
 EXTRA_DIST += man/kyso-milter.conf.5

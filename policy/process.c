@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kyso/classified.h"
-#include "kyso/cosign.h"
-#include "kyso/mime.h"
-#include "kyso/process.h"
-#include "kyso/sign.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/classified.h"
+#include "kyso/smime/cosign.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/process.h"
+#include "kyso/smime/sign.h"
+#include "kyso/policy/verdict.h"
 
 static const char text_tempfail[] =
     "Message cannot be processed right now, try again later";

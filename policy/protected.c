@@ -12,9 +12,9 @@
  */
 #include <string.h>
 
-#include "kyso/mime.h"
-#include "kyso/policy.h"
-#include "kyso/verdict.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/policy.h"
+#include "kyso/policy/verdict.h"
 
 static const char *const field_vi[] = {"Người gửi", "Người nhận", "Đồng gửi",
     "Tiêu đề", "Ngày", "Mã thư", "Địa chỉ trả lời"};

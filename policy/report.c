@@ -1,7 +1,7 @@
 /*
- * report.c - aggregate journal records (include/kyso/report.h) per month,
- * direction, agency and result, and write them with the certificate table
- * as aligned text or CSV.
+ * report.c - aggregate journal records (include/kyso/policy/report.h) per
+ * month, direction, agency and result, and write them with the certificate
+ * table as aligned text or CSV.
  *
  * Counts are kept per exact result word, so a result this version does not
  * know still counts (column "other" in text, its own row in CSV). Strings
@@ -12,8 +12,8 @@
 
 #include <glib.h>
 
-#include "kyso/health.h"
-#include "kyso/report.h"
+#include "kyso/policy/health.h"
+#include "kyso/policy/report.h"
 #include "report_int.h"
 
 /* Columns of the text tables; anything else is "other". */

@@ -1,6 +1,6 @@
 /*
  * report_html.c - the report as one self-contained HTML page for the
- * Department (include/kyso/report.h, kyso_report_html): Vietnamese,
+ * Department (include/kyso/policy/report.h, kyso_report_html): Vietnamese,
  * UTF-8, no script, no external resource; one inline SVG bar chart per
  * agency (a bar per month: signatures made, signed plus sealed), the
  * tables of report.c, the certificates used and the certificate table.

@@ -7,7 +7,7 @@
 #define KYSO_REPORT_INT_H
 
 #include <glib.h>
-#include "kyso/report.h"
+#include "kyso/policy/report.h"
 
 struct kyso_report {
 	time_t from, until; /* 0: open */

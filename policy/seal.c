@@ -22,7 +22,7 @@
 
 #include <glib.h>
 
-#include "kyso/seal.h"
+#include "kyso/policy/seal.h"
 #include "config_int.h"
 
 /* Hex digits of a SHA-256 fingerprint. */

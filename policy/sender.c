@@ -22,7 +22,7 @@
 
 #include <glib.h>
 
-#include "kyso/policy.h"
+#include "kyso/policy/policy.h"
 #include "config_int.h"
 
 /* One token of a structured field body (RFC 5322 3.2). */

@@ -23,7 +23,7 @@
 
 #include <glib.h>
 
-#include "kyso/signer.h"
+#include "kyso/smime/signer.h"
 #include "config_int.h"
 
 /* Identity of a file a signer was loaded from: a reload keeps the signer

@@ -5,7 +5,7 @@
  * smime= result. The one place both header writers and the logs take them
  * from.
  */
-#include "kyso/verdict.h"
+#include "kyso/policy/verdict.h"
 
 static const struct {
 	const char *en, *vi;

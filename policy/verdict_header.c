@@ -16,8 +16,8 @@
 #include <glib.h>
 
 #include "kyso/limits.h"
-#include "kyso/mime.h"
-#include "kyso/verdict.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/verdict.h"
 
 /* Encoded characters per encoded-word: with "=?UTF-8?Q?" and "?=" the
  * first word is at most 60 columns, so the first line ("X-Kyso-Verdict: "

@@ -10,7 +10,7 @@
 
 #include <glib.h>
 
-#include "kyso/health.h"
+#include "kyso/policy/health.h"
 #include "check.h"
 
 static const char *const state_words[] = {"OK", "WARNING", "CRITICAL"};

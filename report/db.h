@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <time.h>
 #include "kyso/err.h"
-#include "kyso/report.h"
+#include "kyso/policy/report.h"
 
 /* Records per transaction when shipping (one INSERT statement each; at
  * most KYSO_MAX_SHIP_BATCH). */

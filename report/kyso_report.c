@@ -23,8 +23,8 @@
 #include <glib.h>
 
 #include "kyso/limits.h"
-#include "kyso/mime.h"
-#include "kyso/report.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/report.h"
 #ifdef KYSO_HAVE_PQ
 #include "db.h"
 #endif

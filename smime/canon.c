@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "kyso/limits.h"
-#include "kyso/mime.h"
+#include "kyso/smime/mime.h"
 #include "canon.h"
 #include "rawmime.h"
 

@@ -21,7 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "kyso/limits.h"
-#include "kyso/signer.h"
+#include "kyso/smime/signer.h"
 #include "verify_int.h"
 
 static char *

@@ -10,7 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include "kyso/signer.h"
+#include "kyso/smime/signer.h"
 #include "certfile.h"
 
 int

@@ -2,7 +2,7 @@
  * cosign.c - "signed and sealed": add the agency's seal as a parallel
  * SignerInfo to a personally signed detached multipart/signed message.
  *
- * Contract (include/kyso/cosign.h): verify the existing signers over the
+ * Contract (include/kyso/smime/cosign.h): verify the existing signers over the
  * exact received bytes (kyso_verify_message, plus our own digest check
  * with no CRLF fallback), then CMS_add1_signer(CMS_REUSE_DIGEST |
  * CMS_CADES | CMS_PARTIAL) on the parsed SignedData, signingTime, the seal's
@@ -16,10 +16,10 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 
-#include "kyso/cosign.h"
+#include "kyso/smime/cosign.h"
 #include "kyso/limits.h"
-#include "kyso/mime.h"
-#include "kyso/timestamp.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/timestamp.h"
 #include "ber.h"
 #include "digest.h"
 #include "rawmime.h"

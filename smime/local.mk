@@ -26,9 +26,9 @@ libkyso_smime_a_SOURCES = \
 	smime/verify.c \
 	smime/verify_find.c \
 	smime/verify_signer.c
-EXTRA_DIST += include/kyso/err.h include/kyso/limits.h include/kyso/spool.h \
-	include/kyso/signer.h include/kyso/sign.h include/kyso/mime.h \
-	include/kyso/trust.h include/kyso/verify.h include/kyso/cosign.h \
-	include/kyso/timestamp.h smime/http.h \
+EXTRA_DIST += include/kyso/err.h include/kyso/limits.h include/kyso/smime/spool.h \
+	include/kyso/smime/signer.h include/kyso/smime/sign.h include/kyso/smime/mime.h \
+	include/kyso/smime/trust.h include/kyso/smime/verify.h include/kyso/smime/cosign.h \
+	include/kyso/smime/timestamp.h smime/http.h \
 	smime/canon.h smime/certfile.h smime/rawmime.h smime/pkcs11.h smime/keypool.h \
 	smime/ber.h smime/digest.h smime/trust_int.h smime/verify_int.h

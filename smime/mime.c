@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kyso/mime.h"
+#include "kyso/smime/mime.h"
 
 #define READ_CHUNK 65536
 #define B64_LINE   76 /* RFC 2045 6.8 */

@@ -38,7 +38,7 @@
 #include <p11-kit/pkcs11.h>
 
 #include "kyso/limits.h"
-#include "kyso/signer.h"
+#include "kyso/smime/signer.h"
 #include "pkcs11.h"
 
 struct p11_module {

@@ -48,7 +48,7 @@ const char *kyso_pkcs11_name(const struct kyso_pkcs11_key *k);
 
 void kyso_pkcs11_release(struct kyso_pkcs11_key *k);
 
-/* The token logger (kyso_token_set_logger in kyso/signer.h). */
+/* The token logger (kyso_token_set_logger in kyso/smime/signer.h). */
 void kyso_token_log(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -20,9 +20,9 @@
 #include <openssl/rand.h>
 
 #include "kyso/limits.h"
-#include "kyso/mime.h"
-#include "kyso/sign.h"
-#include "kyso/timestamp.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/sign.h"
+#include "kyso/smime/timestamp.h"
 #include "canon.h"
 
 #define SIGN_CHUNK 65536

@@ -18,7 +18,7 @@
 #include <openssl/pem.h>
 
 #include "kyso/limits.h"
-#include "kyso/signer.h"
+#include "kyso/smime/signer.h"
 #include "certfile.h"
 #include "digest.h"
 #include "keypool.h"

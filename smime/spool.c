@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kyso/mime.h"
-#include "kyso/spool.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/spool.h"
 
 struct kyso_spool {
 	GByteArray *mem;   /* memory phase, NULL once on disk */

@@ -23,7 +23,7 @@
 
 #include "http.h"
 #include "kyso/limits.h"
-#include "kyso/timestamp.h"
+#include "kyso/smime/timestamp.h"
 #include "verify_int.h"
 
 /* The signature value of s (borrowed). */

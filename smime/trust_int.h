@@ -11,7 +11,7 @@
 #include <glib.h>
 #include <openssl/x509.h>
 
-#include "kyso/trust.h"
+#include "kyso/smime/trust.h"
 
 struct kyso_rev_cache; /* revocation.c */
 

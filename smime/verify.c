@@ -16,7 +16,7 @@
 #include <openssl/err.h>
 
 #include "kyso/limits.h"
-#include "kyso/mime.h"
+#include "kyso/smime/mime.h"
 #include "rawmime.h"
 #include "verify_int.h"
 

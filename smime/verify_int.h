@@ -14,7 +14,7 @@
 #include <openssl/x509.h>
 
 #include "kyso/err.h"
-#include "kyso/verify.h"
+#include "kyso/smime/verify.h"
 #include "trust_int.h"
 
 /* ---- cert.c: certificate facts (all strings g_malloc'd, caller frees) */

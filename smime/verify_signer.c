@@ -20,7 +20,7 @@
 #include "certfile.h"
 #include "digest.h"
 #include "kyso/limits.h"
-#include "kyso/signer.h"
+#include "kyso/smime/signer.h"
 #include "verify_int.h"
 
 static int

@@ -33,7 +33,7 @@ srcs=$(sed -n '/^libkyso_\(smime\|policy\)_a_SOURCES/,/^$/p' smime/*.mk policy/*
 
 # compile one library source (only when the object is older than a source
 # or header it may include)
-newest_header=$(ls -t include/kyso/*.h smime/*.h policy/*.h 2>/dev/null | head -n 1)
+newest_header=$(ls -t include/kyso/*.h include/kyso/*/*.h smime/*.h policy/*.h 2>/dev/null | head -n 1)
 compile() {
 	local src=$1 obj
 	obj="$out/obj/$(echo "${src%.c}" | tr / _).o"

@@ -10,8 +10,8 @@
 
 #include <glib.h>
 
-#include "kyso/config.h"
-#include "kyso/mime.h"
+#include "kyso/policy/config.h"
+#include "kyso/smime/mime.h"
 #include "fuzz_common.h"
 
 static char conf_path[512], st_path[512], ct_path[512];

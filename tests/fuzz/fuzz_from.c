@@ -15,8 +15,8 @@
 #include <glib.h>
 
 #include "kyso/limits.h"
-#include "kyso/mime.h"
-#include "kyso/policy.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/policy.h"
 #include "fuzz_common.h"
 
 static int ready;

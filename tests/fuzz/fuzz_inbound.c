@@ -15,11 +15,11 @@
 #include <glib.h>
 #include <gmime/gmime.h>
 
-#include "kyso/config.h"
-#include "kyso/inbound.h"
+#include "kyso/policy/config.h"
+#include "kyso/policy/inbound.h"
 #include "kyso/limits.h"
-#include "kyso/mime.h"
-#include "kyso/policy.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/policy.h"
 #include "fuzz_common.h"
 
 static struct kyso_config *cfg;

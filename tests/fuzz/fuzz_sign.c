@@ -22,11 +22,11 @@
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
-#include "kyso/mime.h"
-#include "kyso/sign.h"
-#include "kyso/signer.h"
-#include "kyso/trust.h"
-#include "kyso/verify.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/sign.h"
+#include "kyso/smime/signer.h"
+#include "kyso/smime/trust.h"
+#include "kyso/smime/verify.h"
 #include "fuzz_common.h"
 
 static struct kyso_signer *signer;

@@ -15,9 +15,9 @@
 #include <gmime/gmime.h>
 
 #include "kyso/limits.h"
-#include "kyso/mime.h"
-#include "kyso/trust.h"
-#include "kyso/verify.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/trust.h"
+#include "kyso/smime/verify.h"
 #include "fuzz_common.h"
 
 static struct kyso_trust *trust;

@@ -205,8 +205,15 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
-	# KT_POSTFIX_EXTRA: main.cf lines a test adds (later lines win)
-	[ -n "${KT_POSTFIX_EXTRA:-}" ] && printf '%s\n' "$KT_POSTFIX_EXTRA" >>"$e/main.cf"
+	# KT_POSTFIX_EXTRA: main.cf settings a test adds or changes, one
+	# "name = value" a line, set with postconf -e: a second entry of a name
+	# makes every Postfix process warn, and postlogd, logging its own
+	# warnings into its own socket, deadlocks once that socket is full
+	if [ -n "${KT_POSTFIX_EXTRA:-}" ]; then
+		while IFS= read -r l; do
+			[ -z "$l" ] || postconf -c "$e" -e "$l" || kt_bail "postconf -e $l failed"
+		done <<<"$KT_POSTFIX_EXTRA"
+	fi
 	touch "$KT/maillog"
 	timeout 60 postfix -c "$e" check >"$KT/postfix-check.log" 2>&1 ||
 		{ cat "$KT/postfix-check.log" | diag; kt_bail "postfix check failed"; }

@@ -13,7 +13,7 @@
 #include <glib.h>
 #include <gmime/gmime.h>
 
-#include "kyso/trust.h"
+#include "kyso/smime/trust.h"
 
 struct icase {
 	char *name, *file, *from, *profile, *phase, *facts, *result;

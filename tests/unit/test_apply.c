@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kyso/inbound.h"
+#include "kyso/policy/inbound.h"
 #include "kyso/limits.h"
-#include "kyso/mime.h"
+#include "kyso/smime/mime.h"
 #include "apply.h"
 #include "gather.h"
 #include "harness.h"

@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include "kyso/verdict.h"
+#include "kyso/policy/verdict.h"
 #include "harness.h"
 
 static int

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "kyso/mime.h"
+#include "kyso/smime/mime.h"
 #include "canon.h"
 #include "harness.h"
 

@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "kyso/classified.h"
-#include "kyso/mime.h"
+#include "kyso/policy/classified.h"
+#include "kyso/smime/mime.h"
 #include "harness.h"
 
 #define DEFAULT "TỐI MẬT, TUYỆT MẬT, MẬT, TOI MAT, TUYET MAT"

@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kyso/config.h"
-#include "kyso/mime.h"
-#include "kyso/trust.h"
+#include "kyso/policy/config.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/trust.h"
 #include "../../policy/config_int.h"
 #include "harness.h"
 #include "policy_fixture.h"

@@ -18,11 +18,11 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 
-#include "kyso/cosign.h"
-#include "kyso/mime.h"
-#include "kyso/signer.h"
-#include "kyso/trust.h"
-#include "kyso/verify.h"
+#include "kyso/smime/cosign.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/signer.h"
+#include "kyso/smime/trust.h"
+#include "kyso/smime/verify.h"
 #include "harness.h"
 
 static const char *dir;

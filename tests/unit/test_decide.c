@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kyso/config.h"
-#include "kyso/mime.h"
-#include "kyso/policy.h"
+#include "kyso/policy/config.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/policy.h"
 #include "../../policy/config_int.h"
 #include "harness.h"
 #include "policy_fixture.h"

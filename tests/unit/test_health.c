@@ -8,9 +8,9 @@
  */
 #include <string.h>
 
-#include "kyso/config.h"
-#include "kyso/health.h"
-#include "kyso/mime.h"
+#include "kyso/policy/config.h"
+#include "kyso/policy/health.h"
+#include "kyso/smime/mime.h"
 #include "harness.h"
 #include "policy_fixture.h"
 

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "kyso/inbound.h"
-#include "kyso/mime.h"
+#include "kyso/policy/inbound.h"
+#include "kyso/smime/mime.h"
 #include "harness.h"
 #include "inbound_cases.h"
 

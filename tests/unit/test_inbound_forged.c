@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kyso/inbound.h"
+#include "kyso/policy/inbound.h"
 #include "harness.h"
 
 int

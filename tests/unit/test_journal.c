@@ -15,8 +15,8 @@
 
 #include <glib.h>
 
-#include "kyso/journal.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/journal.h"
+#include "kyso/policy/verdict.h"
 #include "harness.h"
 #include "policy_fixture.h"
 

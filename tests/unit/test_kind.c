@@ -11,8 +11,8 @@
 
 #include <glib.h>
 
-#include "kyso/seal.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/seal.h"
+#include "kyso/policy/verdict.h"
 #include "harness.h"
 
 #define FP_CA "75e969c07ba35c29c72bbc1bfb880f20f3891a619b00b77eb02ca6160736a1fe"

@@ -11,7 +11,7 @@
 
 #include <glib/gstdio.h>
 
-#include "kyso/mime.h"
+#include "kyso/smime/mime.h"
 #include "harness.h"
 
 static void

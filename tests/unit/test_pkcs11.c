@@ -16,9 +16,9 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "kyso/config.h"
-#include "kyso/mime.h"
-#include "kyso/sign.h"
+#include "kyso/policy/config.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/sign.h"
 #include "harness.h"
 #include "policy_fixture.h"
 

@@ -12,8 +12,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "kyso/mime.h"
-#include "kyso/process.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/process.h"
 #include "harness.h"
 #include "policy_fixture.h"
 

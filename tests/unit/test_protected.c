@@ -11,9 +11,9 @@
 
 #include <gmime/gmime.h>
 
-#include "kyso/mime.h"
-#include "kyso/policy.h"
-#include "kyso/verdict.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/policy.h"
+#include "kyso/policy/verdict.h"
 #include "harness.h"
 
 #define H(n, v)                                                                \

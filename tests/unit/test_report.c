@@ -12,11 +12,11 @@
 
 #include <glib.h>
 
-#include "kyso/journal.h"
-#include "kyso/mime.h"
-#include "kyso/process.h"
-#include "kyso/report.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/journal.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/process.h"
+#include "kyso/policy/report.h"
+#include "kyso/policy/verdict.h"
 #include "harness.h"
 #include "policy_fixture.h"
 

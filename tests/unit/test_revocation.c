@@ -23,8 +23,8 @@
 #include <gmime/gmime.h>
 #include <openssl/crypto.h>
 
-#include "kyso/trust.h"
-#include "kyso/verify.h"
+#include "kyso/smime/trust.h"
+#include "kyso/smime/verify.h"
 #include "harness.h"
 
 static const char *dir, *acclog;

@@ -13,8 +13,8 @@
 
 #include <glib.h>
 
-#include "kyso/seal.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/seal.h"
+#include "kyso/policy/verdict.h"
 #include "harness.h"
 
 #define FP_A "3a5f00112233445566778899aabbccddeeff00112233445566778899aabbccdd"

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "kyso/limits.h"
-#include "kyso/mime.h"
-#include "kyso/policy.h"
+#include "kyso/smime/mime.h"
+#include "kyso/policy/policy.h"
 #include "harness.h"
 
 #define VANTHU "vanthu@sotttt.hagiang.gov.vn"

@@ -14,8 +14,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "kyso/mime.h"
-#include "kyso/sign.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/sign.h"
 #include "harness.h"
 
 struct pki {

@@ -18,7 +18,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "kyso/signer.h"
+#include "kyso/smime/signer.h"
 #include "harness.h"
 
 static char *dir;

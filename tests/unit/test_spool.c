@@ -5,7 +5,7 @@
 #include <string.h>
 #include <stdlib.h>
 
-#include "kyso/spool.h"
+#include "kyso/smime/spool.h"
 #include "harness.h"
 
 static int

@@ -11,8 +11,8 @@
 
 #include <openssl/evp.h>
 
-#include "kyso/config.h"
-#include "kyso/mime.h"
+#include "kyso/policy/config.h"
+#include "kyso/smime/mime.h"
 #include "../../policy/config_int.h"
 #include "harness.h"
 #include "policy_fixture.h"

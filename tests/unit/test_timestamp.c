@@ -32,12 +32,12 @@
 #include <openssl/evp.h>
 #include <openssl/ts.h>
 
-#include "kyso/cosign.h"
-#include "kyso/sign.h"
-#include "kyso/signer.h"
-#include "kyso/timestamp.h"
-#include "kyso/trust.h"
-#include "kyso/verify.h"
+#include "kyso/smime/cosign.h"
+#include "kyso/smime/sign.h"
+#include "kyso/smime/signer.h"
+#include "kyso/smime/timestamp.h"
+#include "kyso/smime/trust.h"
+#include "kyso/smime/verify.h"
 #include "harness.h"
 #include "http.h"
 #include "verify_int.h"

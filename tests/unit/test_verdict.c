@@ -8,7 +8,7 @@
 #include <glib.h>
 
 #include "harness.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/verdict.h"
 
 /* ASCII printable, and no character that would end or nest an A-R
  * comment or a header field */

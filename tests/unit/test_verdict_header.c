@@ -9,7 +9,7 @@
 
 #include <gmime/gmime.h>
 
-#include "kyso/verdict.h"
+#include "kyso/policy/verdict.h"
 #include "harness.h"
 
 static int

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "kyso/spool.h"
-#include "kyso/verify.h"
+#include "kyso/smime/spool.h"
+#include "kyso/smime/verify.h"
 #include "harness.h"
 #include "inbound_cases.h"
 

@@ -13,7 +13,7 @@
 
 #include <gmime/gmime.h>
 
-#include "kyso/verdict.h"
+#include "kyso/policy/verdict.h"
 #include "harness.h"
 
 /* Lower-case addr-spec of the single From of a message file, or NULL. */

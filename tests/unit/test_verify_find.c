@@ -17,7 +17,7 @@
 #include <openssl/x509.h>
 
 #include "kyso/limits.h"
-#include "kyso/mime.h"
+#include "kyso/smime/mime.h"
 #include "harness.h"
 #include "verify_int.h"
 

@@ -10,7 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "kyso/trust.h"
+#include "kyso/smime/trust.h"
 #include "harness.h"
 
 /* Write a fresh self-signed certificate (and an empty CRL by it) as PEM. */

@@ -12,8 +12,8 @@
 
 #include <glib.h>
 
-#include "kyso/trust.h"
-#include "kyso/verify.h"
+#include "kyso/smime/trust.h"
+#include "kyso/smime/verify.h"
 #include "harness.h"
 
 #define FP_G1_ROOT                                                             \

@@ -9,9 +9,9 @@
 #define KYSO_VERDICT_H
 
 #include <stddef.h>
-#include "kyso/config.h"
-#include "kyso/seal.h"
-#include "kyso/verify.h"
+#include "kyso/policy/config.h"
+#include "kyso/policy/seal.h"
+#include "kyso/smime/verify.h"
 
 /* The smime= result (RFC 7281 2.2 / RFC 8601 2.7.x), for one signer or the
  * message. KYSO_RES_PASS is the only value a recipient may rely on. */

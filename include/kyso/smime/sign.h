@@ -16,8 +16,8 @@
 
 #include <gmime/gmime.h>
 #include "kyso/err.h"
-#include "kyso/mime.h"
-#include "kyso/signer.h"
+#include "kyso/smime/mime.h"
+#include "kyso/smime/signer.h"
 
 struct kyso_sign_opts {
 	const char *boundary; /* fixed outer boundary (tests), NULL: random */

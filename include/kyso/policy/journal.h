@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <time.h>
 #include "kyso/err.h"
-#include "kyso/process.h"
+#include "kyso/policy/process.h"
 
 #define KYSO_JOURNAL_VERSION      "KJ2"
 #define KYSO_JOURNAL_VERSION_OLD  "KJ1"

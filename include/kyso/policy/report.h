@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <time.h>
 #include <glib.h>
-#include "kyso/config.h"
-#include "kyso/journal.h"
+#include "kyso/policy/config.h"
+#include "kyso/policy/journal.h"
 
 enum kyso_report_format {
 	KYSO_REPORT_TEXT = 0, /* aligned columns for people */

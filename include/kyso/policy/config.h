@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <time.h>
 #include "kyso/err.h"
-#include "kyso/signer.h"
+#include "kyso/smime/signer.h"
 
 /* What to do when a check fails; names are the configuration values. */
 enum kyso_onfail {

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <gmime/gmime.h>
 #include "kyso/limits.h"
-#include "kyso/policy.h"
-#include "kyso/verdict.h"
+#include "kyso/policy/policy.h"
+#include "kyso/policy/verdict.h"
 
 /* Names of the headers we own. */
 #define KYSO_AR_HEADER      "Authentication-Results"

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <gmime/gmime.h>
 #include "kyso/err.h"
-#include "kyso/trust.h"
+#include "kyso/smime/trust.h"
 
 enum kyso_cert_kind {
 	KYSO_KIND_UNKNOWN = 0,

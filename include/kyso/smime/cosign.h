@@ -17,10 +17,10 @@
 
 #include <gmime/gmime.h>
 #include "kyso/err.h"
-#include "kyso/sign.h"
-#include "kyso/signer.h"
-#include "kyso/trust.h"
-#include "kyso/verify.h"
+#include "kyso/smime/sign.h"
+#include "kyso/smime/signer.h"
+#include "kyso/smime/trust.h"
+#include "kyso/smime/verify.h"
 
 struct kyso_cosign_result {
 	int cosigned; /* 1: out_body holds the sealed body */

@@ -9,7 +9,7 @@
 #ifndef KYSO_POLICY_H
 #define KYSO_POLICY_H
 
-#include "kyso/config.h"
+#include "kyso/policy/config.h"
 #include "kyso/limits.h"
 
 struct kyso_header {
@@ -17,7 +17,7 @@ struct kyso_header {
 	char *value; /* unfolded or LF-folded value as received */
 };
 
-struct kyso_progress; /* kyso/verify.h */
+struct kyso_progress; /* kyso/smime/verify.h */
 
 struct kyso_envelope {
 	const char *queue_id;    /* Postfix queue id, or NULL */

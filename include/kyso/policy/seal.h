@@ -7,7 +7,7 @@
 #define KYSO_SEAL_H
 
 #include "kyso/err.h"
-#include "kyso/verify.h"
+#include "kyso/smime/verify.h"
 
 /* How a signer is tied to the From address, strongest first. */
 enum kyso_binding {

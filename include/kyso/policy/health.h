@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "kyso/config.h"
+#include "kyso/policy/config.h"
 
 enum kyso_health_level {
 	KYSO_HEALTH_OK = 0,

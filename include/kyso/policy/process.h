@@ -11,10 +11,10 @@
 #define KYSO_PROCESS_H
 
 #include <time.h>
-#include "kyso/inbound.h"
+#include "kyso/policy/inbound.h"
 #include "kyso/limits.h"
-#include "kyso/policy.h"
-#include "kyso/spool.h"
+#include "kyso/policy/policy.h"
+#include "kyso/smime/spool.h"
 
 /* How a message ended, as the journal counts it. */
 enum kyso_outcome_class {
