@@ -310,6 +310,13 @@ echo "# kyso-milter benchmark: $N messages of $MSG_BYTES bytes per run (signed: 
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# the unit of the ratios, measured in this run: one raw RSA-2048 (and
+# ECDSA P-256) signature, OpenSSL's own loop (openssl speed, 2 s each)
+read -r RSA_SIGNS EC_SIGNS < <(timeout 60 openssl speed -seconds 2 -mr rsa2048 ecdsap256 2>/dev/null |
+	awk -F: '/^\+F2:/ { r = $4 } /^\+F4:/ { e = $4 } END { printf "%s %s\n", r ? r : 0, e ? e : 0 }')
+RSA_MS=$(awk -v s="$RSA_SIGNS" 'BEGIN { if (s > 0) printf "%.3f", 1000 / s; else print "n/a" }')
+echo "# one RSA-2048 signature: $RSA_MS ms ($RSA_SIGNS/s); ECDSA P-256: $EC_SIGNS/s"
+
 SECTIONS=${BENCH_SECTIONS:-all}
 case $SECTIONS in all | token) ;; *) die "BENCH_SECTIONS must be all or token" ;; esac
 TOKEN_N=${BENCH_TOKEN_N:-50}
@@ -594,6 +601,16 @@ if [ "$CALLGRIND" != no ] && command -v valgrind >/dev/null && command -v callgr
 fi
 
 # ---- the table --------------------------------------------------------------
+# ratio_row TEXT VALUE GOAL [min]: a goal met or missed (max unless "min")
+ratio_row() {
+	local v=$2 g=$3 how=${4:-max} verdict
+	verdict=$(awk -v v="$v" -v g="$g" -v h="$how" 'BEGIN {
+		if (v == "n/a") { print "not measured"; exit }
+		ok = (h == "min") ? (v + 0 >= g + 0) : (v + 0 <= g + 0)
+		if (ok) print "met"; else if (h == "min") printf "missed by %.0f %%\n", (g - v) * 100 / g
+		else printf "missed by %.0f %%\n", (v - g) * 100 / g }')
+	echo "| $1 | $v | $([ "$how" = min ] && echo ">=" || echo "<=") $g | $verdict |"
+}
 row() { # LABEL SOCK SESSIONS FIELD(4=rate,5=cpu,6=status)
 	awk -F'|' -v l="$1" -v s="$2" -v n="$3" -v f="$4" '$1 == l && $2 == s && $3 == n { print $f }' "$KT/rows"
 }
@@ -649,6 +666,23 @@ stall() { # LABEL [UNIX-LABEL]
 	echo "| kyso sign | kyso verify | OpenDKIM sign |"
 	echo "|--:|--:|--:|"
 	echo "| $(pooled "kyso sign") ms | $(pooled "kyso verify") ms | $(pooled OpenDKIM) ms |"
+	echo
+	echo "## Against one signature (the goals of issue 15, measured in this run)"
+	echo
+	echo "One raw RSA-2048 signature here: $RSA_MS ms (\`openssl speed\`: $RSA_SIGNS sign/s; ECDSA P-256: $EC_SIGNS sign/s)."
+	echo
+	echo "| figure | measured | goal | |"
+	echo "|---|--:|--:|---|"
+	ratio_row "kyso sign CPU per 2 KB message, behind Postfix, in RSA signatures" \
+		"$(awk -v c="$(pooled "kyso sign")" -v r="$RSA_MS" 'BEGIN { if (c + 0 > 0 && r + 0 > 0) printf "%.2f", c / r; else print "n/a" }')" 1.6
+	ratio_row "kyso verify CPU per 2 KB message, in RSA signatures" \
+		"$(awk -v c="$(pooled "kyso verify")" -v r="$RSA_MS" 'BEGIN { if (c + 0 > 0 && r + 0 > 0) printf "%.2f", c / r; else print "n/a" }')" 0.6
+	for ss in 1 4; do
+		ratio_row "msg/s kyso sign / OpenDKIM, unix, $ss session(s)" \
+			"$(awk -v a="$(cell "kyso sign" unix $ss 4)" -v b="$(cell OpenDKIM unix $ss 4)" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')" 1.0 min
+		ratio_row "msg/s kyso sign / no milter, $ss session(s)" \
+			"$(awk -v a="$(cell "kyso sign" unix $ss 4)" -v b="$(cell "no milter" - $ss 4)" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }')" 0.8 min
+	done
 	echo
 	echo "## TCP (inet socket) stall, one session"
 	echo

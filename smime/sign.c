@@ -60,14 +60,17 @@ cms_op_begin_as(struct cms_op *op, const struct kyso_signer *signer,
 		kyso_err_openssl(err, KYSO_E_INTERNAL, "CMS_sign");
 		goto out;
 	}
-	/* CMS_CADES adds ESS signingCertificateV2 (RFC 5035) */
+	/* ESS signingCertificateV2 (RFC 5035) and the capabilities come
+	 * ready from the signer: not computed again for every message */
 	si = CMS_add1_signer(op->cms, kyso_signer_cert(signer),
 	    kyso_signer_key(signer), kyso_signer_md(signer),
-	    CMS_BINARY | CMS_CADES);
+	    CMS_BINARY | CMS_NOSMIMECAP);
 	if (si == NULL) {
 		kyso_err_openssl(err, KYSO_E_INTERNAL, "CMS_add1_signer");
 		goto out;
 	}
+	if (kyso_signer_add_attrs(signer, si, err) < 0)
+		goto out;
 	if (signing_time != 0) {
 		/* RFC 8551 2.5.1: UTCTime through 2049, then GeneralizedTime
 		 * (ASN1_TIME_set picks accordingly) */

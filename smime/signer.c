@@ -14,7 +14,9 @@
 #include <time.h>
 
 #include <glib.h>
+#include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/ess.h>
 #include <openssl/pem.h>
 
 #include "kyso/limits.h"
@@ -35,6 +37,11 @@ struct kyso_signer {
 	const EVP_MD *md;
 	const char *micalg;
 	char fingerprint[2 * EVP_MAX_MD_SIZE + 1]; /* SHA-256 of cert, hex */
+	/* the signed attributes that are the same in every signature, DER
+	 * built once at load: ESS signingCertificateV2 (RFC 5035, what
+	 * OpenSSL's CMS_CADES computes per message) and SMIMECapabilities */
+	ASN1_STRING *ess_v2;
+	ASN1_STRING *smimecap;
 };
 
 /* Read a passphrase file: first line, without its newline. */
@@ -254,6 +261,67 @@ set_fingerprint(struct kyso_signer *s)
 	ERR_clear_error();
 }
 
+/* DER of what i2d writes for obj, as a SEQUENCE-typed ASN1_STRING. */
+static ASN1_STRING *
+der_sequence(unsigned char *der, int len)
+{
+	ASN1_STRING *a = len > 0 ? ASN1_STRING_type_new(V_ASN1_SEQUENCE) : NULL;
+
+	if (a != NULL && !ASN1_STRING_set(a, der, len)) {
+		ASN1_STRING_free(a);
+		a = NULL;
+	}
+	OPENSSL_free(der);
+	return a;
+}
+
+/* The per-signer signed attributes (see struct kyso_signer), as
+ * CMS_add1_signer would add them with CMS_CADES and S/MIME capabilities:
+ * ESS signingCertificateV2 with the signature's digest and the issuer and
+ * serial, the standard capability list. */
+static int
+build_signed_attrs(struct kyso_signer *s, struct kyso_err *err)
+{
+	ESS_SIGNING_CERT_V2 *sc = NULL;
+	STACK_OF(X509_ALGOR) *caps = NULL;
+	unsigned char *der = NULL;
+	int n, rc = -1;
+
+	if ((sc = OSSL_ESS_signing_cert_v2_new_init(s->md, s->cert, NULL, 1)) ==
+	        NULL ||
+	    (n = i2d_ESS_SIGNING_CERT_V2(sc, &der)) <= 0 ||
+	    (s->ess_v2 = der_sequence(der, n)) == NULL)
+		goto out;
+	der = NULL;
+	if ((caps = sk_X509_ALGOR_new_null()) == NULL ||
+	    !CMS_add_standard_smimecap(&caps) ||
+	    (n = i2d_X509_ALGORS(caps, &der)) <= 0 ||
+	    (s->smimecap = der_sequence(der, n)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0)
+		kyso_err_openssl(err, KYSO_E_INTERNAL, "signed attributes");
+	ESS_SIGNING_CERT_V2_free(sc);
+	sk_X509_ALGOR_pop_free(caps, X509_ALGOR_free);
+	return rc;
+}
+
+int
+kyso_signer_add_attrs(const struct kyso_signer *s, CMS_SignerInfo *si,
+    struct kyso_err *err)
+{
+	if (!CMS_signed_add1_attr_by_NID(si,
+	        NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
+	        s->ess_v2, -1) ||
+	    !CMS_signed_add1_attr_by_NID(si, NID_SMIMECapabilities,
+	        V_ASN1_SEQUENCE, s->smimecap, -1)) {
+		kyso_err_openssl(err, KYSO_E_INTERNAL, "signed attributes");
+		return -1;
+	}
+	return 0;
+}
+
 struct kyso_signer *
 kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 {
@@ -279,6 +347,8 @@ kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 		goto fail;
 	set_pool_opts(s, spec);
 	set_fingerprint(s);
+	if (build_signed_attrs(s, err) < 0)
+		goto fail;
 	if (spec->cert_only)
 		goto chain;
 	if (kyso_pkcs11_is_uri(spec->key_file)) {
@@ -325,6 +395,8 @@ kyso_signer_free(struct kyso_signer *s)
 	else
 		EVP_PKEY_free(s->key);
 	sk_X509_pop_free(s->chain, X509_free);
+	ASN1_STRING_free(s->ess_v2);
+	ASN1_STRING_free(s->smimecap);
 	free(s);
 }
 

@@ -256,6 +256,61 @@ has_attr(CMS_ContentInfo *cms, int nid)
 	        -1) >= 0;
 }
 
+/* The DER of signed attribute nid of cms's first signer, or NULL. */
+static GByteArray *
+attr_der(CMS_ContentInfo *cms, int nid)
+{
+	CMS_SignerInfo *si =
+	    sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	ASN1_TYPE *t;
+	GByteArray *a;
+	int i = CMS_signed_get_attr_by_NID(si, nid, -1);
+
+	if (i < 0 ||
+	    (t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, i), 0)) ==
+	        NULL ||
+	    t->type != V_ASN1_SEQUENCE)
+		return NULL;
+	a = g_byte_array_new();
+	g_byte_array_append(a, ASN1_STRING_get0_data(t->value.sequence),
+	    (guint)ASN1_STRING_length(t->value.sequence));
+	return a;
+}
+
+/* The attributes kyso builds once per signer are byte for byte what
+ * OpenSSL's CMS_CADES and default capabilities write per message. */
+static void
+check_precomputed_attrs(const struct pki *p, const struct kyso_signer *s,
+    CMS_ContentInfo *ours, const char *what)
+{
+	BIO *in = BIO_new_mem_buf("x", 1);
+	CMS_ContentInfo *ref = CMS_sign(NULL, NULL, NULL, NULL,
+	    CMS_DETACHED | CMS_BINARY | CMS_PARTIAL);
+	GByteArray *a, *b;
+	int nids[] = {NID_id_smime_aa_signingCertificateV2,
+	    NID_SMIMECapabilities};
+	size_t i;
+
+	(void)p;
+	CMS_add1_signer(ref, kyso_signer_cert(s), kyso_signer_key(s),
+	    kyso_signer_md(s), CMS_BINARY | CMS_CADES);
+	CMS_final(ref, in, NULL, CMS_DETACHED | CMS_BINARY);
+	for (i = 0; i < 2; i++) {
+		a = attr_der(ours, nids[i]);
+		b = attr_der(ref, nids[i]);
+		CHECK(a != NULL && b != NULL && a->len == b->len &&
+		        memcmp(a->data, b->data, a->len) == 0,
+		    "%s: precomputed %s equals OpenSSL's own", what,
+		    OBJ_nid2sn(nids[i]));
+		if (a != NULL)
+			g_byte_array_unref(a);
+		if (b != NULL)
+			g_byte_array_unref(b);
+	}
+	CMS_ContentInfo_free(ref);
+	BIO_free(in);
+}
+
 /* Sign with RFC 9788 header protection on. */
 static void
 sign_hp(const struct kyso_signer *s, const char *text, struct outcome *o)
@@ -651,6 +706,7 @@ main(void)
 	    "SMIMECapabilities attribute");
 	CHECK(has_attr(cms, NID_id_smime_aa_signingCertificateV2),
 	    "ESS signingCertificateV2 attribute");
+	check_precomputed_attrs(&p, rsa, cms, "RSA, sha256");
 	{
 		STACK_OF(X509) *certs = CMS_get1_certs(cms);
 

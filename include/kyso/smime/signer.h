@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include <openssl/evp.h>
+#include <openssl/cms.h>
 #include <openssl/x509.h>
 #include <time.h>
 
@@ -72,6 +73,12 @@ X509 *kyso_signer_cert(const struct kyso_signer *s);
 EVP_PKEY *kyso_signer_key(const struct kyso_signer *s);
 STACK_OF(X509) * kyso_signer_chain(const struct kyso_signer *s);
 const EVP_MD *kyso_signer_md(const struct kyso_signer *s);
+
+/* Add to si the signed attributes that are the same in every signature of
+ * s (ESS signingCertificateV2, SMIMECapabilities), built once at load:
+ * sign si with CMS_NOSMIMECAP and without CMS_CADES. */
+int kyso_signer_add_attrs(const struct kyso_signer *s, CMS_SignerInfo *si,
+    struct kyso_err *err);
 
 /* Certificate facts as the journal and the report spell them, into buf
  * (len bytes, always NUL-terminated, cut when longer): the serial in
