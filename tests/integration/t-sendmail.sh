@@ -19,7 +19,7 @@
 # `sendmail -Am -t` (no milter sees it at all). After MTA gains "MSA"
 # (reload), the MSA daemon signs: Sendmail's {daemon_name} reaches us.
 # Inbound from 127.0.0.2: a valid signature passes, a tampered one fails,
-# forged copies of our Authentication-Results and X-Kyso-Verdict go while
+# forged copies of our Authentication-Results, X-Kyso-Verdict (and X-Kyso-Result) go while
 # another host's A-R stays; bodies arrive byte for byte.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -232,10 +232,10 @@ same_but_ours() { # SENT GOT
 		my ($gh, $gb) = $g =~ /\A(.*?\n)\n(.*)\z/s;
 		$sb =~ s/\n\z//; $gb =~ s/\n\z//;
 		die "body differs\n" unless $sb eq $gb;
-		my @f = grep { !/^(Authentication-Results:[ \t]*\Q$ARGV[2]\E;|X-Kyso-Verdict:)/i }
+		my @f = grep { !/^(Authentication-Results:[ \t]*\Q$ARGV[2]\E;|X-Kyso-Verdict:|X-Kyso-Result:)/i }
 			$sh =~ /^([^ \t\n][^\n]*\n(?:[ \t][^\n]*\n)*)/mg;
 		my $recv = 0;
-		my @g = grep { !/^(Authentication-Results:[ \t]*\Q$ARGV[2]\E;|X-Kyso-Verdict:)/i && !(/^Received:/ && !$recv++) }
+		my @g = grep { !/^(Authentication-Results:[ \t]*\Q$ARGV[2]\E;|X-Kyso-Verdict:|X-Kyso-Result:)/i && !(/^Received:/ && !$recv++) }
 			$gh =~ /^([^ \t\n][^\n]*\n(?:[ \t][^\n]*\n)*)/mg;
 		die "header fields differ:\nsent minus ours: @f\ngot minus ours: @g\n" unless "@f" eq "@g";' "$1" "$2" "$ID"
 }
