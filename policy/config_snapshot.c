@@ -275,21 +275,17 @@ out:
 	return rc;
 }
 
-static int
-load_trust(struct kyso_config *cfg, const unsigned *lines, struct kyso_err *err)
+/* The trust spec of cfg's settings (cache_dir as given). */
+static struct kyso_trust_spec
+trust_spec(const struct kyso_config *cfg, const char *cache_dir)
 {
 	const struct kyso_settings *s = &cfg->v.s;
-	/* not predictable file names in a shared /tmp: a subdirectory the
-	 * daemon owns (trust.c and cachedir.c refuse anything else) */
-	char *dir = s->revocation_cache_dir
-	    ? g_strdup(s->revocation_cache_dir)
-	    : g_strdup_printf("%s/kyso-milter-revocation", s->tmp_dir);
 	struct kyso_trust_spec spec = {
 	    .anchor_file = s->trust_anchor_file,
 	    .anchor_dir = s->trust_anchor_dir,
 	    .intermediate_file = s->intermediate_file,
 	    .crl_file = s->crl_file,
-	    .cache_dir = dir,
+	    .cache_dir = cache_dir,
 	    .revocation_check = s->revocation_check,
 	    .timeout = s->revocation_timeout,
 	    .budget = s->revocation_budget,
@@ -301,6 +297,40 @@ load_trust(struct kyso_config *cfg, const unsigned *lines, struct kyso_err *err)
 	    .url_map = s->revocation_url_map,
 	    .tsa_anchor_file = s->timestamp_anchor_file,
 	};
+
+	return spec;
+}
+
+int
+kyso_config_has_trust_profile(const struct kyso_config *cfg)
+{
+	return cfg->profile_dir != NULL || cfg->v.legacy_sha1 != NULL;
+}
+
+struct kyso_trust *
+kyso_config_chain_trust(const struct kyso_config *cfg, struct kyso_err *err)
+{
+	struct kyso_trust_spec spec = trust_spec(cfg, NULL);
+
+	/* anchors, intermediates and the profile only: no revocation, no
+	 * cache directory (a monitoring user may run it) */
+	spec.crl_file = NULL;
+	spec.revocation_check = KYSO_REVCHECK_NONE;
+	spec.url_map = NULL;
+	spec.tsa_anchor_file = NULL;
+	return kyso_trust_load(&spec, err);
+}
+
+static int
+load_trust(struct kyso_config *cfg, const unsigned *lines, struct kyso_err *err)
+{
+	const struct kyso_settings *s = &cfg->v.s;
+	/* not predictable file names in a shared /tmp: a subdirectory the
+	 * daemon owns (trust.c and cachedir.c refuse anything else) */
+	char *dir = s->revocation_cache_dir
+	    ? g_strdup(s->revocation_cache_dir)
+	    : g_strdup_printf("%s/kyso-milter-revocation", s->tmp_dir);
+	struct kyso_trust_spec spec = trust_spec(cfg, dir);
 	int rc = -1;
 
 	if (!s->verify_inbound) {

@@ -23,6 +23,8 @@
 
 #include "kyso/policy/health.h"
 #include "kyso/smime/signer.h"
+#include "kyso/smime/trust.h"
+#include "kyso/smime/verify.h"
 #include "config_int.h"
 
 #define DAY         (24 * 60 * 60)
@@ -117,12 +119,21 @@ check_validity(struct kyso_health *h, const struct kyso_config *cfg,
 	}
 }
 
+/* Does cfg name any trust anchor (file, directory or profile)? */
+static int
+has_anchors(const struct kyso_config *cfg)
+{
+	const struct kyso_settings *st = kyso_config_settings(cfg);
+
+	return st->trust_anchor_file != NULL || st->trust_anchor_dir != NULL ||
+	    kyso_config_has_trust_profile(cfg);
+}
+
 static void
-check_fitness(struct kyso_health *h, const struct kyso_config *cfg,
+check_fitness(struct kyso_health *h, const struct kyso_trust *trust,
     const char *id, const char *file, unsigned line,
     const struct kyso_signer *s, time_t now)
 {
-	const struct kyso_settings *st = kyso_config_settings(cfg);
 	X509 *x = kyso_signer_cert(s);
 	struct kyso_err err = {0};
 	time_t at = now;
@@ -133,20 +144,20 @@ check_fitness(struct kyso_health *h, const struct kyso_config *cfg,
 	if (kyso_cert_check_strength(x, &err) < 0)
 		add(h, KYSO_HEALTH_CRITICAL, file, line, id,
 		    "certificate %s: %s", id, err.msg);
-	if (st->trust_anchor_file == NULL && st->trust_anchor_dir == NULL) {
+	if (trust == NULL) {
 		add(h, KYSO_HEALTH_WARNING, file, line, id,
-		    "certificate %s: chain not checked (no TrustAnchorFile or "
-		    "TrustAnchorDirectory)",
+		    "certificate %s: chain not checked (no TrustAnchorFile, "
+		    "TrustAnchorDirectory or TrustProfile)",
 		    id);
 		return;
 	}
 	/* a leaf outside its validity is reported once, above: then check
-	 * the chain without validity periods */
+	 * the chain without validity periods. The chain rule is the inbound
+	 * verdict's (legacy SHA-1 CA chains only under a legacy anchor) */
 	if (kyso_signer_check_time(s, now, &err) < 0)
 		at = 0;
-	if (kyso_cert_check_chain(x, kyso_signer_chain(s),
-	        st->trust_anchor_file, st->trust_anchor_dir,
-	        st->intermediate_file, at, &err) < 0)
+	if (kyso_verify_cert_chain(trust, x, kyso_signer_chain(s), at, &err) <
+	    0)
 		add(h, KYSO_HEALTH_CRITICAL, file, line, id,
 		    "certificate %s %s", id, err.msg);
 }
@@ -417,21 +428,28 @@ void
 kyso_health_check(const struct kyso_config *cfg, time_t now, int flags,
     struct kyso_health *h)
 {
+	struct kyso_trust *trust = NULL;
+	struct kyso_err err = {0};
 	const struct kyso_signer *s;
 	const char *id, *table;
 	unsigned line;
 	size_t i;
 
 	h->ncerts = kyso_config_ncerts(cfg);
+	if (h->ncerts > 0 && has_anchors(cfg) &&
+	    (trust = kyso_config_chain_trust(cfg, &err)) == NULL)
+		add(h, KYSO_HEALTH_CRITICAL, kyso_config_path(cfg), 0, NULL,
+		    "trust anchors: %s", err.msg);
 	for (i = 0; i < h->ncerts; i++) {
 		id = kyso_config_cert_id(cfg, i);
 		table = kyso_config_cert_table(cfg, &line, i);
 		if ((s = kyso_config_signer(cfg, id)) == NULL)
 			continue;
 		check_validity(h, cfg, id, table, line, s, now);
-		check_fitness(h, cfg, id, table, line, s, now);
+		check_fitness(h, trust, id, table, line, s, now);
 		check_pin(h, cfg, i, id, table, line, now);
 	}
+	kyso_trust_free(trust);
 	if (flags & KYSO_HEALTH_SYSTEM)
 		check_system(h, cfg);
 }

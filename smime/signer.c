@@ -329,6 +329,8 @@ kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 	const char *dname = spec->digest != NULL ? spec->digest : "sha256";
 	const struct kyso_digest *d = kyso_digest_by_name(dname);
 
+	/* first: every failure below frees through kyso_signer_free */
+	atomic_init(&s->refs, 1);
 	ERR_clear_error();
 	if (d == NULL) {
 		kyso_err_set(err, KYSO_E_CONFIG,
@@ -342,7 +344,6 @@ kyso_signer_load(const struct kyso_signer_spec *spec, struct kyso_err *err)
 		    "a signer needs a certificate and a key file");
 		goto fail;
 	}
-	atomic_init(&s->refs, 1);
 	if ((s->cert = load_cert(spec->cert_file, err)) == NULL)
 		goto fail;
 	set_pool_opts(s, spec);

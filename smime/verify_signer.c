@@ -400,3 +400,29 @@ out:
 	ERR_clear_error();
 	return rc;
 }
+
+int
+kyso_verify_cert_chain(const struct kyso_trust *t, X509 *leaf,
+    STACK_OF(X509) * extra, time_t now, struct kyso_err *err)
+{
+	struct kyso_signer_info si;
+	STACK_OF(X509) * chain;
+	int rc = -1;
+
+	memset(&si, 0, sizeof(si));
+	chain = build_chain(t, leaf, extra, now != 0 ? now : time(NULL),
+	    "smime_sign", &si);
+	if (chain == NULL)
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "does not chain to the trust anchors: %s",
+		    si.chain_error != NULL ? si.chain_error : "?");
+	else if (now != 0 && !chain_valid_at(chain, leaf, now))
+		kyso_err_set(err, KYSO_E_CONFIG,
+		    "a certificate of its chain is not valid now");
+	else
+		rc = 0;
+	sk_X509_pop_free(chain, X509_free);
+	kyso_signer_info_clear(&si);
+	ERR_clear_error();
+	return rc;
+}

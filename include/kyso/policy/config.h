@@ -180,6 +180,14 @@ int kyso_config_is_internal_host(const struct kyso_config *cfg, const char *ip);
 struct kyso_trust;
 const struct kyso_trust *kyso_config_trust(const struct kyso_config *cfg);
 
+/* A trust store of cfg's anchors, intermediates and trust profile only
+ * (no revocation, no cache), whether or not VerifyInbound loaded one: what
+ * -n and kyso-report --check judge signing chains by. kyso_trust_free. */
+struct kyso_trust *kyso_config_chain_trust(const struct kyso_config *cfg,
+    struct kyso_err *err);
+/* 1 when cfg trusts a profile (TrustProfile) or LegacySHA1Anchors. */
+int kyso_config_has_trust_profile(const struct kyso_config *cfg);
+
 /* SealTable, or NULL when none is configured. */
 struct kyso_sealtable;
 const struct kyso_sealtable *kyso_config_seals(const struct kyso_config *cfg);

@@ -129,14 +129,9 @@ int kyso_signer_check_time(const struct kyso_signer *s, time_t now,
  * usage: key usage, when present, has digitalSignature or nonRepudiation;
  * extended key usage, when present, has emailProtection (RFC 8550).
  * strength: RSA at least KYSO_MIN_RSA_BITS, EC at least KYSO_MIN_EC_BITS,
- * no DSA.
- * chain: x chains (through chain and the intermediate file, either may be
- * NULL) to the anchors (file and/or hashed directory) at time now (0: no
- * validity period checked). */
+ * no DSA. (Whether it chains to the anchors: kyso_verify_cert_chain, the
+ * inbound verdict's rule.) */
 int kyso_cert_check_usage(X509 *x, struct kyso_err *err);
 int kyso_cert_check_strength(X509 *x, struct kyso_err *err);
-int kyso_cert_check_chain(X509 *x, STACK_OF(X509) * chain,
-    const char *anchor_file, const char *anchor_dir,
-    const char *intermediate_file, time_t now, struct kyso_err *err);
 
 #endif

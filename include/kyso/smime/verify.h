@@ -12,6 +12,8 @@
 #define KYSO_VERIFY_H
 
 #include <time.h>
+
+#include <openssl/x509.h>
 #include <gmime/gmime.h>
 #include "kyso/err.h"
 #include "kyso/smime/trust.h"
@@ -128,6 +130,13 @@ int kyso_verify_message_progress(const struct kyso_trust *trust,
 
 void kyso_verify_result_clear(struct kyso_verify_result *res);
 void kyso_signer_info_clear(struct kyso_signer_info *si);
+
+/* 0 when leaf chains to t's anchors for S/MIME signing by the one rule the
+ * inbound verdict uses (intermediates: t's and extra; a SHA-1 CA chain
+ * only under a legacy anchor) and, with now != 0, every certificate of the
+ * chain is valid at now; else -1 with KYSO_E_CONFIG saying why. */
+int kyso_verify_cert_chain(const struct kyso_trust *t, X509 *leaf,
+    STACK_OF(X509) * extra, time_t now, struct kyso_err *err);
 
 /* The certificate facts of the first certificate in the PEM file `path`
  * (the others are offered as intermediates) under trust t at time now:
