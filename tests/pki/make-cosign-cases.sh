@@ -11,6 +11,8 @@
 # "bad" (must be refused); a signer tool that is missing leaves its
 # messages out and writes "skip <tool>".
 set -euo pipefail
+# a failing step names itself in the log (most steps here are quiet)
+trap 'echo "make-cosign-cases.sh: line $LINENO: a step failed (exit $?)" >&2' ERR
 
 out=${1:?usage: make-cosign-cases.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -176,9 +178,18 @@ if command -v gpgsm >/dev/null 2>&1; then
 	echo "$(openssl x509 -in "$pki/root.crt" -noout -fingerprint -sha1 | sed 's/.*=//') S relax" \
 		>"$GNUPGHOME/trustlist.txt"
 	fp=$(gpgsm --with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr/{print $10; exit}')
-	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --disable-crl-checks \
-		--disable-policy-checks --include-certs -1 -u "$fp" --detach-sign \
-		-o "$w/g.der" "$content" >/dev/null 2>&1
+	# gpg-agent may be slow to start on a loaded machine: one more try
+	# with a fresh agent before the case counts as failed
+	for try in 1 2; do
+		rm -f "$w/g.der"
+		echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --disable-crl-checks \
+			--disable-policy-checks --include-certs -1 -u "$fp" --detach-sign \
+			-o "$w/g.der" "$content" >"$w/gpgsm.log" 2>&1 && [ -s "$w/g.der" ] && break
+		echo "gpgsm --detach-sign failed (try $try):" >&2
+		cat "$w/gpgsm.log" >&2
+		gpgconf --kill gpg-agent >/dev/null 2>&1 || true
+		[ $try = 2 ] && exit 1
+	done
 	gpgconf --kill gpg-agent >/dev/null 2>&1 || true
 	unset GNUPGHOME
 	detached g-rsa "$content" "$w/g.der" sha-256

@@ -16,6 +16,8 @@
 # "skip" line naming the tool) - except python3-cryptography, which is
 # installed with apt-get when missing and possible.
 set -euo pipefail
+# a failing step names itself in the log (most steps here are quiet)
+trap 'echo "make-inbound-cases.sh: line $LINENO: a step failed (exit $?)" >&2' ERR
 
 out=${1:?usage: make-inbound-cases.sh OUTDIR}
 here=$(cd "$(dirname "$0")" && pwd)

@@ -34,6 +34,8 @@
 #   ca/                          openssl ca working files
 # Certificate policy OIDs: 1.3.6.1.4.1.55555.1.1 = agency, .1.2 = personal.
 set -euo pipefail
+# a failing step names itself in the log (most steps here are quiet)
+trap 'echo "make-pki.sh: line $LINENO: a step failed (exit $?)" >&2' ERR
 
 out=${1:?usage: make-pki.sh OUTDIR}
 ocsp_port=${OCSP_PORT:-18888}

@@ -7,6 +7,8 @@
 #   ten-bad.eml    the same signature over changed content (all signers fail)
 #   one.eml        signer 1 alone
 set -euo pipefail
+# a failing step names itself in the log (most steps here are quiet)
+trap 'echo "make-revocation-cases.sh: line $LINENO: a step failed (exit $?)" >&2' ERR
 
 out=${1:?usage: make-revocation-cases.sh OUTDIR PORT}
 port=${2:?usage: make-revocation-cases.sh OUTDIR PORT}

@@ -16,6 +16,8 @@
 #   rogue-root.crt, rogue-tsa.crt  a TSA nobody configured
 # and tsa.cnf with one `openssl ts -reply` section per TSA.
 set -euo pipefail
+# a failing step names itself in the log (most steps here are quiet)
+trap 'echo "make-tsa-cases.sh: line $LINENO: a step failed (exit $?)" >&2' ERR
 
 out=${1:?usage: make-tsa-cases.sh OUTDIR}
 mkdir -p "$out/www/crl"

@@ -29,6 +29,8 @@
 # evil1-chain.pem, evil2-chain.pem (what a signer attaches).
 # Idempotent (OUTDIR/.done).
 set -euo pipefail
+# a failing step names itself in the log (most steps here are quiet)
+trap 'echo "make-vgca-pki.sh: line $LINENO: a step failed (exit $?)" >&2' ERR
 
 out=${1:?usage: make-vgca-pki.sh OUTDIR}
 [ -e "$out/.done" ] && exit 0
