@@ -549,6 +549,34 @@ out:
 	return rc;
 }
 
+/* The message's top-level entity; a message without a body first gets an
+ * (empty) text part. */
+static GMimeObject *
+message_top(GMimeMessage *msg)
+{
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	GMimeTextPart *empty;
+
+	if (top != NULL)
+		return top;
+	empty = g_mime_text_part_new();
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(empty));
+	g_object_unref(empty);
+	return g_mime_message_get_mime_part(msg);
+}
+
+/* A failed signing leaves res clear but for why a required TSA gave no
+ * token (KYSO_E_TEMP): the caller says it. */
+static void
+result_failed(struct kyso_sign_result *res)
+{
+	char *tsa = res->tsa_error;
+
+	res->tsa_error = NULL;
+	kyso_sign_result_clear(res);
+	res->tsa_error = tsa;
+}
+
 static int
 has_header(GMimeMessage *msg, const char *name)
 {
@@ -578,14 +606,7 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 		rc = 0; /* already signed or encrypted: the caller decides */
 		goto out;
 	}
-	if ((top = g_mime_message_get_mime_part(msg)) == NULL) {
-		/* a message without a body still gets a (empty) text part */
-		GMimeTextPart *empty = g_mime_text_part_new();
-
-		g_mime_message_set_mime_part(msg, GMIME_OBJECT(empty));
-		g_object_unref(empty);
-		top = g_mime_message_get_mime_part(msg);
-	}
+	top = message_top(msg);
 	/* the message's own fields (MIME-Version), then every entity's */
 	if (kyso_canon_unique_fields(GMIME_OBJECT(msg), "at the top level",
 	        err) < 0 ||
@@ -619,13 +640,8 @@ out:
 		g_object_unref(entity);
 	if (msg != NULL)
 		g_object_unref(msg);
-	if (rc < 0) {
-		char *tsa = res->tsa_error;
-
-		res->tsa_error = NULL;
-		kyso_sign_result_clear(res);
-		res->tsa_error = tsa; /* a required TSA failed: why */
-	}
+	if (rc < 0)
+		result_failed(res);
 	return rc;
 }
 
@@ -692,13 +708,7 @@ kyso_sign_opaque(const struct kyso_signer *signer, GMimeStream *in,
 		rc = 0;
 		goto out;
 	}
-	if ((top = g_mime_message_get_mime_part(msg)) == NULL) {
-		GMimeTextPart *empty = g_mime_text_part_new();
-
-		g_mime_message_set_mime_part(msg, GMIME_OBJECT(empty));
-		g_object_unref(empty);
-		top = g_mime_message_get_mime_part(msg);
-	}
+	top = message_top(msg);
 	if (kyso_canon_unique_fields(GMIME_OBJECT(msg), "at the top level",
 	        err) < 0 ||
 	    kyso_canon_unique_tree(top, err) < 0)
@@ -725,13 +735,8 @@ out:
 		g_object_unref(entity);
 	if (msg != NULL)
 		g_object_unref(msg);
-	if (rc < 0) {
-		char *tsa = res->tsa_error;
-
-		res->tsa_error = NULL;
-		kyso_sign_result_clear(res);
-		res->tsa_error = tsa; /* a required TSA failed: why */
-	}
+	if (rc < 0)
+		result_failed(res);
 	return rc;
 }
 
