@@ -41,6 +41,11 @@ char *kyso_text_lower(char *s);
  * non-empty labels, at most 253 bytes). */
 int kyso_text_is_domain(const char *s);
 
+/* Lower-case hex of a certificate fingerprint written "sha256:AB:CD..."
+ * (colons optional, any case) into out (KYSO_FINGERPRINT_HEX + 1 bytes);
+ * -1 when it is not 32 bytes of hex. SealTable and KindTable. */
+int kyso_text_fingerprint(const char *s, char *out);
+
 /* Fill err with KYSO_E_CONFIG and "file:line: " + the formatted problem
  * (line 0: "file: problem"). */
 void kyso_text_err_at(struct kyso_err *err, const char *file, unsigned line,

@@ -26,8 +26,6 @@
 #include "kyso/policy/seal.h"
 #include "config_int.h"
 
-#define KYSO_FINGERPRINT_HEX 64
-
 enum kind_match {
 	KM_ANY = 0,
 	KM_EMAIL,    /* the certificate names an e-mail address */
@@ -47,25 +45,6 @@ struct kyso_kindtable {
 	struct kyso_kindrule *v;
 	size_t n, cap;
 };
-
-/* Lower-case hex of "sha256:AB:CD..." into out; -1 unless 32 bytes. */
-static int
-parse_fp(const char *s, char *out)
-{
-	size_t n = 0;
-
-	if (g_ascii_strncasecmp(s, "sha256:", 7) != 0)
-		return -1;
-	for (s += 7; *s != '\0'; s++) {
-		if (*s == ':')
-			continue;
-		if (!g_ascii_isxdigit(*s) || n >= KYSO_FINGERPRINT_HEX)
-			return -1;
-		out[n++] = g_ascii_tolower(*s);
-	}
-	out[n] = '\0';
-	return n == KYSO_FINGERPRINT_HEX ? 0 : -1;
-}
 
 static int
 parse_kind_word(const char *s, enum kyso_cert_kind *k)
@@ -138,7 +117,8 @@ kind_line(struct kyso_kindtable *t, struct kyso_lines *lr, char *line,
 		    "bad kind \"%s\" (agency, personal or unknown)", shown);
 		return -1;
 	}
-	if (strcmp(issuer, "*") != 0 && parse_fp(issuer, r.issuer) < 0) {
+	if (strcmp(issuer, "*") != 0 &&
+	    kyso_text_fingerprint(issuer, r.issuer) < 0) {
 		kyso_text_printable(shown, sizeof(shown), issuer);
 		kyso_text_err_at(err, lr->path, lr->lineno,
 		    "bad issuer \"%s\" (sha256: and 64 hex digits, or *)",

@@ -25,9 +25,6 @@
 #include "kyso/policy/seal.h"
 #include "config_int.h"
 
-/* Hex digits of a SHA-256 fingerprint. */
-#define KYSO_FINGERPRINT_HEX 64
-
 struct kyso_sealentry {
 	char fingerprint[KYSO_FINGERPRINT_HEX + 1]; /* lower-case hex */
 	struct kyso_strlist patterns;               /* lower case */
@@ -38,26 +35,6 @@ struct kyso_sealtable {
 	struct kyso_sealentry *v;
 	size_t n, cap;
 };
-
-/* Lower-case hex of "sha256:AB:CD..." (colons optional) into out; -1 when
- * it is not 32 bytes of hex. */
-static int
-parse_fingerprint(const char *s, char *out)
-{
-	size_t n = 0;
-
-	if (g_ascii_strncasecmp(s, "sha256:", 7) != 0)
-		return -1;
-	for (s += 7; *s != '\0'; s++) {
-		if (*s == ':')
-			continue;
-		if (!g_ascii_isxdigit(*s) || n >= KYSO_FINGERPRINT_HEX)
-			return -1;
-		out[n++] = g_ascii_tolower(*s);
-	}
-	out[n] = '\0';
-	return n == KYSO_FINGERPRINT_HEX ? 0 : -1;
-}
 
 /* 1 when p is local@domain, domain or *.domain with a plausible domain. */
 static int
@@ -111,7 +88,7 @@ seal_line(struct kyso_sealtable *t, struct kyso_lines *lr, char *line,
 		    "want \"sha256:FINGERPRINT patterns [agency|personal]\"");
 		goto out;
 	}
-	if (parse_fingerprint(l.v[0], e.fingerprint) < 0) {
+	if (kyso_text_fingerprint(l.v[0], e.fingerprint) < 0) {
 		kyso_text_err_at(err, lr->path, lr->lineno,
 		    "bad fingerprint \"%s\" (sha256: and 64 hex digits)",
 		    shown);

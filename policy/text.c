@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "config_int.h"
 
 static void
@@ -115,6 +117,24 @@ kyso_text_is_domain(const char *s)
 			return 0;
 	}
 	return label > 0 && s[len - 1] != '-';
+}
+
+int
+kyso_text_fingerprint(const char *s, char *out)
+{
+	size_t n = 0;
+
+	if (g_ascii_strncasecmp(s, "sha256:", 7) != 0)
+		return -1;
+	for (s += 7; *s != '\0'; s++) {
+		if (*s == ':')
+			continue;
+		if (!g_ascii_isxdigit(*s) || n >= KYSO_FINGERPRINT_HEX)
+			return -1;
+		out[n++] = g_ascii_tolower(*s);
+	}
+	out[n] = '\0';
+	return n == KYSO_FINGERPRINT_HEX ? 0 : -1;
 }
 
 void

@@ -104,4 +104,7 @@
 #define KYSO_DEFAULT_TOKEN_WAIT_MS 3000
 #define KYSO_DEFAULT_TOKEN_QUEUE   8
 
+/* Hex digits of a SHA-256 certificate fingerprint (SealTable, KindTable). */
+#define KYSO_FINGERPRINT_HEX 64
+
 #endif
