@@ -66,22 +66,33 @@ writer_clear(struct writer *w)
 
 /* As libmilter asks of Postfix: the index counts only the fields still
  * there; deleting one that is not there changes nothing. */
+/* Position of the index-th (from 1) field called name, or -1. */
+static int
+nth_field(const struct writer *w, const char *name, int index)
+{
+	guint i;
+
+	for (i = 0; i < w->h->len; i++)
+		if (strcasecmp(g_array_index(w->h, struct kyso_header, i).name,
+		        name) == 0 &&
+		    --index <= 0)
+			return (int)i;
+	return -1;
+}
+
 static int
 writer_delete(void *mta, const char *name, int index)
 {
 	struct writer *w = mta;
-	guint i;
+	int i = nth_field(w, name, index);
 
-	for (i = 0; i < w->h->len; i++) {
+	if (i >= 0) {
 		struct kyso_header *f =
-		    &g_array_index(w->h, struct kyso_header, i);
+		    &g_array_index(w->h, struct kyso_header, (guint)i);
 
-		if (strcasecmp(f->name, name) == 0 && --index <= 0) {
-			g_free(f->name);
-			g_free(f->value);
-			g_array_remove_index(w->h, i);
-			break;
-		}
+		g_free(f->name);
+		g_free(f->value);
+		g_array_remove_index(w->h, (guint)i);
 	}
 	return 0;
 }
@@ -102,17 +113,14 @@ static int
 writer_change(void *mta, const char *name, int index, const char *value)
 {
 	struct writer *w = mta;
-	guint i;
+	int i = nth_field(w, name, index);
 
-	for (i = 0; i < w->h->len; i++) {
+	if (i >= 0) {
 		struct kyso_header *f =
-		    &g_array_index(w->h, struct kyso_header, i);
+		    &g_array_index(w->h, struct kyso_header, (guint)i);
 
-		if (strcasecmp(f->name, name) == 0 && --index <= 0) {
-			g_free(f->value);
-			f->value = g_strdup(value);
-			break;
-		}
+		g_free(f->value);
+		f->value = g_strdup(value);
 	}
 	return 0;
 }
