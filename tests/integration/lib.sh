@@ -37,6 +37,8 @@ KT_POSTFIX_UP=0
 
 # ---- TAP: tests/tap.sh (ok, not_ok, skip, diag, check, tap_done) --------
 . "$KT_TOP/tests/tap.sh"
+# ---- ports: tests/ports.sh (port_listening, port_bindable, free_port) -----
+. "$KT_TOP/tests/ports.sh"
 # kt_check DESC CMD...: one TAP line; the command's output becomes a diagnostic on failure
 kt_check() { check "$@"; }
 kt_done() { tap_done; }
@@ -47,16 +49,6 @@ kt_bail() {
 }
 
 # ---- set-up --------------------------------------------------------------
-# port_listening PORT: something accepts connections on 127.0.0.1:PORT
-port_listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# port_bindable PORT: a server could bind and listen on PORT now (as
-# smtp-sink and Postfix do, SO_REUSEADDR): no listener and no client socket
-# holds it. A connect test alone misses a port some client connection uses.
-port_bindable() {
-	perl -MIO::Socket::INET -e 'exit !IO::Socket::INET->new(LocalAddr => "127.0.0.1",
-		LocalPort => $ARGV[0], Proto => "tcp", Listen => 1, ReuseAddr => 1)' "$1"
-}
-
 kt_init() {
 	KT_NAME=$1
 	KT=$(mktemp -d "/tmp/kt-$KT_NAME.XXXXXX")
@@ -68,8 +60,7 @@ kt_init() {
 	# tests take ports from there at any moment, and a port in use by one
 	# cannot be bound by a server we start a second later)
 	local low span base i p okp
-	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) || low=32768
-	[ "${low:-0}" -gt 12000 ] || low=32768
+	low=$(ephemeral_low)
 	span=$(((low - 10000) / 10 - 60))
 	base=$((10000 + ($$ % span) * 10))
 	for i in $(seq 0 50); do

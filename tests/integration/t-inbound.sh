@@ -37,12 +37,8 @@ ID=mail.hagiang.gov.vn
 T0=$(date +%s)
 
 # ---- the cases, with the certificates' OCSP/CRL URLs on free ports
-freeport() {
-	perl -MIO::Socket::INET -e \
-		'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport'
-}
-OCSP_PORT=$(freeport)
-CRL_PORT=$(freeport)
+OCSP_PORT=$(free_port "$KT_SMTP_PORT" "$KT_SUB_PORT" "$KT_SINK8_PORT" "$KT_SINK7_PORT" "$KT_MILTER_PORT")
+CRL_PORT=$(free_port "$OCSP_PORT" "$KT_SMTP_PORT" "$KT_SUB_PORT" "$KT_SINK8_PORT" "$KT_SINK7_PORT" "$KT_MILTER_PORT")
 export OCSP_PORT CRL_PORT
 cases="$KT/cases"
 if ! timeout 300 bash "$KT_TOP/tests/pki/make-inbound-cases.sh" "$cases" >"$KT/cases.log" 2>&1; then

@@ -15,7 +15,7 @@ kt_init verdicts
 bin=$(kt_milter_bin)
 [ -x "$bin" ] || kt_bail "no kyso-milter binary at $bin"
 cases="$KT/cases"
-OCSP_PORT=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1", LocalPort => 0)->sockport')
+OCSP_PORT=$(free_port)
 CRL_PORT=$((OCSP_PORT + 1))
 export OCSP_PORT CRL_PORT
 OCSP_PORT=$OCSP_PORT CRL_PORT=$CRL_PORT bash "$KT_TOP/tests/pki/make-inbound-cases.sh" "$cases" >"$KT/gen.log" 2>&1 ||
