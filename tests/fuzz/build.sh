@@ -23,8 +23,11 @@ command -v "$cc" >/dev/null || {
 	exit 1
 }
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+# as Makefile.am's AM_CPPFLAGS and AM_CFLAGS: the package data directory
+# (TrustProfile) and p11-kit's pkcs11.h (smime/pkcs11.c)
 cflags="-g -O1 -std=c11 -D_GNU_SOURCE -I$top/include $san
-	$(pkg-config --cflags gmime-3.0 libcrypto)"
+	-DKYSO_PKGDATADIR=\"/usr/share/kyso-milter\"
+	$(pkg-config --cflags gmime-3.0 libcrypto p11-kit-1)"
 libs="$(pkg-config --libs gmime-3.0 libcrypto) -pthread"
 
 srcs=$(sed -n '/^libkyso_\(smime\|policy\)_a_SOURCES/,/^$/p' smime/*.mk policy/*.mk |
