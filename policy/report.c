@@ -307,19 +307,26 @@ kyso_report_cmp_str(gconstpointer a, gconstpointer b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The count keys, sorted (month, then direction, agency, result). */
+/* The (string) keys of h, sorted; the array borrows them. */
 static GPtrArray *
-sorted_keys(const struct kyso_report *r)
+sorted_keys_of(GHashTable *h)
 {
 	GPtrArray *keys = g_ptr_array_new();
 	GHashTableIter it;
 	gpointer k;
 
-	g_hash_table_iter_init(&it, r->counts);
+	g_hash_table_iter_init(&it, h);
 	while (g_hash_table_iter_next(&it, &k, NULL))
 		g_ptr_array_add(keys, k);
 	g_ptr_array_sort(keys, kyso_report_cmp_str);
 	return keys;
+}
+
+/* The count keys, sorted (month, then direction, agency, result). */
+static GPtrArray *
+sorted_keys(const struct kyso_report *r)
+{
+	return sorted_keys_of(r->counts);
 }
 
 static void
@@ -478,15 +485,7 @@ servers_line(const struct kyso_report *r, GString *out)
 GPtrArray *
 kyso_report_kind_agencies(const struct kyso_report *r)
 {
-	GPtrArray *a = g_ptr_array_new();
-	GHashTableIter it;
-	gpointer k;
-
-	g_hash_table_iter_init(&it, r->kinds);
-	while (g_hash_table_iter_next(&it, &k, NULL))
-		g_ptr_array_add(a, k);
-	g_ptr_array_sort(a, kyso_report_cmp_str);
-	return a;
+	return sorted_keys_of(r->kinds);
 }
 
 /* Signatures on our mail per agency, by kind of signer. */
