@@ -30,6 +30,7 @@ struct msg {
 	struct kyso_config *cfg; /* snapshot held for this message */
 	char *env_from;          /* MAIL FROM, without <> */
 	char *auth_authen;       /* {auth_authen} or NULL */
+	char *opaque_rcpt;       /* first RCPT of OpaqueRecipients, or NULL */
 	struct kyso_gather *g;   /* headers and the spooled message */
 	struct timespec start;
 };
@@ -51,11 +52,14 @@ struct conn {
  * between MTA and milter. MAIL FROM keeps its reply (no configuration
  * snapshot: tempfail) and the end of message is where kyso decides.
  * Postfix (milter protocol 6) and Sendmail 8.14+ offer all of them; what
- * an MTA does not offer is not asked for. */
+ * an MTA does not offer is not asked for. RCPT is asked for (without a
+ * reply) only while OpaqueRecipients is set: a reload that sets it holds
+ * for SMTP sessions that begin after it. */
 #define KYSO_STEPS_SKIPPED                                                     \
 	(SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN)
 #define KYSO_STEPS_NOREPLY                                                     \
-	(SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
+	(SMFIP_NR_CONN | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY |         \
+	    SMFIP_NR_RCPT)
 
 /* What a step that only gathers answers: nothing when `step` (one of
  * KYSO_STEPS_NOREPLY) was negotiated as no-reply, else "continue". */
@@ -72,6 +76,7 @@ msg_free(struct msg *m)
 		return;
 	free(m->env_from);
 	free(m->auth_authen);
+	free(m->opaque_rcpt);
 	kyso_gather_free(m->g);
 	kyso_config_unref(m->cfg);
 	free(m);
@@ -113,9 +118,15 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	const unsigned long want =
 	    SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY;
 	struct conn *c = conn_get(ctx);
+	struct kyso_config *cfg = kyso_daemon_config();
+	unsigned long skipped = KYSO_STEPS_SKIPPED;
 
 	(void)f2;
 	(void)f3;
+	/* without a snapshot MAIL FROM tempfails anyway */
+	if (cfg != NULL && kyso_config_wants_recipients(cfg))
+		skipped &= ~(unsigned long)SMFIP_NORCPT;
+	kyso_config_unref(cfg);
 	if ((f0 & want) != want) {
 		kyso_log(LOG_ERR,
 		    "MTA does not offer header and body changes; "
@@ -127,8 +138,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	 * (P5) */
 	c->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
 	c->noreply = f1 & KYSO_STEPS_NOREPLY;
-	*pf1 =
-	    f1 & (SMFIP_HDR_LEADSPC | KYSO_STEPS_SKIPPED | KYSO_STEPS_NOREPLY);
+	*pf1 = f1 & (SMFIP_HDR_LEADSPC | skipped | KYSO_STEPS_NOREPLY);
 	*pf2 = 0;
 	*pf3 = 0;
 	return SMFIS_CONTINUE;
@@ -255,6 +265,26 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	    sizeof(c->daemon_name));
 	c->msg = m;
 	return SMFIS_CONTINUE;
+}
+
+/* Only while OpaqueRecipients is set (see KYSO_STEPS_SKIPPED): the first
+ * recipient it names makes the message opaque-signed if it is ours. */
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_get(ctx);
+	struct msg *m = c->msg;
+	char *rcpt;
+
+	if (m == NULL || m->opaque_rcpt != NULL || argv == NULL ||
+	    argv[0] == NULL)
+		return go_on(c, SMFIP_NR_RCPT);
+	rcpt = strip_angle(argv[0]);
+	if (kyso_config_opaque_recipient(m->cfg, rcpt))
+		m->opaque_rcpt = rcpt;
+	else
+		free(rcpt);
+	return go_on(c, SMFIP_NR_RCPT);
 }
 
 static sfsistat
@@ -468,6 +498,7 @@ cb_eom(SMFICTX *ctx)
 	env.auth_authen = m->auth_authen;
 	env.daemon_name = c->daemon_name[0] != '\0' ? c->daemon_name : NULL;
 	env.env_from = m->env_from;
+	env.opaque_rcpt = m->opaque_rcpt;
 	env.headers = m->g->headers;
 	env.nheaders = m->g->nheaders;
 	env.progress = &progress;
@@ -540,6 +571,7 @@ kyso_callbacks_register(void)
 	    .xxfi_header = cb_header,
 	    .xxfi_eoh = cb_eoh,
 	    .xxfi_body = cb_body,
+	    .xxfi_envrcpt = cb_envrcpt,
 	    .xxfi_eom = cb_eom,
 	    .xxfi_abort = cb_abort,
 	    .xxfi_close = cb_close,

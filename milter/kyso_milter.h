@@ -58,6 +58,8 @@ struct kyso_offline_args {
 	const char *auth_user;
 	const char *client_ip; /* NULL/"": local submission */
 	const char *daemon_name;
+	const char **rcpts; /* -r: envelope recipients, nrcpts of them */
+	size_t nrcpts;
 	int journal; /* -J: append the journal line as the daemon does */
 };
 int kyso_offline_run(const struct kyso_config *cfg,

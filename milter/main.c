@@ -25,13 +25,15 @@ usage(FILE *fp)
 	    "       kyso-milter -c FILE -n\n"
 	    "       kyso-milter -c FILE -C CERT.pem\n"
 	    "       kyso-milter -c FILE -t MSGFILE [-e ENVFROM] [-a AUTHUSER]\n"
-	    "                   [-i CLIENT_IP] [-d DAEMON_NAME] [-J]\n"
+	    "                   [-i CLIENT_IP] [-d DAEMON_NAME] [-r RCPT]... "
+	    "[-J]\n"
 	    "       kyso-milter -V\n"
 	    "  -c FILE   configuration file (kyso-milter.conf(5))\n"
 	    "  -f        stay in the foreground, log to stderr\n"
 	    "  -n        check the configuration and exit (0 = good)\n"
 	    "  -C FILE   describe a certificate: chain, fingerprint, kind\n"
 	    "  -t FILE   process one message file, print the result\n"
+	    "  -r RCPT   with -t: an envelope recipient (repeatable)\n"
 	    "  -J        with -t: append the journal line (JournalFile)\n"
 	    "  -v        verbose (debug) logging\n");
 }
@@ -63,7 +65,8 @@ main(int argc, char **argv)
 	unsigned long chunk;
 	char *end;
 
-	while ((ch = getopt(argc, argv, "a:B:C:c:d:e:fhi:Jnp:t:u:vV")) != -1) {
+	while (
+	    (ch = getopt(argc, argv, "a:B:C:c:d:e:fhi:Jnp:r:t:u:vV")) != -1) {
 		switch (ch) {
 		case 'a':
 			off.auth_user = optarg;
@@ -108,6 +111,11 @@ main(int argc, char **argv)
 		case 'p':
 			pid_file = optarg;
 			break;
+		case 'r':
+			off.rcpts =
+			    g_renew(const char *, off.rcpts, off.nrcpts + 1);
+			off.rcpts[off.nrcpts++] = optarg;
+			break;
 		case 't':
 			off.msg_file = optarg;
 			break;
@@ -128,7 +136,9 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (conf == NULL || optind != argc) {
+	if (conf == NULL || optind != argc ||
+	    (off.nrcpts > 0 && off.msg_file == NULL)) {
+		g_free(off.rcpts);
 		usage(stderr);
 		return 2;
 	}
@@ -137,6 +147,7 @@ main(int argc, char **argv)
 	kyso_token_set_logger(kyso_vlog);
 	if ((cfg = kyso_config_load(conf, &err)) == NULL) {
 		(void)fprintf(stderr, "kyso-milter: %s\n", err.msg);
+		g_free(off.rcpts);
 		kyso_mime_shutdown();
 		return check ? 1 : 78; /* EX_CONFIG */
 	}
@@ -158,6 +169,7 @@ main(int argc, char **argv)
 	if (off.msg_file != NULL) {
 		kyso_log_open(0, NULL, NULL, 1, verbose);
 		rc = kyso_offline_run(cfg, &off);
+		g_free(off.rcpts);
 		kyso_config_unref(cfg);
 		kyso_mime_shutdown();
 		return rc;

@@ -320,6 +320,7 @@ kyso_offline_run(const struct kyso_config *cfg,
 	const char *failure;
 	FILE *in = NULL;
 	off_t body_start = 0;
+	size_t i;
 	int rc = 2, applied;
 
 	memset(&o, 0, sizeof(o));
@@ -359,6 +360,9 @@ kyso_offline_run(const struct kyso_config *cfg,
 	env.auth_authen = a->auth_user;
 	env.daemon_name = a->daemon_name;
 	env.env_from = a->env_from != NULL ? a->env_from : "";
+	for (i = 0; i < a->nrcpts && env.opaque_rcpt == NULL; i++)
+		if (kyso_config_opaque_recipient(cfg, a->rcpts[i]))
+			env.opaque_rcpt = a->rcpts[i];
 	env.headers = g->headers;
 	env.nheaders = g->nheaders;
 	(void)kyso_process_message(cfg, &env, g->spool, g->too_big, time(NULL),

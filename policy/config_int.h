@@ -100,6 +100,7 @@ struct kyso_config_values {
 	char *certificate_table; /* CertificateTable */
 	char *internal_hosts;    /* InternalHosts */
 	char *mta;               /* MTA */
+	char *opaque_recipients; /* OpaqueRecipients */
 	char *seal_table;        /* SealTable */
 	char *kind_table;        /* KindTable */
 	char *trust_profile;     /* TrustProfile: "none" or "vgca" */

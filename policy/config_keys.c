@@ -142,6 +142,12 @@ const struct kyso_config_key kyso_config_keys[] = {
                "fields or boundaries): accept (unsigned), tempfail, reject "
                "or opaque (signed as application/pkcs7-mime, except "
                "duplicate structure fields)"},
+    {.name = "OpaqueRecipients",
+        .type = KYSO_KT_STRING,
+        .offset = OFF(opaque_recipients),
+        .doc = "destinations whose systems alter detached signatures: mail "
+               "to any of them is signed opaque (application/pkcs7-mime); "
+               "addresses, domains, or .domain for its subdomains"},
     {.name = "OnOversizedMessage",
         .type = KYSO_KT_ONFAIL,
         .offset = OFF(s.on_too_big),

@@ -29,6 +29,7 @@ struct kyso_config {
 	struct kyso_config_values v;
 	struct kyso_strlist domains; /* lower case */
 	struct kyso_strlist mtas;
+	struct kyso_strlist opaque; /* OpaqueRecipients, lower case */
 	struct kyso_netlist *internal;
 	struct kyso_certtable *certs;
 	struct kyso_signtable *signing;
@@ -87,6 +88,37 @@ load_domains(struct kyso_config *cfg, const unsigned *lines,
 			    "Domain: bad domain \"%s\"", shown);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* OpaqueRecipients: each entry an address (local@domain), a domain, or
+ * ".domain" (its subdomains, not the domain itself), lower-cased. */
+static int
+load_opaque(struct kyso_config *cfg, const unsigned *lines,
+    struct kyso_err *err)
+{
+	char shown[64];
+	size_t i;
+
+	if (cfg->v.opaque_recipients == NULL)
+		return 0;
+	kyso_text_split(cfg->v.opaque_recipients, &cfg->opaque);
+	for (i = 0; i < cfg->opaque.n; i++) {
+		const char *e = kyso_text_lower(cfg->opaque.v[i]);
+		const char *at = strchr(e, '@');
+		const char *dom = at != NULL ? at + 1 : e + (*e == '.');
+
+		if ((at == NULL || (at > e && strchr(dom, '@') == NULL)) &&
+		    kyso_text_is_domain(dom))
+			continue;
+		kyso_text_printable(shown, sizeof(shown), e);
+		kyso_text_err_at(err, cfg->path,
+		    line_of(lines, "OpaqueRecipients"),
+		    "OpaqueRecipients: \"%s\" is not an address, a domain "
+		    "or .domain",
+		    shown);
+		return -1;
 	}
 	return 0;
 }
@@ -424,7 +456,8 @@ kyso_config_load_ex(const char *path, const struct kyso_config *prev, int flags,
 	if (kyso_config_parse_file(path, &cfg->v, lines, err) < 0 ||
 	    default_authserv_id(cfg, err) < 0 ||
 	    check_socket(cfg, lines, err) < 0 ||
-	    load_domains(cfg, lines, err) < 0)
+	    load_domains(cfg, lines, err) < 0 ||
+	    load_opaque(cfg, lines, err) < 0)
 		goto fail;
 	if (cfg->v.mta != NULL)
 		kyso_text_split(cfg->v.mta, &cfg->mtas);
@@ -473,6 +506,7 @@ kyso_config_unref(struct kyso_config *cfg)
 	kyso_table_free_certs(cfg->certs);
 	kyso_netlist_free(cfg->internal);
 	kyso_text_strlist_free(&cfg->mtas);
+	kyso_text_strlist_free(&cfg->opaque);
 	kyso_text_strlist_free(&cfg->domains);
 	kyso_config_parse_free(&cfg->v);
 	free(cfg->lines);
@@ -540,6 +574,44 @@ kyso_config_is_own_domain(const struct kyso_config *cfg, const char *domain)
 		if (cfg->v.s.sub_domains && dlen > olen + 1 &&
 		    domain[dlen - olen - 1] == '.' &&
 		    g_ascii_strcasecmp(domain + dlen - olen, own) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+kyso_config_wants_recipients(const struct kyso_config *cfg)
+{
+	return cfg->opaque.n > 0;
+}
+
+/* 1 when `domain` is `suffix` (subdomains 0) or ends in "." suffix
+ * (subdomains 1); case-insensitive. */
+static int
+domain_matches(const char *domain, const char *suffix, int subdomains)
+{
+	size_t dlen = strlen(domain), slen = strlen(suffix);
+
+	if (!subdomains)
+		return g_ascii_strcasecmp(domain, suffix) == 0;
+	return dlen > slen + 1 && domain[dlen - slen - 1] == '.' &&
+	    g_ascii_strcasecmp(domain + dlen - slen, suffix) == 0;
+}
+
+int
+kyso_config_opaque_recipient(const struct kyso_config *cfg, const char *rcpt)
+{
+	const char *at = rcpt != NULL ? strrchr(rcpt, '@') : NULL;
+	size_t i;
+
+	if (at == NULL || at[1] == '\0')
+		return 0;
+	for (i = 0; i < cfg->opaque.n; i++) {
+		const char *e = cfg->opaque.v[i];
+
+		if (strchr(e, '@') != NULL
+		        ? g_ascii_strcasecmp(e, rcpt) == 0
+		        : domain_matches(at + 1, e + (*e == '.'), *e == '.'))
 			return 1;
 	}
 	return 0;

@@ -22,6 +22,7 @@
 #include "kyso/policy/process.h"
 #include "kyso/smime/sign.h"
 #include "kyso/policy/verdict.h"
+#include "config_int.h"
 
 static const char text_tempfail[] =
     "Message cannot be processed right now, try again later";
@@ -321,9 +322,14 @@ sign_opaque(const struct kyso_config *cfg, struct kyso_spool *msg,
 	return rc;
 }
 
+/* Sign our message: detached (multipart/signed), or opaque when
+ * `opaque_for` names a recipient of OpaqueRecipients (whose system alters
+ * detached signatures) or OnUnsignable opaque catches what detached
+ * signing must refuse. */
 static int
-do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
-    struct kyso_outcome *out, struct kyso_err *err)
+do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
+    const char *opaque_for, time_t now, struct kyso_outcome *out,
+    struct kyso_err *err)
 {
 	const struct kyso_settings *st = kyso_config_settings(cfg);
 	struct kyso_sign_result res;
@@ -341,8 +347,16 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	opts.tsa_timeout = st->timestamp_timeout;
 	opts.tsa_required = st->timestamp_required;
 	opts.protect_headers = st->header_protection;
-	if (kyso_sign_message(out->decision.signer, in, body, &opts, &res,
-	        err) < 0) {
+	if (opaque_for != NULL) {
+		char shown[KYSO_MAX_ADDRESS + 1];
+
+		kyso_text_printable(shown, sizeof(shown), opaque_for);
+		logf_append(out, " opaque_for=<%s>", shown);
+		if (kyso_sign_opaque(out->decision.signer, in, body, &opts,
+		        &res, err) < 0)
+			goto out;
+	} else if (kyso_sign_message(out->decision.signer, in, body, &opts,
+	               &res, err) < 0) {
 		if (res.tsa_error != NULL) {
 			/* OnTimestampFailure tempfail, whatever
 			 * OnInternalError says */
@@ -554,7 +568,8 @@ kyso_process_message(const struct kyso_config *cfg,
 			internal_failure(cfg, out, &err);
 			if (out->facts.cls == KYSO_OC_ERROR)
 				out->facts.cls = KYSO_OC_EXPIRED;
-		} else if (do_sign(cfg, msg, now, out, &err) < 0)
+		} else if (do_sign(cfg, msg, env->opaque_rcpt, now, out, &err) <
+		    0)
 			internal_failure(cfg, out, &err);
 		break;
 	case KYSO_ACTION_VERIFY:

@@ -10,12 +10,16 @@
 # it keeps one tag and one X-Kyso-Result; with its outer Subject changed
 # it is policy, tagged invalid, and the verdict names what was signed;
 # unsigned mail claiming a provincial address is tagged unsigned; other
-# unsigned mail keeps its Subject.
+# unsigned mail keeps its Subject. OpaqueRecipients: our mail to a listed
+# destination (domain, .domain's subdomains, an address; by SMTP and by
+# sendmail(1)) is signed opaque for all its recipients and verifies with
+# three verifiers; other destinations get detached signatures; mail from
+# outside to a listed destination is not signed.
 set -u
 . "$(dirname "$0")/lib.sh"
 kt_init hp
 kt_start_all "RevocationCheck crl" "CRLFile $KT_PKI/crl-all.pem" "SubjectTag yes" \
-	"OnUnsignable opaque"
+	"OnUnsignable opaque" "OpaqueRecipients alters.test, .gw.test, One@mail.test"
 so=vanthu@sotttt.hagiang.gov.vn
 src="$KT/src"
 mkdir -p "$src"
@@ -140,6 +144,60 @@ if op=$(send_wait kt_send_internal "$so" hp-opaque@hop7.test "$src/nested.eml" 2
 	fi
 else
 	not_ok "opaque: delivered"
+	diag <"$KT/wait.log"
+fi
+
+# ---- OpaqueRecipients: per destination
+is_opaque() { # FILE
+	perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g; exit !(m{^Content-Type: application/pkcs7-mime; smime-type=signed-data}m && /^Content-Transfer-Encoding: base64$/m)' "$1"
+}
+opaque_ok() { # NAME FILE: opaque, three verifiers, the text inside
+	kt_check "$1: application/pkcs7-mime signed-data, base64" is_opaque "$2"
+	mkdir -p "$KT/split/$1"
+	kt_check "$1: three independent verifiers accept" \
+		env VERIFY3_OUT="$KT/split/$1" bash "$KT_INT/verify3.sh" "$2" "$KT_PKI/root.crt" "$KT_PKI/chain.pem"
+	kt_check "$1: the signed content is the Vietnamese text, Subject protected" \
+		bash -c 'grep -q "^Subject: " "$1" && grep -q "Kính gửi" "$1"' _ "$KT/split/$1/content"
+}
+perl "$KT_TOOLS/make-msg.pl" utf8 "$so" x@alters.test "$src/dest1.eml"
+if d1=$(send_wait kt_send_internal "$so" x@alters.test "$src/dest1.eml" 2>"$KT/wait.log"); then
+	opaque_ok "to a listed domain" "$d1"
+	kt_check "to a listed domain: the log names the destination" \
+		grep -q 'result=signed.*opaque_for=<x@alters.test>.*format=opaque' "$KT/milter.log"
+else
+	not_ok "to a listed domain: delivered"
+	diag <"$KT/wait.log"
+fi
+# two recipients, one of them under .gw.test: one body, opaque for both
+perl "$KT_TOOLS/make-msg.pl" utf8 "$so" plain@b.test "$src/dest2.eml"
+if kt_swaks --port "$KT_SMTP_PORT" -- "$so" plain@b.test,y@h.gw.test "$src/dest2.eml" 2>"$KT/wait.log" &&
+	d2a=$(kt_wait plain@b.test 60 2>>"$KT/wait.log") && d2b=$(kt_wait y@h.gw.test 60 2>>"$KT/wait.log"); then
+	opaque_ok "two recipients, one under .gw.test" "$d2a"
+	kt_check "two recipients: the listed one gets the same opaque message" is_opaque "$d2b"
+else
+	not_ok "two recipients: delivered"
+	diag <"$KT/wait.log"
+fi
+perl "$KT_TOOLS/make-msg.pl" utf8 "$so" z@gw.test "$src/dest3.eml"
+if d3=$(send_wait kt_send_internal "$so" z@gw.test "$src/dest3.eml" 2>"$KT/wait.log"); then
+	kt_check_signed "$d3" "$src/dest3.eml" "to the parent of a .domain entry: detached"
+else
+	not_ok "to the parent of a .domain entry: delivered"
+	diag <"$KT/wait.log"
+fi
+perl "$KT_TOOLS/make-msg.pl" utf8 "$so" one@mail.test "$src/dest4.eml"
+if kt_send_local "$so" one@mail.test "$src/dest4.eml" && d4=$(kt_wait one@mail.test 60 2>"$KT/wait.log"); then
+	opaque_ok "a listed address, by sendmail(1)" "$d4"
+else
+	not_ok "a listed address, by sendmail(1): delivered"
+	diag <"$KT/wait.log"
+fi
+perl "$KT_TOOLS/make-msg.pl" utf8 "$so" w@alters.test "$src/dest5.eml"
+if d5=$(send_wait kt_send_external "$so" w@alters.test "$src/dest5.eml" 2>"$KT/wait.log"); then
+	kt_check "from outside to a listed destination: not signed (not ours)" \
+		test "$(kt_ctype "$d5")" = text/plain
+else
+	not_ok "from outside to a listed destination: delivered"
 	diag <"$KT/wait.log"
 fi
 

@@ -10,7 +10,9 @@
 # the original; 7-bit; signed attributes and chain; routing fields kept):
 # plain ASCII, Vietnamese 8-bit, multipart with attachment, an LF-only file
 # through the MSP (`sendmail -t`), a long line, a 3 MB attachment, and local
-# SMTP submission (`sendmail -Am -bs` on a pipe: no client address, ours).
+# SMTP submission (`sendmail -Am -bs` on a pipe: no client address, ours);
+# to a destination of OpaqueRecipients, signed opaque (Sendmail sends the
+# RCPT step kyso then asks for).
 # Not signed: an external client claiming a province From (warned), the
 # MSP without -f (envelope root@$j fails EnvelopeCheck domain), the MSA
 # daemon reached from outside while "MSA" is not listed in MTA (M=E has no
@@ -27,7 +29,7 @@ set -u
 kt_init sendmail
 T0=$(date +%s)
 # no revocation source runs here (t-inbound.sh covers them)
-kt_sm_start_all "RevocationCheck none"
+kt_sm_start_all "RevocationCheck none" "OpaqueRecipients alters.test"
 echo "# Sendmail up after $(($(date +%s) - T0)) s"
 src="$KT/src"
 mkdir -p "$src"
@@ -123,6 +125,16 @@ signed_case "local submission (sendmail -Am -bs on a pipe)" kt_sm_send_bs utf8 "
 [ -f "$KT/got/bs@a.test.eml" ] &&
 	kt_check "local submission: logged as client=local, origin=local" \
 		logged "$KT/got/bs@a.test.eml" 'result=signed client=local action=sign origin=local '
+m=$(msg utf8 "$so" x@alters.test)
+if kt_send_internal "$so" x@alters.test "$m" && got=$(delivered "OpaqueRecipients" x@alters.test); then
+	kt_check "OpaqueRecipients: application/pkcs7-mime signed-data" \
+		perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g; exit !m{^Content-Type: application/pkcs7-mime; smime-type=signed-data}m' "$got"
+	kt_check "OpaqueRecipients: three independent verifiers accept" \
+		env VERIFY3_OUT="$KT/split/opaque" bash "$KT_INT/verify3.sh" "$got" "$KT_PKI/root.crt" "$KT_PKI/chain.pem"
+	kt_check "OpaqueRecipients: logged opaque_for" logged "$got" 'opaque_for=<x@alters.test>.*format=opaque'
+else
+	not_ok "OpaqueRecipients: submitted and delivered"
+fi
 kt_send_msa_internal() { kt_swaks --port "$KT_SUB_PORT" -- "$@"; }
 signed_case "MSA daemon from 127.0.0.1 (InternalHosts)" kt_send_msa_internal utf8 "$so" msa-int@a.test
 

@@ -192,6 +192,17 @@ static const struct errcase errcases[] = {
         "%s:2: carriage return inside a line"},
     {"bad Domain", SOCK "Domain hagiang.gov.vn, hagiang..gov.vn\n",
         "%s:2: Domain: bad domain \"hagiang..gov.vn\""},
+    {"OpaqueRecipients: not an address or domain",
+        SOCK "OpaqueRecipients a.test, x@@b.test\n",
+        "%s:2: OpaqueRecipients: \"x@@b.test\" is not an address, a domain or "
+        ".domain"},
+    {"OpaqueRecipients: address without a local part",
+        SOCK "OpaqueRecipients @b.test\n",
+        "%s:2: OpaqueRecipients: \"@b.test\" is not an address, a domain or "
+        ".domain"},
+    {"OpaqueRecipients: bare dot", SOCK "OpaqueRecipients .\n",
+        "%s:2: OpaqueRecipients: \".\" is not an address, a domain or "
+        ".domain"},
     {"Domain label ends in -", SOCK "Domain sotttt-.hagiang.gov.vn\n",
         "%s:2: Domain: bad domain \"sotttt-.hagiang.gov.vn\""},
     {"bad InternalHosts", SOCK "\nInternalHosts 127.0.0.1, 10.0.0.0/99\n",
@@ -410,6 +421,53 @@ check_values(void)
 	    "SubDomains no: the listed domain only");
 	CHECK(cfg != NULL && !kyso_config_is_internal_host(cfg, "127.0.0.1"),
 	    "InternalHosts none");
+	kyso_config_unref(cfg);
+}
+
+/* OpaqueRecipients: which envelope recipients make our mail opaque-signed,
+ * and that the milter asks for recipients only when the list is set. */
+static void
+check_opaque_recipients(void)
+{
+	struct kyso_err err = {0};
+	struct kyso_config *cfg;
+
+	cfg = load_text(SOCK "Domain hagiang.gov.vn\n", &err);
+	CHECK(cfg != NULL && !kyso_config_wants_recipients(cfg) &&
+	        !kyso_config_opaque_recipient(cfg, "a@b.test"),
+	    "OpaqueRecipients unset: no recipient asked for, none opaque");
+	kyso_config_unref(cfg);
+	cfg = load_text(SOCK "OpaqueRecipients Alters.TEST, .gw.example "
+	                     "One@Mail.test\n",
+	    &err);
+	CHECK(cfg != NULL && kyso_config_wants_recipients(cfg),
+	    "OpaqueRecipients set: recipients asked for");
+	CHECK(cfg != NULL &&
+	        kyso_config_opaque_recipient(cfg, "x@alters.test") &&
+	        kyso_config_opaque_recipient(cfg, "X@ALTERS.Test"),
+	    "a listed domain matches, any case");
+	CHECK(cfg != NULL &&
+	        !kyso_config_opaque_recipient(cfg, "x@sub.alters.test") &&
+	        !kyso_config_opaque_recipient(cfg, "x@evilalters.test") &&
+	        !kyso_config_opaque_recipient(cfg, "x@alters.test.evil"),
+	    "a domain entry: not its subdomains, not look-alikes");
+	CHECK(cfg != NULL &&
+	        kyso_config_opaque_recipient(cfg, "x@a.gw.example") &&
+	        kyso_config_opaque_recipient(cfg, "x@b.a.gw.example") &&
+	        !kyso_config_opaque_recipient(cfg, "x@gw.example") &&
+	        !kyso_config_opaque_recipient(cfg, "x@xgw.example"),
+	    ".domain: its subdomains only");
+	CHECK(cfg != NULL &&
+	        kyso_config_opaque_recipient(cfg, "one@mail.test") &&
+	        !kyso_config_opaque_recipient(cfg, "two@mail.test") &&
+	        !kyso_config_opaque_recipient(cfg, "xone@mail.test"),
+	    "an address entry: that address only");
+	CHECK(cfg != NULL &&
+	        !kyso_config_opaque_recipient(cfg, "alters.test") &&
+	        !kyso_config_opaque_recipient(cfg, "x@") &&
+	        !kyso_config_opaque_recipient(cfg, "") &&
+	        !kyso_config_opaque_recipient(cfg, NULL),
+	    "no address, no match");
 	kyso_config_unref(cfg);
 }
 
@@ -637,6 +695,7 @@ main(void)
 		check_errcase(&errcases[i]);
 	check_defaults();
 	check_sockets();
+	check_opaque_recipients();
 	check_values();
 	check_lines();
 	check_cache_dir();

@@ -142,6 +142,17 @@ const char *kyso_config_path(const struct kyso_config *cfg);
 int kyso_config_is_own_domain(const struct kyso_config *cfg,
     const char *domain);
 
+/* 1 when OpaqueRecipients is set: the milter then asks the MTA for the
+ * envelope recipients (RCPT), which it otherwise has the MTA skip. */
+int kyso_config_wants_recipients(const struct kyso_config *cfg);
+
+/* 1 when the envelope recipient `rcpt` (an addr-spec, any case) is a
+ * destination of OpaqueRecipients: the address itself, its domain, or a
+ * parent domain listed as ".domain". Mail with such a recipient is signed
+ * opaque for all its recipients (one message body serves them all). */
+int kyso_config_opaque_recipient(const struct kyso_config *cfg,
+    const char *rcpt);
+
 /* Signing table: first pattern matching `address` (lower case) wins.
  * Returns the certificate id, or NULL when unmapped. */
 const char *kyso_config_lookup_sender(const struct kyso_config *cfg,

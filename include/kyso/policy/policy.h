@@ -27,6 +27,10 @@ struct kyso_envelope {
 	const char *auth_authen; /* SASL login ({auth_authen}), or NULL */
 	const char *daemon_name; /* {daemon_name}, or NULL */
 	const char *env_from; /* MAIL FROM address, without <>; "" for null */
+	/* the first envelope recipient OpaqueRecipients names
+	 * (kyso_config_opaque_recipient), or NULL: our mail is then signed
+	 * opaque */
+	const char *opaque_rcpt;
 	const struct kyso_header *headers; /* top-level header fields */
 	size_t nheaders;
 	/* called while verification waits on the network (the milter:
