@@ -66,6 +66,18 @@ else
 	diag <"$KT/ext.err"
 fi
 
+# -r: the envelope recipients, for OpaqueRecipients (the daemon's RCPT)
+{ cat "$KT_CONF"; echo "OpaqueRecipients alters.test"; } >"$KT/opaque.conf"
+ct_of() { perl -0777 -ne 's/\r//g; s/\n\n.*//s; s/\n[ \t]+/ /g; print $1 if /^Content-Type:[ \t]*([^;\n]*)/mi' "$1"; }
+"$bin" -c "$KT/opaque.conf" -t "$KT/ext.eml" -e "$so" -i 127.0.0.1 -r a@b.test -r y@alters.test \
+	>"$KT/op.out" 2>"$KT/op.err"
+kt_check "-t -r to a destination of OpaqueRecipients: signed opaque, logged" \
+	bash -c "[ \"$(ct_of "$KT/op.out")\" = application/pkcs7-mime ] && grep -q \"opaque_for=<y@alters.test>\" \"$KT/op.err\""
+"$bin" -c "$KT/opaque.conf" -t "$KT/ext.eml" -e "$so" -i 127.0.0.1 -r a@b.test >"$KT/op2.out" 2>"$KT/op2.err"
+kt_check "-t -r to another destination: detached" test "$(ct_of "$KT/op2.out")" = multipart/signed
+"$bin" -c "$KT_CONF" -r a@b.test >/dev/null 2>&1
+kt_check "-r without -t: usage error (2)" test $? = 2
+
 # ---- the daemon's limits and spool ----------------------------------------
 # fields N FILE: a message with N header fields in all
 fields() {
