@@ -123,8 +123,7 @@ split_multipart(struct kyso_span body, const char *b, int *closed)
 
 	*closed = 0;
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl + 1 : end;
+		const char *le = kyso_raw_next_line(p, end);
 		int d = kyso_raw_is_delimiter(p, end, b, blen);
 
 		if (d > 0) {
