@@ -280,6 +280,9 @@ raw_map(int fd, gint64 start, gint64 bound, struct raw_msg *m)
 	return 0;
 }
 
+/* The bytes that reading s from its start would give (what
+ * kyso_mime_read_all() returns), into m; raw_close() after. -1 (err) only
+ * when a stream that is neither memory nor a file cannot be read. */
 static int
 raw_open(GMimeStream *s, struct raw_msg *m, struct kyso_err *err)
 {
@@ -374,7 +377,8 @@ set_malformed(struct kyso_verify_result *res, const char *why)
 }
 
 /* Verify the CMS of f (already found, not malformed) into res. -1 only
- * when memory ran out (err KYSO_E_TEMP): the message is retried later. */
+ * when memory ran out, or the CRLF form that matched could not be written
+ * out (err KYSO_E_TEMP): the message is retried later. */
 static void inner_fields(const char *content, size_t len,
     struct kyso_verify_result *res);
 
