@@ -9,7 +9,11 @@
 # covers every byte of the mapping) and for the LF-only copy (the CRLF form
 # is streamed into the digest and written out, not held, when it matches).
 # The verdict from the mapped spool is the one from a spool held in memory
-# (SpoolMemoryLimit above the message size), byte for byte.
+# (SpoolMemoryLimit above the message size), byte for byte. A 20 MB
+# signed-data attachment is counted as a nested signature without being
+# decoded (same bound); a 4 MB opaque signature (held in memory: OpenSSL's
+# CMS decodes it whole) is decoded a window at a time, exactly: it passes,
+# and one character changed 3 MB in fails.
 # KT_VLARGE_MB overrides the attachment size, KT_VLARGE_MAX_KB the bound;
 # KT_SANITIZED=1 (an ASan build) skips the bound.
 set -u
@@ -101,4 +105,60 @@ kb=$(hwm "$KT/lf.out" "$KT_CONF" "$KT/lf.eml")
 	{ not_ok "the LF-only copy passes (CRLF form streamed)"; diag <"$KT/lf.out.err"; }
 echo "# peak RSS verifying the LF-only message: ${kb:-?} kB"
 bounded "LF-only ${mb} MB" "$kb"
+rm -f "$KT/lf.eml" "$KT/lf.out"
+
+# a 20 MB signed-data attachment (application/pkcs7-mime; smime-type=
+# signed-data) in a signed message: counted as a nested signature without
+# being decoded, so the bound holds; the verdict says it is there
+head -c $((20 * 1024 * 1024)) /dev/urandom >"$KT/doc.bin"
+openssl cms -sign -nodetach -binary -in "$KT/doc.bin" -signer "$KT_PKI/ubnd-agency.crt" \
+	-inkey "$KT_PKI/ubnd-agency.key" -outform DER -out "$KT/doc.p7m" ||
+	kt_bail "openssl cms cannot sign the attachment"
+{
+	printf 'From: %s\nTo: x@ext.test\nSubject: p7m\nMIME-Version: 1.0\n' "$so"
+	printf 'Content-Type: multipart/mixed; boundary="b1"\n\n--b1\n'
+	printf 'Content-Type: text/plain\n\nSee the attached document.\n--b1\n'
+	printf 'Content-Type: application/pkcs7-mime; smime-type=signed-data; name="doc.p7m"\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	openssl base64 -in "$KT/doc.p7m"
+	printf -- '--b1--\n'
+} >"$KT/p7m.eml"
+rm -f "$KT/doc.bin" "$KT/doc.p7m"
+"$bin" -c "$KT_CONF" -t "$KT/p7m.eml" -e "$so" -i 127.0.0.1 >"$KT/p7m-signed.eml" 2>"$KT/p7m-sign.err" ||
+	{ diag <"$KT/p7m-sign.err"; kt_bail "-t does not sign the message with the .p7m"; }
+kb=$(hwm "$KT/p7m.out" "$KT_CONF" "$KT/p7m-signed.eml")
+[ "$(verdict "$KT/p7m.out")" = pass ] && grep -q "nested signature inside" "$KT/p7m.out" &&
+	ok "a 20 MB signed-data attachment: pass, nested signature noted" ||
+	{ not_ok "a 20 MB signed-data attachment: pass, nested signature noted"; diag <"$KT/p7m.out.err"; }
+echo "# peak RSS verifying the message with the 20 MB .p7m: ${kb:-?} kB"
+bounded "20 MB nested signed-data" "$kb"
+rm -f "$KT/p7m.eml" "$KT/p7m-signed.eml" "$KT/p7m.out"
+
+# an opaque signature over 3 MB: its base64 is decoded a window at a time
+# (smime/verify_find.c): exactly, or the CMS would not parse or match
+awk 'BEGIN { printf "Content-Type: text/plain; charset=us-ascii\r\n\r\n";
+	for (i = 0; i < 40000; i++) printf "line %06d of a long opaque-signed text, to be decoded in windows\r\n", i }' \
+	>"$KT/opaque.mime"
+openssl cms -sign -nodetach -binary -in "$KT/opaque.mime" -signer "$KT_PKI/sotttt-agency.crt" \
+	-inkey "$KT_PKI/sotttt-agency.key" -certfile "$KT_PKI/chain.pem" -outform DER -out "$KT/opaque.der" ||
+	kt_bail "openssl cms cannot sign opaque"
+{
+	printf 'From: %s\r\nTo: x@ext.test\r\nSubject: opaque\r\nMIME-Version: 1.0\r\n' "$so"
+	printf 'Content-Type: application/pkcs7-mime; smime-type=signed-data; name="smime.p7m"\r\n'
+	printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+	openssl base64 -in "$KT/opaque.der" | sed 's/$/\r/'
+} >"$KT/opaque.eml"
+hwm "$KT/opaque.out" "$KT_CONF" "$KT/opaque.eml" >/dev/null
+[ "$(verdict "$KT/opaque.out")" = pass ] && ok "a 4 MB opaque signed message passes" ||
+	{ not_ok "a 4 MB opaque signed message passes"; diag <"$KT/opaque.out.err"; }
+# one base64 character of the eContent changed, 3 MB in
+cp "$KT/opaque.eml" "$KT/opaque-bad.eml"
+at=3000000
+old=$(dd if="$KT/opaque-bad.eml" bs=1 skip=$at count=1 2>/dev/null)
+new=A
+[ "$old" = A ] && new=B
+printf %s "$new" | dd of="$KT/opaque-bad.eml" bs=1 seek=$at conv=notrunc 2>/dev/null
+hwm "$KT/opaque-bad.out" "$KT_CONF" "$KT/opaque-bad.eml" >/dev/null
+[ "$(verdict "$KT/opaque-bad.out")" = fail ] && ok "the opaque message altered 3 MB in: fail" ||
+	{ not_ok "the opaque message altered 3 MB in: fail"; diag <"$KT/opaque-bad.out.err"; }
 kt_done
