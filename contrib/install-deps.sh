@@ -23,6 +23,8 @@ pkgs=(
 	m4
 	gpgsm gpg-agent libnss3-tools
 	python3 python3-cryptography
+	# t-verify-large.sh: a run's peak RSS (/usr/bin/time -f %M)
+	time
 	# fuzzing (tests/fuzz/run.sh): clang with libFuzzer
 	clang libclang-rt-14-dev
 	# .clang-format is enforced (tests/check-format.sh)

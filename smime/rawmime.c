@@ -3,11 +3,70 @@
  * header block, unfolded field values, boundary delimiter lines. Shared by
  * verification (verify_find.c) and co-signing (cosign.c).
  */
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <glib.h>
 
+#include "kyso/limits.h"
 #include "rawmime.h"
+
+/* The mapped message the scans of this thread read (rawmime.h). */
+static __thread struct kyso_raw_view view;
+
+struct kyso_raw_view
+kyso_raw_view_set(const char *base, size_t len)
+{
+	struct kyso_raw_view old = view;
+
+	view.base = view.mark = base;
+	view.end = base != NULL ? base + len : NULL;
+	return old;
+}
+
+void
+kyso_raw_view_restore(struct kyso_raw_view v)
+{
+	view = v;
+}
+
+static const char *
+page_down(const char *p)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+
+	return (const char *)((uintptr_t)p & ~(pg - 1));
+}
+
+void
+kyso_raw_trim(const char *p)
+{
+	const char *lo, *hi;
+	size_t away;
+
+	if (view.base == NULL || p < view.base || p > view.end)
+		return;
+	away =
+	    p > view.mark ? (size_t)(p - view.mark) : (size_t)(view.mark - p);
+	if (away < KYSO_MAP_WINDOW / 2)
+		return;
+	view.mark = p;
+	lo = (size_t)(p - view.base) > KYSO_MAP_WINDOW
+	    ? page_down(p - KYSO_MAP_WINDOW)
+	    : view.base;
+	hi = (size_t)(view.end - p) > 2 * KYSO_MAP_WINDOW
+	    ? page_down(p + KYSO_MAP_WINDOW)
+	    : view.end;
+	/* only the resident size depends on these: a failure is harmless */
+	if (lo > view.base)
+		(void)madvise((void *)(uintptr_t)view.base,
+		    (size_t)(lo - view.base), MADV_DONTNEED);
+	if (hi < view.end)
+		(void)madvise((void *)(uintptr_t)hi, (size_t)(view.end - hi),
+		    MADV_DONTNEED);
+}
 
 size_t
 kyso_raw_eol_len(const char *p, const char *end)
@@ -22,9 +81,21 @@ kyso_raw_eol_len(const char *p, const char *end)
 const char *
 kyso_raw_next_line(const char *p, const char *end)
 {
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	const char *nl;
+	size_t n;
 
-	return nl != NULL ? nl + 1 : end;
+	/* a long line is searched a window at a time, trimming behind */
+	for (;;) {
+		n = MIN((size_t)(end - p), (size_t)KYSO_MAP_WINDOW);
+		if ((nl = memchr(p, '\n', n)) != NULL) {
+			kyso_raw_trim(nl);
+			return nl + 1;
+		}
+		p += n;
+		if (p >= end)
+			return end;
+		kyso_raw_trim(p);
+	}
 }
 
 int
@@ -43,11 +114,11 @@ kyso_raw_split_entity(struct kyso_span e, struct kyso_span *hdr,
 		return 1;
 	}
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = kyso_raw_next_line(p, end);
 
-		if (nl == NULL)
+		if (le[-1] != '\n')
 			break;
-		p = nl + 1;
+		p = le;
 		if ((n = kyso_raw_eol_len(p, end)) > 0) {
 			hdr->len = (size_t)(p - e.p);
 			body->p = p + n;

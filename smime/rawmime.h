@@ -16,10 +16,27 @@ struct kyso_span {
 	size_t len;
 };
 
+/* A mapped message (a private read-only file mapping, page-aligned base)
+ * that the scans of this thread may trim: kyso_raw_next_line() and the
+ * callers of kyso_raw_trim() drop the pages of the mapping further than
+ * KYSO_MAP_WINDOW from where they read (madvise MADV_DONTNEED: touched
+ * again, a page is read back from the file, so the bytes seen never
+ * change; only the resident size does). kyso_raw_view_set(NULL, 0) ends
+ * it; it returns the view it replaces, to be restored after. */
+struct kyso_raw_view {
+	const char *base, *end, *mark;
+};
+struct kyso_raw_view kyso_raw_view_set(const char *base, size_t len);
+void kyso_raw_view_restore(struct kyso_raw_view v);
+/* A scan of the current view has reached p: trim around it (no effect
+ * when p is near the last place trimmed around, or outside the view). */
+void kyso_raw_trim(const char *p);
+
 /* Length of the line end at p: 2 for CRLF, 1 for LF, 0 for none. */
 size_t kyso_raw_eol_len(const char *p, const char *end);
 
-/* The first byte of the line after the one at p (or end). */
+/* The first byte of the line after the one at p (or end). Trims the
+ * current view (kyso_raw_trim) as it reads. */
 const char *kyso_raw_next_line(const char *p, const char *end);
 
 /* Split an entity at its first empty line into header block and body.

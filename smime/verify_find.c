@@ -30,6 +30,8 @@
 struct walker {
 	struct kyso_found *f;
 	int last;
+	int probe; /* only whether there is a signature (found): nothing is
+	              decoded that found does not depend on */
 };
 
 static char *
@@ -79,7 +81,8 @@ str_is_pkcs7(const char *type, const char *base)
 	return r;
 }
 
-/* Decode body per the entity's Content-Transfer-Encoding. Its size comes
+/* Decode body per the entity's Content-Transfer-Encoding, a window at a
+ * time (the body may be in a mapped message: rawmime.h). Its size comes
  * from the input: NULL when it does not fit in memory (g_try_malloc). */
 static GByteArray *
 decode_body(const struct walker *w, struct kyso_span hdr, struct kyso_span body)
@@ -90,7 +93,7 @@ decode_body(const struct walker *w, struct kyso_span hdr, struct kyso_span body)
 	    : GMIME_CONTENT_ENCODING_DEFAULT;
 	GMimeEncoding st;
 	guint8 *out;
-	size_t n;
+	size_t n = 0, at, step, cap;
 
 	g_free(cte);
 	if (enc != GMIME_CONTENT_ENCODING_BASE64 &&
@@ -98,14 +101,31 @@ decode_body(const struct walker *w, struct kyso_span hdr, struct kyso_span body)
 	    enc != GMIME_CONTENT_ENCODING_UUENCODE) {
 		if ((out = g_try_malloc(body.len + 1)) == NULL)
 			return NULL;
-		memcpy(out, body.p, body.len);
+		for (at = 0; at < body.len; at += step) {
+			step = MIN(body.len - at, (size_t)KYSO_MAP_WINDOW);
+			memcpy(out + at, body.p + at, step);
+			kyso_raw_trim(body.p + at + step);
+		}
 		return g_byte_array_new_take(out, body.len);
 	}
 	g_mime_encoding_init_decode(&st, enc);
-	if ((out = g_try_malloc(g_mime_encoding_outlen(&st, body.len) + 16)) ==
-	    NULL)
+	/* each step writes at most outlen(its input), and all of them
+	 * together no more than outlen(body) */
+	cap = g_mime_encoding_outlen(&st, body.len) + 16;
+	if ((out = g_try_malloc(cap)) == NULL)
 		return NULL;
-	n = g_mime_encoding_flush(&st, body.p, body.len, (char *)out);
+	for (at = 0; at < body.len; at += step) {
+		step = MIN(body.len - at, (size_t)KYSO_MAP_WINDOW);
+		if (body.len - at > step)
+			n += g_mime_encoding_step(&st, body.p + at, step,
+			    (char *)out + n);
+		else
+			n += g_mime_encoding_flush(&st, body.p + at, step,
+			    (char *)out + n);
+		kyso_raw_trim(body.p + at + step);
+	}
+	if (body.len == 0)
+		n = g_mime_encoding_flush(&st, body.p, 0, (char *)out);
 	return g_byte_array_new_take(out, n);
 }
 
@@ -123,8 +143,7 @@ split_multipart(struct kyso_span body, const char *b, int *closed)
 
 	*closed = 0;
 	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl + 1 : end;
+		const char *le = kyso_raw_next_line(p, end);
 		int d = kyso_raw_is_delimiter(p, end, b, blen);
 
 		if (d > 0) {
@@ -275,6 +294,12 @@ take_opaque(const struct walker *w, GMimeContentType *ct, struct kyso_span hdr,
 		        g_ascii_strcasecmp(st, "authEnveloped-data") == 0))
 			f->encrypted = 1;
 		return 0;
+	}
+	if (w->probe && st != NULL) {
+		/* declared signed-data is found however its body decodes */
+		set_found(f, prefix, top);
+		f->opaque = 1;
+		return 1;
 	}
 	if ((der = decode_body(w, hdr, body)) == NULL) {
 		set_found(f, prefix, top);
@@ -427,13 +452,14 @@ kyso_verify_ambiguity(const char *p, size_t len)
 	return ambiguity(e, "", 0, 0);
 }
 
-void
-kyso_verify_find(const char *raw, size_t len, struct kyso_found *f)
+/* kyso_verify_find(); with `probe` only f->found is meant (walker) */
+static void
+find(const char *raw, size_t len, struct kyso_found *f, int probe)
 {
 	/* an empty message may come as NULL: no arithmetic on a null pointer */
 	struct kyso_span e = {raw != NULL ? raw : "", raw != NULL ? len : 0};
 	struct kyso_found other;
-	struct walker w = {f, 0};
+	struct walker w = {f, 0, probe};
 	char *why;
 
 	memset(f, 0, sizeof(*f));
@@ -462,13 +488,20 @@ kyso_verify_find(const char *raw, size_t len, struct kyso_found *f)
 	g_free(why);
 }
 
+void
+kyso_verify_find(const char *raw, size_t len, struct kyso_found *f)
+{
+	find(raw, len, f, 0);
+}
+
 int
 kyso_verify_has_signature(const char *raw, size_t len)
 {
 	struct kyso_found f;
 	int r;
 
-	kyso_verify_find(raw, len, &f);
+	/* a large signed-data attachment is not decoded to be counted */
+	find(raw, len, &f, 1);
 	r = f.found;
 	kyso_verify_found_clear(&f);
 	return r;

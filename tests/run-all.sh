@@ -135,10 +135,13 @@ if tar --exclude=.git --exclude=autom4te.cache -cf - . | tar -C "$asan" -xf - &&
 		# packaged daemon, not this build), a timing comparison (t-tcp), t-vgca
 		# (key generation mostly; test_vgca and test_kind run under ASan), and
 		# t-verdicts-offline, whose cases t-inbound runs through the
-		# same judge (and the daemon's protocol path) under ASan
+		# same judge (and the daemon's protocol path) under ASan, and
+		# t-verify-large (offline runs only; its bound is skipped under
+		# ASan, and the mapped path runs under ASan in make check:
+		# test_verify, test_verify_corpus read their cases from files)
 		for t in tests/integration/t-*.sh; do
 			case $t in
-			*/t-harness.sh | */t-verifiers.sh | */t-tcp.sh | */t-verdicts-offline.sh | */t-vgca.sh | */t-report-db.sh | */t-package.sh) ;;
+			*/t-harness.sh | */t-verifiers.sh | */t-tcp.sh | */t-verdicts-offline.sh | */t-vgca.sh | */t-report-db.sh | */t-package.sh | */t-verify-large.sh) ;;
 			*) its+=("$t") ;;
 			esac
 		done

@@ -14,6 +14,10 @@
 #define KYSO_MAX_HEADER_BYTES     (1024 * 1024)
 /* Default size above which a message is spooled to disk, not memory. */
 #define KYSO_DEFAULT_SPOOL_MEMORY (1024 * 1024)
+/* A message verified from a spool file is mapped, not read into memory;
+ * a scan over it keeps about this many bytes resident each side of where
+ * it reads (smime/rawmime.c) and drops the pages further away. */
+#define KYSO_MAP_WINDOW           (256 * 1024)
 /* Default largest message we will sign or verify (bigger: policy action). */
 #define KYSO_DEFAULT_MAX_MESSAGE  (64 * 1024 * 1024)
 /* MIME nesting depth we walk before calling the message malformed. */

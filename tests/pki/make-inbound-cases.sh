@@ -341,6 +341,18 @@ openssl cms -sign -binary -nodetach -in "$other" -signer "$pki/sotttt-agency.crt
 	-inkey "$pki/sotttt-agency.key" -certfile "$CH" -outform DER -out "$w/o-econtent.der" 2>/dev/null
 detached o-econtent-mismatch "$V" "$content" "$w/o-econtent.der"
 case_line o-econtent-mismatch "$V" crl any "found=1 econtent=1" fail
+# the shown part with LF line ends: the eContent is compared with its CRLF
+# form (streamed, smime/verify.c): the same text is no mismatch, another is
+openssl cms -sign -binary -nodetach -in "$content" -signer "$pki/sotttt-agency.crt" \
+	-inkey "$pki/sotttt-agency.key" -certfile "$CH" -outform DER -out "$w/o-econtent-same.der" 2>/dev/null
+detached o-econtent-same-lf "$V" "$content" "$w/o-econtent-same.der"
+crlf_to_lf "$m/o-econtent-same-lf.eml" "$w/o-econtent-same-lf.eml"
+mv "$w/o-econtent-same-lf.eml" "$m/o-econtent-same-lf.eml"
+case_line o-econtent-same-lf "$V" crl any "$ok1 econtent=0" pass
+detached o-econtent-mismatch-lf "$V" "$content" "$w/o-econtent.der"
+crlf_to_lf "$m/o-econtent-mismatch-lf.eml" "$w/o-econtent-mismatch-lf.eml"
+mv "$w/o-econtent-mismatch-lf.eml" "$m/o-econtent-mismatch-lf.eml"
+case_line o-econtent-mismatch-lf "$V" crl any "found=1 econtent=1" fail
 
 ossl_sign "$w/o-nocerts.der" sotttt-agency sotttt-agency -nocerts
 detached o-nocerts "$V" "$content" "$w/o-nocerts.der"
@@ -356,6 +368,10 @@ openssl cms -sign -binary -in "$w/inner.mime" -signer "$pki/sotttt-agency.crt" \
 	-inkey "$pki/sotttt-agency.key" -certfile "$CH" -outform DER -out "$w/o-outer.der" 2>/dev/null
 detached o-nested "$V" "$w/inner.mime" "$w/o-outer.der"
 case_line o-nested "$V" crl any "$ok1 nested=1" pass
+# with LF line ends: the CRLF form matches, and it is that form (written
+# out, smime/verify.c) that is searched for the inner signature
+crlf_to_lf "$m/o-nested.eml" "$m/o-nested-lf.eml"
+case_line o-nested-lf "$V" crl any "$ok1 nested=1" pass
 
 ossl_sign "$w/o-badcn.der" badcn badcn -certfile "$CH"
 detached o-badcn "badcn@sotttt.hagiang.gov.vn" "$content" "$w/o-badcn.der"
