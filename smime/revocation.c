@@ -45,6 +45,7 @@
 
 #include "http.h"
 #include "kyso/limits.h"
+#include "vcache.h"
 #include "verify_int.h"
 
 struct rev_entry {
@@ -425,11 +426,24 @@ out:
 	return c;
 }
 
-/* Judge x against one CRL by `issuer`. Returns -1 when the CRL is not
- * usable for x (other issuer, bad signature, not yet valid). */
+/* 1 when c's signature verifies with issuer's key: through vc (the
+ * trust's cache, by CRL and issuer DER) when given, else checked now. */
 static int
-crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now, time_t at,
-    enum kyso_revocation *st, char **note, const char *src)
+crl_signed_by(struct kyso_vcache *vc, X509_CRL *c, X509 *issuer, time_t now)
+{
+	if (vc != NULL)
+		return kyso_vcache_crl_verified(vc, c, issuer, now);
+	return X509_CRL_verify(c, X509_get0_pubkey(issuer)) > 0;
+}
+
+/* Judge x against one CRL by `issuer`. Returns -1 when the CRL is not
+ * usable for x (other issuer, bad signature, not yet valid). The status
+ * itself (listed or not, expired or not) is judged anew every time; only
+ * the signature check may come from vc. */
+static int
+crl_judge(struct kyso_vcache *vc, X509_CRL *c, X509 *x, X509 *issuer,
+    time_t now, time_t at, enum kyso_revocation *st, char **note,
+    const char *src)
 {
 	X509_REVOKED *rev = NULL;
 	const ASN1_TIME *nu;
@@ -437,7 +451,7 @@ crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now, time_t at,
 
 	if (X509_NAME_cmp(X509_CRL_get_issuer(c),
 	        X509_get_subject_name(issuer)) != 0 ||
-	    X509_CRL_verify(c, X509_get0_pubkey(issuer)) <= 0 ||
+	    !crl_signed_by(vc, c, issuer, now) ||
 	    kyso_cert_time(X509_CRL_get0_lastUpdate(c)) >
 	        now + KYSO_OCSP_SKEW) {
 		ERR_clear_error();
@@ -484,10 +498,11 @@ crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now, time_t at,
 /* Judge x against every usable CRL of `set` (src names the source for the
  * note). REVOKED from any of them wins; otherwise the newest by thisUpdate
  * decides (GOOD, or UNAVAILABLE when it is expired). NOT_CHECKED when no
- * CRL of the set is by x's issuer with a valid signature. */
+ * CRL of the set is by x's issuer with a valid signature. vc: the cache
+ * for the signature checks, or NULL. */
 static enum kyso_revocation
-crl_set_status(STACK_OF(X509_CRL) * set, X509 *x, X509 *issuer, time_t now,
-    time_t at, const char *src, char **note)
+crl_set_status(struct kyso_vcache *vc, STACK_OF(X509_CRL) * set, X509 *x,
+    X509 *issuer, time_t now, time_t at, const char *src, char **note)
 {
 	enum kyso_revocation best = KYSO_REV_NOT_CHECKED, st;
 	time_t newest = 0, tu;
@@ -497,7 +512,7 @@ crl_set_status(STACK_OF(X509_CRL) * set, X509 *x, X509 *issuer, time_t now,
 		X509_CRL *c = sk_X509_CRL_value(set, i);
 		char *n = NULL;
 
-		if (crl_judge(c, x, issuer, now, at, &st, &n, src) != 0)
+		if (crl_judge(vc, c, x, issuer, now, at, &st, &n, src) != 0)
 			continue;
 		tu = kyso_cert_time(X509_CRL_get0_lastUpdate(c));
 		if (st == KYSO_REV_REVOKED || best == KYSO_REV_NOT_CHECKED ||
@@ -550,7 +565,8 @@ fetched_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		}
 		n = NULL;
 		(void)sk_X509_CRL_push(one, c);
-		st = crl_set_status(one, x, issuer, now, at, "fetched", &n);
+		st = crl_set_status(t->vcache, one, x, issuer, now, at,
+		    "fetched", &n);
 		(void)sk_X509_CRL_pop(one);
 		X509_CRL_free(c);
 		if (st == KYSO_REV_GOOD || st == KYSO_REV_REVOKED) {
@@ -587,15 +603,18 @@ crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
 	*note = NULL;
 	if (!(t->check & KYSO_REVCHECK_CRL))
 		return KYSO_REV_NOT_CHECKED;
-	best = crl_set_status(t->crls, x, issuer, now, at, "file", note);
+	best = crl_set_status(t->vcache, t->crls, x, issuer, now, at, "file",
+	    note);
 	if (best == KYSO_REV_REVOKED || best == KYSO_REV_GOOD)
 		return best;
 	urls = cdp_urls(t, x);
 	if (urls->len == 0) {
 		/* nothing authoritative to ask: the message's CRLs, if any */
 		if (best == KYSO_REV_NOT_CHECKED)
-			best = crl_set_status(cms_crls, x, issuer, now, at,
-			    "message", note);
+			/* the sender's CRLs: checked every time, so a
+			 * message cannot fill the trust's cache with them */
+			best = crl_set_status(NULL, cms_crls, x, issuer, now,
+			    at, "message", note);
 		g_ptr_array_free(urls, TRUE);
 		return best;
 	}

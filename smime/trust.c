@@ -5,7 +5,8 @@
  * anchors and the files of a trust profile (TrustProfile vgca).
  *
  * kyso_trust_load() reads every file once; the result is read-only and
- * shared by all threads (the revocation cache inside has its own lock).
+ * shared by all threads (the revocation and verification caches inside
+ * have their own locks).
  */
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "certfile.h"
 #include "kyso/limits.h"
 #include "trust_int.h"
+#include "vcache.h"
 
 /* Split a comma/space list of dotted OIDs into arr; -1 on a bad OID. */
 static int
@@ -304,6 +306,10 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 	t->budget = spec->budget > 0 ? spec->budget : KYSO_REV_DEFAULT_BUDGET;
 	t->softfail = spec->softfail;
 	t->cache = kyso_revocation_cache_new();
+	/* a new trust, a new empty cache: what a reload invalidates */
+	t->vcache = kyso_vcache_new(spec->verify_cache_size > 0
+	        ? (unsigned)spec->verify_cache_size
+	        : KYSO_VCACHE_DEFAULT);
 	return t;
 fail:
 	kyso_trust_free(t);
@@ -325,6 +331,7 @@ kyso_trust_free(struct kyso_trust *t)
 	if (t->personal_oids != NULL)
 		g_ptr_array_free(t->personal_oids, TRUE);
 	kyso_revocation_cache_free(t->cache);
+	kyso_vcache_free(t->vcache);
 	if (t->url_map != NULL)
 		g_ptr_array_free(t->url_map, TRUE);
 	X509_STORE_free(t->tsa_store);

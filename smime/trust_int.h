@@ -3,7 +3,7 @@
  * the verification engine (trust.c, verify*.c, cert.c, revocation.c) only.
  *
  * Everything is read-only after kyso_trust_load() except the revocation
- * caches, which are guarded by their own mutex.
+ * and verification caches, each guarded by its own mutex.
  */
 #ifndef KYSO_TRUST_INT_H
 #define KYSO_TRUST_INT_H
@@ -14,6 +14,7 @@
 #include "kyso/smime/trust.h"
 
 struct kyso_rev_cache; /* revocation.c */
+struct kyso_vcache;    /* vcache.c */
 
 struct kyso_trust {
 	X509_STORE *store;              /* anchors only */
@@ -30,6 +31,10 @@ struct kyso_trust {
 	STACK_OF(X509) * legacy_sha1;
 	GPtrArray *url_map;    /* RevocationURLMap: from, to, from, to, ... */
 	X509_STORE *tsa_store; /* TimestampTrustAnchors, or NULL */
+	/* chain verdicts and CRL signature checks (vcache.h); born empty
+	 * with the trust, so a reload (a new snapshot, a new trust) starts
+	 * with an empty cache: that is its invalidation */
+	struct kyso_vcache *vcache;
 };
 
 /* revocation.c: the cache owned by a trust object. */
