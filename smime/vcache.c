@@ -9,23 +9,26 @@
  * revocation status itself) is computed again from the cached chain or
  * CRL for every message by the caller.
  */
+#include <limits.h>
 #include <string.h>
 
 #include <glib.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "ber.h"
 #include "kyso/limits.h"
 #include "vcache.h"
 #include "verify_int.h"
 
-enum entry_kind { ENTRY_CHAIN = 1, ENTRY_CRL };
+enum entry_kind { ENTRY_CHAIN = 1, ENTRY_CRL, ENTRY_CERT };
 
 struct entry {
 	enum entry_kind kind;
 	time_t from, until;          /* the window in which it holds */
 	struct kyso_chain_verdict v; /* ENTRY_CHAIN */
 	int ok;                      /* ENTRY_CRL: signature verified */
+	X509 *cert;                  /* ENTRY_CERT: decoded once */
 };
 
 struct kyso_vcache {
@@ -65,6 +68,7 @@ entry_free(gpointer p)
 	struct entry *e = p;
 
 	kyso_chain_verdict_clear(&e->v);
+	X509_free(e->cert);
 	g_free(e);
 }
 
@@ -161,12 +165,48 @@ insert(struct kyso_vcache *c, const unsigned char *key, struct entry *e,
 	g_hash_table_replace(c->map, g_memdup2(key, KYSO_VCACHE_KEY), e);
 }
 
-/* SHA-256 of x's DER into out; 0 on failure. */
+/* The SHA-256 of a cached certificate's DER, set (ex_data) before the
+ * certificate is shared and never changed after: a lock-free read. */
+static int memo_index = -1;
+
+static void
+memo_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	g_free(ptr);
+}
+
+static int
+memo(void)
+{
+	static gsize once;
+
+	if (g_once_init_enter(&once)) {
+		memo_index =
+		    X509_get_ex_new_index(0, NULL, NULL, NULL, memo_free);
+		g_once_init_leave(&once, 1);
+	}
+	return memo_index;
+}
+
+/* SHA-256 of x's DER into out (the memo when x came from the cache); 0
+ * on failure. */
 static int
 cert_digest(const EVP_MD *md, X509 *x, unsigned char *out)
 {
+	const unsigned char *m =
+	    memo() >= 0 ? X509_get_ex_data(x, memo()) : NULL;
 	unsigned n = 0;
 
+	if (m != NULL) {
+		memcpy(out, m, KYSO_VCACHE_KEY);
+		return 1;
+	}
 	return X509_digest(x, md, out, &n) && n == KYSO_VCACHE_KEY;
 }
 
@@ -302,4 +342,203 @@ kyso_vcache_crl_verified(struct kyso_vcache *c, X509_CRL *crl, X509 *issuer,
 	insert(c, key, e, now);
 	g_mutex_unlock(&c->lock);
 	return ok;
+}
+
+/* ---- certificates of a SignedData, decoded once per DER */
+
+/* The certificate whose DER is der[0..len), from the cache or decoded
+ * (and then cached, its SHA-256 memo set before anyone else sees it); a
+ * reference for the caller, or NULL when it does not decode. */
+static X509 *
+cert_for(struct kyso_vcache *c, const unsigned char *der, size_t len,
+    time_t now)
+{
+	unsigned char key[KYSO_VCACHE_KEY], d[KYSO_VCACHE_KEY];
+	const unsigned char *p = der;
+	unsigned n = 0;
+	struct entry *e;
+	X509 *x = NULL;
+
+	/* the key: "cert" and the DER's own SHA-256 */
+	if (!EVP_Digest(der, len, d, &n, c->sha256, NULL) ||
+	    n != KYSO_VCACHE_KEY ||
+	    !EVP_Digest(d, sizeof(d), key, &n, c->sha256, NULL))
+		return NULL;
+	key[0] ^= 0x5a; /* not the same bytes as a chain or CRL key */
+	g_mutex_lock(&c->lock);
+	if ((e = lookup(c, key, ENTRY_CERT, now)) != NULL &&
+	    X509_up_ref(e->cert))
+		x = e->cert;
+	g_mutex_unlock(&c->lock);
+	if (x != NULL)
+		return x;
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL || p != der + len) {
+		X509_free(x);
+		return NULL;
+	}
+	if (memo() >= 0 &&
+	    X509_set_ex_data(x, memo(), g_memdup2(d, sizeof(d))) &&
+	    X509_up_ref(x)) {
+		e = g_new0(struct entry, 1);
+		e->kind = ENTRY_CERT;
+		e->cert = x;
+		e->from = 0;
+		e->until = (time_t)G_MAXINT64;
+		g_mutex_lock(&c->lock);
+		insert(c, key, e, now);
+		g_mutex_unlock(&c->lock);
+	}
+	return x;
+}
+
+/* DER length octets of n into out (at most 9); how many. */
+static size_t
+der_len(size_t n, unsigned char *out)
+{
+	size_t k = 0, i;
+
+	if (n < 0x80) {
+		out[0] = (unsigned char)n;
+		return 1;
+	}
+	for (i = n; i > 0; i >>= 8)
+		k++;
+	out[0] = (unsigned char)(0x80 | k);
+	for (i = 0; i < k; i++)
+		out[1 + i] = (unsigned char)(n >> (8 * (k - 1 - i)));
+	return k + 1;
+}
+
+/* Append tag, the DER length of clen, to b. */
+static void
+put_head(GByteArray *b, unsigned char tag, size_t clen)
+{
+	unsigned char l[10];
+
+	g_byte_array_append(b, &tag, 1);
+	g_byte_array_append(b, l, (guint)der_len(clen, l));
+}
+
+/* Where the certificates of a definite-length ContentInfo/SignedData are:
+ * [*cs, *ce) the whole [0] IMPLICIT SET element, with the ContentInfo's
+ * OID element [*oid, *oide) and the SignedData's content [*sd, *sde). 0,
+ * or -1 when der is not such a structure or has no certificates. */
+static int
+find_certs(const unsigned char *der, size_t len, const unsigned char **oid,
+    const unsigned char **oide, const unsigned char **sd,
+    const unsigned char **sde, const unsigned char **cs,
+    const unsigned char **ce)
+{
+	const unsigned char *end = der + len, *p, *q;
+	struct kyso_ber_tlv t;
+	int i;
+
+	if (kyso_ber_head(der, end, &t) != 0 || t.tag != 0x30 ||
+	    t.clen == KYSO_BER_INDEFINITE)
+		return -1;
+	p = der + t.hlen;
+	end = p + t.clen;
+	*oid = p;
+	if (kyso_ber_head(p, end, &t) != 0 || t.tag != 0x06)
+		return -1;
+	p += t.hlen + t.clen;
+	*oide = p;
+	if (kyso_ber_head(p, end, &t) != 0 || t.tag != 0xa0 ||
+	    t.clen == KYSO_BER_INDEFINITE)
+		return -1;
+	q = p + t.hlen;
+	if (kyso_ber_head(q, end, &t) != 0 || t.tag != 0x30 ||
+	    t.clen == KYSO_BER_INDEFINITE)
+		return -1;
+	p = *sd = q + t.hlen;
+	end = *sde = p + t.clen;
+	/* version, digestAlgorithms, encapContentInfo */
+	for (i = 0; i < 3; i++) {
+		if (kyso_ber_head(p, end, &t) != 0 ||
+		    t.clen == KYSO_BER_INDEFINITE)
+			return -1;
+		p += t.hlen + t.clen;
+	}
+	if (kyso_ber_head(p, end, &t) != 0 || t.tag != 0xa0 ||
+	    t.clen == KYSO_BER_INDEFINITE)
+		return -1;
+	*cs = p;
+	*ce = p + t.hlen + t.clen;
+	return 0;
+}
+
+/* der with the certificates element [cs, ce) of its SignedData left out
+ * (every enclosing length shortened), or NULL. */
+static GByteArray *
+without_certs(const unsigned char *oid, const unsigned char *oide,
+    const unsigned char *sd, const unsigned char *sde, const unsigned char *cs,
+    const unsigned char *ce)
+{
+	GByteArray *b = g_byte_array_new();
+	unsigned char l[10];
+	size_t sd_clen = (size_t)(sde - sd) - (size_t)(ce - cs);
+	size_t sd_total = 1 + der_len(sd_clen, l) + sd_clen;
+	size_t a0_total = 1 + der_len(sd_total, l) + sd_total;
+
+	put_head(b, 0x30, (size_t)(oide - oid) + a0_total);
+	g_byte_array_append(b, oid, (guint)(oide - oid));
+	put_head(b, 0xa0, sd_total);
+	put_head(b, 0x30, sd_clen);
+	g_byte_array_append(b, sd, (guint)(cs - sd));
+	g_byte_array_append(b, ce, (guint)(sde - ce));
+	return b;
+}
+
+/* The certificates of the set [cs, ce) added to cms in order, from the
+ * cache; 0 when one is not a well-formed certificate. */
+static int
+add_certs(struct kyso_vcache *c, CMS_ContentInfo *cms, const unsigned char *cs,
+    const unsigned char *ce, time_t now)
+{
+	struct kyso_ber_tlv t;
+	const unsigned char *p;
+	X509 *x;
+
+	if (kyso_ber_head(cs, ce, &t) != 0)
+		return 0;
+	for (p = cs + t.hlen; p < ce; p += t.hlen + t.clen) {
+		/* a certificate (SEQUENCE); other CertificateChoices and
+		 * indefinite lengths: not here */
+		if (kyso_ber_head(p, ce, &t) != 0 || t.tag != 0x30 ||
+		    t.clen == KYSO_BER_INDEFINITE ||
+		    (x = cert_for(c, p, t.hlen + t.clen, now)) == NULL)
+			return 0;
+		/* a duplicate is refused by OpenSSL: one copy is enough */
+		if (!CMS_add0_cert(cms, x))
+			X509_free(x);
+	}
+	return 1;
+}
+
+CMS_ContentInfo *
+kyso_vcache_d2i_cms(struct kyso_vcache *c, const unsigned char *der, size_t len,
+    time_t now)
+{
+	const unsigned char *oid, *oide, *sd, *sde, *cs, *ce, *p = der;
+	CMS_ContentInfo *cms = NULL;
+	GByteArray *b = NULL;
+
+	if (c == NULL || c->sha256 == NULL || len > (size_t)LONG_MAX ||
+	    find_certs(der, len, &oid, &oide, &sd, &sde, &cs, &ce) != 0)
+		goto plain;
+	b = without_certs(oid, oide, sd, sde, cs, ce);
+	p = b->data;
+	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)b->len)) == NULL ||
+	    p != b->data + b->len || !add_certs(c, cms, cs, ce, now)) {
+		CMS_ContentInfo_free(cms);
+		cms = NULL;
+	}
+	g_byte_array_unref(b);
+	ERR_clear_error();
+	if (cms != NULL)
+		return cms;
+plain:
+	/* anything else is OpenSSL's to judge, as before */
+	p = der;
+	return d2i_CMS_ContentInfo(NULL, &p, (long)len);
 }

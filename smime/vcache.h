@@ -22,6 +22,7 @@
 
 #include <time.h>
 
+#include <openssl/cms.h>
 #include <openssl/x509.h>
 
 #define KYSO_VCACHE_KEY 32 /* SHA-256 */
@@ -67,5 +68,15 @@ void kyso_chain_verdict_clear(struct kyso_chain_verdict *v);
  * A result is kept until the CRL's nextUpdate (a day when it has none). */
 int kyso_vcache_crl_verified(struct kyso_vcache *c, X509_CRL *crl, X509 *issuer,
     time_t now);
+
+/* d2i_CMS_ContentInfo(der, len) with the certificates of the SignedData
+ * taken from c: each certificate is decoded once per DER (SHA-256) and
+ * shared after (OpenSSL 3 spends most of a small message's decoding on
+ * the certificates' public keys). Certificates are added in their order;
+ * a definite-length SignedData whose certificates are plain X.509 only,
+ * anything else (BER, other CertificateChoices, what does not decode) is
+ * left to d2i_CMS_ContentInfo on der as it is. NULL when that fails. */
+CMS_ContentInfo *kyso_vcache_d2i_cms(struct kyso_vcache *c,
+    const unsigned char *der, size_t len, time_t now);
 
 #endif

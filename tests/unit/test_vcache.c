@@ -7,7 +7,8 @@
  * fails (the window ends at the earliest notAfter); a CRL listing the
  * certificate turns a cached good into revoked; a CRL signature checked
  * with one issuer is not taken for another issuer of the same name; the
- * bound holds; a new trust (a reload) starts empty; threads at once.
+ * bound holds; a new trust (a reload) starts empty; threads at once; the
+ * certificates of a SignedData decoded once per DER, never by name.
  */
 #include <stdio.h>
 #include <string.h>
@@ -417,6 +418,152 @@ test_bound(const struct id *ca, const char *dir)
 	kyso_trust_free(t2);
 }
 
+/* DER of cms (BER when stream: indefinite lengths). */
+static GByteArray *
+der_of(CMS_ContentInfo *cms)
+{
+	unsigned char *der = NULL;
+	int n = i2d_CMS_ContentInfo(cms, &der);
+	GByteArray *b = g_byte_array_new();
+
+	g_byte_array_append(b, der, (guint)n);
+	OPENSSL_free(der);
+	return b;
+}
+
+/* 1 when a and b hold certificates of the same DER in the same order. */
+static int
+same_certs(CMS_ContentInfo *a, CMS_ContentInfo *b)
+{
+	STACK_OF(X509) *x = CMS_get1_certs(a), *y = CMS_get1_certs(b);
+	int i, same = sk_X509_num(x) == sk_X509_num(y) && sk_X509_num(x) > 0;
+
+	for (i = 0; same && i < sk_X509_num(x); i++)
+		same = X509_cmp(sk_X509_value(x, i), sk_X509_value(y, i)) == 0;
+	sk_X509_pop_free(x, X509_free);
+	sk_X509_pop_free(y, X509_free);
+	return same;
+}
+
+/* The first certificate of cms that is not `not` (may be NULL). */
+static X509 *
+cert_but(CMS_ContentInfo *cms, X509 * not )
+{
+	STACK_OF(X509) *x = CMS_get1_certs(cms);
+	X509 *r = NULL;
+	int i;
+
+	for (i = 0; r == NULL && i < sk_X509_num(x); i++)
+		if (not == NULL || X509_cmp(sk_X509_value(x, i), not ) != 0)
+			r = sk_X509_value(x, i);
+
+	sk_X509_pop_free(x, X509_free); /* r stays alive in cms */
+	return r;
+}
+
+/* the certificates of a SignedData decoded once per DER */
+static void
+test_decode(const struct id *ca, const struct id *good)
+{
+	struct kyso_vcache *c = kyso_vcache_new(0);
+	struct id fake_ca = make("UBND tinh Ha Giang CA", NULL, 1, -10, 3650);
+	struct id twin = make("Van thu", &fake_ca, 100, -1, 365);
+	CMS_ContentInfo *cms = sign(good), *a, *b, *plain, *t;
+	GByteArray *der, *tder;
+	const unsigned char *p;
+	unsigned long h, m;
+
+	CMS_add1_cert(cms, ca->cert);
+	der = der_of(cms);
+	p = der->data;
+	plain = d2i_CMS_ContentInfo(NULL, &p, (long)der->len);
+	a = kyso_vcache_d2i_cms(c, der->data, der->len, time(NULL));
+	b = kyso_vcache_d2i_cms(c, der->data, der->len, time(NULL));
+	kyso_vcache_stats(c, &h, &m);
+	(void)CMS_set1_signers_certs(b, NULL, 0);
+	CHECK(a != NULL && same_certs(a, plain) && same_certs(b, plain) &&
+	        CMS_SignerInfo_verify(
+	            sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(b), 0)) > 0,
+	    "decoded from the cache: the same certificates in the same "
+	    "order, the signature verifies");
+	CHECK(cert_but(a, ca->cert) == cert_but(b, ca->cert) && h == 2 &&
+	        m == 2,
+	    "the second message's certificates are the first's, not decoded "
+	    "again (%lu hits, %lu misses)",
+	    h, m);
+
+	/* the attacker's twin: same names and serial, another key */
+	t = sign(&twin);
+	tder = der_of(t);
+	CMS_ContentInfo_free(t);
+	t = kyso_vcache_d2i_cms(c, tder->data, tder->len, time(NULL));
+	CHECK(t != NULL && X509_cmp(cert_but(t, ca->cert), twin.cert) == 0 &&
+	        X509_cmp(cert_but(t, ca->cert), good->cert) != 0,
+	    "a certificate with the same names and serial is its own, "
+	    "never the cached one");
+	CMS_ContentInfo_free(t);
+
+	/* one byte of the certificate's key changed: not the cached one */
+	{
+		GByteArray *bad = g_byte_array_new();
+		unsigned char *k = NULL;
+		int kl = i2d_PUBKEY(good->key, &k);
+		guint i;
+
+		g_byte_array_append(bad, der->data, der->len);
+		for (i = 0; i + (guint)kl <= bad->len; i++)
+			if (memcmp(bad->data + i, k, (size_t)kl) == 0)
+				break;
+		bad->data[i + (guint)kl - 2] ^= 0x01;
+		t = kyso_vcache_d2i_cms(c, bad->data, bad->len, time(NULL));
+		CHECK(t != NULL &&
+		        X509_cmp(cert_but(t, ca->cert), good->cert) != 0 &&
+		        X509_verify(cert_but(t, ca->cert), ca->key) <= 0,
+		    "a certificate with one bit of its key changed: decoded as "
+		    "it is, its signature fails");
+		CMS_ContentInfo_free(t);
+		OPENSSL_free(k);
+		g_byte_array_unref(bad);
+	}
+
+	/* truncated, and a BER (indefinite-length) encoding */
+	p = der->data;
+	CHECK(kyso_vcache_d2i_cms(c, der->data, der->len / 2, time(NULL)) ==
+	        NULL,
+	    "a truncated CMS does not decode");
+	{
+		BIO *in = BIO_new_mem_buf("hello\r\n", -1),
+		    *out = BIO_new(BIO_s_mem());
+		char *data;
+		long n;
+
+		CMS_ContentInfo *s = CMS_sign(good->cert, good->key, NULL, in,
+		    CMS_DETACHED | CMS_BINARY | CMS_STREAM);
+		i2d_CMS_bio_stream(out, s, in,
+		    CMS_DETACHED | CMS_BINARY | CMS_STREAM);
+		n = BIO_get_mem_data(out, &data);
+		t = kyso_vcache_d2i_cms(c, (unsigned char *)data, (size_t)n,
+		    time(NULL));
+		CHECK(t != NULL &&
+		        X509_cmp(cert_but(t, ca->cert), good->cert) == 0,
+		    "a BER (streamed) SignedData decodes as OpenSSL decodes "
+		    "it");
+		CMS_ContentInfo_free(t);
+		CMS_ContentInfo_free(s);
+		BIO_free(in);
+		BIO_free(out);
+	}
+	g_byte_array_unref(tder);
+	g_byte_array_unref(der);
+	CMS_ContentInfo_free(a);
+	CMS_ContentInfo_free(b);
+	CMS_ContentInfo_free(plain);
+	CMS_ContentInfo_free(cms);
+	drop(&fake_ca);
+	drop(&twin);
+	kyso_vcache_free(c);
+}
+
 struct worker {
 	const struct kyso_trust *t;
 	CMS_ContentInfo *good, *twin;
@@ -486,6 +633,7 @@ main(void)
 	test_expiry(&ca, &good, dir);
 	test_revocation(&ca, &good, dir);
 	test_bound(&ca, dir);
+	test_decode(&ca, &good);
 	test_threads(&ca, &good, dir);
 	drop(&ca);
 	drop(&good);
