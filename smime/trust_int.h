@@ -20,8 +20,9 @@ struct kyso_trust {
 	X509_STORE *store;              /* anchors only */
 	STACK_OF(X509) * intermediates; /* configured intermediates */
 	STACK_OF(X509_CRL) * crls;      /* configured CRLs */
-	char *cache_dir;                /* fetched-CRL cache, or NULL */
-	int check;                      /* KYSO_REVCHECK_* bits */
+	GByteArray *crl_sha; /* SHA-256 of each of crls, in order (vcache) */
+	char *cache_dir;     /* fetched-CRL cache, or NULL */
+	int check;           /* KYSO_REVCHECK_* bits */
 	int timeout, budget, softfail;
 	GPtrArray *agency_oids;   /* char * dotted OIDs */
 	GPtrArray *personal_oids; /* char * dotted OIDs */

@@ -282,10 +282,56 @@ kyso_vcache_chain_put(struct kyso_vcache *c,
 	g_mutex_unlock(&c->lock);
 }
 
-/* The key of a CRL signature check: the CRL's DER and its issuer's. */
+int
+kyso_vcache_crl_digest(struct kyso_vcache *c, X509_CRL *crl,
+    unsigned char out[KYSO_VCACHE_KEY])
+{
+	unsigned n = 0;
+	int ok = c->sha256 != NULL &&
+	    X509_CRL_digest(crl, c->sha256, out, &n) && n == KYSO_VCACHE_KEY;
+
+	ERR_clear_error();
+	return ok;
+}
+
+void
+kyso_vcache_memo_cert(struct kyso_vcache *c, X509 *x)
+{
+	unsigned char d[KYSO_VCACHE_KEY];
+	unsigned n = 0;
+
+	if (memo() < 0 || X509_get_ex_data(x, memo()) != NULL ||
+	    c->sha256 == NULL || !X509_digest(x, c->sha256, d, &n) ||
+	    n != sizeof(d) ||
+	    !X509_set_ex_data(x, memo(), g_memdup2(d, sizeof(d))))
+		ERR_clear_error();
+}
+
+char *
+kyso_vcache_fingerprint(X509 *x)
+{
+	const unsigned char *m =
+	    memo() >= 0 ? X509_get_ex_data(x, memo()) : NULL;
+	static const char hex[] = "0123456789abcdef";
+	char *r;
+	int i;
+
+	if (m == NULL)
+		return kyso_cert_fingerprint(x);
+	r = g_malloc(2 * KYSO_VCACHE_KEY + 1);
+	for (i = 0; i < KYSO_VCACHE_KEY; i++) {
+		r[2 * i] = hex[m[i] >> 4];
+		r[2 * i + 1] = hex[m[i] & 0x0f];
+	}
+	r[2 * KYSO_VCACHE_KEY] = '\0';
+	return r;
+}
+
+/* The key of a CRL signature check: the CRL's DER (sha: its SHA-256, or
+ * NULL) and its issuer's. */
 static int
-crl_key(struct kyso_vcache *c, X509_CRL *crl, X509 *issuer,
-    unsigned char key[KYSO_VCACHE_KEY])
+crl_key(struct kyso_vcache *c, X509_CRL *crl, const unsigned char *sha,
+    X509 *issuer, unsigned char key[KYSO_VCACHE_KEY])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char d[KYSO_VCACHE_KEY];
@@ -295,8 +341,8 @@ crl_key(struct kyso_vcache *c, X509_CRL *crl, X509 *issuer,
 	if (ctx == NULL || c->sha256 == NULL ||
 	    !EVP_DigestInit_ex(ctx, c->sha256, NULL) ||
 	    !EVP_DigestUpdate(ctx, "crl", 4) ||
-	    !X509_CRL_digest(crl, c->sha256, d, &n) || n != sizeof(d) ||
-	    !EVP_DigestUpdate(ctx, d, sizeof(d)) ||
+	    (sha == NULL && !kyso_vcache_crl_digest(c, crl, d)) ||
+	    !EVP_DigestUpdate(ctx, sha != NULL ? sha : d, sizeof(d)) ||
 	    !cert_digest(c->sha256, issuer, d) ||
 	    !EVP_DigestUpdate(ctx, d, sizeof(d)))
 		goto out;
@@ -308,15 +354,15 @@ out:
 }
 
 int
-kyso_vcache_crl_verified(struct kyso_vcache *c, X509_CRL *crl, X509 *issuer,
-    time_t now)
+kyso_vcache_crl_verified(struct kyso_vcache *c, X509_CRL *crl,
+    const unsigned char *crl_sha, X509 *issuer, time_t now)
 {
 	unsigned char key[KYSO_VCACHE_KEY];
 	const ASN1_TIME *nu = X509_CRL_get0_nextUpdate(crl);
 	struct entry *e;
 	int ok;
 
-	if (!crl_key(c, crl, issuer, key)) {
+	if (!crl_key(c, crl, crl_sha, issuer, key)) {
 		/* no key, no cache: check it every time */
 		ok = X509_CRL_verify(crl, X509_get0_pubkey(issuer)) > 0;
 		ERR_clear_error();

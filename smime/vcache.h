@@ -65,9 +65,20 @@ void kyso_chain_verdict_clear(struct kyso_chain_verdict *v);
 
 /* X509_CRL_verify(crl, issuer's key) > 0, remembered per (CRL DER, issuer
  * certificate DER) pair: a signature is checked once per CRL and issuer.
+ * crl_sha: the SHA-256 of crl's DER when the caller has it, else NULL.
  * A result is kept until the CRL's nextUpdate (a day when it has none). */
-int kyso_vcache_crl_verified(struct kyso_vcache *c, X509_CRL *crl, X509 *issuer,
-    time_t now);
+int kyso_vcache_crl_verified(struct kyso_vcache *c, X509_CRL *crl,
+    const unsigned char *crl_sha, X509 *issuer, time_t now);
+/* SHA-256 of crl's DER into out (for crl_sha above: a CRL kept for many
+ * messages is hashed once). 0 on failure. */
+int kyso_vcache_crl_digest(struct kyso_vcache *c, X509_CRL *crl,
+    unsigned char out[KYSO_VCACHE_KEY]);
+/* Keep x's SHA-256 with it (the chain keys then need not hash it again).
+ * Only for a certificate no other thread can see yet (loading). */
+void kyso_vcache_memo_cert(struct kyso_vcache *c, X509 *x);
+/* kyso_cert_fingerprint(x) (SHA-256, lower-case hex), from the memo when
+ * x has one. g_free. */
+char *kyso_vcache_fingerprint(X509 *x);
 
 /* d2i_CMS_ContentInfo(der, len) with the certificates of the SignedData
  * taken from c: each certificate is decoded once per DER (SHA-256) and

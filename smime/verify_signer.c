@@ -329,7 +329,8 @@ chain_facts(STACK_OF(X509) * chain, struct kyso_signer_info *si)
 {
 	if (chain == NULL || sk_X509_num(chain) < 2)
 		return;
-	si->issuer_fingerprint = kyso_cert_fingerprint(sk_X509_value(chain, 1));
+	si->issuer_fingerprint =
+	    kyso_vcache_fingerprint(sk_X509_value(chain, 1));
 }
 
 static void
@@ -360,7 +361,7 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
 	si->not_before = kyso_cert_time(X509_get0_notBefore(x));
 	si->not_after = kyso_cert_time(X509_get0_notAfter(x));
 	si->kind = kyso_cert_kind(t, x);
-	si->fingerprint = kyso_cert_fingerprint(x);
+	si->fingerprint = kyso_vcache_fingerprint(x);
 	ERR_clear_error();
 }
 

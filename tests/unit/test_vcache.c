@@ -350,16 +350,16 @@ test_revocation(const struct id *ca, const struct id *good, const char *dir)
 	    "and stays revoked from the cache");
 	clear(&si);
 
-	CHECK(kyso_vcache_crl_verified(t->vcache, old, ca->cert, time(NULL)) ==
-	        1,
+	CHECK(kyso_vcache_crl_verified(t->vcache, old, NULL, ca->cert,
+	          time(NULL)) == 1,
 	    "the CRL's signature is cached as verified with its issuer");
-	CHECK(kyso_vcache_crl_verified(t->vcache, old, fake_ca.cert,
+	CHECK(kyso_vcache_crl_verified(t->vcache, old, NULL, fake_ca.cert,
 	          time(NULL)) == 0,
 	    "the same CRL is not verified with an impostor of the same name");
 	forged = make_crl(&fake_ca, NULL, 0);
-	CHECK(kyso_vcache_crl_verified(t->vcache, forged, ca->cert,
+	CHECK(kyso_vcache_crl_verified(t->vcache, forged, NULL, ca->cert,
 	          time(NULL)) == 0 &&
-	        kyso_vcache_crl_verified(t->vcache, forged, ca->cert,
+	        kyso_vcache_crl_verified(t->vcache, forged, NULL, ca->cert,
 	            time(NULL)) == 0,
 	    "a CRL by the impostor is refused, cached or not");
 	X509_CRL_free(forged);
@@ -491,6 +491,17 @@ test_decode(const struct id *ca, const struct id *good)
 	    "the second message's certificates are the first's, not decoded "
 	    "again (%lu hits, %lu misses)",
 	    h, m);
+	{
+		char *memo = kyso_vcache_fingerprint(cert_but(b, ca->cert));
+		char *fresh = kyso_cert_fingerprint(good->cert);
+
+		CHECK(g_strcmp0(memo, fresh) == 0 && strlen(memo) == 64,
+		    "the fingerprint kept with a decoded certificate is its "
+		    "SHA-256 (%s)",
+		    memo);
+		g_free(memo);
+		g_free(fresh);
+	}
 
 	/* the attacker's twin: same names and serial, another key */
 	t = sign(&twin);
