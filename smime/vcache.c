@@ -21,7 +21,7 @@
 #include "vcache.h"
 #include "verify_int.h"
 
-enum entry_kind { ENTRY_CHAIN = 1, ENTRY_CRL, ENTRY_CERT };
+enum entry_kind { ENTRY_CHAIN = 1, ENTRY_CRL, ENTRY_CERT, ENTRY_FACTS };
 
 struct entry {
 	enum entry_kind kind;
@@ -29,6 +29,7 @@ struct entry {
 	struct kyso_chain_verdict v; /* ENTRY_CHAIN */
 	int ok;                      /* ENTRY_CRL: signature verified */
 	X509 *cert;                  /* ENTRY_CERT: decoded once */
+	struct kyso_signer_info *si; /* ENTRY_FACTS: a certificate's facts */
 };
 
 struct kyso_vcache {
@@ -69,6 +70,10 @@ entry_free(gpointer p)
 
 	kyso_chain_verdict_clear(&e->v);
 	X509_free(e->cert);
+	if (e->si != NULL) {
+		kyso_signer_info_clear(e->si);
+		g_free(e->si);
+	}
 	g_free(e);
 }
 
@@ -587,4 +592,81 @@ plain:
 	/* anything else is OpenSSL's to judge, as before */
 	p = der;
 	return d2i_CMS_ContentInfo(NULL, &p, (long)len);
+}
+
+/* ---- the facts of a certificate (names, e-mail, kind ...) */
+
+/* The key of x's facts, from its memo only (a certificate decoded
+ * through the cache or loaded with the trust); 0 when it has none. */
+static int
+facts_key(struct kyso_vcache *c, X509 *x, unsigned char key[KYSO_VCACHE_KEY])
+{
+	const unsigned char *m =
+	    memo() >= 0 ? X509_get_ex_data(x, memo()) : NULL;
+	unsigned char buf[KYSO_VCACHE_KEY + 6];
+	unsigned n = 0;
+
+	if (m == NULL || c->sha256 == NULL)
+		return 0;
+	memcpy(buf, "facts", 6);
+	memcpy(buf + 6, m, KYSO_VCACHE_KEY);
+	return EVP_Digest(buf, sizeof(buf), key, &n, c->sha256, NULL) &&
+	    n == KYSO_VCACHE_KEY;
+}
+
+/* The certificate facts of from into to (strings copied). */
+static void
+facts_copy(const struct kyso_signer_info *from, struct kyso_signer_info *to)
+{
+	to->ku_ok = from->ku_ok;
+	to->eku_ok = from->eku_ok;
+	to->email = g_strdup(from->email);
+	to->subject_cn = g_strdup(from->subject_cn);
+	to->subject = g_strdup(from->subject);
+	to->subject_utf8 = g_strdup(from->subject_utf8);
+	to->subject_person = from->subject_person;
+	to->issuer_rfc4514 = g_strdup(from->issuer_rfc4514);
+	to->issuer_text = g_strdup(from->issuer_text);
+	to->issuer_cn = g_strdup(from->issuer_cn);
+	to->serial_hex = g_strdup(from->serial_hex);
+	to->not_before = from->not_before;
+	to->not_after = from->not_after;
+	to->kind = from->kind;
+	to->fingerprint = g_strdup(from->fingerprint);
+}
+
+int
+kyso_vcache_facts_get(struct kyso_vcache *c, X509 *x, time_t now,
+    struct kyso_signer_info *si)
+{
+	unsigned char key[KYSO_VCACHE_KEY];
+	struct entry *e;
+
+	if (!facts_key(c, x, key))
+		return 0;
+	g_mutex_lock(&c->lock);
+	if ((e = lookup(c, key, ENTRY_FACTS, now)) != NULL)
+		facts_copy(e->si, si);
+	g_mutex_unlock(&c->lock);
+	return e != NULL;
+}
+
+void
+kyso_vcache_facts_put(struct kyso_vcache *c, X509 *x,
+    const struct kyso_signer_info *si, time_t now)
+{
+	unsigned char key[KYSO_VCACHE_KEY];
+	struct entry *e;
+
+	if (!facts_key(c, x, key))
+		return;
+	e = g_new0(struct entry, 1);
+	e->kind = ENTRY_FACTS;
+	e->si = g_new0(struct kyso_signer_info, 1);
+	facts_copy(si, e->si);
+	e->from = 0;
+	e->until = (time_t)G_MAXINT64;
+	g_mutex_lock(&c->lock);
+	insert(c, key, e, now);
+	g_mutex_unlock(&c->lock);
 }

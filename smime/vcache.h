@@ -25,6 +25,8 @@
 #include <openssl/cms.h>
 #include <openssl/x509.h>
 
+#include "kyso/smime/verify.h"
+
 #define KYSO_VCACHE_KEY 32 /* SHA-256 */
 
 struct kyso_vcache;
@@ -89,5 +91,14 @@ char *kyso_vcache_fingerprint(X509 *x);
  * left to d2i_CMS_ContentInfo on der as it is. NULL when that fails. */
 CMS_ContentInfo *kyso_vcache_d2i_cms(struct kyso_vcache *c,
     const unsigned char *der, size_t len, time_t now);
+
+/* The facts cert_facts (verify_signer.c) records of certificate x, every
+ * one but email_matches (it depends on the message), copied into si when
+ * cached: only for a certificate with a memo (decoded through the cache or
+ * loaded with the trust), keyed by its SHA-256. 1 on a hit. */
+int kyso_vcache_facts_get(struct kyso_vcache *c, X509 *x, time_t now,
+    struct kyso_signer_info *si);
+void kyso_vcache_facts_put(struct kyso_vcache *c, X509 *x,
+    const struct kyso_signer_info *si, time_t now);
 
 #endif

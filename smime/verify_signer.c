@@ -333,20 +333,26 @@ chain_facts(STACK_OF(X509) * chain, struct kyso_signer_info *si)
 	    kyso_vcache_fingerprint(sk_X509_value(chain, 1));
 }
 
+/* The facts of certificate x into si: from t's cache when x has been
+ * seen (the same DER), else read from it and remembered. Only whether
+ * its address matches from_addr is always judged anew. */
 static void
 cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
-    struct kyso_signer_info *si)
+    time_t now, struct kyso_signer_info *si)
 {
-	uint32_t fl = X509_get_extension_flags(x);
+	uint32_t fl;
 	char text[KYSO_MAX_ISSUER_TEXT + 1];
 
+	si->email_matches = kyso_cert_email_matches(x, from_addr);
+	if (kyso_vcache_facts_get(t->vcache, x, now, si))
+		return;
+	fl = X509_get_extension_flags(x);
 	si->ku_ok = !(fl & EXFLAG_KUSAGE) ||
 	    (X509_get_key_usage(x) &
 	        (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
 	si->eku_ok = !(fl & EXFLAG_XKUSAGE) ||
 	    (X509_get_extended_key_usage(x) & (XKU_SMIME | XKU_ANYEKU));
 	si->email = kyso_cert_email(x);
-	si->email_matches = kyso_cert_email_matches(x, from_addr);
 	si->subject_cn =
 	    kyso_cert_name_attr(X509_get_subject_name(x), NID_commonName);
 	si->subject = kyso_cert_name_rfc4514(X509_get_subject_name(x));
@@ -363,6 +369,7 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
 	si->kind = kyso_cert_kind(t, x);
 	si->fingerprint = kyso_vcache_fingerprint(x);
 	ERR_clear_error();
+	kyso_vcache_facts_put(t->vcache, x, si, now);
 }
 
 /* Why revocation is not looked up for si, or NULL when everything else
@@ -412,7 +419,7 @@ kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		si->revocation_note = g_strdup("not checked");
 		return;
 	}
-	cert_facts(t, signer, from_addr, si);
+	cert_facts(t, signer, from_addr, now, si);
 	check_algorithms(s, signer, si);
 	/* the signature over the signed attributes; without attributes the
 	 * content check already verified the signature itself */
@@ -467,7 +474,7 @@ kyso_verify_cert_file(const struct kyso_trust *t, const char *path, time_t now,
 	if (sk == NULL || kyso_certfile_read(path, sk, err) != 0)
 		goto out;
 	leaf = sk_X509_value(sk, 0);
-	cert_facts(t, leaf, NULL, si);
+	cert_facts(t, leaf, NULL, now, si);
 	/* a CA certificate is described for its chain, not as a signer */
 	chain = build_chain(t, leaf, sk, now,
 	    X509_check_ca(leaf) ? "default" : "smime_sign", si);

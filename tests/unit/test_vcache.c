@@ -575,6 +575,77 @@ test_decode(const struct id *ca, const struct id *good)
 	kyso_vcache_free(c);
 }
 
+/* kyso_verify_signer on the first signer of cms decoded from der through
+ * t's cache (as verify.c decodes a message), From from. */
+static void
+facts_decoded(const struct kyso_trust *t, const GByteArray *der,
+    const char *from, struct kyso_signer_info *si)
+{
+	struct kyso_rev_session rs;
+	CMS_ContentInfo *cms =
+	    kyso_vcache_d2i_cms(t->vcache, der->data, der->len, time(NULL));
+	STACK_OF(X509) *certs = CMS_get1_certs(cms);
+	CMS_SignerInfo *s =
+	    sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	X509 *signer = NULL;
+
+	(void)CMS_set1_signers_certs(cms, NULL, 0);
+	CMS_SignerInfo_get0_algs(s, NULL, &signer, NULL, NULL);
+	kyso_rev_session_init(&rs, t, NULL);
+	kyso_verify_signer(t, &rs, s, signer, 1, certs, NULL, from, time(NULL),
+	    si);
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(cms);
+}
+
+static int
+same_facts(const struct kyso_signer_info *a, const struct kyso_signer_info *b)
+{
+	return a->ku_ok == b->ku_ok && a->eku_ok == b->eku_ok &&
+	    g_strcmp0(a->email, b->email) == 0 &&
+	    g_strcmp0(a->subject_cn, b->subject_cn) == 0 &&
+	    g_strcmp0(a->subject, b->subject) == 0 &&
+	    g_strcmp0(a->subject_utf8, b->subject_utf8) == 0 &&
+	    a->subject_person == b->subject_person &&
+	    g_strcmp0(a->issuer_rfc4514, b->issuer_rfc4514) == 0 &&
+	    g_strcmp0(a->issuer_text, b->issuer_text) == 0 &&
+	    g_strcmp0(a->issuer_cn, b->issuer_cn) == 0 &&
+	    g_strcmp0(a->serial_hex, b->serial_hex) == 0 &&
+	    a->not_before == b->not_before && a->not_after == b->not_after &&
+	    a->kind == b->kind &&
+	    g_strcmp0(a->fingerprint, b->fingerprint) == 0 &&
+	    g_strcmp0(a->issuer_fingerprint, b->issuer_fingerprint) == 0;
+}
+
+/* a whole message's path: certificates, facts and chain from the cache */
+static void
+test_facts(const struct id *ca, const struct id *good, const char *dir)
+{
+	struct kyso_trust *t = trust_in(ca, NULL, 0, dir);
+	struct kyso_signer_info a = {0}, b = {0}, c = {0};
+	CMS_ContentInfo *cms = sign(good);
+	GByteArray *der = der_of(cms);
+	unsigned long h;
+
+	facts_decoded(t, der, FROM, &a);
+	h = hits(t);
+	facts_decoded(t, der, FROM, &b);
+	CHECK(sound(&a) && sound(&b) && same_facts(&a, &b) && a.email_matches &&
+	        b.email_matches && hits(t) >= h + 3,
+	    "second message: certificate, facts and chain from the cache, "
+	    "the same facts (%lu hits)",
+	    hits(t) - h);
+	facts_decoded(t, der, "chutich@hagiang.gov.vn", &c);
+	CHECK(same_facts(&a, &c) && !c.email_matches,
+	    "another From: cached facts, but the address is judged anew");
+	clear(&a);
+	clear(&b);
+	clear(&c);
+	g_byte_array_unref(der);
+	CMS_ContentInfo_free(cms);
+	kyso_trust_free(t);
+}
+
 struct worker {
 	const struct kyso_trust *t;
 	CMS_ContentInfo *good, *twin;
@@ -645,6 +716,7 @@ main(void)
 	test_revocation(&ca, &good, dir);
 	test_bound(&ca, dir);
 	test_decode(&ca, &good);
+	test_facts(&ca, &good, dir);
 	test_threads(&ca, &good, dir);
 	drop(&ca);
 	drop(&good);
