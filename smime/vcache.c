@@ -1,7 +1,8 @@
 /*
  * vcache.c - the verification cache of a trust object (see vcache.h):
  * chain verdicts keyed by certificate DER, CRL signature checks keyed by
- * CRL and issuer DER, each valid inside its own time window.
+ * CRL and issuer DER, decoded certificates and their facts keyed by their
+ * DER, each valid inside its own time window.
  *
  * A cache never decides anything: it only answers "this exact input was
  * judged so, and the judgement still holds now". What depends on the

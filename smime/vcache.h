@@ -1,8 +1,8 @@
 /*
  * vcache.h - the verification cache of a trust object (vcache.c): chain
- * verdicts and CRL signature checks, so the 2nd..nth message of a signer
- * does not redo what the 1st proved. Internal to smime/ (verify_signer.c,
- * revocation.c, trust.c).
+ * verdicts, CRL signature checks, decoded certificates and their facts,
+ * so the 2nd..nth message of a signer does not redo what the 1st proved.
+ * Internal to smime/ (verify_signer.c, revocation.c, trust.c).
  *
  * One cache belongs to one struct kyso_trust, which belongs to one
  * configuration snapshot: a reload loads a new trust with a new, empty

@@ -67,8 +67,9 @@
 #define KYSO_OCSP_SKEW             300
 #define KYSO_OCSP_DEFAULT_TTL      300
 /* Verification cache of a trust object (smime/vcache.c): entries (chain
- * verdicts and CRL signature checks) by default (VerifyCacheSize) and at
- * most, and how long a refused chain is remembered (seconds). */
+ * verdicts, CRL signature checks, decoded certificates and their facts)
+ * by default (VerifyCacheSize) and at most, and how long a refused chain
+ * is remembered (seconds). */
 #define KYSO_VCACHE_DEFAULT        512
 #define KYSO_VCACHE_MAX            65536
 #define KYSO_VCACHE_NEG_TTL        3600
