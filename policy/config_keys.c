@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "config_int.h"
+#include "kyso/limits.h"
 
 #define OFF(field) offsetof(struct kyso_config_values, field)
 
@@ -209,6 +210,14 @@ const struct kyso_config_key kyso_config_keys[] = {
         .min = 1,
         .max = 60,
         .doc = "seconds per CRL or OCSP fetch"},
+    {.name = "VerifyCacheSize",
+        .type = KYSO_KT_INT,
+        .offset = OFF(s.verify_cache_size),
+        .def = G_STRINGIFY(KYSO_VCACHE_DEFAULT),
+        .min = 16,
+        .max = KYSO_VCACHE_MAX,
+        .doc = "entries of the cache of verified chains and CRL "
+               "signatures (emptied by a reload)"},
     {.name = "OnRevocationUnavailable",
         .type = KYSO_KT_INDEX,
         .offset = OFF(s.revocation_softfail),

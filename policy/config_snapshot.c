@@ -328,6 +328,7 @@ trust_spec(const struct kyso_config *cfg, const char *cache_dir)
 	    .profile_dir = cfg->profile_dir,
 	    .url_map = s->revocation_url_map,
 	    .tsa_anchor_file = s->timestamp_anchor_file,
+	    .verify_cache_size = s->verify_cache_size,
 	};
 
 	return spec;

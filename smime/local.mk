@@ -25,10 +25,12 @@ libkyso_smime_a_SOURCES = \
 	smime/cachedir.c \
 	smime/verify.c \
 	smime/verify_find.c \
-	smime/verify_signer.c
+	smime/verify_signer.c \
+	smime/vcache.c
 EXTRA_DIST += include/kyso/err.h include/kyso/limits.h include/kyso/smime/spool.h \
 	include/kyso/smime/signer.h include/kyso/smime/sign.h include/kyso/smime/mime.h \
 	include/kyso/smime/trust.h include/kyso/smime/verify.h include/kyso/smime/cosign.h \
 	include/kyso/smime/timestamp.h smime/http.h \
 	smime/canon.h smime/certfile.h smime/rawmime.h smime/pkcs11.h smime/keypool.h \
-	smime/ber.h smime/digest.h smime/trust_int.h smime/verify_int.h
+	smime/ber.h smime/digest.h smime/trust_int.h smime/verify_int.h \
+	smime/vcache.h

@@ -45,12 +45,15 @@
 
 #include "http.h"
 #include "kyso/limits.h"
+#include "vcache.h"
 #include "verify_int.h"
 
 struct rev_entry {
-	GBytes *data;                /* CRL DER, or NULL for an OCSP answer */
-	enum kyso_revocation status; /* OCSP answer */
-	time_t revoked_at;           /* OCSP: revocationTime when REVOKED */
+	GBytes *data;  /* CRL DER, or NULL for an OCSP answer */
+	X509_CRL *crl; /* data decoded (shared), or NULL */
+	unsigned char sha[KYSO_VCACHE_KEY]; /* of crl's DER, when crl */
+	enum kyso_revocation status;        /* OCSP answer */
+	time_t revoked_at; /* OCSP: revocationTime when REVOKED */
 	char *note;
 	time_t expires;
 };
@@ -70,6 +73,7 @@ entry_free(gpointer p)
 		return;
 	if (e->data != NULL)
 		g_bytes_unref(e->data);
+	X509_CRL_free(e->crl);
 	g_free(e->note);
 	g_free(e);
 }
@@ -106,6 +110,10 @@ cache_get(struct kyso_rev_cache *c, const char *key, time_t now)
 	if (e != NULL && e->expires > now) {
 		r = g_new0(struct rev_entry, 1);
 		r->data = e->data ? g_bytes_ref(e->data) : NULL;
+		if (e->crl != NULL && X509_CRL_up_ref(e->crl)) {
+			r->crl = e->crl;
+			memcpy(r->sha, e->sha, sizeof(r->sha));
+		}
 		r->status = e->status;
 		r->revoked_at = e->revoked_at;
 		r->note = g_strdup(e->note);
@@ -135,6 +143,21 @@ expired(gpointer k, gpointer v, gpointer now)
 	return ((struct rev_entry *)v)->expires <= *(time_t *)now;
 }
 
+/* Put e (taken) for key, making room first. */
+static void
+cache_put_entry(struct kyso_rev_cache *c, const char *key, struct rev_entry *e,
+    time_t now)
+{
+	g_mutex_lock(&c->lock);
+	if (g_hash_table_size(c->entries) >= KYSO_MAX_REV_CACHE) {
+		g_hash_table_foreach_remove(c->entries, expired, &now);
+		if (g_hash_table_size(c->entries) >= KYSO_MAX_REV_CACHE)
+			g_hash_table_remove_all(c->entries);
+	}
+	g_hash_table_replace(c->entries, g_strdup(key), e);
+	g_mutex_unlock(&c->lock);
+}
+
 static void
 cache_put(struct kyso_rev_cache *c, const char *key, GBytes *data,
     enum kyso_revocation status, const char *note, time_t expires, time_t now)
@@ -145,14 +168,25 @@ cache_put(struct kyso_rev_cache *c, const char *key, GBytes *data,
 	e->status = status;
 	e->note = g_strdup(note);
 	e->expires = expires;
-	g_mutex_lock(&c->lock);
-	if (g_hash_table_size(c->entries) >= KYSO_MAX_REV_CACHE) {
-		g_hash_table_foreach_remove(c->entries, expired, &now);
-		if (g_hash_table_size(c->entries) >= KYSO_MAX_REV_CACHE)
-			g_hash_table_remove_all(c->entries);
+	cache_put_entry(c, key, e, now);
+}
+
+/* Put a CRL: its DER, the decoded CRL (a reference taken) and its
+ * digest, so later messages neither decode nor hash it again. */
+static void
+cache_put_crl(struct kyso_rev_cache *c, const char *key, GBytes *der,
+    X509_CRL *crl, const unsigned char *sha, time_t expires, time_t now)
+{
+	struct rev_entry *e = g_new0(struct rev_entry, 1);
+
+	e->data = g_bytes_ref(der);
+	if (sha != NULL && X509_CRL_up_ref(crl)) {
+		e->crl = crl;
+		memcpy(e->sha, sha, sizeof(e->sha));
 	}
-	g_hash_table_replace(c->entries, g_strdup(key), e);
-	g_mutex_unlock(&c->lock);
+	e->status = KYSO_REV_NOT_CHECKED;
+	e->expires = expires;
+	cache_put_entry(c, key, e, now);
 }
 
 /* ---- where the CA's endpoints really are (P22) */
@@ -375,26 +409,35 @@ disk_load(const struct kyso_trust *t, const char *url, time_t now)
 	return r;
 }
 
-/* The CRL at url: memory cache, disk cache, network. NULL with *why
- * when it cannot be had. */
+/* The CRL at url: memory cache (decoded once), disk cache, network.
+ * NULL with *why when it cannot be had; else a reference, *sha its DER's
+ * SHA-256 and *has_sha 1 when that is known. */
 static X509_CRL *
 fetch_crl_url(const struct kyso_trust *t, struct kyso_rev_session *rs,
-    const char *url, time_t now, char **why)
+    const char *url, time_t now, unsigned char *sha, int *has_sha, char **why)
 {
 	char *key = g_strconcat("crl:", url, NULL);
 	struct rev_entry *e = NULL;
 	GBytes *der = NULL;
 	X509_CRL *c = NULL;
 	const unsigned char *p;
+	time_t expires = now + 60;
 	gsize len;
 	int timeout;
 
 	*why = NULL;
-	if ((e = cache_get(t->cache, key, now)) != NULL)
+	*has_sha = 0;
+	if ((e = cache_get(t->cache, key, now)) != NULL && e->crl != NULL) {
+		c = e->crl;
+		e->crl = NULL; /* the copy's reference is ours */
+		memcpy(sha, e->sha, KYSO_VCACHE_KEY);
+		*has_sha = 1;
+		goto out;
+	}
+	if (e != NULL)
 		der = g_bytes_ref(e->data);
-	else if (disk_ok(t) && (der = disk_load(t, url, now)) != NULL)
-		cache_put(t->cache, key, der, KYSO_REV_NOT_CHECKED, NULL,
-		    now + 60, now);
+	else if (disk_ok(t))
+		der = disk_load(t, url, now); /* looked at again in 60 s */
 	if (der == NULL) {
 		if (!net_begin(t, rs, url, now, &timeout, why))
 			goto out;
@@ -409,14 +452,21 @@ fetch_crl_url(const struct kyso_trust *t, struct kyso_rev_session *rs,
 			net_failed(t, url, *why, now);
 			goto out;
 		}
-		cache_put(t->cache, key, der, KYSO_REV_NOT_CHECKED, NULL,
-		    crl_expiry(c, now), now);
+		expires = crl_expiry(c, now);
 		if (disk_ok(t))
 			disk_store(t, url, der);
-		goto out;
+	} else {
+		p = g_bytes_get_data(der, &len);
+		c = crl_parse(p, len);
+		if (e != NULL)
+			expires = e->expires;
 	}
-	p = g_bytes_get_data(der, &len);
-	c = crl_parse(p, len);
+	/* decoded and hashed once; later messages share it */
+	if (c != NULL) {
+		*has_sha = kyso_vcache_crl_digest(t->vcache, c, sha);
+		cache_put_crl(t->cache, key, der, c, *has_sha ? sha : NULL,
+		    expires, now);
+	}
 out:
 	if (der != NULL)
 		g_bytes_unref(der);
@@ -425,11 +475,26 @@ out:
 	return c;
 }
 
-/* Judge x against one CRL by `issuer`. Returns -1 when the CRL is not
- * usable for x (other issuer, bad signature, not yet valid). */
+/* 1 when c's signature verifies with issuer's key: through vc (the
+ * trust's cache, by CRL and issuer DER; sha: the CRL's SHA-256 when
+ * known, else NULL) when given, else checked now. */
 static int
-crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now, time_t at,
-    enum kyso_revocation *st, char **note, const char *src)
+crl_signed_by(struct kyso_vcache *vc, X509_CRL *c, const unsigned char *sha,
+    X509 *issuer, time_t now)
+{
+	if (vc != NULL)
+		return kyso_vcache_crl_verified(vc, c, sha, issuer, now);
+	return X509_CRL_verify(c, X509_get0_pubkey(issuer)) > 0;
+}
+
+/* Judge x against one CRL by `issuer`. Returns -1 when the CRL is not
+ * usable for x (other issuer, bad signature, not yet valid). The status
+ * itself (listed or not, expired or not) is judged anew every time; only
+ * the signature check may come from vc. */
+static int
+crl_judge(struct kyso_vcache *vc, X509_CRL *c, const unsigned char *sha,
+    X509 *x, X509 *issuer, time_t now, time_t at, enum kyso_revocation *st,
+    char **note, const char *src)
 {
 	X509_REVOKED *rev = NULL;
 	const ASN1_TIME *nu;
@@ -437,7 +502,7 @@ crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now, time_t at,
 
 	if (X509_NAME_cmp(X509_CRL_get_issuer(c),
 	        X509_get_subject_name(issuer)) != 0 ||
-	    X509_CRL_verify(c, X509_get0_pubkey(issuer)) <= 0 ||
+	    !crl_signed_by(vc, c, sha, issuer, now) ||
 	    kyso_cert_time(X509_CRL_get0_lastUpdate(c)) >
 	        now + KYSO_OCSP_SKEW) {
 		ERR_clear_error();
@@ -484,9 +549,12 @@ crl_judge(X509_CRL *c, X509 *x, X509 *issuer, time_t now, time_t at,
 /* Judge x against every usable CRL of `set` (src names the source for the
  * note). REVOKED from any of them wins; otherwise the newest by thisUpdate
  * decides (GOOD, or UNAVAILABLE when it is expired). NOT_CHECKED when no
- * CRL of the set is by x's issuer with a valid signature. */
+ * CRL of the set is by x's issuer with a valid signature. vc: the cache
+ * for the signature checks, or NULL; sha: the SHA-256 of the first nsha
+ * CRLs of the set, one after the other, or NULL. */
 static enum kyso_revocation
-crl_set_status(STACK_OF(X509_CRL) * set, X509 *x, X509 *issuer, time_t now,
+crl_set_status(struct kyso_vcache *vc, STACK_OF(X509_CRL) * set,
+    const unsigned char *sha, int nsha, X509 *x, X509 *issuer, time_t now,
     time_t at, const char *src, char **note)
 {
 	enum kyso_revocation best = KYSO_REV_NOT_CHECKED, st;
@@ -497,7 +565,10 @@ crl_set_status(STACK_OF(X509_CRL) * set, X509 *x, X509 *issuer, time_t now,
 		X509_CRL *c = sk_X509_CRL_value(set, i);
 		char *n = NULL;
 
-		if (crl_judge(c, x, issuer, now, at, &st, &n, src) != 0)
+		if (crl_judge(vc, c,
+		        sha != NULL && i < nsha ? sha + i * KYSO_VCACHE_KEY
+		                                : NULL,
+		        x, issuer, now, at, &st, &n, src) != 0)
 			continue;
 		tu = kyso_cert_time(X509_CRL_get0_lastUpdate(c));
 		if (st == KYSO_REV_REVOKED || best == KYSO_REV_NOT_CHECKED ||
@@ -541,7 +612,9 @@ fetched_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
 	*note = NULL;
 	for (i = 0; one != NULL && i < urls->len; i++) {
 		const char *url = g_ptr_array_index(urls, i);
-		X509_CRL *c = fetch_crl_url(t, rs, url, now, &w);
+		unsigned char sha[KYSO_VCACHE_KEY];
+		int has_sha;
+		X509_CRL *c = fetch_crl_url(t, rs, url, now, sha, &has_sha, &w);
 
 		if (c == NULL) {
 			append_why(&why, w ? w : url);
@@ -550,7 +623,8 @@ fetched_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		}
 		n = NULL;
 		(void)sk_X509_CRL_push(one, c);
-		st = crl_set_status(one, x, issuer, now, at, "fetched", &n);
+		st = crl_set_status(t->vcache, one, has_sha ? sha : NULL, 1, x,
+		    issuer, now, at, "fetched", &n);
 		(void)sk_X509_CRL_pop(one);
 		X509_CRL_free(c);
 		if (st == KYSO_REV_GOOD || st == KYSO_REV_REVOKED) {
@@ -587,15 +661,20 @@ crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
 	*note = NULL;
 	if (!(t->check & KYSO_REVCHECK_CRL))
 		return KYSO_REV_NOT_CHECKED;
-	best = crl_set_status(t->crls, x, issuer, now, at, "file", note);
+	best = crl_set_status(t->vcache, t->crls,
+	    t->crl_sha != NULL ? t->crl_sha->data : NULL,
+	    t->crl_sha != NULL ? (int)(t->crl_sha->len / KYSO_VCACHE_KEY) : 0,
+	    x, issuer, now, at, "file", note);
 	if (best == KYSO_REV_REVOKED || best == KYSO_REV_GOOD)
 		return best;
 	urls = cdp_urls(t, x);
 	if (urls->len == 0) {
 		/* nothing authoritative to ask: the message's CRLs, if any */
 		if (best == KYSO_REV_NOT_CHECKED)
-			best = crl_set_status(cms_crls, x, issuer, now, at,
-			    "message", note);
+			/* the sender's CRLs: checked every time, so a
+			 * message cannot fill the trust's cache with them */
+			best = crl_set_status(NULL, cms_crls, NULL, 0, x,
+			    issuer, now, at, "message", note);
 		g_ptr_array_free(urls, TRUE);
 		return best;
 	}

@@ -5,7 +5,8 @@
  * anchors and the files of a trust profile (TrustProfile vgca).
  *
  * kyso_trust_load() reads every file once; the result is read-only and
- * shared by all threads (the revocation cache inside has its own lock).
+ * shared by all threads (the revocation and verification caches inside
+ * have their own locks).
  */
 #include <string.h>
 
@@ -17,6 +18,7 @@
 #include "certfile.h"
 #include "kyso/limits.h"
 #include "trust_int.h"
+#include "vcache.h"
 
 /* Split a comma/space list of dotted OIDs into arr; -1 on a bad OID. */
 static int
@@ -238,6 +240,35 @@ out:
 	return st;
 }
 
+/* The SHA-256 of every configured CRL, hashed here once instead of for
+ * every message (the cache's key of a CRL signature check), and the
+ * anchors' and intermediates' own (vcache.h). Best effort: what is not
+ * here is hashed when used. */
+static void
+remember_digests(struct kyso_trust *t)
+{
+	unsigned char d[KYSO_VCACHE_KEY];
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
+	int i;
+
+	t->crl_sha = g_byte_array_new();
+	for (i = 0; i < sk_X509_CRL_num(t->crls); i++) {
+		if (!kyso_vcache_crl_digest(t->vcache,
+		        sk_X509_CRL_value(t->crls, i), d))
+			break;
+		g_byte_array_append(t->crl_sha, d, sizeof(d));
+	}
+	for (i = 0; i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+
+		if (x != NULL)
+			kyso_vcache_memo_cert(t->vcache, x);
+	}
+	for (i = 0; i < sk_X509_num(t->intermediates); i++)
+		kyso_vcache_memo_cert(t->vcache,
+		    sk_X509_value(t->intermediates, i));
+}
+
 struct kyso_trust *
 kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 {
@@ -304,6 +335,11 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 	t->budget = spec->budget > 0 ? spec->budget : KYSO_REV_DEFAULT_BUDGET;
 	t->softfail = spec->softfail;
 	t->cache = kyso_revocation_cache_new();
+	/* a new trust, a new empty cache: what a reload invalidates */
+	t->vcache = kyso_vcache_new(spec->verify_cache_size > 0
+	        ? (unsigned)spec->verify_cache_size
+	        : KYSO_VCACHE_DEFAULT);
+	remember_digests(t);
 	return t;
 fail:
 	kyso_trust_free(t);
@@ -325,6 +361,9 @@ kyso_trust_free(struct kyso_trust *t)
 	if (t->personal_oids != NULL)
 		g_ptr_array_free(t->personal_oids, TRUE);
 	kyso_revocation_cache_free(t->cache);
+	kyso_vcache_free(t->vcache);
+	if (t->crl_sha != NULL)
+		g_byte_array_unref(t->crl_sha);
 	if (t->url_map != NULL)
 		g_ptr_array_free(t->url_map, TRUE);
 	X509_STORE_free(t->tsa_store);

@@ -3,7 +3,7 @@
  * the verification engine (trust.c, verify*.c, cert.c, revocation.c) only.
  *
  * Everything is read-only after kyso_trust_load() except the revocation
- * caches, which are guarded by their own mutex.
+ * and verification caches, each guarded by its own mutex.
  */
 #ifndef KYSO_TRUST_INT_H
 #define KYSO_TRUST_INT_H
@@ -14,13 +14,15 @@
 #include "kyso/smime/trust.h"
 
 struct kyso_rev_cache; /* revocation.c */
+struct kyso_vcache;    /* vcache.c */
 
 struct kyso_trust {
 	X509_STORE *store;              /* anchors only */
 	STACK_OF(X509) * intermediates; /* configured intermediates */
 	STACK_OF(X509_CRL) * crls;      /* configured CRLs */
-	char *cache_dir;                /* fetched-CRL cache, or NULL */
-	int check;                      /* KYSO_REVCHECK_* bits */
+	GByteArray *crl_sha; /* SHA-256 of each of crls, in order (vcache) */
+	char *cache_dir;     /* fetched-CRL cache, or NULL */
+	int check;           /* KYSO_REVCHECK_* bits */
 	int timeout, budget, softfail;
 	GPtrArray *agency_oids;   /* char * dotted OIDs */
 	GPtrArray *personal_oids; /* char * dotted OIDs */
@@ -30,6 +32,10 @@ struct kyso_trust {
 	STACK_OF(X509) * legacy_sha1;
 	GPtrArray *url_map;    /* RevocationURLMap: from, to, from, to, ... */
 	X509_STORE *tsa_store; /* TimestampTrustAnchors, or NULL */
+	/* chain verdicts and CRL signature checks (vcache.h); born empty
+	 * with the trust, so a reload (a new snapshot, a new trust) starts
+	 * with an empty cache: that is its invalidation */
+	struct kyso_vcache *vcache;
 };
 
 /* revocation.c: the cache owned by a trust object. */

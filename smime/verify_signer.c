@@ -21,6 +21,7 @@
 #include "digest.h"
 #include "kyso/limits.h"
 #include "kyso/smime/signer.h"
+#include "vcache.h"
 #include "verify_int.h"
 
 static int
@@ -195,19 +196,20 @@ legacy_cb(int ok, X509_STORE_CTX *ctx)
 
 /* Build and check the chain (trust, purpose, signature security level 1:
  * no SHA-1 or MD5 CA signature, no key under 80 bits of security, except
- * legacy_cb's; time judged separately). Returns the verified chain or
- * NULL with si->chain_error; si->legacy_sha1 when the exception was used. */
-static STACK_OF(X509) *
-    build_chain(const struct kyso_trust *t, X509 *signer,
-        STACK_OF(X509) * cms_certs, time_t now, const char *purpose,
-        struct kyso_signer_info *si)
+ * legacy_cb's; time judged separately) into v. 1 when the verdict is
+ * fully determined by the inputs and the trust (it may be cached), 0 when
+ * it is not (no memory, an internal error, a legacy SHA-1 chain refused
+ * for the time). */
+static int
+compute_chain(const struct kyso_trust *t, X509 *signer,
+    STACK_OF(X509) * cms_certs, time_t now, const char *purpose,
+    struct kyso_chain_verdict *v)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *untrusted = sk_X509_new_null();
-	STACK_OF(X509) *chain = NULL;
 	struct legacy_ctx lc = {.t = t, .now = now};
 	X509_VERIFY_PARAM *vp;
-	int i;
+	int i, rc, err, definite = 0;
 
 	if (ctx == NULL || untrusted == NULL)
 		goto out;
@@ -224,19 +226,99 @@ static STACK_OF(X509) *
 	X509_VERIFY_PARAM_set_auth_level(vp, 1);
 	X509_STORE_CTX_set_app_data(ctx, &lc);
 	X509_STORE_CTX_set_verify_cb(ctx, legacy_cb);
-	if (X509_verify_cert(ctx) > 0) {
-		chain = X509_STORE_CTX_get1_chain(ctx);
-		si->legacy_sha1 = lc.used;
+	if ((rc = X509_verify_cert(ctx)) > 0) {
+		v->chain = X509_STORE_CTX_get1_chain(ctx);
+		v->legacy_sha1 = lc.used;
+		definite = v->chain != NULL;
 	} else {
-		si->chain_error = g_strdup(X509_verify_cert_error_string(
-		    X509_STORE_CTX_get_error(ctx)));
+		err = X509_STORE_CTX_get_error(ctx);
+		v->error = g_strdup(X509_verify_cert_error_string(err));
+		/* with the time check off only the legacy exception depends
+		 * on now (its anchor's notAfter) */
+		definite = rc == 0 && err != X509_V_OK &&
+		    err != X509_V_ERR_OUT_OF_MEM &&
+		    err != X509_V_ERR_UNSPECIFIED &&
+		    err != X509_V_ERR_CA_MD_TOO_WEAK;
 	}
 out:
-	if (chain == NULL && si->chain_error == NULL)
-		si->chain_error = g_strdup("chain could not be built");
 	X509_STORE_CTX_free(ctx);
 	sk_X509_free(untrusted);
 	ERR_clear_error();
+	return definite;
+}
+
+/* The window in which a verdict computed at now may be reused: a chain
+ * for as long as every certificate in it is valid (latest notBefore to
+ * earliest notAfter, so a verify time outside it builds and judges the
+ * chain again); a refusal for KYSO_VCACHE_NEG_TTL seconds. The
+ * chain itself does not use revocation data: revocation.c checks it for
+ * every message (CRL signatures are cached there, until nextUpdate). */
+static void
+verdict_window(const struct kyso_chain_verdict *v, time_t now, time_t *from,
+    time_t *until)
+{
+	time_t nb, na;
+	int i;
+
+	if (v->chain == NULL) {
+		*from = now;
+		*until = now + KYSO_VCACHE_NEG_TTL;
+		return;
+	}
+	*from = 0;
+	*until = (time_t)G_MAXINT64;
+	for (i = 0; i < sk_X509_num(v->chain); i++) {
+		X509 *x = sk_X509_value(v->chain, i);
+
+		nb = kyso_cert_time(X509_get0_notBefore(x));
+		na = kyso_cert_time(X509_get0_notAfter(x));
+		if (nb == 0 || na == 0) {
+			/* an unreadable time: make the window empty */
+			*from = 1;
+			*until = 0;
+			return;
+		}
+		if (nb > *from)
+			*from = nb;
+		if (na < *until)
+			*until = na;
+	}
+}
+
+/* The chain of signer, from t's cache when this exact signer and these
+ * exact offered certificates were judged before under the same purpose
+ * and the verdict's window covers now, else built (compute_chain) and
+ * remembered. Returns the verified chain or NULL with si->chain_error;
+ * si->legacy_sha1 when the SHA-1 exception was used. */
+static STACK_OF(X509) *
+    build_chain(const struct kyso_trust *t, X509 *signer,
+        STACK_OF(X509) * cms_certs, time_t now, const char *purpose,
+        struct kyso_signer_info *si)
+{
+	unsigned char key[KYSO_VCACHE_KEY];
+	struct kyso_chain_verdict v = {0};
+	STACK_OF(X509) * chain;
+	time_t from, until;
+	int keyed =
+	    kyso_vcache_chain_key(t->vcache, purpose, signer, cms_certs, key);
+
+	if (!keyed || !kyso_vcache_chain_get(t->vcache, key, now, &v)) {
+		if (compute_chain(t, signer, cms_certs, now, purpose, &v) &&
+		    keyed) {
+			verdict_window(&v, now, &from, &until);
+			kyso_vcache_chain_put(t->vcache, key, &v, from, until,
+			    now);
+		}
+	}
+	chain = v.chain;
+	v.chain = NULL;
+	if (chain != NULL)
+		si->legacy_sha1 = v.legacy_sha1;
+	else
+		si->chain_error = v.error != NULL
+		    ? g_strdup(v.error)
+		    : g_strdup("chain could not be built");
+	kyso_chain_verdict_clear(&v);
 	return chain;
 }
 
@@ -247,23 +329,30 @@ chain_facts(STACK_OF(X509) * chain, struct kyso_signer_info *si)
 {
 	if (chain == NULL || sk_X509_num(chain) < 2)
 		return;
-	si->issuer_fingerprint = kyso_cert_fingerprint(sk_X509_value(chain, 1));
+	si->issuer_fingerprint =
+	    kyso_vcache_fingerprint(sk_X509_value(chain, 1));
 }
 
+/* The facts of certificate x into si: from t's cache when x has been
+ * seen (the same DER), else read from it and remembered. Only whether
+ * its address matches from_addr is always judged anew. */
 static void
 cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
-    struct kyso_signer_info *si)
+    time_t now, struct kyso_signer_info *si)
 {
-	uint32_t fl = X509_get_extension_flags(x);
+	uint32_t fl;
 	char text[KYSO_MAX_ISSUER_TEXT + 1];
 
+	si->email_matches = kyso_cert_email_matches(x, from_addr);
+	if (kyso_vcache_facts_get(t->vcache, x, now, si))
+		return;
+	fl = X509_get_extension_flags(x);
 	si->ku_ok = !(fl & EXFLAG_KUSAGE) ||
 	    (X509_get_key_usage(x) &
 	        (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION));
 	si->eku_ok = !(fl & EXFLAG_XKUSAGE) ||
 	    (X509_get_extended_key_usage(x) & (XKU_SMIME | XKU_ANYEKU));
 	si->email = kyso_cert_email(x);
-	si->email_matches = kyso_cert_email_matches(x, from_addr);
 	si->subject_cn =
 	    kyso_cert_name_attr(X509_get_subject_name(x), NID_commonName);
 	si->subject = kyso_cert_name_rfc4514(X509_get_subject_name(x));
@@ -278,8 +367,9 @@ cert_facts(const struct kyso_trust *t, X509 *x, const char *from_addr,
 	si->not_before = kyso_cert_time(X509_get0_notBefore(x));
 	si->not_after = kyso_cert_time(X509_get0_notAfter(x));
 	si->kind = kyso_cert_kind(t, x);
-	si->fingerprint = kyso_cert_fingerprint(x);
+	si->fingerprint = kyso_vcache_fingerprint(x);
 	ERR_clear_error();
+	kyso_vcache_facts_put(t->vcache, x, si, now);
 }
 
 /* Why revocation is not looked up for si, or NULL when everything else
@@ -329,7 +419,7 @@ kyso_verify_signer(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		si->revocation_note = g_strdup("not checked");
 		return;
 	}
-	cert_facts(t, signer, from_addr, si);
+	cert_facts(t, signer, from_addr, now, si);
 	check_algorithms(s, signer, si);
 	/* the signature over the signed attributes; without attributes the
 	 * content check already verified the signature itself */
@@ -384,7 +474,7 @@ kyso_verify_cert_file(const struct kyso_trust *t, const char *path, time_t now,
 	if (sk == NULL || kyso_certfile_read(path, sk, err) != 0)
 		goto out;
 	leaf = sk_X509_value(sk, 0);
-	cert_facts(t, leaf, NULL, si);
+	cert_facts(t, leaf, NULL, now, si);
 	/* a CA certificate is described for its chain, not as a signer */
 	chain = build_chain(t, leaf, sk, now,
 	    X509_check_ca(leaf) ? "default" : "smime_sign", si);

@@ -103,3 +103,8 @@ tests_unit_test_timestamp_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/timestamp.test
 EXTRA_DIST += tests/unit/timestamp.test tests/pki/make-tsa-cases.sh \
 	tests/pki/tsa-http.pl
+check_PROGRAMS += tests/unit/test_vcache
+tests_unit_test_vcache_SOURCES = tests/unit/test_vcache.c
+tests_unit_test_vcache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
+tests_unit_test_vcache_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/test_vcache

@@ -70,6 +70,13 @@
 #define KYSO_MAX_REV_CACHE         4096
 #define KYSO_OCSP_SKEW             300
 #define KYSO_OCSP_DEFAULT_TTL      300
+/* Verification cache of a trust object (smime/vcache.c): entries (chain
+ * verdicts, CRL signature checks, decoded certificates and their facts)
+ * by default (VerifyCacheSize) and at most, and how long a refused chain
+ * is remembered (seconds). */
+#define KYSO_VCACHE_DEFAULT        512
+#define KYSO_VCACHE_MAX            65536
+#define KYSO_VCACHE_NEG_TTL        3600
 /* Revocation endpoints: CRL distribution point URLs of one certificate
  * tried, and entries of RevocationURLMap. */
 #define KYSO_MAX_CDP_URLS          8

@@ -36,6 +36,9 @@ struct kyso_trust_spec {
 	const char *tsa_anchor_file;  /* PEM roots of trusted timestamp
 	                                 authorities, or NULL: tokens are
 	                                 not evaluated */
+	int verify_cache_size;        /* entries of the verification cache
+	                                 (chain verdicts, CRL signatures);
+	                                 0: KYSO_VCACHE_DEFAULT */
 };
 
 /* RevocationCheck: which sources are consulted. CRL: CRLFile, the CDP
