@@ -32,6 +32,7 @@
 #include "kyso/smime/mime.h"
 #include "kyso/smime/spool.h"
 #include "rawmime.h"
+#include "vcache.h"
 #include "verify_int.h"
 
 /* Bare LF line ends (a LF not after a CR) in p[0..len). */
@@ -399,7 +400,8 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 	int *ok = NULL, *ok2 = NULL, n, i, good, oom = 0, canonical = 0;
 
 	ERR_clear_error();
-	cms = d2i_CMS_ContentInfo(NULL, &p, (long)f->cms_der->len);
+	/* the certificates decoded once per DER (vcache.h) */
+	cms = kyso_vcache_d2i_cms(trust->vcache, p, f->cms_der->len, now);
 	if (cms == NULL && ossl_oom()) {
 		oom = 1;
 		goto out;
