@@ -219,10 +219,10 @@ check_body(const struct kyso_classified *c, GMimePart *part,
 		char *l = g_strstrip(lines[i]);
 
 		/* a stamp is a line of its own: the marking and at most
-		 * brackets, stars or dashes around it */
-		l = g_strdelimit(l, "[]()*-_=", ' ');
-		hit = kyso_classified_match(c, g_strstrip(l), marking) &&
-		    strlen(g_strstrip(l)) <= 32;
+		 * brackets, stars or dashes around it; the length first, as
+		 * matching normalises the text (most lines are longer) */
+		l = g_strstrip(g_strdelimit(l, "[]()*-_=", ' '));
+		hit = strlen(l) <= 32 && kyso_classified_match(c, l, marking);
 	}
 	g_strfreev(lines);
 	return hit;
