@@ -321,9 +321,28 @@ sign_opaque(const struct kyso_config *cfg, struct kyso_spool *msg,
 	return rc;
 }
 
+/* The message as GMime reads it, parsed once for classification and
+ * signing (NULL: not parsed yet, or GMime refused it). */
+static GMimeMessage *
+parse_once(struct kyso_spool *msg, GMimeMessage **parsed, int *tried)
+{
+	GMimeStream *in;
+
+	if (!*tried) {
+		*tried = 1;
+		in = kyso_spool_stream(msg);
+		*parsed = kyso_mime_parse(in, NULL);
+		g_object_unref(in);
+	}
+	return *parsed;
+}
+
+/* Sign the message; `parsed` (may be NULL: parsed here) is the message
+ * classification read, changed by signing. */
 static int
-do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
-    struct kyso_outcome *out, struct kyso_err *err)
+do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
+    GMimeMessage *parsed, time_t now, struct kyso_outcome *out,
+    struct kyso_err *err)
 {
 	const struct kyso_settings *st = kyso_config_settings(cfg);
 	struct kyso_sign_result res;
@@ -341,8 +360,11 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg, time_t now,
 	opts.tsa_timeout = st->timestamp_timeout;
 	opts.tsa_required = st->timestamp_required;
 	opts.protect_headers = st->header_protection;
-	if (kyso_sign_message(out->decision.signer, in, body, &opts, &res,
-	        err) < 0) {
+	if ((parsed != NULL
+	            ? kyso_sign_parsed(out->decision.signer, parsed,
+	                  (gint64)kyso_spool_size(msg), body, &opts, &res, err)
+	            : kyso_sign_message(out->decision.signer, in, body, &opts,
+	                  &res, err)) < 0) {
 		if (res.tsa_error != NULL) {
 			/* OnTimestampFailure tempfail, whatever
 			 * OnInternalError says */
@@ -458,11 +480,11 @@ do_verify(const struct kyso_config *cfg, const struct kyso_envelope *env,
  * names and the top of the text when the whole message was spooled. */
 static int
 is_classified(const struct kyso_config *cfg, const struct kyso_envelope *env,
-    struct kyso_spool *msg, int too_big, struct kyso_outcome *out)
+    struct kyso_spool *msg, int too_big, struct kyso_outcome *out,
+    GMimeMessage **parsed, int *tried)
 {
 	const struct kyso_classified *c = kyso_config_classified(cfg);
-	GMimeMessage *m = NULL;
-	GMimeStream *in;
+	GMimeMessage *m;
 	const char *marking = NULL;
 	char why[160] = "";
 	size_t i;
@@ -480,14 +502,8 @@ is_classified(const struct kyso_config *cfg, const struct kyso_envelope *env,
 				    "%s in Subject", marking);
 			g_free(s);
 		}
-	if (!hit && !too_big) {
-		in = kyso_spool_stream(msg);
-		if ((m = kyso_mime_parse(in, NULL)) != NULL) {
-			hit = kyso_classified_check(c, m, why, sizeof(why));
-			g_object_unref(m);
-		}
-		g_object_unref(in);
-	}
+	if (!hit && !too_big && (m = parse_once(msg, parsed, tried)) != NULL)
+		hit = kyso_classified_check(c, m, why, sizeof(why));
 	if (hit) {
 		/* the log is ASCII: "TỐI MẬT" shows as "TOI MAT" */
 		char *ascii = g_str_to_ascii(why, "C");
@@ -500,14 +516,17 @@ is_classified(const struct kyso_config *cfg, const struct kyso_envelope *env,
 	return hit;
 }
 
-int
-kyso_process_message(const struct kyso_config *cfg,
-    const struct kyso_envelope *env, struct kyso_spool *msg, int too_big,
-    time_t now, struct kyso_outcome *out)
+/* kyso_process_message; *parsed is the message parsed for classification,
+ * if it was (the caller unrefs it). */
+static int
+process(const struct kyso_config *cfg, const struct kyso_envelope *env,
+    struct kyso_spool *msg, int too_big, time_t now, struct kyso_outcome *out,
+    GMimeMessage **parsed)
 {
 	const struct kyso_settings *st = kyso_config_settings(cfg);
 	struct kyso_err err = {0};
 	struct kyso_decision *d = &out->decision;
+	int tried = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->action = KYSO_ACTION_ACCEPT;
@@ -529,7 +548,7 @@ kyso_process_message(const struct kyso_config *cfg,
 	    out->forged, env->nheaders);
 	/* classified documents are never signed or sent (OnClassified) */
 	if (d->origin != KYSO_ORIGIN_EXTERNAL &&
-	    is_classified(cfg, env, msg, too_big, out)) {
+	    is_classified(cfg, env, msg, too_big, out, parsed, &tried)) {
 		set_failure_action(out, st->on_classified);
 		if (out->action == KYSO_ACTION_REJECT)
 			out->reply_text = text_classified;
@@ -554,7 +573,7 @@ kyso_process_message(const struct kyso_config *cfg,
 			internal_failure(cfg, out, &err);
 			if (out->facts.cls == KYSO_OC_ERROR)
 				out->facts.cls = KYSO_OC_EXPIRED;
-		} else if (do_sign(cfg, msg, now, out, &err) < 0)
+		} else if (do_sign(cfg, msg, *parsed, now, out, &err) < 0)
 			internal_failure(cfg, out, &err);
 		break;
 	case KYSO_ACTION_VERIFY:
@@ -575,6 +594,19 @@ kyso_process_message(const struct kyso_config *cfg,
 		break;
 	}
 	return 0;
+}
+
+int
+kyso_process_message(const struct kyso_config *cfg,
+    const struct kyso_envelope *env, struct kyso_spool *msg, int too_big,
+    time_t now, struct kyso_outcome *out)
+{
+	GMimeMessage *parsed = NULL;
+	int rc = process(cfg, env, msg, too_big, now, out, &parsed);
+
+	if (parsed != NULL)
+		g_object_unref(parsed);
+	return rc;
 }
 
 void

@@ -586,21 +586,17 @@ has_header(GMimeMessage *msg, const char *name)
 }
 
 int
-kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
-    GMimeStream *out_body, const struct kyso_sign_opts *opts,
+kyso_sign_parsed(const struct kyso_signer *signer, GMimeMessage *msg,
+    gint64 input_size, GMimeStream *out_body, const struct kyso_sign_opts *opts,
     struct kyso_sign_result *res, struct kyso_err *err)
 {
-	GMimeMessage *msg = NULL;
 	GMimeObject *top;
 	GMimeStream *entity = NULL;
 	GString *prefix = NULL;
 	char *boundary = NULL;
-	gint64 input_size = g_mime_stream_length(in);
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if ((msg = kyso_mime_parse(in, err)) == NULL)
-		goto out;
 	res->kind = kyso_mime_kind(msg);
 	if (res->kind != KYSO_MIME_PLAIN) {
 		rc = 0; /* already signed or encrypted: the caller decides */
@@ -638,10 +634,25 @@ out:
 		g_string_free(prefix, TRUE);
 	if (entity != NULL)
 		g_object_unref(entity);
-	if (msg != NULL)
-		g_object_unref(msg);
 	if (rc < 0)
 		result_failed(res);
+	return rc;
+}
+
+int
+kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
+    GMimeStream *out_body, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err)
+{
+	GMimeMessage *msg;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((msg = kyso_mime_parse(in, err)) == NULL)
+		return -1;
+	rc = kyso_sign_parsed(signer, msg, g_mime_stream_length(in), out_body,
+	    opts, res, err);
+	g_object_unref(msg);
 	return rc;
 }
 
