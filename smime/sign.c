@@ -369,25 +369,32 @@ protect_headers(GMimeMessage *msg, GMimeObject *top, GString **prefix,
 	return 0;
 }
 
-/* Serialise the signed entity, CRLF everywhere, into a new stream; prefix
- * (may be NULL) is header text (LF line ends) written before the entity's
- * own header fields. */
+/* Serialise the signed entity into a new stream; prefix (may be NULL) is
+ * header text (LF line ends) written before the entity's own header
+ * fields. GMime writes CRLF (DOS newline format); what it leaves LF (the
+ * prefix, anything it copies as it came) becomes CRLF through a filter
+ * here with `crlf` (opaque signing), else in the copy that signs it
+ * (kyso_canon_wire): one pass over the bytes. */
 static GMimeStream *
 write_entity(GMimeObject *top, const GString *prefix, gint64 input_size,
-    const struct kyso_sign_opts *opts, struct kyso_err *err)
+    const struct kyso_sign_opts *opts, int crlf, struct kyso_err *err)
 {
 	GMimeStream *scratch = scratch_stream(input_size, opts, err);
 	GMimeStream *f;
-	GMimeFilter *crlf;
+	GMimeFilter *filter;
 	GMimeFormatOptions *fo;
 	ssize_t n;
 
 	if (scratch == NULL)
 		return NULL;
-	f = g_mime_stream_filter_new(scratch);
-	crlf = g_mime_filter_unix2dos_new(FALSE);
-	g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), crlf);
-	g_object_unref(crlf);
+	if (!crlf) {
+		f = g_object_ref(scratch);
+	} else {
+		f = g_mime_stream_filter_new(scratch);
+		filter = g_mime_filter_unix2dos_new(FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), filter);
+		g_object_unref(filter);
+	}
 	fo = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
 	n = prefix != NULL && prefix->len > 0
@@ -443,59 +450,41 @@ write_signature_part(GMimeStream *out, const unsigned char *der, size_t der_len,
 	return 0;
 }
 
-/* 0 while the bytes seen so far are 7-bit wire form: no 8-bit octet, NUL,
- * bare CR or LF, no line over 998 octets (*prev and *col carry the state
- * across chunks). */
-static int
-wire_7bit(const unsigned char *p, size_t n, int *prev, size_t *col)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (*prev == '\r' && p[i] != '\n')
-			return -1;
-		if (p[i] == '\n') {
-			if (*prev != '\r')
-				return -1;
-			*col = 0;
-		} else if (p[i] != '\r' &&
-		    (p[i] == 0 || p[i] >= 0x80 || ++*col > 998)) {
-			return -1;
-		}
-		*prev = p[i];
-	}
-	return 0;
-}
-
-/* Copy the entity into the output between the boundaries while feeding the
- * same bytes to CMS. Whatever re-encoding missed (a MIME quirk GMime writes
- * back as it came) is caught here: 8-bit bytes must never be signed (P1). */
+/* Copy the entity into the output between the boundaries, in one pass
+ * that makes line ends CRLF, checks the 7-bit wire form and feeds the
+ * same bytes to CMS (kyso_canon_wire). Whatever re-encoding missed (a MIME
+ * quirk GMime writes back as it came) is caught here: 8-bit bytes must
+ * never be signed (P1). */
 static int
 copy_and_digest(GMimeStream *entity, GMimeStream *out, struct cms_op *op,
     size_t *total, struct kyso_err *err)
 {
-	char *buf = g_malloc(SIGN_CHUNK);
-	ssize_t n;
-	size_t col = 0;
-	int rc = -1, prev = '\n';
+	/* one allocation: the chunk read, and its copy (up to twice as long
+	 * when every line end gains a CR) */
+	unsigned char *buf = g_malloc(3 * SIGN_CHUNK);
+	unsigned char *wire = buf + SIGN_CHUNK;
+	struct kyso_wire w = {0, 0};
+	ssize_t n, m;
+	int rc = -1;
 
 	while ((n = kyso_mime_read(entity, buf, SIGN_CHUNK)) > 0) {
-		if (wire_7bit((const unsigned char *)buf, (size_t)n, &prev,
-		        &col) < 0) {
-			kyso_err_set(err, KYSO_E_INPUT,
-			    "the message cannot be made 7-bit clean for "
-			    "signing");
-			goto out;
-		}
-		if (cms_op_update(op, buf, (size_t)n, err) < 0 ||
-		    put(out, buf, (size_t)n, total, err) < 0)
+		if ((m = kyso_canon_wire(&w, buf, (size_t)n, wire)) < 0)
+			goto unclean;
+		if (cms_op_update(op, wire, (size_t)m, err) < 0 ||
+		    put(out, wire, (size_t)m, total, err) < 0)
 			goto out;
 	}
 	if (n < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot read the signed entity");
 		goto out;
 	}
+	if (kyso_canon_wire_end(&w) < 0)
+		goto unclean;
 	rc = 0;
+	goto out;
+unclean:
+	kyso_err_set(err, KYSO_E_INPUT,
+	    "the message cannot be made 7-bit clean for signing");
 out:
 	g_free(buf);
 	return rc;
@@ -614,7 +603,8 @@ kyso_sign_parsed(const struct kyso_signer *signer, GMimeMessage *msg,
 	    protect_headers(msg, top, &prefix, err) < 0)
 		goto out;
 	res->protected_headers = prefix != NULL;
-	if ((entity = write_entity(top, prefix, input_size, opts, err)) == NULL)
+	if ((entity = write_entity(top, prefix, input_size, opts, 0, err)) ==
+	    NULL)
 		goto out;
 	boundary = opts != NULL && opts->boundary != NULL
 	    ? g_strdup(opts->boundary)
@@ -729,7 +719,7 @@ kyso_sign_opaque(const struct kyso_signer *signer, GMimeStream *in,
 		goto out;
 	res->protected_headers = prefix != NULL;
 	if ((entity = write_entity(top, prefix, g_mime_stream_length(in), opts,
-	         err)) == NULL)
+	         1, err)) == NULL)
 		goto out;
 	if (assemble_opaque(signer, entity, out_body, opts, res, err) < 0)
 		goto out;
