@@ -369,12 +369,73 @@ protect_headers(GMimeMessage *msg, GMimeObject *top, GString **prefix,
 	return 0;
 }
 
+/* GMime writes a leaf's content through a newline filter of its own, one
+ * octet at a time; kyso_canon_wire makes the same CRLF as it copies. So a
+ * leaf GMime would write as stored (its content already in the part's
+ * encoding) is labelled binary inside GMime while the entity is written,
+ * which GMime copies untouched (the field it writes is the header's, not
+ * changed); not one GMime must end with a line break (ensure_newline: its
+ * filter adds it). Each change goes to `raw` for raw_leaves_undo. */
+static void
+raw_leaves(GMimeObject *obj, GPtrArray *raw, int depth)
+{
+	GMimePart *part;
+	GMimeMessage *m;
+	int i, n;
+
+	if (depth > KYSO_MAX_MIME_DEPTH)
+		return; /* canon refused deeper nesting: not reached */
+	if (GMIME_IS_MULTIPART(obj)) {
+		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (i = 0; i < n; i++)
+			raw_leaves(g_mime_multipart_get_part(GMIME_MULTIPART(
+			                                         obj),
+			               i),
+			    raw, depth + 1);
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (m != NULL && g_mime_message_get_mime_part(m) != NULL)
+			raw_leaves(g_mime_message_get_mime_part(m), raw,
+			    depth + 1);
+		return;
+	}
+	if (!GMIME_IS_PART(obj) || obj->ensure_newline)
+		return;
+	part = GMIME_PART(obj);
+	if (part->content == NULL ||
+	    part->encoding == GMIME_CONTENT_ENCODING_BINARY ||
+	    part->encoding != part->content->encoding)
+		return;
+	g_ptr_array_add(raw, part);
+	g_ptr_array_add(raw, GINT_TO_POINTER((int)part->encoding));
+	part->content->encoding = GMIME_CONTENT_ENCODING_BINARY;
+	part->encoding = GMIME_CONTENT_ENCODING_BINARY;
+}
+
+static void
+raw_leaves_undo(GPtrArray *raw)
+{
+	guint i;
+
+	for (i = 0; i + 1 < raw->len; i += 2) {
+		GMimePart *part = raw->pdata[i];
+		GMimeContentEncoding enc =
+		    (GMimeContentEncoding)GPOINTER_TO_INT(raw->pdata[i + 1]);
+
+		part->encoding = enc;
+		part->content->encoding = enc;
+	}
+	g_ptr_array_set_size(raw, 0);
+}
+
 /* Serialise the signed entity into a new stream; prefix (may be NULL) is
  * header text (LF line ends) written before the entity's own header
  * fields. GMime writes CRLF (DOS newline format); what it leaves LF (the
- * prefix, anything it copies as it came) becomes CRLF through a filter
- * here with `crlf` (opaque signing), else in the copy that signs it
- * (kyso_canon_wire): one pass over the bytes. */
+ * prefix, the leaves raw_leaves lets through) becomes CRLF through a
+ * filter here with `crlf` (opaque signing), else in the copy that signs
+ * it (kyso_canon_wire): one pass over the bytes. */
 static GMimeStream *
 write_entity(GMimeObject *top, const GString *prefix, gint64 input_size,
     const struct kyso_sign_opts *opts, int crlf, struct kyso_err *err)
@@ -383,10 +444,12 @@ write_entity(GMimeObject *top, const GString *prefix, gint64 input_size,
 	GMimeStream *f;
 	GMimeFilter *filter;
 	GMimeFormatOptions *fo;
+	GPtrArray *raw;
 	ssize_t n;
 
 	if (scratch == NULL)
 		return NULL;
+	raw = g_ptr_array_new();
 	if (!crlf) {
 		f = g_object_ref(scratch);
 	} else {
@@ -400,8 +463,12 @@ write_entity(GMimeObject *top, const GString *prefix, gint64 input_size,
 	n = prefix != NULL && prefix->len > 0
 	    ? g_mime_stream_write(f, prefix->str, prefix->len)
 	    : 0;
+	if (!crlf)
+		raw_leaves(top, raw, 0);
 	if (n >= 0)
 		n = g_mime_object_write_to_stream(top, fo, f);
+	raw_leaves_undo(raw);
+	g_ptr_array_free(raw, TRUE);
 	g_mime_format_options_free(fo);
 	if (n < 0 || g_mime_stream_flush(f) < 0) {
 		kyso_err_set(err, KYSO_E_TEMP,

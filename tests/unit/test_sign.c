@@ -740,6 +740,34 @@ main(void)
 	BIO_free(content);
 	outcome_free(&o);
 
+	/* LF-only leaves copied by GMime as they are (raw_leaves) get their
+	 * CRLF in the signing copy; a last line without its line break still
+	 * gets one (GMime's ensure_newline, kept) */
+	sign_text(rsa,
+	    "From: vanthu@sotttt.hagiang.gov.vn\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	    "Content-Type: text/plain\n\none\ntwo\n--b\n"
+	    "Content-Type: application/octet-stream\n"
+	    "Content-Transfer-Encoding: base64\n\nAAAA\nBBBB",
+	    &o);
+	{
+		char *c = NULL;
+		long clen = 0;
+		int ok = o.rc == 0 && openssl_verify(&p, &o, &content, NULL);
+
+		if (ok)
+			clen = BIO_get_mem_data(content, &c);
+		CHECK(ok && seven_bit_clean(o.msg) &&
+		        g_strstr_len(c, clen,
+		            "\r\n\r\none\r\ntwo\r\n--b\r\n") != NULL &&
+		        clen > 12 &&
+		        memcmp(c + clen - 12, "AAAA\r\nBBBB\r\n", 12) == 0,
+		    "LF-only leaves are signed with CRLF, the unfinished last "
+		    "line ended");
+		BIO_free(content);
+	}
+	outcome_free(&o);
+
 	/* Vietnamese UTF-8 sent as 8bit, no MIME headers at all (P17) */
 	msgtext = g_strdup_printf("From: vanthu@sotttt.hagiang.gov.vn\r\n"
 	                          "Subject: =?UTF-8?B?VGjDtG5nIGLDoW8=?=\r\n"
