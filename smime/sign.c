@@ -374,8 +374,10 @@ protect_headers(GMimeMessage *msg, GMimeObject *top, GString **prefix,
  * leaf GMime would write as stored (its content already in the part's
  * encoding) is labelled binary inside GMime while the entity is written,
  * which GMime copies untouched (the field it writes is the header's, not
- * changed); not one GMime must end with a line break (ensure_newline: its
- * filter adds it). Each change goes to `raw` for raw_leaves_undo. */
+ * changed). Not a leaf GMime must end with a line break (ensure_newline,
+ * which its filter adds; GMime 3.2 sets it on messages only, never on a
+ * part, so this is for a later GMime). Each change goes to `raw` for
+ * raw_leaves_undo. */
 static void
 raw_leaves(GMimeObject *obj, GPtrArray *raw, int depth)
 {

@@ -741,8 +741,8 @@ main(void)
 	outcome_free(&o);
 
 	/* LF-only leaves copied by GMime as they are (raw_leaves) get their
-	 * CRLF in the signing copy; a last line without its line break still
-	 * gets one (GMime's ensure_newline, kept) */
+	 * CRLF in the signing copy, the same bytes GMime's own filter made;
+	 * a last line without its line break ends as GMime ends a part */
 	sign_text(rsa,
 	    "From: vanthu@sotttt.hagiang.gov.vn\nMIME-Version: 1.0\n"
 	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
@@ -763,7 +763,7 @@ main(void)
 		        clen > 12 &&
 		        memcmp(c + clen - 12, "AAAA\r\nBBBB\r\n", 12) == 0,
 		    "LF-only leaves are signed with CRLF, the unfinished last "
-		    "line ended");
+		    "line as GMime ends it");
 		BIO_free(content);
 	}
 	outcome_free(&o);
