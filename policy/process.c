@@ -2,6 +2,8 @@
  * process.c - run one message through policy and the S/MIME engine and
  * describe the result as an outcome for the caller to apply.
  *
+ * The message is parsed (GMime) once: classification reads the tree, then
+ * signing re-encodes it (never the other way round).
  * Signing: policy picks the certificate; the engine writes the new body to
  * a spool; the outcome says to strip top-level Content-* fields and add the
  * multipart/signed Content-Type. Already signed or encrypted mail passes

@@ -2,11 +2,13 @@
  * sign.c - build a detached S/MIME multipart/signed message (RFC 8551
  * 3.5.3, RFC 1847) from a whole message, signing exactly the bytes emitted.
  *
- * Steps: parse (file-backed), make every leaf 7-bit safe (canon.c), drop the
- * top-level epilogue (P6), serialise the signed entity in canonical CRLF
- * form to a scratch stream, then copy it once into the output while feeding
- * the same bytes to OpenSSL CMS (detached, binary: no second canonicalisation
- * by OpenSSL). Signed attributes: contentType, messageDigest, signingTime,
+ * Steps: parse (file-backed; or the caller's parse, kyso_sign_parsed), make
+ * every leaf 7-bit safe (canon.c), drop the top-level epilogue (P6),
+ * serialise the signed entity to a scratch stream (GMime; leaves copied as
+ * stored), then copy it once into the output in one pass that makes CRLF,
+ * checks the 7-bit wire form and feeds the same bytes to OpenSSL CMS
+ * (kyso_canon_wire; detached, binary: no second canonicalisation by
+ * OpenSSL). Signed attributes: contentType, messageDigest, signingTime,
  * SMIMECapabilities, ESS signingCertificateV2 (CMS_CADES). The signer's chain
  * is included (P20). Never logs.
  */
