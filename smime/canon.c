@@ -814,7 +814,10 @@ kyso_canon_prepare(GMimeObject *obj, int *reencoded, struct kyso_err *err)
 	    g_mime_object_get_header(obj, "Content-Type") == NULL;
 
 	*reencoded = 0;
-	if (prepare(obj, "", 0, reencoded, err) < 0)
+	/* depth 1: the entity goes into a multipart/signed, a level a reader
+	 * of the signed message counts too (verify_find.c), so its own
+	 * nesting gets one level less of KYSO_MAX_MIME_DEPTH */
+	if (prepare(obj, "", 1, reencoded, err) < 0)
 		return -1;
 	if (implicit)
 		label_implicit(obj);
