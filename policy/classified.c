@@ -219,10 +219,10 @@ check_body(const struct kyso_classified *c, GMimePart *part,
 		char *l = g_strstrip(lines[i]);
 
 		/* a stamp is a line of its own: the marking and at most
-		 * brackets, stars or dashes around it */
-		l = g_strdelimit(l, "[]()*-_=", ' ');
-		hit = kyso_classified_match(c, g_strstrip(l), marking) &&
-		    strlen(g_strstrip(l)) <= 32;
+		 * brackets, stars or dashes around it; the length first, as
+		 * matching normalises the text (most lines are longer) */
+		l = g_strstrip(g_strdelimit(l, "[]()*-_=", ' '));
+		hit = strlen(l) <= 32 && kyso_classified_match(c, l, marking);
 	}
 	g_strfreev(lines);
 	return hit;
@@ -236,29 +236,63 @@ struct walk {
 	int body_done; /* only the first text part's top is scanned */
 };
 
+/* A leaf: its file name, and the top of the first text part. */
 static void
-visit(GMimeObject *parent, GMimeObject *obj, gpointer data)
+visit_leaf(struct walk *w, GMimePart *part)
 {
-	struct walk *w = data;
-	const char *marking = NULL, *name;
+	const char *marking = NULL;
+	const char *name = g_mime_part_get_filename(part);
 
-	(void)parent;
-	if (w->hit || !GMIME_IS_PART(obj))
-		return;
-	name = g_mime_part_get_filename(GMIME_PART(obj));
 	if (name != NULL && kyso_classified_match(w->c, name, &marking)) {
 		(void)snprintf(w->why, w->whylen, "%s in attachment name",
 		    marking);
 		w->hit = 1;
 		return;
 	}
-	if (!w->body_done && GMIME_IS_TEXT_PART(obj)) {
+	if (!w->body_done && GMIME_IS_TEXT_PART(part)) {
 		w->body_done = 1;
-		if (check_body(w->c, GMIME_PART(obj), &marking)) {
+		if (check_body(w->c, part, &marking)) {
 			(void)snprintf(w->why, w->whylen,
 			    "%s stamp in the text", marking);
 			w->hit = 1;
 		}
+	}
+}
+
+/* Every entity under obj, in order: multiparts at any depth and forwarded
+ * messages (message/rfc822: their Subject and their own parts), where a
+ * document is as easily hidden as at the top. Past KYSO_MAX_MIME_DEPTH
+ * nothing is looked at: signing refuses such nesting anyway. */
+static void
+walk_tree(struct walk *w, GMimeObject *obj, int depth)
+{
+	const char *marking = NULL, *subject;
+	GMimeMessage *m;
+	int i, n;
+
+	if (w->hit || obj == NULL || depth > KYSO_MAX_MIME_DEPTH)
+		return;
+	if (GMIME_IS_MULTIPART(obj)) {
+		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (i = 0; i < n && !w->hit; i++)
+			walk_tree(w,
+			    g_mime_multipart_get_part(GMIME_MULTIPART(obj), i),
+			    depth + 1);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (m == NULL)
+			return;
+		subject = g_mime_message_get_subject(m);
+		if (subject != NULL &&
+		    kyso_classified_match(w->c, subject, &marking)) {
+			(void)snprintf(w->why, w->whylen,
+			    "%s in a forwarded message's Subject", marking);
+			w->hit = 1;
+			return;
+		}
+		walk_tree(w, g_mime_message_get_mime_part(m), depth + 1);
+	} else if (GMIME_IS_PART(obj)) {
+		visit_leaf(w, GMIME_PART(obj));
 	}
 }
 
@@ -277,10 +311,6 @@ kyso_classified_check(const struct kyso_classified *c, GMimeMessage *msg,
 		(void)snprintf(why, whylen, "%s in Subject", marking);
 		return 1;
 	}
-	if (top == NULL)
-		return 0;
-	visit(NULL, top, &w);
-	if (!w.hit && GMIME_IS_MULTIPART(top))
-		g_mime_multipart_foreach(GMIME_MULTIPART(top), visit, &w);
+	walk_tree(&w, top, 0);
 	return w.hit;
 }

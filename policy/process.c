@@ -2,6 +2,8 @@
  * process.c - run one message through policy and the S/MIME engine and
  * describe the result as an outcome for the caller to apply.
  *
+ * The message is parsed (GMime) once: classification reads the tree, then
+ * signing re-encodes it (never the other way round).
  * Signing: policy picks the certificate; the engine writes the new body to
  * a spool; the outcome says to strip top-level Content-* fields and add the
  * multipart/signed Content-Type. Already signed or encrypted mail passes
@@ -322,21 +324,39 @@ sign_opaque(const struct kyso_config *cfg, struct kyso_spool *msg,
 	return rc;
 }
 
+/* The message as GMime reads it, parsed once for classification and
+ * signing (NULL: not parsed yet, or GMime refused it). */
+static GMimeMessage *
+parse_once(struct kyso_spool *msg, GMimeMessage **parsed, int *tried)
+{
+	GMimeStream *in;
+
+	if (!*tried) {
+		*tried = 1;
+		in = kyso_spool_stream(msg);
+		*parsed = kyso_mime_parse(in, NULL);
+		g_object_unref(in);
+	}
+	return *parsed;
+}
+
 /* Sign our message: detached (multipart/signed), or opaque when
  * `opaque_for` names a recipient of OpaqueRecipients (whose system alters
  * detached signatures) or OnUnsignable opaque catches what detached
- * signing must refuse. */
+ * signing must refuse. `parsed` (may be NULL: parsed here) is the message
+ * classification read, changed by detached signing; opaque signing reads
+ * the spool again. */
 static int
 do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
-    const char *opaque_for, time_t now, struct kyso_outcome *out,
-    struct kyso_err *err)
+    GMimeMessage *parsed, const char *opaque_for, time_t now,
+    struct kyso_outcome *out, struct kyso_err *err)
 {
 	const struct kyso_settings *st = kyso_config_settings(cfg);
 	struct kyso_sign_result res;
 	struct kyso_sign_opts opts = {0};
 	GMimeStream *in = kyso_spool_stream(msg);
 	GMimeStream *body = NULL;
-	int rc = -1;
+	int rc = -1, signed_rc;
 
 	/* the new body stays in memory only when the message did */
 	if ((body = body_stream(st, msg, err)) == NULL)
@@ -352,11 +372,16 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
 
 		kyso_text_printable(shown, sizeof(shown), opaque_for);
 		logf_append(out, " opaque_for=<%s>", shown);
-		if (kyso_sign_opaque(out->decision.signer, in, body, &opts,
-		        &res, err) < 0)
-			goto out;
-	} else if (kyso_sign_message(out->decision.signer, in, body, &opts,
-	               &res, err) < 0) {
+		signed_rc = kyso_sign_opaque(out->decision.signer, in, body,
+		    &opts, &res, err);
+	} else if (parsed != NULL) {
+		signed_rc = kyso_sign_parsed(out->decision.signer, parsed,
+		    (gint64)kyso_spool_size(msg), body, &opts, &res, err);
+	} else {
+		signed_rc = kyso_sign_message(out->decision.signer, in, body,
+		    &opts, &res, err);
+	}
+	if (signed_rc < 0) {
 		if (res.tsa_error != NULL) {
 			/* OnTimestampFailure tempfail, whatever
 			 * OnInternalError says */
@@ -368,7 +393,7 @@ do_sign(const struct kyso_config *cfg, struct kyso_spool *msg,
 		}
 		/* OnUnsignable opaque: what detached signing would break is
 		 * carried whole inside the signature (a fresh body) */
-		if (err->cls != KYSO_E_INPUT ||
+		if (opaque_for != NULL || err->cls != KYSO_E_INPUT ||
 		    st->on_unsignable != KYSO_ONFAIL_OPAQUE ||
 		    sign_opaque(cfg, msg, &opts, &body, &res, out, err) < 0)
 			goto out;
@@ -472,11 +497,11 @@ do_verify(const struct kyso_config *cfg, const struct kyso_envelope *env,
  * names and the top of the text when the whole message was spooled. */
 static int
 is_classified(const struct kyso_config *cfg, const struct kyso_envelope *env,
-    struct kyso_spool *msg, int too_big, struct kyso_outcome *out)
+    struct kyso_spool *msg, int too_big, struct kyso_outcome *out,
+    GMimeMessage **parsed, int *tried)
 {
 	const struct kyso_classified *c = kyso_config_classified(cfg);
-	GMimeMessage *m = NULL;
-	GMimeStream *in;
+	GMimeMessage *m;
 	const char *marking = NULL;
 	char why[160] = "";
 	size_t i;
@@ -494,14 +519,8 @@ is_classified(const struct kyso_config *cfg, const struct kyso_envelope *env,
 				    "%s in Subject", marking);
 			g_free(s);
 		}
-	if (!hit && !too_big) {
-		in = kyso_spool_stream(msg);
-		if ((m = kyso_mime_parse(in, NULL)) != NULL) {
-			hit = kyso_classified_check(c, m, why, sizeof(why));
-			g_object_unref(m);
-		}
-		g_object_unref(in);
-	}
+	if (!hit && !too_big && (m = parse_once(msg, parsed, tried)) != NULL)
+		hit = kyso_classified_check(c, m, why, sizeof(why));
 	if (hit) {
 		/* the log is ASCII: "TỐI MẬT" shows as "TOI MAT" */
 		char *ascii = g_str_to_ascii(why, "C");
@@ -514,14 +533,17 @@ is_classified(const struct kyso_config *cfg, const struct kyso_envelope *env,
 	return hit;
 }
 
-int
-kyso_process_message(const struct kyso_config *cfg,
-    const struct kyso_envelope *env, struct kyso_spool *msg, int too_big,
-    time_t now, struct kyso_outcome *out)
+/* kyso_process_message; *parsed is the message parsed for classification,
+ * if it was (the caller unrefs it). */
+static int
+process(const struct kyso_config *cfg, const struct kyso_envelope *env,
+    struct kyso_spool *msg, int too_big, time_t now, struct kyso_outcome *out,
+    GMimeMessage **parsed)
 {
 	const struct kyso_settings *st = kyso_config_settings(cfg);
 	struct kyso_err err = {0};
 	struct kyso_decision *d = &out->decision;
+	int tried = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->action = KYSO_ACTION_ACCEPT;
@@ -543,7 +565,7 @@ kyso_process_message(const struct kyso_config *cfg,
 	    out->forged, env->nheaders);
 	/* classified documents are never signed or sent (OnClassified) */
 	if (d->origin != KYSO_ORIGIN_EXTERNAL &&
-	    is_classified(cfg, env, msg, too_big, out)) {
+	    is_classified(cfg, env, msg, too_big, out, parsed, &tried)) {
 		set_failure_action(out, st->on_classified);
 		if (out->action == KYSO_ACTION_REJECT)
 			out->reply_text = text_classified;
@@ -568,8 +590,8 @@ kyso_process_message(const struct kyso_config *cfg,
 			internal_failure(cfg, out, &err);
 			if (out->facts.cls == KYSO_OC_ERROR)
 				out->facts.cls = KYSO_OC_EXPIRED;
-		} else if (do_sign(cfg, msg, env->opaque_rcpt, now, out, &err) <
-		    0)
+		} else if (do_sign(cfg, msg, *parsed, env->opaque_rcpt, now,
+		               out, &err) < 0)
 			internal_failure(cfg, out, &err);
 		break;
 	case KYSO_ACTION_VERIFY:
@@ -590,6 +612,19 @@ kyso_process_message(const struct kyso_config *cfg,
 		break;
 	}
 	return 0;
+}
+
+int
+kyso_process_message(const struct kyso_config *cfg,
+    const struct kyso_envelope *env, struct kyso_spool *msg, int too_big,
+    time_t now, struct kyso_outcome *out)
+{
+	GMimeMessage *parsed = NULL;
+	int rc = process(cfg, env, msg, too_big, now, out, &parsed);
+
+	if (parsed != NULL)
+		g_object_unref(parsed);
+	return rc;
 }
 
 void

@@ -17,6 +17,7 @@
  * the last, a verifier reading the raw bytes may read the first, and we do
  * not seal a structure two readers see differently.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "kyso/limits.h"
@@ -53,8 +54,32 @@ struct scan_pos {
 		0, '\n', '\n', 0                                               \
 	}
 
+/* Eight octets at a time. zero_octet(w) is not 0 when an octet of w is 0
+ * (exact as to whether, not as to which: a borrow may mark octets above a
+ * zero one); zero_octet(w ^ OCTETS_CR) likewise for a CR. */
+#define OCTETS_1  0x0101010101010101ULL
+#define OCTETS_80 0x8080808080808080ULL
+#define OCTETS_CR 0x0d0d0d0d0d0d0d0dULL
+
+static inline uint64_t
+zero_octet(uint64_t w)
+{
+	return (w - OCTETS_1) & ~w & OCTETS_80;
+}
+
+static inline uint64_t
+load8(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* One octet at a time, from wherever pos stands; the reference for what
+ * a scan finds (scan_line, the fast way, must find the same). */
 static void
-scan_bytes(struct scan *sc, const unsigned char *p, size_t n,
+scan_slow(struct scan *sc, const unsigned char *p, size_t n,
     struct scan_pos *pos)
 {
 	static const char from[] = "From ";
@@ -90,7 +115,152 @@ scan_bytes(struct scan *sc, const unsigned char *p, size_t n,
 		pos->prev2 = pos->prev;
 		pos->prev = c;
 	}
+}
+
+/* A whole line [p, lf) seen from its start, eight octets at a time: 1
+ * when judged (what scan_slow would find), 0 when it holds a NUL or a CR
+ * other than the one before its LF (scan_slow judges those). */
+static int
+scan_line(struct scan *sc, const unsigned char *p, const unsigned char *lf,
+    struct scan_pos *pos)
+{
+	size_t len = (size_t)(lf - p), i = 0, count8 = 0;
+	size_t body = len > 0 && lf[-1] == '\r' ? len - 1 : len;
+	uint64_t w, special = 0;
+
+	for (; i + 8 <= body; i += 8) {
+		w = load8(p + i);
+		special |= zero_octet(w) | zero_octet(w ^ OCTETS_CR);
+		/* how many high bits: summed into the top octet */
+		count8 += (size_t)((((w & OCTETS_80) >> 7) * OCTETS_1) >> 56);
+	}
+	for (; i < body; i++) {
+		special |= p[i] == 0 || p[i] == '\r' ? OCTETS_80 : 0;
+		count8 += p[i] >= 0x80;
+	}
+	if (special != 0)
+		return 0;
+	if (count8 > 0) {
+		sc->has8bit = 1;
+		sc->count8 += count8;
+	}
+	if (body > SMTP_LINE_MAX)
+		sc->longline = 1;
+	if (body >= 5 && memcmp(p, "From ", 5) == 0)
+		sc->fromline = 1;
+	if (body > 0 && (p[body - 1] == ' ' || p[body - 1] == '\t'))
+		sc->trailing_ws = 1;
+	pos->prev2 = len > 0 ? lf[-1] : '\n';
+	pos->prev = '\n';
+	pos->col = 0;
+	pos->from = 0;
+	return 1;
+}
+
+/* Scan n more octets: whole lines from their start the fast way
+ * (memchr and eight octets at a time), anything else (a line begun in the
+ * previous chunk, the unfinished last one, one with NUL or a stray CR)
+ * octet by octet. */
+static void
+scan_bytes(struct scan *sc, const unsigned char *p, size_t n,
+    struct scan_pos *pos)
+{
+	const unsigned char *end = p + n, *lf;
+	size_t len;
+
+	while (p < end) {
+		lf = memchr(p, '\n', (size_t)(end - p));
+		if (lf != NULL && pos->col == 0 && pos->from == 0 &&
+		    pos->prev == '\n' && scan_line(sc, p, lf, pos)) {
+			p = lf + 1;
+			continue;
+		}
+		len = lf != NULL ? (size_t)(lf + 1 - p) : (size_t)(end - p);
+		scan_slow(sc, p, len, pos);
+		p += len;
+	}
 	sc->total += n;
+}
+
+unsigned
+kyso_canon_scan_test(const void *p, size_t n, size_t chunk, int slow,
+    size_t *count8)
+{
+	struct scan sc;
+	struct scan_pos pos = SCAN_POS_START;
+	const unsigned char *b = p;
+	size_t off, len;
+
+	memset(&sc, 0, sizeof(sc));
+	for (off = 0; off < n; off += len) {
+		len = n - off < chunk ? n - off : chunk;
+		if (slow)
+			scan_slow(&sc, b + off, len, &pos);
+		else
+			scan_bytes(&sc, b + off, len, &pos);
+	}
+	*count8 = sc.count8;
+	return (unsigned)(sc.has8bit | sc.hasnul << 1 | sc.barecr << 2 |
+	    sc.longline << 3 | sc.trailing_ws << 4 | sc.fromline << 5 |
+	    (pos.prev == '\r') << 6);
+}
+
+/* 1 when none of p[0..n) is NUL, CR or 8-bit. */
+static int
+wire_clean(const unsigned char *p, size_t n)
+{
+	uint64_t w, bad = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		w = load8(p + i);
+		bad |= w | zero_octet(w) | zero_octet(w ^ OCTETS_CR);
+	}
+	for (; i < n; i++)
+		bad |=
+		    p[i] >= 0x80 || p[i] == 0 || p[i] == '\r' ? OCTETS_80 : 0;
+	return (bad & OCTETS_80) == 0;
+}
+
+ssize_t
+kyso_canon_wire(struct kyso_wire *w, const unsigned char *in, size_t n,
+    unsigned char *out)
+{
+	const unsigned char *p = in, *end = in + n, *lf, *stop;
+	unsigned char *o = out;
+	size_t len, body;
+	int cr;
+
+	if (n > 0 && w->cr && in[0] != '\n')
+		return -1; /* a CR that ended the last chunk, alone */
+	while (p < end) {
+		lf = memchr(p, '\n', (size_t)(end - p));
+		stop = lf != NULL ? lf : end;
+		len = (size_t)(stop - p);
+		cr = len > 0 ? stop[-1] == '\r' : w->cr;
+		body = len > 0 && cr ? len - 1 : len;
+		if (!wire_clean(p, body) || (w->col += body) > SMTP_LINE_MAX)
+			return -1;
+		memcpy(o, p, len);
+		o += len;
+		w->cr = cr;
+		if (lf == NULL)
+			break;
+		/* an LF after a CR stays; a lone one gets its CR */
+		if (!cr)
+			*o++ = '\r';
+		*o++ = '\n';
+		w->col = 0;
+		w->cr = 0;
+		p = lf + 1;
+	}
+	return (ssize_t)(o - out);
+}
+
+int
+kyso_canon_wire_end(const struct kyso_wire *w)
+{
+	return w->cr ? -1 : 0;
 }
 
 static int
@@ -644,7 +814,10 @@ kyso_canon_prepare(GMimeObject *obj, int *reencoded, struct kyso_err *err)
 	    g_mime_object_get_header(obj, "Content-Type") == NULL;
 
 	*reencoded = 0;
-	if (prepare(obj, "", 0, reencoded, err) < 0)
+	/* depth 1: the entity goes into a multipart/signed, a level a reader
+	 * of the signed message counts too (verify_find.c), so its own
+	 * nesting gets one level less of KYSO_MAX_MIME_DEPTH */
+	if (prepare(obj, "", 1, reencoded, err) < 0)
 		return -1;
 	if (implicit)
 		label_implicit(obj);

@@ -5,6 +5,8 @@
 #ifndef KYSO_CANON_H
 #define KYSO_CANON_H
 
+#include <sys/types.h>
+
 #include <gmime/gmime.h>
 #include "kyso/err.h"
 
@@ -25,5 +27,31 @@ int kyso_canon_unique_tree(GMimeObject *obj, struct kyso_err *err);
 
 int kyso_canon_unique_fields(GMimeObject *obj, const char *where,
     struct kyso_err *err);
+
+/* The one pass over the signed entity as it is copied: canonical line
+ * ends and the 7-bit wire check together. Where the copy stands between
+ * chunks: the octets of the current line so far, and whether the last
+ * octet was a CR. Start from {0, 0}. */
+struct kyso_wire {
+	size_t col;
+	int cr;
+};
+
+/* Copy in[0..n) to out (room for 2n octets) with every LF that does not
+ * follow a CR made CRLF (what GMime's unix2dos filter does); returns the
+ * octets written, or -1 as soon as the bytes are not 7-bit wire form: an
+ * 8-bit octet, NUL, a CR not before an LF, a line over 998 octets. A CR
+ * ending `in` is judged with the next chunk, or by kyso_canon_wire_end
+ * (-1: the copy ended with a bare CR). */
+ssize_t kyso_canon_wire(struct kyso_wire *w, const unsigned char *in, size_t n,
+    unsigned char *out);
+int kyso_canon_wire_end(const struct kyso_wire *w);
+
+/* For tests: scan p[0..n) in chunks of `chunk` octets the fast way, or
+ * (slow) octet by octet; returns what it found as bits (8-bit, NUL, bare
+ * CR, long line, trailing blank, "From " line, ends with CR), the count of
+ * 8-bit octets in *count8. Both ways must agree on every input. */
+unsigned kyso_canon_scan_test(const void *p, size_t n, size_t chunk, int slow,
+    size_t *count8);
 
 #endif

@@ -2,11 +2,13 @@
  * sign.c - build a detached S/MIME multipart/signed message (RFC 8551
  * 3.5.3, RFC 1847) from a whole message, signing exactly the bytes emitted.
  *
- * Steps: parse (file-backed), make every leaf 7-bit safe (canon.c), drop the
- * top-level epilogue (P6), serialise the signed entity in canonical CRLF
- * form to a scratch stream, then copy it once into the output while feeding
- * the same bytes to OpenSSL CMS (detached, binary: no second canonicalisation
- * by OpenSSL). Signed attributes: contentType, messageDigest, signingTime,
+ * Steps: parse (file-backed; or the caller's parse, kyso_sign_parsed), make
+ * every leaf 7-bit safe (canon.c), drop the top-level epilogue (P6),
+ * serialise the signed entity to a scratch stream (GMime; leaves copied as
+ * stored), then copy it once into the output in one pass that makes CRLF,
+ * checks the 7-bit wire form and feeds the same bytes to OpenSSL CMS
+ * (kyso_canon_wire; detached, binary: no second canonicalisation by
+ * OpenSSL). Signed attributes: contentType, messageDigest, signingTime,
  * SMIMECapabilities, ESS signingCertificateV2 (CMS_CADES). The signer's chain
  * is included (P20). Never logs.
  */
@@ -369,32 +371,108 @@ protect_headers(GMimeMessage *msg, GMimeObject *top, GString **prefix,
 	return 0;
 }
 
-/* Serialise the signed entity, CRLF everywhere, into a new stream; prefix
- * (may be NULL) is header text (LF line ends) written before the entity's
- * own header fields. */
+/* GMime writes a leaf's content through a newline filter of its own, one
+ * octet at a time; kyso_canon_wire makes the same CRLF as it copies. So a
+ * leaf GMime would write as stored (its content already in the part's
+ * encoding) is labelled binary inside GMime while the entity is written,
+ * which GMime copies untouched (the field it writes is the header's, not
+ * changed). Not a leaf GMime must end with a line break (ensure_newline,
+ * which its filter adds; GMime 3.2 sets it on messages only, never on a
+ * part, so this is for a later GMime). Each change goes to `raw` for
+ * raw_leaves_undo. */
+static void
+raw_leaves(GMimeObject *obj, GPtrArray *raw, int depth)
+{
+	GMimePart *part;
+	GMimeMessage *m;
+	int i, n;
+
+	if (depth > KYSO_MAX_MIME_DEPTH)
+		return; /* canon refused deeper nesting: not reached */
+	if (GMIME_IS_MULTIPART(obj)) {
+		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+		for (i = 0; i < n; i++)
+			raw_leaves(g_mime_multipart_get_part(GMIME_MULTIPART(
+			                                         obj),
+			               i),
+			    raw, depth + 1);
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (m != NULL && g_mime_message_get_mime_part(m) != NULL)
+			raw_leaves(g_mime_message_get_mime_part(m), raw,
+			    depth + 1);
+		return;
+	}
+	if (!GMIME_IS_PART(obj) || obj->ensure_newline)
+		return;
+	part = GMIME_PART(obj);
+	if (part->content == NULL ||
+	    part->encoding == GMIME_CONTENT_ENCODING_BINARY ||
+	    part->encoding != part->content->encoding)
+		return;
+	g_ptr_array_add(raw, part);
+	g_ptr_array_add(raw, GINT_TO_POINTER((int)part->encoding));
+	part->content->encoding = GMIME_CONTENT_ENCODING_BINARY;
+	part->encoding = GMIME_CONTENT_ENCODING_BINARY;
+}
+
+static void
+raw_leaves_undo(GPtrArray *raw)
+{
+	guint i;
+
+	for (i = 0; i + 1 < raw->len; i += 2) {
+		GMimePart *part = raw->pdata[i];
+		GMimeContentEncoding enc =
+		    (GMimeContentEncoding)GPOINTER_TO_INT(raw->pdata[i + 1]);
+
+		part->encoding = enc;
+		part->content->encoding = enc;
+	}
+	g_ptr_array_set_size(raw, 0);
+}
+
+/* Serialise the signed entity into a new stream; prefix (may be NULL) is
+ * header text (LF line ends) written before the entity's own header
+ * fields. GMime writes CRLF (DOS newline format); what it leaves LF (the
+ * prefix, the leaves raw_leaves lets through) becomes CRLF through a
+ * filter here with `crlf` (opaque signing), else in the copy that signs
+ * it (kyso_canon_wire): one pass over the bytes. */
 static GMimeStream *
 write_entity(GMimeObject *top, const GString *prefix, gint64 input_size,
-    const struct kyso_sign_opts *opts, struct kyso_err *err)
+    const struct kyso_sign_opts *opts, int crlf, struct kyso_err *err)
 {
 	GMimeStream *scratch = scratch_stream(input_size, opts, err);
 	GMimeStream *f;
-	GMimeFilter *crlf;
+	GMimeFilter *filter;
 	GMimeFormatOptions *fo;
+	GPtrArray *raw;
 	ssize_t n;
 
 	if (scratch == NULL)
 		return NULL;
-	f = g_mime_stream_filter_new(scratch);
-	crlf = g_mime_filter_unix2dos_new(FALSE);
-	g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), crlf);
-	g_object_unref(crlf);
+	raw = g_ptr_array_new();
+	if (!crlf) {
+		f = g_object_ref(scratch);
+	} else {
+		f = g_mime_stream_filter_new(scratch);
+		filter = g_mime_filter_unix2dos_new(FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(f), filter);
+		g_object_unref(filter);
+	}
 	fo = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
 	n = prefix != NULL && prefix->len > 0
 	    ? g_mime_stream_write(f, prefix->str, prefix->len)
 	    : 0;
+	if (!crlf)
+		raw_leaves(top, raw, 0);
 	if (n >= 0)
 		n = g_mime_object_write_to_stream(top, fo, f);
+	raw_leaves_undo(raw);
+	g_ptr_array_free(raw, TRUE);
 	g_mime_format_options_free(fo);
 	if (n < 0 || g_mime_stream_flush(f) < 0) {
 		kyso_err_set(err, KYSO_E_TEMP,
@@ -443,59 +521,41 @@ write_signature_part(GMimeStream *out, const unsigned char *der, size_t der_len,
 	return 0;
 }
 
-/* 0 while the bytes seen so far are 7-bit wire form: no 8-bit octet, NUL,
- * bare CR or LF, no line over 998 octets (*prev and *col carry the state
- * across chunks). */
-static int
-wire_7bit(const unsigned char *p, size_t n, int *prev, size_t *col)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (*prev == '\r' && p[i] != '\n')
-			return -1;
-		if (p[i] == '\n') {
-			if (*prev != '\r')
-				return -1;
-			*col = 0;
-		} else if (p[i] != '\r' &&
-		    (p[i] == 0 || p[i] >= 0x80 || ++*col > 998)) {
-			return -1;
-		}
-		*prev = p[i];
-	}
-	return 0;
-}
-
-/* Copy the entity into the output between the boundaries while feeding the
- * same bytes to CMS. Whatever re-encoding missed (a MIME quirk GMime writes
- * back as it came) is caught here: 8-bit bytes must never be signed (P1). */
+/* Copy the entity into the output between the boundaries, in one pass
+ * that makes line ends CRLF, checks the 7-bit wire form and feeds the
+ * same bytes to CMS (kyso_canon_wire). Whatever re-encoding missed (a MIME
+ * quirk GMime writes back as it came) is caught here: 8-bit bytes must
+ * never be signed (P1). */
 static int
 copy_and_digest(GMimeStream *entity, GMimeStream *out, struct cms_op *op,
     size_t *total, struct kyso_err *err)
 {
-	char *buf = g_malloc(SIGN_CHUNK);
-	ssize_t n;
-	size_t col = 0;
-	int rc = -1, prev = '\n';
+	/* one allocation: the chunk read, and its copy (up to twice as long
+	 * when every line end gains a CR) */
+	unsigned char *buf = g_malloc(3 * SIGN_CHUNK);
+	unsigned char *wire = buf + SIGN_CHUNK;
+	struct kyso_wire w = {0, 0};
+	ssize_t n, m;
+	int rc = -1;
 
 	while ((n = kyso_mime_read(entity, buf, SIGN_CHUNK)) > 0) {
-		if (wire_7bit((const unsigned char *)buf, (size_t)n, &prev,
-		        &col) < 0) {
-			kyso_err_set(err, KYSO_E_INPUT,
-			    "the message cannot be made 7-bit clean for "
-			    "signing");
-			goto out;
-		}
-		if (cms_op_update(op, buf, (size_t)n, err) < 0 ||
-		    put(out, buf, (size_t)n, total, err) < 0)
+		if ((m = kyso_canon_wire(&w, buf, (size_t)n, wire)) < 0)
+			goto unclean;
+		if (cms_op_update(op, wire, (size_t)m, err) < 0 ||
+		    put(out, wire, (size_t)m, total, err) < 0)
 			goto out;
 	}
 	if (n < 0) {
 		kyso_err_set(err, KYSO_E_TEMP, "cannot read the signed entity");
 		goto out;
 	}
+	if (kyso_canon_wire_end(&w) < 0)
+		goto unclean;
 	rc = 0;
+	goto out;
+unclean:
+	kyso_err_set(err, KYSO_E_INPUT,
+	    "the message cannot be made 7-bit clean for signing");
 out:
 	g_free(buf);
 	return rc;
@@ -586,21 +646,17 @@ has_header(GMimeMessage *msg, const char *name)
 }
 
 int
-kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
-    GMimeStream *out_body, const struct kyso_sign_opts *opts,
+kyso_sign_parsed(const struct kyso_signer *signer, GMimeMessage *msg,
+    gint64 input_size, GMimeStream *out_body, const struct kyso_sign_opts *opts,
     struct kyso_sign_result *res, struct kyso_err *err)
 {
-	GMimeMessage *msg = NULL;
 	GMimeObject *top;
 	GMimeStream *entity = NULL;
 	GString *prefix = NULL;
 	char *boundary = NULL;
-	gint64 input_size = g_mime_stream_length(in);
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if ((msg = kyso_mime_parse(in, err)) == NULL)
-		goto out;
 	res->kind = kyso_mime_kind(msg);
 	if (res->kind != KYSO_MIME_PLAIN) {
 		rc = 0; /* already signed or encrypted: the caller decides */
@@ -618,7 +674,8 @@ kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
 	    protect_headers(msg, top, &prefix, err) < 0)
 		goto out;
 	res->protected_headers = prefix != NULL;
-	if ((entity = write_entity(top, prefix, input_size, opts, err)) == NULL)
+	if ((entity = write_entity(top, prefix, input_size, opts, 0, err)) ==
+	    NULL)
 		goto out;
 	boundary = opts != NULL && opts->boundary != NULL
 	    ? g_strdup(opts->boundary)
@@ -638,10 +695,25 @@ out:
 		g_string_free(prefix, TRUE);
 	if (entity != NULL)
 		g_object_unref(entity);
-	if (msg != NULL)
-		g_object_unref(msg);
 	if (rc < 0)
 		result_failed(res);
+	return rc;
+}
+
+int
+kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
+    GMimeStream *out_body, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err)
+{
+	GMimeMessage *msg;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((msg = kyso_mime_parse(in, err)) == NULL)
+		return -1;
+	rc = kyso_sign_parsed(signer, msg, g_mime_stream_length(in), out_body,
+	    opts, res, err);
+	g_object_unref(msg);
 	return rc;
 }
 
@@ -718,7 +790,7 @@ kyso_sign_opaque(const struct kyso_signer *signer, GMimeStream *in,
 		goto out;
 	res->protected_headers = prefix != NULL;
 	if ((entity = write_entity(top, prefix, g_mime_stream_length(in), opts,
-	         err)) == NULL)
+	         1, err)) == NULL)
 		goto out;
 	if (assemble_opaque(signer, entity, out_body, opts, res, err) < 0)
 		goto out;

@@ -111,6 +111,36 @@ main(void)
 	          "6.\r\n",
 	          why, sizeof(why)),
 	    "an ordinary message about passwords is not classified");
+	/* the attacker forwards the document inside a message/rfc822 part */
+	CHECK(check_message(c,
+	          "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
+	          "MIME-Version: 1.0\r\n"
+	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+	          "Content-Type: text/plain\r\n\r\nXem thu duoi.\r\n--b\r\n"
+	          "Content-Type: message/rfc822\r\n\r\n"
+	          "From: x@hagiang.gov.vn\r\nSubject: Bao cao\r\n"
+	          "MIME-Version: 1.0\r\n"
+	          "Content-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n"
+	          "Content-Type: text/plain\r\n\r\nKinh gui.\r\n--c\r\n"
+	          "Content-Type: application/pdf\r\n"
+	          "Content-Disposition: attachment; "
+	          "filename*=utf-8''QD%20T%E1%BB%90I%20M%E1%BA%ACT.pdf\r\n"
+	          "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n"
+	          "--c--\r\n\r\n--b--\r\n",
+	          why, sizeof(why)) &&
+	        strstr(why, "attachment") != NULL,
+	    "attachment name \"QD TỐI MẬT.pdf\" inside a forwarded message: "
+	    "%s",
+	    why);
+	CHECK(check_message(c,
+	          "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
+	          "MIME-Version: 1.0\r\n"
+	          "Content-Type: message/rfc822\r\n\r\n"
+	          "From: x@hagiang.gov.vn\r\n"
+	          "Subject: =?UTF-8?B?W03huqxUXSBCw6FvIGPDoW8=?=\r\n\r\nx\r\n",
+	          why, sizeof(why)) &&
+	        strstr(why, "Subject") != NULL,
+	    "Subject \"[MẬT] Báo cáo\" of a forwarded message: %s", why);
 	kyso_classified_free(c);
 	kyso_mime_shutdown();
 	return TEST_DONE();

@@ -16,6 +16,8 @@
 
 #include "kyso/smime/mime.h"
 #include "kyso/smime/sign.h"
+#include "kyso/smime/trust.h"
+#include "kyso/smime/verify.h"
 #include "harness.h"
 
 struct pki {
@@ -652,6 +654,52 @@ check_duplicates(const struct kyso_signer *s)
 	}
 }
 
+/* A message of `levels` multiparts one inside the other, a text leaf in
+ * the innermost. */
+static char *
+nested_message(int levels)
+{
+	GString *m = g_string_new("From: vanthu@sotttt.hagiang.gov.vn\r\n");
+	int i;
+
+	for (i = 0; i < levels; i++)
+		g_string_append_printf(m,
+		    "Content-Type: multipart/mixed; boundary=\"d%d\"\r\n\r\n"
+		    "--d%d\r\n",
+		    i, i);
+	g_string_append(m, "Content-Type: text/plain\r\n\r\ndeep\r\n");
+	for (i = levels - 1; i >= 0; i--)
+		g_string_append_printf(m, "--d%d--\r\n", i);
+	return g_string_free(m, FALSE);
+}
+
+/* Our own verifier over a signed message: one whole good signature, the
+ * structure read without complaint (trust not asked). */
+static int
+own_verifier_reads(const GByteArray *msg, char *why, size_t len)
+{
+	struct kyso_trust_spec none = {0};
+	struct kyso_err err = {0};
+	struct kyso_trust *t = kyso_trust_load(&none, &err);
+	GMimeStream *s =
+	    g_mime_stream_mem_new_with_buffer((const char *)msg->data,
+	        msg->len);
+	struct kyso_verify_result r;
+	int ok = t != NULL &&
+	    kyso_verify_message(t, s, NULL, time(NULL), &r, &err) == 0;
+
+	if (ok) {
+		ok = r.found && r.whole && !r.malformed && r.nsigners == 1 &&
+		    r.signers[0].signature_ok;
+		(void)g_strlcpy(why,
+		    r.malformed_reason != NULL ? r.malformed_reason : "", len);
+		kyso_verify_result_clear(&r);
+	}
+	g_object_unref(s);
+	kyso_trust_free(t);
+	return ok;
+}
+
 static const char vn_text[] =
     "Kính gửi các cơ quan, đơn vị: Sở Thông tin và Truyền thông tỉnh Hà "
     "Giang thông báo lịch họp.";
@@ -739,6 +787,58 @@ main(void)
 	CMS_ContentInfo_free(cms);
 	BIO_free(content);
 	outcome_free(&o);
+
+	/* LF-only leaves copied by GMime as they are (raw_leaves) get their
+	 * CRLF in the signing copy, the same bytes GMime's own filter made;
+	 * a last line without its line break ends as GMime ends a part */
+	sign_text(rsa,
+	    "From: vanthu@sotttt.hagiang.gov.vn\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	    "Content-Type: text/plain\n\none\ntwo\n--b\n"
+	    "Content-Type: application/octet-stream\n"
+	    "Content-Transfer-Encoding: base64\n\nAAAA\nBBBB",
+	    &o);
+	{
+		char *c = NULL;
+		long clen = 0;
+		int ok = o.rc == 0 && openssl_verify(&p, &o, &content, NULL);
+
+		if (ok)
+			clen = BIO_get_mem_data(content, &c);
+		CHECK(ok && seven_bit_clean(o.msg) &&
+		        g_strstr_len(c, clen,
+		            "\r\n\r\none\r\ntwo\r\n--b\r\n") != NULL &&
+		        clen > 12 &&
+		        memcmp(c + clen - 12, "AAAA\r\nBBBB\r\n", 12) == 0,
+		    "LF-only leaves are signed with CRLF, the unfinished last "
+		    "line as GMime ends it");
+		BIO_free(content);
+	}
+	outcome_free(&o);
+
+	/* the signed entity sits one level down in the multipart/signed: a
+	 * reader of the signed message counts that level too, so what we
+	 * sign must nest one level less than KYSO_MAX_MIME_DEPTH allows it
+	 * (a fuzz finding: 32 levels signed, then refused by our verifier) */
+	{
+		char *deep = nested_message(KYSO_MAX_MIME_DEPTH - 1), why[200];
+
+		sign_text(rsa, deep, &o);
+		CHECK(o.rc == 0 && own_verifier_reads(o.msg, why, sizeof(why)),
+		    "%d nested multiparts: signed, and our verifier reads "
+		    "it: %s",
+		    KYSO_MAX_MIME_DEPTH - 1, o.rc == 0 ? why : o.err.msg);
+		outcome_free(&o);
+		g_free(deep);
+		deep = nested_message(KYSO_MAX_MIME_DEPTH);
+		sign_text(rsa, deep, &o);
+		CHECK(o.rc == -1 && o.err.cls == KYSO_E_INPUT &&
+		        strstr(o.err.msg, "too deep") != NULL,
+		    "%d nested multiparts: refused as too deep (%s)",
+		    KYSO_MAX_MIME_DEPTH, o.err.msg);
+		outcome_free(&o);
+		g_free(deep);
+	}
 
 	/* Vietnamese UTF-8 sent as 8bit, no MIME headers at all (P17) */
 	msgtext = g_strdup_printf("From: vanthu@sotttt.hagiang.gov.vn\r\n"

@@ -17,7 +17,9 @@ struct kyso_classified *kyso_classified_new(const char *markings);
 void kyso_classified_free(struct kyso_classified *c);
 
 /* Look for a marking in the message: the Subject, attachment file names
- * and stamp-like lines near the top of the first text part. Returns 1 and
+ * and stamp-like lines near the top of the first text part, at any depth
+ * of multiparts and inside forwarded messages (message/rfc822, whose
+ * Subject counts too). Returns 1 and
  * describes the hit in `why` ("TỐI MẬT in Subject") or 0. Matching rules:
  * NFC-normalised, case-insensitive, whole words; a multi-word marking
  * ("TỐI MẬT") anywhere; a single-word marking ("MẬT") only as a label: in

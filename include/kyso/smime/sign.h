@@ -61,6 +61,15 @@ int kyso_sign_message(const struct kyso_signer *signer, GMimeStream *in,
     GMimeStream *out_body, const struct kyso_sign_opts *opts,
     struct kyso_sign_result *res, struct kyso_err *err);
 
+/* kyso_sign_message for a message the caller parsed (kyso_mime_parse),
+ * so one parse serves policy and signing; input_size is the length of
+ * what was parsed (-1: unknown; chooses memory or a file for scratch).
+ * msg is changed (leaves re-encoded, header protection, epilogue
+ * dropped): whatever reads it must have done so before. */
+int kyso_sign_parsed(const struct kyso_signer *signer, GMimeMessage *msg,
+    gint64 input_size, GMimeStream *out_body, const struct kyso_sign_opts *opts,
+    struct kyso_sign_result *res, struct kyso_err *err);
+
 /* The same message as an opaque signature (RFC 8551 3.5.2): the whole
  * entity (with the protected header fields when asked), bytes as they are,
  * inside the CMS SignedData, whose DER the new body carries in base64.
