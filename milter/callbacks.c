@@ -52,7 +52,8 @@ struct conn {
  * between MTA and milter. MAIL FROM keeps its reply (no configuration
  * snapshot: tempfail) and the end of message is where kyso decides.
  * Postfix (milter protocol 6) and Sendmail 8.14+ offer all of them; what
- * an MTA does not offer is not asked for. RCPT is asked for (without a
+ * an MTA does not offer is not asked for. On a TCP socket DATA is kept
+ * (is_tcp_socket). RCPT is asked for (without a
  * reply) only while OpaqueRecipients is set: a reload that sets it holds
  * for SMTP sessions that begin after it. */
 #define KYSO_STEPS_SKIPPED                                                     \
@@ -110,6 +111,22 @@ copy_macro(SMFICTX *ctx, const char *name, char *buf, size_t len)
 		(void)snprintf(buf, len, "%s", v);
 }
 
+/* 1 for an inet or inet6 Socket. Over TCP kyso keeps the DATA step (and
+ * its reply): skipped, Postfix sends the DATA macros on their own and the
+ * first header field in a second small packet with nothing acknowledged
+ * in between, and Nagle's algorithm on its side (Postfix does not set
+ * TCP_NODELAY) waits for our delayed ACK, ~40 ms per message on a
+ * connection that carries several (bench/run.sh tcp section: 20 against
+ * 105 messages/s; t-tcp.sh "sess"). The no-reply steps are buffered by
+ * Postfix until a step that waits for a reply, so they stay. */
+static int
+is_tcp_socket(const char *socket)
+{
+	return socket != NULL &&
+	    (strncmp(socket, "inet:", 5) == 0 ||
+	        strncmp(socket, "inet6:", 6) == 0);
+}
+
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
     unsigned long f3, unsigned long *pf0, unsigned long *pf1,
@@ -126,6 +143,8 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	/* without a snapshot MAIL FROM tempfails anyway */
 	if (cfg != NULL && kyso_config_wants_recipients(cfg))
 		skipped &= ~(unsigned long)SMFIP_NORCPT;
+	if (cfg == NULL || is_tcp_socket(kyso_config_settings(cfg)->socket))
+		skipped &= ~(unsigned long)SMFIP_NODATA;
 	kyso_config_unref(cfg);
 	if ((f0 & want) != want) {
 		kyso_log(LOG_ERR,
