@@ -50,9 +50,12 @@
 # binaries in the same run, interleaved per message size, and adds a table
 # of after/before ratios.
 #
-# Run as root after `make`:  bash bench/run.sh  (about 15 minutes on 2 cores
-# with the defaults; about 25 with a base build; BENCH_SECTIONS=token alone
-# about 2 minutes and then only replaces its section of the existing file).
+# Run as root after `make`:  bash bench/run.sh  (about 20 minutes on a quiet
+# 2-core machine with the defaults, an estimate from the sections' times in
+# short runs: tput ~9, profile ~4, token ~2, the others ~1 each; about 30
+# with a base build; the results give each section's time). A partial run
+# (BENCH_SECTIONS) writes a file only when BENCH_RESULTS names one, except
+# BENCH_SECTIONS=token, which replaces its section of the existing file.
 # Env: KT_BUILD (directory of the kyso-milter binary; default: the tree),
 # BENCH_SECTIONS ("tput nomta cores tcp rss profile token" or a subset),
 # BENCH_N (messages per run, 10..20000, default 1000), BENCH_SESSIONS
@@ -78,6 +81,11 @@ ALL_SECTIONS="tput nomta cores tcp rss profile token"
 SECTIONS=${BENCH_SECTIONS:-all}
 [ "$SECTIONS" = all ] && SECTIONS=$ALL_SECTIONS
 SECTIONS=$(echo "$SECTIONS" | tr ',' ' ')
+# a partial run (other than token alone, which replaces its own section)
+# writes no results file unless BENCH_RESULTS names one
+if [ -z "${BENCH_RESULTS:-}" ] && [ "$(echo $SECTIONS)" != "$ALL_SECTIONS" ] && [ "$(echo $SECTIONS)" != token ]; then
+	RESULTS=-
+fi
 BASE_BUILD=${BENCH_BASE_BUILD:-}
 # one SMTP connection per session carrying all its messages (smtp-source -d,
 # as DESIGN.md measured OpenDKIM); BENCH_NEWCONN=1: one connection per message
@@ -381,6 +389,17 @@ bench_once() {
 }
 NRUN=$N
 
+# sec_begin NAME / sec_end: how long each section took, for the results
+: >"$KT/sections"
+sec_begin() {
+	SEC_NAME=$1
+	SEC_T0=$(date +%s)
+}
+sec_end() {
+	echo "$SEC_NAME $(($(date +%s) - SEC_T0)) s" >>"$KT/sections"
+	echo "# section $SEC_NAME took $(($(date +%s) - SEC_T0)) s"
+}
+
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 # bench_tput LABEL VER SOCK SIZE SESSIONS PID MSGFILE PATTERN: REPEAT runs
@@ -535,6 +554,7 @@ fi
 # Postfix is pointed at each in turn and runs every session count, the
 # binaries interleaved, so that a drift of the machine's load hits both.
 if want tput; then
+	sec_begin tput
 	for v in $VERS; do
 		bench_milter "$v" "$KT/sign-$v.conf"
 		eval "SIGN_PID_$v=$MPID"
@@ -570,10 +590,12 @@ if want tput; then
 		bench_stop "$(eval echo "\$VERIFY_PID_$v")"
 	done
 	[ "$DPID" != 0 ] && bench_stop "$DPID"
+	sec_end
 fi
 
 # ---- no MTA: bench/nomta.py straight to the daemon's socket ------------------
 if want nomta; then
+	sec_begin nomta
 	DRIVER=nomta
 	for v in $VERS; do
 		for k in sign verify; do
@@ -588,10 +610,12 @@ if want nomta; then
 		done
 	done
 	DRIVER=smtp
+	sec_end
 fi
 
 # ---- cores: the daemon on one CPU vs all of them ----------------------------
 if want cores; then
+	sec_begin cores
 	for v in $VERS; do
 		for k in sign verify; do
 			msg=$KT/msg-4k.eml pat='^Content-Type: multipart/signed'
@@ -608,18 +632,22 @@ if want cores; then
 			done
 		done
 	done
+	sec_end
 fi
 
 # ---- TCP: the inet socket stall, one session -------------------------------
 if want tcp; then
+	sec_begin tcp
 	NRUN=$((N < 200 ? N : 200))
-	for k in sign verify; do
-		msg=$KT/msg-4k.eml pat='^Content-Type: multipart/signed'
-		[ $k = verify ] && msg=$KT/signed-4k.eml pat='smime=pass'
-		bench_milter after "$KT/$k-inet.conf"
-		bench_postfix_milter "inet:127.0.0.1:$KT_MILTER_PORT"
-		bench_tput "kyso $k" after inet 4k 1 "$MPID" "$msg" "$pat"
-		bench_stop "$MPID"
+	for v in $VERS; do
+		for k in sign verify; do
+			msg=$KT/msg-4k.eml pat='^Content-Type: multipart/signed'
+			[ $k = verify ] && msg=$KT/signed-4k.eml pat='smime=pass'
+			bench_milter "$v" "$KT/$k-inet.conf"
+			bench_postfix_milter "inet:127.0.0.1:$KT_MILTER_PORT"
+			bench_tput "kyso $k" "$v" inet 4k 1 "$MPID" "$msg" "$pat"
+			bench_stop "$MPID"
+		done
 	done
 	# Control: the same kyso binary on inet with its TCP_NODELAY disabled by
 	# an LD_PRELOAD shim (setsockopt(TCP_NODELAY) becomes a no-op): shows
@@ -657,11 +685,13 @@ EOF
 		bench_stop "$DPID"
 	fi
 	NRUN=$N
+	sec_end
 fi
 
 # ---- peak RSS signing and verifying large messages --------------------------
 : >"$KT/rss"
 if want rss; then
+	sec_begin rss
 	for mb in $SIZES; do
 		big="$KT/big$mb.eml"
 		perl "$KT_TOOLS/make-msg.pl" big "$FROM" "$RCPT" "$big" "$mb"
@@ -706,6 +736,7 @@ if want rss; then
 		rm -f "$big" "$big.signed"
 	done
 	postconf -c "$KT/etc" -e "message_size_limit = 80000000"
+	sec_end
 fi
 
 # ---- profile: callgrind -------------------------------------------------------
@@ -713,6 +744,7 @@ fi
 : >"$KT/cg"
 : >"$KT/cgd"
 if want profile; then
+	sec_begin profile
 	# bench_cg LABEL VER ARGS...: total instructions (Ir) of one offline run
 	bench_cg() {
 		local label=$1 v=$2 out ir
@@ -791,6 +823,7 @@ if want profile; then
 		done
 		bench_stop "$DPID"
 	fi
+	sec_end
 fi
 
 # ---- the tables ---------------------------------------------------------------
@@ -909,7 +942,7 @@ size_text() { case $1 in 4k) echo "4 KiB" ;; 100k) echo "100 KiB" ;; *) echo "$1
 		"$(openssl version | cut -d' ' -f1-2), Postfix $POSTFIX_VERSION, ${DKIM_VERSION:-no OpenDKIM}," \
 		"$KYSO_VERSION (commit $KYSO_COMMIT${BASE_BUILD:+; before: commit $BASE_COMMIT})." \
 		"Load average before the run: $LOAD_BEFORE; the run took $(((T_END - T_START) / 60)) min" \
-		"(sections: $SECTIONS)."
+		"(sections: $(paste -s -d, "$KT/sections" | sed 's/,/, /g'))."
 	echo
 	echo "Messages: $(size_text 4k) ($(bytes_of "$KT/msg-4k.eml") bytes, Vietnamese UTF-8 text/plain, 8bit;" \
 		"signed by kyso: $(bytes_of "$KT/signed-4k.eml") bytes) and $(size_text 100k) ($(bytes_of "$KT/msg-100k.eml")" \
@@ -1000,12 +1033,13 @@ size_text() { case $1 in 4k) echo "4 KiB" ;; 100k) echo "100 KiB" ;; *) echo "$1
 		echo
 		echo "| milter | msg/s inet | ms/msg inet | CPU ms/msg |"
 		echo "|---|--:|--:|--:|"
-		for l in "kyso sign" "kyso verify" "OpenDKIM" "kyso sign, TCP_NODELAY off (control)"; do
-			v=after
-			[ "$l" = OpenDKIM ] && v=-
+		for l in "kyso sign|after" "kyso sign|before" "kyso verify|after" "kyso verify|before" "OpenDKIM|-" \
+			"kyso sign, TCP_NODELAY off (control)|after"; do
+			v=${l#*|}
+			l=${l%|*}
 			r=$(cell "$l" "$v" inet 4k 1 6)
 			[ "$r" = n/a ] && continue
-			echo "| $l | $r | $(awk -v r="$r" 'BEGIN { if (r + 0 > 0) printf "%.1f", 1000 / r; else print "n/a" }') | $(cell "$l" "$v" inet 4k 1 7) |"
+			echo "| $l$([ "$v" = before ] && echo " (before)") | $r | $(awk -v r="$r" 'BEGIN { if (r + 0 > 0) printf "%.1f", 1000 / r; else print "n/a" }') | $(cell "$l" "$v" inet 4k 1 7) |"
 		done
 		echo
 		echo "A stall shows as tens of ms per message on inet against a few on unix (the tables above)."
@@ -1101,4 +1135,6 @@ echo
 cat "$KT/RESULTS.md"
 if [ "$RESULTS" != - ]; then
 	cp "$KT/RESULTS.md" "$RESULTS" && echo "# written to $RESULTS"
+else
+	echo "# not written to a file (a partial run; BENCH_RESULTS=FILE writes one)"
 fi
