@@ -57,6 +57,20 @@ static pthread_mutex_t sched_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sched_cv;
 static struct device *devices;
 
+/* A signature waiting for a device, in a queue in arrival order: a freed
+ * device goes to the oldest waiter it can serve, not to whichever thread
+ * wakes first or arrives next (with the MTA sending messages back to back,
+ * a session that had just signed took the token again and others waited
+ * past TokenWaitLimit: bench/run.sh token section, four agencies on one
+ * token). */
+struct waiter {
+	struct kyso_keypool *p;
+	const char *tried;
+	int got; /* the member taken for it, or -1 */
+	struct waiter *next;
+};
+static struct waiter *queue_head, **queue_tail = &queue_head;
+
 static __thread struct kyso_err last_err;
 
 static pthread_once_t method_once = PTHREAD_ONCE_INIT;
@@ -313,12 +327,60 @@ free_member(struct kyso_keypool *p, const char *tried)
 	return -1;
 }
 
-/* Wait (bounded) for a free member and take it; -1 with last_err. */
+/* Member j of p is in use now (sched_mu held). */
+static void
+take(struct kyso_keypool *p, int j)
+{
+	p->m[j].dev->busy = 1;
+	p->m[j].uses++;
+	p->next = (size_t)j + 1;
+}
+
+/* Serve the queue in arrival order: each waiter a free member can serve
+ * takes it and leaves the queue (sched_mu held). */
+static void
+dispatch(void)
+{
+	struct waiter **w = &queue_head, *x;
+	int j;
+
+	while ((x = *w) != NULL) {
+		if ((j = free_member(x->p, x->tried)) >= 0) {
+			take(x->p, j);
+			x->got = j;
+			*w = x->next;
+			if (*w == NULL)
+				queue_tail = w;
+		} else {
+			w = &x->next;
+		}
+	}
+}
+
+/* Take `me` out of the queue if it is still there (sched_mu held). */
+static void
+leave_queue(struct waiter *me)
+{
+	struct waiter **w;
+
+	for (w = &queue_head; *w != NULL; w = &(*w)->next)
+		if (*w == me) {
+			*w = me->next;
+			if (*w == NULL)
+				queue_tail = w;
+			return;
+		}
+}
+
+/* Wait (bounded) for a free member and take it; -1 with last_err. A first
+ * attempt queues behind the signatures already waiting; a retry after a
+ * member's failure (first 0) takes only a member free now. */
 static int
 acquire(struct kyso_keypool *p, const char *tried, int first)
 {
+	struct waiter me = {p, tried, -1, NULL};
 	struct timespec until;
-	int j, rc = 0;
+	int j = -1, rc = 0;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += p->wait_ms / 1000;
@@ -328,44 +390,52 @@ acquire(struct kyso_keypool *p, const char *tried, int first)
 		until.tv_nsec -= 1000000000L;
 	}
 	(void)pthread_mutex_lock(&sched_mu);
-	if ((j = free_member(p, tried)) < 0 && first) {
-		if (p->waiting >= p->queue_limit) {
-			kyso_err_set(&last_err, KYSO_E_TEMP,
-			    "%s: %u signatures already wait for its key "
-			    "(TokenQueueLimit); try later",
-			    p->name, p->waiting);
-			goto out;
-		}
-		p->waiting++;
+	if ((queue_head == NULL || !first) &&
+	    (j = free_member(p, tried)) >= 0) {
+		take(p, j);
+		goto out;
+	}
+	if (!first)
+		goto out;
+	if (p->waiting >= p->queue_limit) {
+		kyso_err_set(&last_err, KYSO_E_TEMP,
+		    "%s: %u signatures already wait for its key "
+		    "(TokenQueueLimit); try later",
+		    p->name, p->waiting);
+		goto out;
+	}
+	p->waiting++;
+	*queue_tail = &me;
+	queue_tail = &me.next;
+	dispatch(); /* a device may be free for us, behind older waiters */
+	if (me.got < 0)
 		kyso_token_log(LOG_DEBUG,
 		    "%s: waiting for a free key (%u waiting)", p->name,
 		    p->waiting);
-		while ((j = free_member(p, tried)) < 0 && rc != ETIMEDOUT)
-			rc = pthread_cond_timedwait(&sched_cv, &sched_mu,
-			    &until);
-		p->waiting--;
-		if (j < 0)
-			kyso_err_set(&last_err, KYSO_E_TEMP,
-			    "%s: waited %u ms for its key (TokenWaitLimit); "
-			    "try later",
-			    p->name, p->wait_ms);
-	}
-	if (j >= 0) {
-		p->m[j].dev->busy = 1;
-		p->m[j].uses++;
-		p->next = (size_t)j + 1;
-	}
+	while (me.got < 0 && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&sched_cv, &sched_mu, &until);
+	if (me.got < 0)
+		leave_queue(&me);
+	p->waiting--;
+	j = me.got;
+	if (j < 0)
+		kyso_err_set(&last_err, KYSO_E_TEMP,
+		    "%s: waited %u ms for its key (TokenWaitLimit); "
+		    "try later",
+		    p->name, p->wait_ms);
 out:
 	(void)pthread_mutex_unlock(&sched_mu);
 	return j;
 }
 
-/* Free member j's device; every waiter looks again (it may be theirs). */
+/* Free member j's device and hand it to the oldest waiter it can serve;
+ * every waiter looks (one of them may have been served). */
 static void
 release(struct kyso_keypool *p, int j)
 {
 	(void)pthread_mutex_lock(&sched_mu);
 	p->m[j].dev->busy = 0;
+	dispatch();
 	(void)pthread_cond_broadcast(&sched_cv);
 	(void)pthread_mutex_unlock(&sched_mu);
 }
