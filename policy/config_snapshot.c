@@ -558,34 +558,6 @@ kyso_config_path(const struct kyso_config *cfg)
 	return cfg->path;
 }
 
-int
-kyso_config_is_own_domain(const struct kyso_config *cfg, const char *domain)
-{
-	size_t i, dlen, olen;
-
-	if (domain == NULL)
-		return 0;
-	dlen = strlen(domain);
-	for (i = 0; i < cfg->domains.n; i++) {
-		const char *own = cfg->domains.v[i];
-
-		if (g_ascii_strcasecmp(own, domain) == 0)
-			return 1;
-		olen = strlen(own);
-		if (cfg->v.s.sub_domains && dlen > olen + 1 &&
-		    domain[dlen - olen - 1] == '.' &&
-		    g_ascii_strcasecmp(domain + dlen - olen, own) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-int
-kyso_config_wants_recipients(const struct kyso_config *cfg)
-{
-	return cfg->opaque.n > 0;
-}
-
 /* 1 when `domain` is `suffix` (subdomains 0) or ends in "." suffix
  * (subdomains 1); case-insensitive. */
 static int
@@ -597,6 +569,27 @@ domain_matches(const char *domain, const char *suffix, int subdomains)
 		return g_ascii_strcasecmp(domain, suffix) == 0;
 	return dlen > slen + 1 && domain[dlen - slen - 1] == '.' &&
 	    g_ascii_strcasecmp(domain + dlen - slen, suffix) == 0;
+}
+
+int
+kyso_config_is_own_domain(const struct kyso_config *cfg, const char *domain)
+{
+	size_t i;
+
+	if (domain == NULL)
+		return 0;
+	for (i = 0; i < cfg->domains.n; i++)
+		if (domain_matches(domain, cfg->domains.v[i], 0) ||
+		    (cfg->v.s.sub_domains &&
+		        domain_matches(domain, cfg->domains.v[i], 1)))
+			return 1;
+	return 0;
+}
+
+int
+kyso_config_wants_recipients(const struct kyso_config *cfg)
+{
+	return cfg->opaque.n > 0;
 }
 
 int
