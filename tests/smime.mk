@@ -68,7 +68,7 @@ tests_unit_test_revocation_SOURCES = tests/unit/test_revocation.c
 tests_unit_test_revocation_LDADD = $(SMIME_LIBS)
 # revocation.test generates its cases and a black-hole listener
 TESTS += tests/unit/revocation.test
-EXTRA_DIST += tests/unit/cosign.test tests/pki/make-cosign-cases.sh \
+EXTRA_DIST += tests/unit/cosign.test tests/pki/make-cosign-cases.sh tests/pki/gpgsm-sign.sh \
 	tests/unit/revocation.test tests/pki/make-revocation-cases.sh
 check_PROGRAMS += tests/unit/test_rawmime
 tests_unit_test_rawmime_SOURCES = tests/unit/test_rawmime.c

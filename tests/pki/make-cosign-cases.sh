@@ -166,32 +166,7 @@ echo "bad-binary-sig bad" >>"$cases"
 
 # ---- GnuPG gpgsm
 if command -v gpgsm >/dev/null 2>&1; then
-	export GNUPGHOME="$w/gnupg"
-	rm -rf "$GNUPGHOME"
-	mkdir -m 700 "$GNUPGHOME"
-	echo allow-loopback-pinentry >"$GNUPGHOME/gpg-agent.conf"
-	# gpgsm reads only legacy PKCS#12 encryption
-	openssl pkcs12 -export -inkey "$pki/personal.key" -in "$pki/personal.crt" -name personal \
-		-passout pass:test -keypbe PBE-SHA1-3DES -certpbe NONE -macalg sha1 -out "$w/g.p12"
-	gpgsm --batch --import "$pki/root.crt" "$pki/intermediate.crt" >/dev/null 2>&1
-	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$w/g.p12" >/dev/null 2>&1
-	echo "$(openssl x509 -in "$pki/root.crt" -noout -fingerprint -sha1 | sed 's/.*=//') S relax" \
-		>"$GNUPGHOME/trustlist.txt"
-	fp=$(gpgsm --with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr/{print $10; exit}')
-	# gpg-agent may be slow to start on a loaded machine: one more try
-	# with a fresh agent before the case counts as failed
-	for try in 1 2; do
-		rm -f "$w/g.der"
-		echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --disable-crl-checks \
-			--disable-policy-checks --include-certs -1 -u "$fp" --detach-sign \
-			-o "$w/g.der" "$content" >"$w/gpgsm.log" 2>&1 && [ -s "$w/g.der" ] && break
-		echo "gpgsm --detach-sign failed (try $try):" >&2
-		cat "$w/gpgsm.log" >&2
-		gpgconf --kill gpg-agent >/dev/null 2>&1 || true
-		[ $try = 2 ] && exit 1
-	done
-	gpgconf --kill gpg-agent >/dev/null 2>&1 || true
-	unset GNUPGHOME
+	bash "$here/gpgsm-sign.sh" "$pki" "$content" "$w/g.der" "$w/gnupg"
 	detached g-rsa "$content" "$w/g.der" sha-256
 	echo "g-rsa good" >>"$cases"
 else

@@ -440,22 +440,7 @@ case_line_as strict-unsigned-own o-unsigned-own "$V" strict any "found=0" none
 
 # ---- GnuPG gpgsm
 if command -v gpgsm >/dev/null 2>&1; then
-	export GNUPGHOME="$w/gnupg"
-	rm -rf "$GNUPGHOME"
-	mkdir -m 700 "$GNUPGHOME"
-	echo allow-loopback-pinentry >"$GNUPGHOME/gpg-agent.conf"
-	# gpgsm reads only legacy PKCS#12 encryption
-	openssl pkcs12 -export -inkey "$pki/personal.key" -in "$pki/personal.crt" -name personal \
-		-passout pass:test -keypbe PBE-SHA1-3DES -certpbe NONE -macalg sha1 -out "$w/g.p12"
-	gpgsm --batch --import "$pki/root.crt" "$pki/intermediate.crt" >/dev/null 2>&1
-	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --import "$w/g.p12" >/dev/null 2>&1
-	echo "$(openssl x509 -in "$pki/root.crt" -noout -fingerprint -sha1 | sed 's/.*=//') S relax" \
-		>"$GNUPGHOME/trustlist.txt"
-	fp=$(gpgsm --with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr/{print $10; exit}')
-	echo test | gpgsm --batch --pinentry-mode loopback --passphrase-fd 0 --disable-crl-checks \
-		--disable-policy-checks --include-certs -1 -u "$fp" --detach-sign \
-		-o "$w/g.der" "$content" >/dev/null 2>&1
-	gpgconf --kill gpg-agent >/dev/null 2>&1 || true
+	bash "$here/gpgsm-sign.sh" "$pki" "$content" "$w/g.der" "$w/gnupg"
 	detached g-personal-valid "$P" "$content" "$w/g.der"
 	case_line g-personal-valid "$P" crl any "$ok1 s0.kind=personal s0.email=1" pass
 	detached g-tampered-body "$P" "$w/tampered.mime" "$w/g.der"
@@ -466,7 +451,6 @@ if command -v gpgsm >/dev/null 2>&1; then
 	case_line g-tampered-sig "$P" crl any "found=1 s0.sig=0" fail
 	wrapped g-partial "$P" "$m/g-personal-valid.eml"
 	case_line g-partial "$P" crl any "found=1 whole=0 part=1 s0.sig=1" policy
-	unset GNUPGHOME
 else
 	skip_line gpgsm
 fi
