@@ -196,6 +196,12 @@ if [ "${CI:-}" = true ] || [ -n "${RUNALL_DISTCHECK:-}" ]; then
 		step_ok "make distcheck"
 	else
 		step_fail "make distcheck" "$log/distcheck.log"
+		# which tests failed, and their logs (the distdir stays behind
+		# on failure)
+		grep -E '^(FAIL|ERROR|XPASS): ' "$log/distcheck.log" | sed 's/^/# /'
+		for dd in "$top"/kyso-milter-*/_build; do
+			[ -d "$dd" ] && show_failed_tests "$dd"
+		done
 	fi
 fi
 
