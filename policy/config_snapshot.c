@@ -329,6 +329,8 @@ trust_spec(const struct kyso_config *cfg, const char *cache_dir)
 	    .url_map = s->revocation_url_map,
 	    .tsa_anchor_file = s->timestamp_anchor_file,
 	    .verify_cache_size = s->verify_cache_size,
+	    .scratch_dir = s->tmp_dir,
+	    .scratch_memory = s->spool_memory,
 	};
 
 	return spec;

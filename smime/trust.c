@@ -329,6 +329,10 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 			goto fail;
 		t->cache_dir = g_strdup(spec->cache_dir);
 	}
+	t->scratch_dir = g_strdup(spec->scratch_dir);
+	t->scratch_memory = spec->scratch_memory != 0
+	    ? spec->scratch_memory
+	    : KYSO_DEFAULT_SPOOL_MEMORY;
 	t->check =
 	    spec->revocation_check & (KYSO_REVCHECK_CRL | KYSO_REVCHECK_OCSP);
 	t->timeout = spec->timeout > 0 ? spec->timeout : 10;
@@ -356,6 +360,7 @@ kyso_trust_free(struct kyso_trust *t)
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
 	sk_X509_pop_free(t->legacy_sha1, X509_free);
 	g_free(t->cache_dir);
+	g_free(t->scratch_dir);
 	if (t->agency_oids != NULL)
 		g_ptr_array_free(t->agency_oids, TRUE);
 	if (t->personal_oids != NULL)

@@ -36,6 +36,8 @@ struct kyso_trust {
 	 * with the trust, so a reload (a new snapshot, a new trust) starts
 	 * with an empty cache: that is its invalidation */
 	struct kyso_vcache *vcache;
+	char *scratch_dir;     /* NULL: $TMPDIR or /tmp (kyso_spool_new) */
+	size_t scratch_memory; /* never 0 after kyso_trust_load */
 };
 
 /* revocation.c: the cache owned by a trust object. */

@@ -329,42 +329,53 @@ raw_close(struct raw_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Where the CRLF form goes: a spool, and the error its first failed
+ * write leaves for the caller. */
+struct scratch {
+	struct kyso_spool *sp;
+	struct kyso_err *err;
+};
+
 static int
 spool_flush(void *to, const char *p, size_t n)
 {
-	struct kyso_err err = {0};
+	struct scratch *sc = to;
 
-	return kyso_spool_write(to, p, n, &err);
+	return kyso_spool_write(sc->sp, p, n, sc->err);
 }
 
 /* kyso_verify_has_signature() of the CRLF-canonical form of p[0..len),
- * written to a spool (memory, then a file) and mapped, not held; -1 when
- * it cannot be written or read back. */
+ * written to a spool (memory up to the trust's scratch_memory, then a file
+ * in its scratch_dir: TemporaryDirectory in the daemon) and mapped, not
+ * held; -1 with err (KYSO_E_TEMP) when it cannot be written or read
+ * back. */
 static int
-canonical_has_signature(const char *p, size_t len)
+canonical_has_signature(const struct kyso_trust *t, const char *p, size_t len,
+    struct kyso_err *err)
 {
-	struct kyso_spool *sp =
-	    kyso_spool_new(KYSO_DEFAULT_SPOOL_MEMORY, NULL, 0);
+	struct scratch sc = {
+	    .sp = kyso_spool_new(t->scratch_memory, t->scratch_dir, 0),
+	    .err = err,
+	};
 	struct blocks *b = g_new(struct blocks, 1);
-	struct kyso_err err = {0};
 	struct raw_msg m;
 	GMimeStream *s = NULL;
 	int r = -1;
 
 	b->flush = spool_flush;
-	b->to = sp;
+	b->to = &sc;
 	b->n = 0;
 	if (canon_pieces(p, len, blocks_put, b) != 0 || blocks_flush(b) != 0)
 		goto out;
-	s = kyso_spool_stream(sp);
-	if (raw_open(s, &m, &err) < 0)
+	s = kyso_spool_stream(sc.sp);
+	if (raw_open(s, &m, err) < 0)
 		goto out;
 	r = kyso_verify_has_signature(m.p, m.len);
 	raw_close(&m);
 out:
 	if (s != NULL)
 		g_object_unref(s);
-	kyso_spool_free(sp);
+	kyso_spool_free(sc.sp);
 	g_free(b);
 	return r;
 }
@@ -398,6 +409,7 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 	size_t content_len = f->content_len;
 	char *why = NULL;
 	int *ok = NULL, *ok2 = NULL, n, i, good, oom = 0, canonical = 0;
+	int scratch_failed = 0;
 
 	ERR_clear_error();
 	/* the certificates decoded once per DER (vcache.h) */
@@ -466,9 +478,9 @@ verify_cms(const struct kyso_trust *trust, struct kyso_rev_session *rs,
 	}
 	if (!canonical)
 		res->nested = kyso_verify_has_signature(content, content_len);
-	else if ((res->nested = canonical_has_signature(content, content_len)) <
-	    0) {
-		oom = 1;
+	else if ((res->nested = canonical_has_signature(trust, content,
+	              content_len, err)) < 0) {
+		scratch_failed = 1;
 		goto out;
 	}
 	if (res->econtent_mismatch)
@@ -496,7 +508,7 @@ out:
 	ERR_clear_error();
 	if (oom)
 		kyso_err_set(err, KYSO_E_TEMP, "out of memory verifying");
-	return oom ? -1 : 0;
+	return oom || scratch_failed ? -1 : 0;
 }
 
 /* The signed entity's hp= parameter and protected fields (RFC 9788). */

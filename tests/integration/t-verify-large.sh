@@ -98,11 +98,14 @@ rm -f "$KT/altered.eml" "$KT/altered.out"
 
 # LF line ends: the digest of the received bytes fails, the CRLF form
 # (streamed) matches
+# (written to TemporaryDirectory, not $TMPDIR: TMPDIR names no directory
+# here, so a scratch file there would fail the run)
 sed 's/\r$//' "$KT/signed.eml" >"$KT/lf.eml"
 rm -f "$KT/signed.eml"
-kb=$(hwm "$KT/lf.out" "$KT_CONF" "$KT/lf.eml")
-[ "$(verdict "$KT/lf.out")" = pass ] && ok "the LF-only copy passes (CRLF form streamed)" ||
-	{ not_ok "the LF-only copy passes (CRLF form streamed)"; diag <"$KT/lf.out.err"; }
+kb=$(TMPDIR="$KT/no-such-dir" hwm "$KT/lf.out" "$KT_CONF" "$KT/lf.eml")
+[ "$(verdict "$KT/lf.out")" = pass ] &&
+	ok "the LF-only copy passes (CRLF form streamed to TemporaryDirectory, TMPDIR unusable)" ||
+	{ not_ok "the LF-only copy passes (CRLF form streamed to TemporaryDirectory, TMPDIR unusable)"; diag <"$KT/lf.out.err"; }
 echo "# peak RSS verifying the LF-only message: ${kb:-?} kB"
 bounded "LF-only ${mb} MB" "$kb"
 rm -f "$KT/lf.eml" "$KT/lf.out"

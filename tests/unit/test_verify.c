@@ -230,6 +230,63 @@ check_blank_before_colon(const struct icase *c, struct kyso_trust *t)
 	g_free(msg);
 }
 
+/* The valid case c with LF line ends: its CRLF form (written out as a
+ * scratch copy, here past a one-byte memory limit) matches the signature.
+ * The copy goes to the trust's scratch_dir (TemporaryDirectory in the
+ * daemon), never silently elsewhere: a directory that does not exist is
+ * a temporary error that says so, an existing one passes. */
+static void
+check_lf_scratch(const struct icase *c, const char *dir)
+{
+	gchar *msg = NULL, *lf, *bad_dir = g_strdup_printf("%s/no-such", dir);
+	gsize len = 0, i, n = 0;
+	int k;
+
+	if (!g_file_get_contents(c->file, &msg, &len, NULL)) {
+		CHECK(0, "%s readable", c->file);
+		g_free(bad_dir);
+		return;
+	}
+	lf = g_malloc(len + 1);
+	for (i = 0; i < len; i++)
+		if (!(msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n'))
+			lf[n++] = msg[i];
+	for (k = 0; k < 2; k++) {
+		struct kyso_trust_spec spec = {
+		    .scratch_dir = k == 0 ? bad_dir : dir,
+		    .scratch_memory = 1,
+		};
+		struct kyso_err err = {0};
+		struct kyso_trust *t = kyso_trust_load(&spec, &err);
+		GMimeStream *s = g_mime_stream_mem_new_with_buffer(lf, n);
+		struct kyso_verify_result r;
+		int rc = t != NULL
+		    ? kyso_verify_message(t, s, c->from, time(NULL), &r, &err)
+		    : -2;
+
+		if (k == 0)
+			CHECK(rc == -1 && err.cls == KYSO_E_TEMP &&
+			        strstr(err.msg, "cannot create") != NULL &&
+			        strstr(err.msg, bad_dir) != NULL,
+			    "%s, LF only, scratch directory missing: temporary "
+			    "error naming it (rc %d: %s)",
+			    c->name, rc, err.msg);
+		else
+			CHECK(rc == 0 && r.found && r.whole &&
+			        r.nsigners == 1 && r.signers[0].signature_ok,
+			    "%s, LF only, CRLF form in the scratch directory: "
+			    "signature good (rc %d: %s)",
+			    c->name, rc, err.msg);
+		if (rc == 0)
+			kyso_verify_result_clear(&r);
+		g_object_unref(s);
+		kyso_trust_free(t);
+	}
+	g_free(lf);
+	g_free(msg);
+	g_free(bad_dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -309,6 +366,7 @@ main(int argc, char **argv)
 		if (strcmp(c->name, "o-agency-valid") == 0) {
 			check_spooled(c, t);
 			check_blank_before_colon(c, t);
+			check_lf_scratch(c, dir);
 		}
 	}
 	g_hash_table_destroy(trusts);

@@ -39,6 +39,13 @@ struct kyso_trust_spec {
 	int verify_cache_size;        /* entries of the verification cache
 	                                 (chain verdicts, CRL signatures);
 	                                 0: KYSO_VCACHE_DEFAULT */
+	const char *scratch_dir;      /* where verification writes a large
+	                                 scratch copy (the CRLF form of an
+	                                 LF-only message), or NULL: $TMPDIR
+	                                 or /tmp */
+	size_t scratch_memory;        /* bytes a scratch copy may keep in
+	                                 memory before it goes to a file;
+	                                 0: KYSO_DEFAULT_SPOOL_MEMORY */
 };
 
 /* RevocationCheck: which sources are consulted. CRL: CRLFile, the CDP
