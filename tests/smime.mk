@@ -12,6 +12,12 @@ check_PROGRAMS += tests/unit/test_signer
 tests_unit_test_signer_SOURCES = tests/unit/test_signer.c
 tests_unit_test_signer_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/test_signer
+# a held token serves its waiters in arrival order (SoftHSM2 behind
+# tests/pkcs11-delay/p11delay.so)
+check_PROGRAMS += tests/unit/test_token_queue
+tests_unit_test_token_queue_SOURCES = tests/unit/test_token_queue.c
+tests_unit_test_token_queue_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/test_token_queue
 check_PROGRAMS += tests/unit/test_canon
 tests_unit_test_canon_SOURCES = tests/unit/test_canon.c
 tests_unit_test_canon_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime
