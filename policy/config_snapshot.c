@@ -321,6 +321,7 @@ trust_spec(const struct kyso_config *cfg, const char *cache_dir)
 	    .revocation_check = s->revocation_check,
 	    .timeout = s->revocation_timeout,
 	    .budget = s->revocation_budget,
+	    .max_age = s->revocation_max_age,
 	    .softfail = s->revocation_softfail,
 	    .agency_oids = s->agency_oids,
 	    .personal_oids = s->personal_oids,

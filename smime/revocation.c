@@ -493,8 +493,8 @@ crl_signed_by(struct kyso_vcache *vc, X509_CRL *c, const unsigned char *sha,
  * the signature check may come from vc. */
 static int
 crl_judge(struct kyso_vcache *vc, X509_CRL *c, const unsigned char *sha,
-    X509 *x, X509 *issuer, time_t now, time_t at, enum kyso_revocation *st,
-    char **note, const char *src)
+    X509 *x, X509 *issuer, time_t now, int max_age, time_t at,
+    enum kyso_revocation *st, char **note, const char *src)
 {
 	X509_REVOKED *rev = NULL;
 	const ASN1_TIME *nu;
@@ -540,6 +540,17 @@ crl_judge(struct kyso_vcache *vc, X509_CRL *c, const unsigned char *sha,
 		*note = g_strdup_printf("CRL (%s) expired", src);
 		return 0;
 	}
+	/* no nextUpdate (RFC 5280 requires one): current only for max_age
+	 * after thisUpdate, or an old CRL would say "good" for ever */
+	if (nu == NULL &&
+	    kyso_cert_time(X509_CRL_get0_lastUpdate(c)) + max_age < now) {
+		*st = KYSO_REV_UNAVAILABLE;
+		g_free(*note);
+		*note = g_strdup_printf("CRL (%s) names no next update and is "
+		                        "older than RevocationMaxAge (%d s)",
+		    src, max_age);
+		return 0;
+	}
 	*st = KYSO_REV_GOOD;
 	g_free(*note);
 	*note = g_strdup_printf("CRL (%s): good", src);
@@ -555,7 +566,7 @@ crl_judge(struct kyso_vcache *vc, X509_CRL *c, const unsigned char *sha,
 static enum kyso_revocation
 crl_set_status(struct kyso_vcache *vc, STACK_OF(X509_CRL) * set,
     const unsigned char *sha, int nsha, X509 *x, X509 *issuer, time_t now,
-    time_t at, const char *src, char **note)
+    int max_age, time_t at, const char *src, char **note)
 {
 	enum kyso_revocation best = KYSO_REV_NOT_CHECKED, st;
 	time_t newest = 0, tu;
@@ -568,7 +579,7 @@ crl_set_status(struct kyso_vcache *vc, STACK_OF(X509_CRL) * set,
 		if (crl_judge(vc, c,
 		        sha != NULL && i < nsha ? sha + i * KYSO_VCACHE_KEY
 		                                : NULL,
-		        x, issuer, now, at, &st, &n, src) != 0)
+		        x, issuer, now, max_age, at, &st, &n, src) != 0)
 			continue;
 		tu = kyso_cert_time(X509_CRL_get0_lastUpdate(c));
 		if (st == KYSO_REV_REVOKED || best == KYSO_REV_NOT_CHECKED ||
@@ -624,7 +635,7 @@ fetched_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
 		n = NULL;
 		(void)sk_X509_CRL_push(one, c);
 		st = crl_set_status(t->vcache, one, has_sha ? sha : NULL, 1, x,
-		    issuer, now, at, "fetched", &n);
+		    issuer, now, t->max_age, at, "fetched", &n);
 		(void)sk_X509_CRL_pop(one);
 		X509_CRL_free(c);
 		if (st == KYSO_REV_GOOD || st == KYSO_REV_REVOKED) {
@@ -664,7 +675,7 @@ crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
 	best = crl_set_status(t->vcache, t->crls,
 	    t->crl_sha != NULL ? t->crl_sha->data : NULL,
 	    t->crl_sha != NULL ? (int)(t->crl_sha->len / KYSO_VCACHE_KEY) : 0,
-	    x, issuer, now, at, "file", note);
+	    x, issuer, now, t->max_age, at, "file", note);
 	if (best == KYSO_REV_REVOKED || best == KYSO_REV_GOOD)
 		return best;
 	urls = cdp_urls(t, x);
@@ -674,7 +685,7 @@ crl_status(const struct kyso_trust *t, struct kyso_rev_session *rs, X509 *x,
 			/* the sender's CRLs: checked every time, so a
 			 * message cannot fill the trust's cache with them */
 			best = crl_set_status(NULL, cms_crls, NULL, 0, x,
-			    issuer, now, at, "message", note);
+			    issuer, now, t->max_age, at, "message", note);
 		g_ptr_array_free(urls, TRUE);
 		return best;
 	}
@@ -832,6 +843,17 @@ ocsp_status(const struct kyso_trust *t, struct kyso_rev_session *rs,
 	}
 	if (!OCSP_check_validity(thisu, nextu, KYSO_OCSP_SKEW, -1)) {
 		why = g_strdup("OCSP response outside its validity");
+		goto out;
+	}
+	/* no nextUpdate ("newer information is always available", RFC
+	 * 6960 4.2.2.1): current only for max_age after thisUpdate. A
+	 * responder that echoes no nonce (RFC 5019) cannot tell its old
+	 * answers from new ones: one captured before a revocation and
+	 * replayed later would otherwise say "good" for ever. */
+	if (nextu == NULL && kyso_cert_time(thisu) + t->max_age < now) {
+		why = g_strdup_printf("OCSP response names no next update and "
+		                      "is older than RevocationMaxAge (%d s)",
+		    t->max_age);
 		goto out;
 	}
 	if (status == V_OCSP_CERTSTATUS_GOOD) {

@@ -338,6 +338,8 @@ kyso_trust_load(const struct kyso_trust_spec *spec, struct kyso_err *err)
 	t->timeout = spec->timeout > 0 ? spec->timeout : 10;
 	t->budget = spec->budget > 0 ? spec->budget : KYSO_REV_DEFAULT_BUDGET;
 	t->softfail = spec->softfail;
+	t->max_age =
+	    spec->max_age > 0 ? spec->max_age : KYSO_REV_DEFAULT_MAX_AGE;
 	t->cache = kyso_revocation_cache_new();
 	/* a new trust, a new empty cache: what a reload invalidates */
 	t->vcache = kyso_vcache_new(spec->verify_cache_size > 0

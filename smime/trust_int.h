@@ -24,6 +24,7 @@ struct kyso_trust {
 	char *cache_dir;     /* fetched-CRL cache, or NULL */
 	int check;           /* KYSO_REVCHECK_* bits */
 	int timeout, budget, softfail;
+	int max_age; /* seconds: an answer without nextUpdate (never 0) */
 	GPtrArray *agency_oids;   /* char * dotted OIDs */
 	GPtrArray *personal_oids; /* char * dotted OIDs */
 	struct kyso_rev_cache *cache;

@@ -76,6 +76,12 @@ tests_unit_test_revocation_LDADD = $(SMIME_LIBS)
 TESTS += tests/unit/revocation.test
 EXTRA_DIST += tests/unit/cosign.test tests/pki/make-cosign-cases.sh tests/pki/gpgsm-sign.sh \
 	tests/unit/revocation.test tests/pki/make-revocation-cases.sh
+# revocation-age.test: answers without nextUpdate age out (RevocationMaxAge)
+check_PROGRAMS += tests/unit/test_revocation_age
+tests_unit_test_revocation_age_SOURCES = tests/unit/test_revocation_age.c
+tests_unit_test_revocation_age_LDADD = $(SMIME_LIBS)
+TESTS += tests/unit/revocation-age.test
+EXTRA_DIST += tests/unit/revocation-age.test
 check_PROGRAMS += tests/unit/test_rawmime
 tests_unit_test_rawmime_SOURCES = tests/unit/test_rawmime.c
 tests_unit_test_rawmime_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/smime

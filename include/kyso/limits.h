@@ -70,6 +70,10 @@
 #define KYSO_MAX_REV_CACHE         4096
 #define KYSO_OCSP_SKEW             300
 #define KYSO_OCSP_DEFAULT_TTL      300
+/* RevocationMaxAge default: an OCSP answer or CRL that names no next
+ * update is current this long (seconds) after its thisUpdate; older, it
+ * proves nothing (a replayed answer from before a revocation). */
+#define KYSO_REV_DEFAULT_MAX_AGE   86400
 /* Verification cache of a trust object (smime/vcache.c): entries (chain
  * verdicts, CRL signature checks, decoded certificates and their facts)
  * by default (VerifyCacheSize) and at most, and how long a refused chain

@@ -59,6 +59,7 @@ struct kyso_settings {
 	int revocation_check;    /* RevocationCheck: KYSO_REVCHECK_* bits */
 	int revocation_budget;   /* RevocationBudget seconds per message */
 	int revocation_timeout;  /* RevocationTimeout seconds */
+	int revocation_max_age;  /* RevocationMaxAge seconds */
 	int verify_cache_size;   /* VerifyCacheSize entries */
 	int revocation_softfail; /* OnRevocationUnavailable softpass=1
 	                            temperror=0 */

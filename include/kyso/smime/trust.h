@@ -24,6 +24,10 @@ struct kyso_trust_spec {
 	                                 (0: KYSO_REV_DEFAULT_BUDGET) */
 	int softfail;                 /* unreachable revocation source: 1 soft
 	                                 pass with a note, 0 temperror */
+	int max_age;                  /* seconds an OCSP answer or CRL without
+	                                 nextUpdate is current after its
+	                                 thisUpdate (0:
+	                                 KYSO_REV_DEFAULT_MAX_AGE) */
 	const char *agency_oids;      /* comma list of policy OIDs, or NULL */
 	const char *personal_oids;    /* comma list of policy OIDs, or NULL */
 	const char *legacy_sha1_file; /* PEM anchors under which CA
