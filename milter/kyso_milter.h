@@ -37,8 +37,10 @@ int kyso_daemon_reload(int keep_signers);
 /* watch.c: log certificate expiry, PIN age and -n's findings */
 void kyso_daemon_log_health(const struct kyso_config *cfg);
 /* Print -n's findings to out, one "kyso-milter: file:line: ..." line
- * each; -1 when one is critical (the daemon could not do its work). */
-int kyso_check_print(const struct kyso_config *cfg, FILE *out);
+ * each; -1 when one is critical (the daemon could not do its work).
+ * user: the -u user[:group] the daemon would run as, or NULL: UserID. */
+int kyso_check_print(const struct kyso_config *cfg, const char *user,
+    FILE *out);
 int kyso_daemon_run(const char *config_path, int foreground,
     const char *pid_file, const char *user, int verbose);
 

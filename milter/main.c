@@ -152,7 +152,7 @@ main(int argc, char **argv)
 		return check ? 1 : 78; /* EX_CONFIG */
 	}
 	if (check) {
-		rc = kyso_check_print(cfg, stderr);
+		rc = kyso_check_print(cfg, user, stderr);
 		if (rc == 0)
 			(void)printf("kyso-milter: %s: configuration OK\n",
 			    conf);

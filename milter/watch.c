@@ -26,11 +26,13 @@ kyso_daemon_log_health(const struct kyso_config *cfg)
 }
 
 int
-kyso_check_print(const struct kyso_config *cfg, FILE *out)
+kyso_check_print(const struct kyso_config *cfg, const char *user, FILE *out)
 {
 	struct kyso_health h = {0};
 	enum kyso_health_level worst;
 	size_t i;
+
+	h.user_id = user;
 
 	kyso_health_check(cfg, time(NULL), KYSO_HEALTH_SYSTEM, &h);
 	for (i = 0; i < h.n; i++)

@@ -301,13 +301,17 @@ out:
 	return rc;
 }
 
-/* Fill w from UserID; a finding when the user or group is unknown. */
+/* Fill w from h->user_id (kyso-milter -u) or else UserID; a finding when
+ * the user or group is unknown. */
 static int
 lookup_who(struct kyso_health *h, const struct kyso_config *cfg, struct who *w)
 {
-	const char *spec = kyso_config_settings(cfg)->user_id;
-	const char *conf = kyso_config_path(cfg);
-	unsigned line = kyso_config_key_line(cfg, "UserID");
+	const char *spec = h->user_id != NULL
+	    ? h->user_id
+	    : kyso_config_settings(cfg)->user_id;
+	const char *conf = h->user_id != NULL ? "-u" : kyso_config_path(cfg);
+	unsigned line =
+	    h->user_id != NULL ? 0 : kyso_config_key_line(cfg, "UserID");
 	char *user, *group;
 	struct passwd *pw;
 	struct group *gr;
@@ -323,7 +327,8 @@ lookup_who(struct kyso_health *h, const struct kyso_config *cfg, struct who *w)
 		*group++ = '\0';
 	if ((pw = getpwnam(user)) == NULL) {
 		add(h, KYSO_HEALTH_CRITICAL, conf, line, NULL,
-		    "UserID: no user \"%s\" on this system", user);
+		    "%s: no user \"%s\" on this system",
+		    h->user_id != NULL ? "user" : "UserID", user);
 		goto out;
 	}
 	w->set = 1;
@@ -333,7 +338,8 @@ lookup_who(struct kyso_health *h, const struct kyso_config *cfg, struct who *w)
 	if (group != NULL) {
 		if ((gr = getgrnam(group)) == NULL) {
 			add(h, KYSO_HEALTH_CRITICAL, conf, line, NULL,
-			    "UserID: no group \"%s\" on this system", group);
+			    "%s: no group \"%s\" on this system",
+			    h->user_id != NULL ? "user" : "UserID", group);
 			w->set = 0;
 			goto out;
 		}

@@ -228,6 +228,20 @@ install -d -m 0755 -o root -g root "$KT/rootonly"
 nconf tmpdir "s|^TemporaryDirectory .*|TemporaryDirectory $KT/rootonly|"
 kt_check "-n refuses a TemporaryDirectory $RUNAS cannot write: $(echo "$out" | head -1)" \
 	bash -c '[ "$1" = 1 ] && grep -q "n-tmpdir.conf:13: TemporaryDirectory: .*rootonly is not writable by nobody" <<<"$2"' _ "$st" "$out"
+# -u names the user the daemon will run as, so -n checks that one (the
+# daemon's -u wins over UserID)
+out=$("$BIN" -c "$KT/n-tmpdir.conf" -n -u root 2>&1)
+st=$?
+kt_check "-n -u root: the directory root may write is no finding ($(echo "$out" | tail -1))" \
+	bash -c '[ "$1" = 0 ] && grep -q "configuration OK" <<<"$2"' _ "$st" "$out"
+out=$("$BIN" -c "$KT/main.conf" -n -u kyso-no-such-user 2>&1)
+st=$?
+kt_check "-n -u with an unknown user is refused: $(echo "$out" | head -1)" \
+	bash -c '[ "$1" = 1 ] && grep -q "^kyso-milter: -u: user: no user \"kyso-no-such-user\"" <<<"$2"' _ "$st" "$out"
+out=$("$BIN" -c "$KT/n-nouser.conf" -n -u "$RUNAS" 2>&1)
+st=$?
+kt_check "-n -u $RUNAS: an unknown UserID the daemon would not use is no finding" \
+	bash -c '[ "$1" = 0 ] && ! grep -q "no user" <<<"$2"' _ "$st" "$out"
 nconf notmp "s|^TemporaryDirectory .*|TemporaryDirectory $KT/none|"
 kt_check "-n refuses a missing TemporaryDirectory: $(echo "$out" | head -1)" \
 	bash -c '[ "$1" = 1 ] && grep -q "n-notmp.conf:13: TemporaryDirectory: .*none: No such file or directory" <<<"$2"' _ "$st" "$out"

@@ -35,6 +35,9 @@ struct kyso_health {
 	 * (kyso-report --warn-days) */
 	int warn_days_set;
 	int warn_days;
+	/* in: the user[:group] the daemon will run as when given on its
+	 * command line (kyso-milter -u), or NULL: UserID */
+	const char *user_id;
 	/* out */
 	struct kyso_health_item *v;
 	size_t n;
