@@ -102,4 +102,37 @@ fx_keys(void)
 		fx_die("policy-keys.sh failed");
 }
 
+/* A throwaway PKI in pki/ (make-pki.sh) and a SoftHSM2 token in token/
+ * holding pki/sotttt-agency.key as object "sotttt" of token "kyso", PIN
+ * 1234 (make-token.sh); SOFTHSM2_CONF set. The token module's path goes to
+ * module[len]. 77 when SoftHSM2 is not installed (the caller skips). */
+FX_FN int
+fx_token(char *module, size_t len)
+{
+	const char *top = getenv("top_srcdir");
+	char cmd[1024];
+	FILE *fp;
+	int rc;
+
+	(void)snprintf(cmd, sizeof(cmd), "%s/tests/pki/make-pki.sh",
+	    top != NULL ? top : ".");
+	if (fx_run("bash", cmd, fx_path("pki")) != 0)
+		fx_die("make-pki.sh failed");
+	(void)snprintf(cmd, sizeof(cmd),
+	    "%s/tests/pki/make-token.sh %s %s sotttt 1234 > %s",
+	    top != NULL ? top : ".", fx_path("token"),
+	    fx_path("pki/sotttt-agency.key"), fx_path("module"));
+	if ((rc = fx_run("sh", "-c", cmd)) == 77)
+		return 77;
+	if (rc != 0)
+		fx_die("make-token.sh failed");
+	fp = fopen(fx_path("module"), "r");
+	if (fp == NULL || fgets(module, (int)len, fp) == NULL)
+		fx_die("no module path");
+	fclose(fp);
+	module[strcspn(module, "\n")] = '\0';
+	setenv("SOFTHSM2_CONF", fx_path("token/softhsm2.conf"), 1);
+	return 0;
+}
+
 #endif

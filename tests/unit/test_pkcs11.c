@@ -136,41 +136,20 @@ check_pool(void)
 int
 main(void)
 {
-	const char *top = getenv("top_srcdir");
 	struct kyso_err err = {0};
 	struct kyso_signer *s;
 	struct kyso_config *cfg;
 	struct worker w[THREADS];
 	pthread_t tid[THREADS];
-	char *cmd, *text, *conf;
-	FILE *fp;
+	char *text, *conf;
 	int i, good = 0;
 
 	kyso_mime_init();
 	fx_init();
-	cmd = g_strdup_printf("%s/tests/pki/make-pki.sh",
-	    top != NULL ? top : ".");
-	if (fx_run("bash", cmd, fx_path("pki")) != 0)
-		fx_die("make-pki.sh failed");
-	g_free(cmd);
-	cmd = g_strdup_printf("%s/tests/pki/make-token.sh %s %s sotttt 1234 "
-	                      "> %s",
-	    top != NULL ? top : ".", fx_path("token"),
-	    fx_path("pki/sotttt-agency.key"), fx_path("module"));
-	i = fx_run("sh", "-c", cmd);
-	g_free(cmd);
-	if (i == 77) {
+	if (fx_token(module, sizeof(module)) == 77) {
 		SKIP("SoftHSM2 not installed (Debian package softhsm2)");
 		return TEST_DONE();
 	}
-	if (i != 0)
-		fx_die("make-token.sh failed");
-	fp = fopen(fx_path("module"), "r");
-	if (fp == NULL || fgets(module, sizeof(module), fp) == NULL)
-		fx_die("no module path");
-	fclose(fp);
-	module[strcspn(module, "\n")] = '\0';
-	setenv("SOFTHSM2_CONF", fx_path("token/softhsm2.conf"), 1);
 
 	/* first, before any login: a wrong PIN is refused (once: tokens
 	 * lock after a few tries). After a good login the engine keeps the

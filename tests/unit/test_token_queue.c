@@ -151,46 +151,25 @@ sign_job(void *arg)
 int
 main(void)
 {
-	const char *top = getenv("top_srcdir");
 	const char *build = getenv("top_builddir");
 	struct kyso_signer *a = NULL, *b = NULL;
 	struct kyso_err err = {0};
 	struct job jobs[WAITERS + 1];
 	pthread_t tid[WAITERS + 1];
-	char *cmd, *delay_so, real_module[256] = "", got[64] = "";
-	FILE *fp;
-	int i, rc, started = 0;
+	char *delay_so, real_module[256] = "", got[64] = "";
+	int i, started = 0;
 
 	kyso_mime_init();
 	fx_init();
-	cmd = g_strdup_printf("%s/tests/pki/make-pki.sh",
-	    top != NULL ? top : ".");
-	if (fx_run("bash", cmd, fx_path("pki")) != 0)
-		fx_die("make-pki.sh failed");
-	g_free(cmd);
-	cmd = g_strdup_printf("%s/tests/pki/make-token.sh %s %s sotttt 1234 "
-	                      "> %s",
-	    top != NULL ? top : ".", fx_path("token"),
-	    fx_path("pki/sotttt-agency.key"), fx_path("module"));
-	rc = fx_run("sh", "-c", cmd);
-	g_free(cmd);
-	if (rc == 77) {
+	if (fx_token(real_module, sizeof(real_module)) == 77) {
 		SKIP("SoftHSM2 not installed (Debian package softhsm2)");
 		return TEST_DONE();
 	}
-	if (rc != 0)
-		fx_die("make-token.sh failed");
-	fp = fopen(fx_path("module"), "r");
-	if (fp == NULL || fgets(real_module, sizeof(real_module), fp) == NULL)
-		fx_die("no module path");
-	fclose(fp);
-	real_module[strcspn(real_module, "\n")] = '\0';
 	delay_so = g_strdup_printf("%s/tests/pkcs11-delay/p11delay.so",
 	    build != NULL ? build : ".");
 	if (access(delay_so, R_OK) != 0)
 		fx_die(
 		    "no tests/pkcs11-delay/p11delay.so (make check builds it)");
-	setenv("SOFTHSM2_CONF", fx_path("token/softhsm2.conf"), 1);
 	setenv("KT_P11_MODULE", real_module, 1);
 	setenv("KT_P11_DELAY_MS", DELAY_MS, 1);
 	setenv("KT_P11_HOLD", fx_path("hold"), 1);
