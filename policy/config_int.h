@@ -73,6 +73,15 @@ int kyso_lines_next(struct kyso_lines *lr, char **line, struct kyso_err *err);
 
 void kyso_lines_close(struct kyso_lines *lr);
 
+/* Open path and hand every line kyso_lines_next returns to fn with ctx
+ * (lr for the file:line of its messages), until fn returns < 0. 0 when
+ * the whole file was read, else -1 with err (fn's own, or the reader's);
+ * the file is closed either way. */
+typedef int (*kyso_line_fn)(void *ctx, struct kyso_lines *lr, char *line,
+    struct kyso_err *err);
+int kyso_lines_each(const char *path, kyso_line_fn fn, void *ctx,
+    struct kyso_err *err);
+
 /* ---- config_keys.c: the one table of keys ---- */
 
 enum kyso_keytype {

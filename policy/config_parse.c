@@ -353,11 +353,18 @@ set_defaults(struct kyso_config_values *v, struct kyso_err *err)
 	return 0;
 }
 
-/* Handle one "Key value" line. */
+/* What parse_line fills: the values, and the line each key was set on. */
+struct parse_ctx {
+	struct kyso_config_values *v;
+	unsigned *lines;
+};
+
+/* Handle one "Key value" line (kyso_lines_each). */
 static int
-parse_line(struct kyso_lines *lr, char *line, struct kyso_config_values *v,
-    unsigned *lines, struct kyso_err *err)
+parse_line(void *ctx, struct kyso_lines *lr, char *line, struct kyso_err *err)
 {
+	struct kyso_config_values *v = ((struct parse_ctx *)ctx)->v;
+	unsigned *lines = ((struct parse_ctx *)ctx)->lines;
 	const struct kyso_config_key *k;
 	char *value = line, shown[64];
 	size_t idx;
@@ -404,30 +411,19 @@ int
 kyso_config_parse_file(const char *path, struct kyso_config_values *v,
     unsigned *lines, struct kyso_err *err)
 {
-	struct kyso_lines lr = {0};
-	char *line = NULL;
+	struct parse_ctx ctx = {v, lines};
 	size_t i;
-	int r, rc = -1;
 
 	memset(lines, 0, kyso_config_nkeys * sizeof(*lines));
-	if (set_defaults(v, err) < 0)
+	if (set_defaults(v, err) < 0 ||
+	    kyso_lines_each(path, parse_line, &ctx, err) < 0)
 		return -1;
-	if (kyso_lines_open(&lr, path, err) < 0)
-		return -1;
-	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (parse_line(&lr, line, v, lines, err) < 0)
-			goto out;
-	if (r < 0)
-		goto out;
 	for (i = 0; i < kyso_config_nkeys; i++)
 		if (kyso_config_keys[i].required && lines[i] == 0) {
 			kyso_text_err_at(err, path, 0,
 			    "missing required key %s",
 			    kyso_config_keys[i].name);
-			goto out;
+			return -1;
 		}
-	rc = 0;
-out:
-	kyso_lines_close(&lr);
-	return rc;
+	return 0;
 }

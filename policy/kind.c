@@ -98,9 +98,9 @@ next_word(char **p)
 }
 
 static int
-kind_line(struct kyso_kindtable *t, struct kyso_lines *lr, char *line,
-    struct kyso_err *err)
+kind_line(void *ctx, struct kyso_lines *lr, char *line, struct kyso_err *err)
 {
+	struct kyso_kindtable *t = ctx;
 	struct kyso_kindrule r = {0};
 	char *kind = next_word(&line), *issuer = next_word(&line);
 	char *match = g_strstrip(line);
@@ -156,24 +156,12 @@ struct kyso_kindtable *
 kyso_kind_load(const char *path, struct kyso_err *err)
 {
 	struct kyso_kindtable *t = kyso_xcalloc(1, sizeof(*t));
-	struct kyso_lines lr;
-	char *line;
-	int r;
 
-	if (kyso_lines_open(&lr, path, err) < 0)
-		goto fail;
-	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (kind_line(t, &lr, line, err) < 0) {
-			r = -1;
-			break;
-		}
-	kyso_lines_close(&lr);
-	if (r != 0)
-		goto fail;
+	if (kyso_lines_each(path, kind_line, t, err) < 0) {
+		kyso_kind_free(t);
+		return NULL;
+	}
 	return t;
-fail:
-	kyso_kind_free(t);
-	return NULL;
 }
 
 void

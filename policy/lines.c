@@ -37,6 +37,25 @@ kyso_lines_close(struct kyso_lines *lr)
 	lr->fp = NULL;
 }
 
+int
+kyso_lines_each(const char *path, kyso_line_fn fn, void *ctx,
+    struct kyso_err *err)
+{
+	struct kyso_lines lr = {0};
+	char *line = NULL;
+	int r;
+
+	if (kyso_lines_open(&lr, path, err) < 0)
+		return -1;
+	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
+		if (fn(ctx, &lr, line, err) < 0) {
+			r = -1;
+			break;
+		}
+	kyso_lines_close(&lr);
+	return r < 0 ? -1 : 0;
+}
+
 /* Read one physical line into lr->buf; 1 line, 0 EOF, -1 error. */
 static int
 read_line(struct kyso_lines *lr, struct kyso_err *err)

@@ -221,14 +221,23 @@ add_list(struct kyso_netlist *nl, const char *text, struct kyso_err *err)
 	return rc;
 }
 
+/* kyso_lines_each: one line of an InternalHosts file, errors at its
+ * file:line. */
+static int
+file_line(void *ctx, struct kyso_lines *lr, char *line, struct kyso_err *err)
+{
+	if (add_list(ctx, line, err) < 0) {
+		kyso_text_err_at(err, lr->path, lr->lineno, "%s", err->msg);
+		return -1;
+	}
+	return 0;
+}
+
 struct kyso_netlist *
 kyso_netlist_load(const char *value, const char *cfgfile, unsigned cfgline,
     struct kyso_err *err)
 {
 	struct kyso_netlist *nl = kyso_netlist_new();
-	struct kyso_lines lr = {0};
-	char *line = NULL;
-	int r;
 
 	if (g_ascii_strcasecmp(value, "none") == 0)
 		return nl;
@@ -240,20 +249,10 @@ kyso_netlist_load(const char *value, const char *cfgfile, unsigned cfgline,
 		}
 		return nl;
 	}
-	if (kyso_lines_open(&lr, value, err) < 0)
+	if (kyso_lines_each(value, file_line, nl, err) < 0)
 		goto fail;
-	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (add_list(nl, line, err) < 0) {
-			kyso_text_err_at(err, lr.path, lr.lineno, "%s",
-			    err->msg);
-			goto fail;
-		}
-	if (r < 0)
-		goto fail;
-	kyso_lines_close(&lr);
 	return nl;
 fail:
-	kyso_lines_close(&lr);
 	kyso_netlist_free(nl);
 	return NULL;
 }

@@ -72,9 +72,9 @@ parse_kind(const char *s, enum kyso_cert_kind *k)
 }
 
 static int
-seal_line(struct kyso_sealtable *t, struct kyso_lines *lr, char *line,
-    struct kyso_err *err)
+seal_line(void *ctx, struct kyso_lines *lr, char *line, struct kyso_err *err)
 {
+	struct kyso_sealtable *t = ctx;
 	struct kyso_strlist l = {0};
 	struct kyso_sealentry e = {.kind = KYSO_KIND_AGENCY};
 	char shown[80];
@@ -134,22 +134,12 @@ struct kyso_sealtable *
 kyso_seal_load(const char *path, struct kyso_err *err)
 {
 	struct kyso_sealtable *t = kyso_xcalloc(1, sizeof(*t));
-	struct kyso_lines lr;
-	char *line;
-	int r;
 
-	if (kyso_lines_open(&lr, path, err) < 0)
-		goto fail;
-	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (seal_line(t, &lr, line, err) < 0)
-			break;
-	kyso_lines_close(&lr);
-	if (r != 0)
-		goto fail;
+	if (kyso_lines_each(path, seal_line, t, err) < 0) {
+		kyso_seal_free(t);
+		return NULL;
+	}
 	return t;
-fail:
-	kyso_seal_free(t);
-	return NULL;
 }
 
 void

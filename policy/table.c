@@ -340,12 +340,25 @@ pool_line(struct kyso_certentry *e, struct kyso_signer *signer,
 /* One certificate table line: parse, load (or keep from prev) the signer,
  * append, or join the key pool of an id already there. An id on several
  * lines (pooled) is loaded afresh at every reload: its pool is built anew. */
+struct cert_ctx {
+	struct kyso_certtable *t;
+	const struct kyso_certtable *prev;
+	int flags;
+	GHashTable *pooled;
+	const char *default_digest;
+	const struct kyso_token_opts *tok;
+};
+
 static int
-cert_line(struct kyso_certtable *t, const struct kyso_certtable *prev,
-    int flags, GHashTable *pooled, struct kyso_lines *lr, char *line,
-    const char *default_digest, const struct kyso_token_opts *tok,
-    struct kyso_err *err)
+cert_line(void *ctx, struct kyso_lines *lr, char *line, struct kyso_err *err)
 {
+	const struct cert_ctx *c = ctx;
+	struct kyso_certtable *t = c->t;
+	const struct kyso_certtable *prev = c->prev;
+	int flags = c->flags;
+	GHashTable *pooled = c->pooled;
+	const char *default_digest = c->default_digest;
+	const struct kyso_token_opts *tok = c->tok;
 	struct kyso_certentry *pool;
 	struct kyso_strlist l = {0};
 	const char *vals[TOK_COUNT] = {0};
@@ -440,37 +453,42 @@ kyso_table_load_certs_tok(const char *path, const char *default_digest,
 	    err);
 }
 
+/* kyso_lines_each for pooled_ids: seen and pooled id sets. */
+struct ids_ctx {
+	GHashTable *seen, *pooled;
+};
+
+static int
+id_line(void *ctx, struct kyso_lines *lr, char *line, struct kyso_err *err)
+{
+	struct ids_ctx *c = ctx;
+	char *id = g_strndup(line, strcspn(line, " \t"));
+
+	(void)lr;
+	(void)err;
+	if (g_hash_table_contains(c->seen, id))
+		g_hash_table_add(c->pooled, id);
+	else
+		g_hash_table_add(c->seen, id);
+	return 0;
+}
+
 /* The ids on more than one line of the table (key pools). */
 static GHashTable *
 pooled_ids(const char *path, struct kyso_err *err)
 {
-	GHashTable *seen =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	GHashTable *pooled =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	struct kyso_lines lr = {0};
-	char *line = NULL;
-	int r;
+	struct ids_ctx c = {
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+	};
+	int rc = kyso_lines_each(path, id_line, &c, err);
 
-	if (kyso_lines_open(&lr, path, err) < 0)
-		goto fail;
-	while ((r = kyso_lines_next(&lr, &line, err)) > 0) {
-		char *id = g_strndup(line, strcspn(line, " \t"));
-
-		if (g_hash_table_contains(seen, id))
-			g_hash_table_add(pooled, id);
-		else
-			g_hash_table_add(seen, id);
+	g_hash_table_destroy(c.seen);
+	if (rc < 0) {
+		g_hash_table_destroy(c.pooled);
+		return NULL;
 	}
-	kyso_lines_close(&lr);
-	if (r < 0)
-		goto fail;
-	g_hash_table_destroy(seen);
-	return pooled;
-fail:
-	g_hash_table_destroy(seen);
-	g_hash_table_destroy(pooled);
-	return NULL;
+	return c.pooled;
 }
 
 struct kyso_certtable *
@@ -479,30 +497,22 @@ kyso_table_load_certs_ex(const char *path, const char *default_digest,
     const struct kyso_token_opts *tok, struct kyso_err *err)
 {
 	struct kyso_certtable *t = kyso_xcalloc(1, sizeof(*t));
-	struct kyso_lines lr = {0};
-	GHashTable *pooled = NULL;
-	char *line = NULL;
-	int r;
+	struct cert_ctx c = {t, prev, flags, NULL, default_digest, tok};
+	int rc = -1;
 
 	t->path = kyso_xstrdup(path);
-	if ((pooled = pooled_ids(path, err)) == NULL ||
-	    kyso_lines_open(&lr, path, err) < 0)
-		goto fail;
-	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (cert_line(t, prev, flags, pooled, &lr, line, default_digest,
-		        tok, err) < 0)
-			goto fail;
-	if (r < 0)
-		goto fail;
-	kyso_lines_close(&lr);
-	g_hash_table_destroy(pooled);
+	if ((c.pooled = pooled_ids(path, err)) == NULL ||
+	    kyso_lines_each(path, cert_line, &c, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (c.pooled != NULL)
+		g_hash_table_destroy(c.pooled);
+	if (rc < 0) {
+		kyso_table_free_certs(t);
+		t = NULL;
+	}
 	return t;
-fail:
-	kyso_lines_close(&lr);
-	if (pooled != NULL)
-		g_hash_table_destroy(pooled);
-	kyso_table_free_certs(t);
-	return NULL;
 }
 
 /* Parse one pattern into e (lower-cased copies); problem in why. */
@@ -552,10 +562,18 @@ out:
 /* One line of a pattern table: "pattern certificate-id" in the signing
  * table (logins == 0; the id must be in certs) or "login pattern" in the
  * login table (logins == 1; the login is kept as the entry's cert_id). */
+struct pair_ctx {
+	struct kyso_signtable *t;
+	const struct kyso_certtable *certs;
+	int logins;
+};
+
 static int
-pair_line(struct kyso_signtable *t, const struct kyso_certtable *certs,
-    int logins, struct kyso_lines *lr, char *line, struct kyso_err *err)
+pair_line(void *ctx, struct kyso_lines *lr, char *line, struct kyso_err *err)
 {
+	struct kyso_signtable *t = ((struct pair_ctx *)ctx)->t;
+	const struct kyso_certtable *certs = ((struct pair_ctx *)ctx)->certs;
+	int logins = ((struct pair_ctx *)ctx)->logins;
 	struct kyso_strlist l = {0};
 	struct kyso_signentry e = {0};
 	const char *pattern, *value;
@@ -607,23 +625,13 @@ load_pairs(const char *path, const struct kyso_certtable *certs, int logins,
     struct kyso_err *err)
 {
 	struct kyso_signtable *t = kyso_xcalloc(1, sizeof(*t));
-	struct kyso_lines lr = {0};
-	char *line = NULL;
-	int r;
+	struct pair_ctx c = {t, certs, logins};
 
-	if (kyso_lines_open(&lr, path, err) < 0)
-		goto fail;
-	while ((r = kyso_lines_next(&lr, &line, err)) > 0)
-		if (pair_line(t, certs, logins, &lr, line, err) < 0)
-			goto fail;
-	if (r < 0)
-		goto fail;
-	kyso_lines_close(&lr);
+	if (kyso_lines_each(path, pair_line, &c, err) < 0) {
+		kyso_table_free_signing(t);
+		return NULL;
+	}
 	return t;
-fail:
-	kyso_lines_close(&lr);
-	kyso_table_free_signing(t);
-	return NULL;
 }
 
 struct kyso_signtable *

@@ -55,6 +55,50 @@ read_all(const char *data, size_t len, char *out, size_t outlen,
 
 #define READ(s, out, err) read_all(s, sizeof(s) - 1, out, sizeof(out), err)
 
+/* kyso_lines_each callback: counts lines, refuses the line "stop" with
+ * its file:line. */
+static int
+count_line(void *ctx, struct kyso_lines *lr, char *line, struct kyso_err *err)
+{
+	if (strcmp(line, "stop") == 0) {
+		kyso_text_err_at(err, lr->path, lr->lineno, "stop here");
+		return -1;
+	}
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* kyso_lines_each: every line to the callback; the callback's refusal and
+ * the reader's errors end the walk with the error kept. */
+static void
+check_each(void)
+{
+	struct kyso_err err = {0};
+	int n = 0, r;
+
+	r = kyso_lines_each(write_file("e", "a\n# c\n\nb\n", 9), count_line, &n,
+	    &err);
+	CHECK(r == 0 && n == 2, "each: 2 lines to the callback (%d, r %d)", n,
+	    r);
+	n = 0;
+	r = kyso_lines_each(write_file("e", "a\nstop\nb\n", 9), count_line, &n,
+	    &err);
+	CHECK(r == -1 && n == 1 && strstr(err.msg, "/e:2: stop here") != NULL,
+	    "each: the callback's refusal stops the walk, its error kept "
+	    "(%d lines, \"%s\")",
+	    n, err.msg);
+	n = 0;
+	r = kyso_lines_each(write_file("e", "a\nb\x01\n", 5), count_line, &n,
+	    &err);
+	CHECK(r == -1 && n == 1 && strstr(err.msg, "/e:2:") != NULL,
+	    "each: a reader error ends the walk (%d lines, \"%s\")", n,
+	    err.msg);
+	r = kyso_lines_each("/nonexistent/t", count_line, &n, &err);
+	CHECK(r == -1 && strstr(err.msg, "/nonexistent/t") != NULL,
+	    "each: a missing file is an error naming it (\"%s\")", err.msg);
+	(void)unlink(write_file("e", "", 0));
+}
+
 int
 main(void)
 {
@@ -114,6 +158,7 @@ main(void)
 	        strstr(err.msg, "/nonexistent/kyso.conf") != NULL,
 	    "a missing file names itself (got \"%s\")", err.msg);
 
+	check_each();
 	(void)unlink(write_file("t", "", 0));
 	(void)unlink(write_file("n", "", 0));
 	(void)rmdir(dir);
