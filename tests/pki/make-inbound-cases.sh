@@ -319,6 +319,17 @@ detached o-two-mailboxes "$V, giamdoc@example.org" "$content" "$w/o-agency.der"
 case_line o-two-mailboxes "$V" crl any "$ok1" policy
 detached o-display-spoof "\"$V\" <vanthu@sotttt-hagiang.example>" "$content" "$w/o-agency.der"
 case_line o-display-spoof "$V" crl any "$ok1" policy
+# the mailbox is the signer's own certified address, the display name shows
+# another (raw, RFC 2047 encoded, full-width at sign): a reader who sees the
+# name sees the chairman; never a pass. Its own address as the name passes.
+detached o-display-other "\"chutich@hagiang.gov.vn\" <$P>" "$content" "$w/o-personal.der"
+case_line o-display-other "$P" crl any "$ok1 s0.email=1" policy
+detached o-display-other-enc "=?UTF-8?Q?chutich=40hagiang.gov.vn?= <$P>" "$content" "$w/o-personal.der"
+case_line o-display-other-enc "$P" crl any "$ok1 s0.email=1" policy
+detached o-display-other-wide "=?UTF-8?B?$(printf 'chutich\357\274\240hagiang.gov.vn' | base64 -w0)?= <$P>" "$content" "$w/o-personal.der"
+case_line o-display-other-wide "$P" crl any "$ok1 s0.email=1" policy
+detached o-display-self "\"$P\" <$P>" "$content" "$w/o-personal.der"
+case_line o-display-self "$P" crl any "$ok1 s0.email=1" pass
 
 head -c 600 /dev/urandom >"$w/garbage.der"
 detached o-garbage "$V" "$content" "$w/garbage.der"
@@ -387,6 +398,18 @@ case_line o-unsigned-own "$V" crl any "found=0" none
 	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
 } >"$m/o-unsigned-ext.eml"
 case_line o-unsigned-ext "someone@example.org" crl any "found=0" none
+# unsigned, a provincial address only in the display name as a reader
+# sees it (RFC 2047 encoded, full-width at sign): still the warning
+{
+	hdrs "=?UTF-8?Q?chutich=40hagiang.gov.vn?= <someone@example.org>" o-unsigned-own-display-enc
+	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
+} >"$m/o-unsigned-own-display-enc.eml"
+case_line o-unsigned-own-display-enc "someone@example.org" crl any "found=0" none
+{
+	hdrs "=?UTF-8?B?$(printf 'chutich\357\274\240hagiang.gov.vn' | base64 -w0)?= <someone@example.org>" o-unsigned-own-display-wide
+	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
+} >"$m/o-unsigned-own-display-wide.eml"
+case_line o-unsigned-own-display-wide "someone@example.org" crl any "found=0" none
 
 # ---- OpenSSL, opaque
 ossl_sign "$w/op-agency.der" sotttt-agency sotttt-agency -certfile "$CH" -nodetach
