@@ -109,6 +109,21 @@ time_note(const struct kyso_signer_info *s, char *buf, size_t len)
 		    s->timestamp_note);
 }
 
+/* 1 when the signer claims (signingTime, no RFC 3161 token proves a
+ * time) to have signed when its certificate was not valid, by more than
+ * KYSO_SIGNING_TIME_SLACK: a valid signature needs a certificate valid
+ * when it signed, and by its own word this one was not (a document
+ * backdated to before its certificate existed, or dated after it ended). */
+static int
+claimed_outside_validity(const struct kyso_signer_info *s)
+{
+	if (s->proven_time != 0 || s->signing_time == 0 || s->not_before == 0 ||
+	    s->not_after == 0)
+		return 0;
+	return s->signing_time < s->not_before - KYSO_SIGNING_TIME_SLACK ||
+	    s->signing_time > s->not_after + KYSO_SIGNING_TIME_SLACK;
+}
+
 /* Judge one signer on its own: every element of a valid signature (the
  * content, the algorithms, the chain, the validity, the revocation status,
  * the signer's tie to the From address, what it covers) or the first that
@@ -153,6 +168,16 @@ judge_signer(const struct kyso_config *cfg,
 		if (s->proven_time != 0)
 			(void)snprintf(sv->note, sizeof(sv->note),
 			    "not valid at the proven signing time%s", proven);
+	} else if (claimed_outside_validity(s)) {
+		char when[32] = "?";
+		struct tm tm;
+
+		r = KYSO_RES_POLICY;
+		w = KYSO_WHY_SIGNTIME;
+		if (gmtime_r(&s->signing_time, &tm) != NULL)
+			(void)strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+			    &tm);
+		(void)snprintf(sv->note, sizeof(sv->note), "claimed %s", when);
 	} else if (s->revocation == KYSO_REV_REVOKED) {
 		r = KYSO_RES_POLICY;
 		w = KYSO_WHY_REVOKED;

@@ -53,6 +53,9 @@ static const struct {
         "trường tiêu đề được bảo vệ đã bị thay đổi sau khi ký"},
     [KYSO_WHY_DISPLAY_OTHER] = {"From display name shows another address",
         "tên hiển thị của người gửi ghi một địa chỉ khác"},
+    [KYSO_WHY_SIGNTIME] = {"claimed signing time outside the certificate's "
+                           "validity",
+        "thời điểm ký tự khai nằm ngoài thời hạn hiệu lực của chứng thư"},
 };
 
 const char *

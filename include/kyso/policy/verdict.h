@@ -63,10 +63,12 @@ enum kyso_why {
 	                            differs from the outer one */
 	KYSO_WHY_DISPLAY_OTHER,  /* From's display name or comment shows
 	                            another address than its mailbox */
+	KYSO_WHY_SIGNTIME,       /* the claimed signing time is outside the
+	                            certificate's validity */
 };
 
 /* The last reason (the verdict words in verdict.c cover every one). */
-#define KYSO_WHY_LAST KYSO_WHY_DISPLAY_OTHER
+#define KYSO_WHY_LAST KYSO_WHY_SIGNTIME
 
 /* Header protection (RFC 9788) as the verdict sees it: bit i stands for
  * kyso_protected_fields[i]. */
