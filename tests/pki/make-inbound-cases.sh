@@ -608,6 +608,16 @@ add_field d-top-cte "$ov" end 'Content-Transfer-Encoding: 7bit' 'Content-Transfe
 case_line d-top-cte "$V" crl any "found=1 malformed=1 reasonnote=duplicate_Content-Transfer-Encoding_at_the_top_level" permerror
 add_field d-top-mimever "$ov" end 'Mime-Version: 1.0'
 case_line d-top-mimever "$V" crl any "found=1 malformed=1 reasonnote=duplicate_MIME-Version_at_the_top_level" permerror
+# a transfer encoding on the multipart/signed itself (RFC 2045 6.4: only
+# 7bit, 8bit, binary): a client that decodes it (mutt does) reads other
+# parts than the raw structure - a soft line break ("=" at a line end)
+# joins a delimiter to the line before it
+add_field d-top-cte-qp "$ov" end 'Content-Transfer-Encoding: quoted-printable'
+case_line d-top-cte-qp "$V" crl any "found=1 malformed=1 reasonnote=multipart/signed_with_Content-Transfer-Encoding_quoted-printable" permerror
+add_field d-top-cte-b64 "$ov" end 'Content-Transfer-Encoding: BASE64'
+case_line d-top-cte-b64 "$V" crl any "found=1 malformed=1 reasonnote=multipart/signed_with_Content-Transfer-Encoding_BASE64" permerror
+add_field d-top-cte-7bit "$ov" end 'Content-Transfer-Encoding: 7Bit '
+case_line d-top-cte-7bit "$V" crl any "$ok1 part=TEXT" pass
 # the signed part's own header, signed at test time: the signature is good
 printf '%s\n' 'Content-Type: text/plain; charset=utf-8' 'Content-Type: text/html; charset=utf-8' \
 	'Content-Transfer-Encoding: 7bit' '' '<p>Pay 1000000 VND to account 666.</p>' | crlf >"$w/d-signed-ct.mime"
