@@ -399,17 +399,18 @@ case_line o-unsigned-own "$V" crl any "found=0" none
 } >"$m/o-unsigned-ext.eml"
 case_line o-unsigned-ext "someone@example.org" crl any "found=0" none
 # unsigned, a provincial address only in the display name as a reader
-# sees it (RFC 2047 encoded, full-width at sign): still the warning
+# sees it (RFC 2047 encoded, full-width at sign): still the warning (the
+# from column is that address: the one the warning is about)
 {
 	hdrs "=?UTF-8?Q?chutich=40hagiang.gov.vn?= <someone@example.org>" o-unsigned-own-display-enc
 	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
 } >"$m/o-unsigned-own-display-enc.eml"
-case_line o-unsigned-own-display-enc "someone@example.org" crl any "found=0" none
+case_line o-unsigned-own-display-enc "chutich@hagiang.gov.vn" crl any "found=0" none
 {
 	hdrs "=?UTF-8?B?$(printf 'chutich\357\274\240hagiang.gov.vn' | base64 -w0)?= <someone@example.org>" o-unsigned-own-display-wide
 	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
 } >"$m/o-unsigned-own-display-wide.eml"
-case_line o-unsigned-own-display-wide "someone@example.org" crl any "found=0" none
+case_line o-unsigned-own-display-wide "chutich@hagiang.gov.vn" crl any "found=0" none
 
 # ---- OpenSSL, opaque
 ossl_sign "$w/op-agency.der" sotttt-agency sotttt-agency -certfile "$CH" -nodetach
