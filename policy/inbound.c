@@ -17,6 +17,8 @@
  */
 #include <string.h>
 
+#include <gmime/gmime.h>
+
 #include "kyso/policy/inbound.h"
 #include "kyso/smime/signer.h"
 #include "kyso/policy/verdict.h"
@@ -107,6 +109,21 @@ time_note(const struct kyso_signer_info *s, char *buf, size_t len)
 		    s->timestamp_note);
 }
 
+/* 1 when the signer claims (signingTime, no RFC 3161 token proves a
+ * time) to have signed when its certificate was not valid, by more than
+ * KYSO_SIGNING_TIME_SLACK: a valid signature needs a certificate valid
+ * when it signed, and by its own word this one was not (a document
+ * backdated to before its certificate existed, or dated after it ended). */
+static int
+claimed_outside_validity(const struct kyso_signer_info *s)
+{
+	if (s->proven_time != 0 || s->signing_time == 0 || s->not_before == 0 ||
+	    s->not_after == 0)
+		return 0;
+	return s->signing_time < s->not_before - KYSO_SIGNING_TIME_SLACK ||
+	    s->signing_time > s->not_after + KYSO_SIGNING_TIME_SLACK;
+}
+
 /* Judge one signer on its own: every element of a valid signature (the
  * content, the algorithms, the chain, the validity, the revocation status,
  * the signer's tie to the From address, what it covers) or the first that
@@ -151,6 +168,16 @@ judge_signer(const struct kyso_config *cfg,
 		if (s->proven_time != 0)
 			(void)snprintf(sv->note, sizeof(sv->note),
 			    "not valid at the proven signing time%s", proven);
+	} else if (claimed_outside_validity(s)) {
+		char when[32] = "?";
+		struct tm tm;
+
+		r = KYSO_RES_POLICY;
+		w = KYSO_WHY_SIGNTIME;
+		if (gmtime_r(&s->signing_time, &tm) != NULL)
+			(void)strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+			    &tm);
+		(void)snprintf(sv->note, sizeof(sv->note), "claimed %s", when);
 	} else if (s->revocation == KYSO_REV_REVOKED) {
 		r = KYSO_RES_POLICY;
 		w = KYSO_WHY_REVOKED;
@@ -259,38 +286,146 @@ kyso_inbound_verdict_clear(struct kyso_verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* From value raw as a reader sees it: unfolded, encoded words decoded,
+ * valid UTF-8, NFKC (full-width and small at signs and letters become
+ * ASCII). g_free. */
+static char *
+from_text(const char *raw)
+{
+	char *unf = g_strdup(raw), *dec, *valid, *norm, *p;
+
+	for (p = unf; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	dec = g_mime_utils_header_decode_text(NULL, unf);
+	valid = g_utf8_make_valid(dec != NULL ? dec : unf, -1);
+	norm = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+	g_free(unf);
+	g_free(dec);
+	if (norm == NULL)
+		return valid;
+	g_free(valid);
+	return norm;
+}
+
+/* What ends an address a reader would pick out of a text. */
+#define ADDR_STOP " \t\"'<>(),;:[]@"
+
+/* 1 when text shows an address (local@domain, neither side empty) that
+ * is not addr (case folded). */
+static int
+shows_other_address(const char *text, const char *addr)
+{
+	char *want = g_utf8_casefold(addr, -1), *cand, *got;
+	const char *at, *b, *e;
+	int other = 0;
+
+	for (at = strchr(text, '@'); at != NULL && !other;
+	     at = strchr(at + 1, '@')) {
+		for (b = at; b > text && strchr(ADDR_STOP, b[-1]) == NULL; b--)
+			;
+		for (e = at + 1; *e != '\0' && strchr(ADDR_STOP, *e) == NULL;
+		     e++)
+			;
+		while (e > at + 1 && e[-1] == '.')
+			e--;
+		if (b == at || e == at + 1)
+			continue;
+		cand = g_strndup(b, (gsize)(e - b));
+		got = g_utf8_casefold(cand, -1);
+		other = strcmp(got, want) != 0;
+		g_free(cand);
+		g_free(got);
+	}
+	g_free(want);
+	return other;
+}
+
+void
+kyso_inbound_judge_display(struct kyso_verdict *v,
+    const struct kyso_header *outer, size_t n, const char *from_addr)
+{
+	const char *raw = NULL;
+	char *text;
+	size_t i, count = 0;
+	int other;
+
+	if (v->result != KYSO_RES_PASS || from_addr == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (outer[i].name != NULL && outer[i].value != NULL &&
+		    g_ascii_strcasecmp(outer[i].name, "From") == 0) {
+			raw = outer[i].value;
+			count++;
+		}
+	if (count != 1)
+		return; /* no single From: not a pass already */
+	text = from_text(raw);
+	other = shows_other_address(text, from_addr);
+	g_free(text);
+	if (!other)
+		return;
+	v->result = KYSO_RES_POLICY;
+	v->why = KYSO_WHY_DISPLAY_OTHER;
+	v->softpass = 0;
+	for (i = 0; i < v->n; i++) {
+		v->s[i].result = KYSO_RES_POLICY;
+		v->s[i].why = KYSO_WHY_DISPLAY_OTHER;
+		v->s[i].softpass = 0;
+		v->s[i].note[0] = '\0';
+	}
+}
+
+/* 1 when text names an address in one of our domains. */
+static int
+text_claims_own_domain(const struct kyso_config *cfg, const char *text)
+{
+	char dom[KYSO_MAX_ADDRESS + 1];
+	const char *p;
+	size_t k;
+
+	for (p = strchr(text, '@'); p != NULL; p = strchr(p + 1, '@')) {
+		for (k = 0; k < KYSO_MAX_ADDRESS &&
+		     (g_ascii_isalnum(p[k + 1]) || p[k + 1] == '-' ||
+		         p[k + 1] == '.');
+		     k++)
+			dom[k] = g_ascii_tolower(p[k + 1]);
+		while (k > 0 && dom[k - 1] == '.')
+			k--;
+		dom[k] = '\0';
+		if (k > 0 && kyso_config_is_own_domain(cfg, dom))
+			return 1;
+	}
+	return 0;
+}
+
 /* 1 when any From field names an address in one of our domains anywhere
  * in its text (every mailbox of every From field, and a display name that
- * shows such an address too): the own-domain warning must not be lost to
- * a message with two From fields, two mailboxes or a look-alike display
- * name. Over-matching only adds a warning; it never makes a pass. */
+ * shows such an address too, as written or as a reader sees it: encoded
+ * words decoded, a full-width at sign): the own-domain warning must not
+ * be lost to a message with two From fields, two mailboxes or a
+ * look-alike display name. Over-matching only adds a warning; it never
+ * makes a pass. */
 static int
 from_claims_own_domain(const struct kyso_config *cfg,
     const struct kyso_header *h, size_t n)
 {
-	char dom[KYSO_MAX_ADDRESS + 1];
-	const char *p;
-	size_t i, k;
+	size_t i;
+	char *text;
+	int own = 0;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !own; i++) {
 		if (h[i].name == NULL || h[i].value == NULL ||
 		    g_ascii_strcasecmp(h[i].name, "From") != 0)
 			continue;
-		for (p = strchr(h[i].value, '@'); p != NULL;
-		     p = strchr(p + 1, '@')) {
-			for (k = 0; k < KYSO_MAX_ADDRESS &&
-			     (g_ascii_isalnum(p[k + 1]) || p[k + 1] == '-' ||
-			         p[k + 1] == '.');
-			     k++)
-				dom[k] = g_ascii_tolower(p[k + 1]);
-			while (k > 0 && dom[k - 1] == '.')
-				k--;
-			dom[k] = '\0';
-			if (k > 0 && kyso_config_is_own_domain(cfg, dom))
-				return 1;
+		own = text_claims_own_domain(cfg, h[i].value);
+		if (!own) {
+			text = from_text(h[i].value);
+			own = text_claims_own_domain(cfg, text);
+			g_free(text);
 		}
 	}
-	return 0;
+	return own;
 }
 
 /* Append ",name" (or name first) to the kinds list buf, whole or not at
@@ -452,6 +587,7 @@ kyso_inbound_process(const struct kyso_config *cfg,
 	kyso_inbound_judge(cfg, &vr, fromp, st->revocation_softfail, &v);
 	kyso_inbound_judge_headers(&v, &vr, env->headers, env->nheaders,
 	    st->subject_tag ? tags : NULL);
+	kyso_inbound_judge_display(&v, env->headers, env->nheaders, fromp);
 	v.own_domain = from_claims_own_domain(cfg, env->headers, env->nheaders);
 	res->ar_value = kyso_ar_header_format(st->authserv_id, fromp, &vr, &v);
 	res->verdict_value = kyso_verdict_header_format(&vr, &v);

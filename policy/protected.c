@@ -61,9 +61,9 @@ is_address_field(const char *name)
 
 /* Length of the tag t at the start of s, or 0: t is literal text except
  * one "%s", which stands for any text up to the first occurrence of what
- * follows it (a signer's name in "[Đã ký số: %s]"). */
+ * follows it (a signer's name in "[Đã ký số: %s]"). Both NFC. */
 static size_t
-tag_at(const char *s, const char *t)
+tag_at_nfc(const char *s, const char *t)
 {
 	const char *w = strstr(t, "%s"), *e;
 	size_t plen = w != NULL ? (size_t)(w - t) : strlen(t);
@@ -75,6 +75,19 @@ tag_at(const char *s, const char *t)
 	if (w[2] == '\0' || (e = strstr(s + plen, w + 2)) == NULL)
 		return 0; /* an open end would swallow the Subject */
 	return (size_t)(e - s) + strlen(w + 2);
+}
+
+/* tag_at_nfc() with t in NFC, as s is (kyso_subject_base): a tag written
+ * decomposed (NFD: "a" + U+0303 for "ã") looks the same, so it is the
+ * same tag, whichever form the sender or the configuration used. */
+static size_t
+tag_at(const char *s, const char *t)
+{
+	char *tn = g_utf8_normalize(t, -1, G_NORMALIZE_NFC);
+	size_t len = tag_at_nfc(s, tn != NULL ? tn : t);
+
+	g_free(tn);
+	return len;
 }
 
 /* Drop our own tags (and the blanks after one) from the start of s. */
@@ -103,11 +116,15 @@ kyso_subject_base(const char *value, const char *const *strip)
 	char *unf = collapse(value);
 	char *dec = g_mime_utils_header_decode_text(NULL, unf);
 	char *valid = g_utf8_make_valid(dec != NULL ? dec : "", -1);
-	char *s = collapse(valid);
+	/* NFC: text that looks the same is the same (a forged tag written
+	 * decomposed is still our tag; a signed Subject still matches) */
+	char *nfc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFC);
+	char *s = collapse(nfc != NULL ? nfc : valid);
 
 	g_free(unf);
 	g_free(dec);
 	g_free(valid);
+	g_free(nfc);
 	strip_prefixes(s, strip);
 	return s;
 }

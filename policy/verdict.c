@@ -51,6 +51,11 @@ static const struct {
     [KYSO_WHY_HEADER_CHANGED] = {"protected header field changed after "
                                  "signing",
         "trường tiêu đề được bảo vệ đã bị thay đổi sau khi ký"},
+    [KYSO_WHY_DISPLAY_OTHER] = {"From display name shows another address",
+        "tên hiển thị của người gửi ghi một địa chỉ khác"},
+    [KYSO_WHY_SIGNTIME] = {"claimed signing time outside the certificate's "
+                           "validity",
+        "thời điểm ký tự khai nằm ngoài thời hạn hiệu lực của chứng thư"},
 };
 
 const char *

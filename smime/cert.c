@@ -24,18 +24,26 @@
 #include "kyso/smime/signer.h"
 #include "verify_int.h"
 
+/* s as UTF-8, every octet of it: an embedded NUL (the null-prefix attack:
+ * "chutich@hagiang.gov.vn\0@evil.example", issued by a registration
+ * authority that checks only the end) becomes a space instead of ending
+ * the string, so a name shows all it holds and an address holding one
+ * matches no From (a From address has no blank). */
 static char *
 asn1_to_utf8(const ASN1_STRING *s)
 {
 	unsigned char *u = NULL;
 	char *r;
-	int n;
+	int n, i;
 
 	if ((n = ASN1_STRING_to_UTF8(&u, s)) < 0) {
 		ERR_clear_error();
 		return NULL;
 	}
-	r = g_strndup((const char *)u, (gsize)n);
+	r = g_malloc((gsize)n + 1);
+	for (i = 0; i < n; i++)
+		r[i] = u[i] == '\0' ? ' ' : (char)u[i];
+	r[n] = '\0';
 	OPENSSL_free(u);
 	return r;
 }

@@ -207,11 +207,34 @@ malformed(struct kyso_found *f, const char *why)
 		f->malformed_reason = g_strdup(why);
 }
 
-/* multipart/signed: ct is its type, body its body. Returns 1 when it is
- * an S/MIME signature (found filled), 0 when it is some other protocol. */
+/* The Content-Transfer-Encoding of a multipart entity (header hdr) when
+ * it is one RFC 2045 6.4 forbids there (anything but 7bit, 8bit, binary),
+ * else NULL. A client that decodes it anyway (mutt does) reads other
+ * parts than the raw structure: a quoted-printable soft line break joins
+ * a delimiter to the line before it. g_free. */
+static char *
+multipart_encoding(const struct walker *w, struct kyso_span hdr)
+{
+	char *cte = field(w, hdr, "Content-Transfer-Encoding");
+
+	if (cte == NULL)
+		return NULL;
+	(void)g_strstrip(cte);
+	if (g_ascii_strcasecmp(cte, "7bit") == 0 ||
+	    g_ascii_strcasecmp(cte, "8bit") == 0 ||
+	    g_ascii_strcasecmp(cte, "binary") == 0) {
+		g_free(cte);
+		return NULL;
+	}
+	return cte;
+}
+
+/* multipart/signed: ct is its type, hdr its header, body its body.
+ * Returns 1 when it is an S/MIME signature (found filled), 0 when it is
+ * some other protocol. */
 static int
 take_detached(const struct walker *w, GMimeContentType *ct,
-    struct kyso_span body, const char *prefix, int top)
+    struct kyso_span hdr0, struct kyso_span body, const char *prefix, int top)
 {
 	struct kyso_found *f = w->f;
 	const char *proto = g_mime_content_type_get_parameter(ct, "protocol");
@@ -219,6 +242,7 @@ take_detached(const struct walker *w, GMimeContentType *ct,
 	GMimeContentType *sct = NULL;
 	struct kyso_span hdr, sbody, *parts;
 	GArray *arr = NULL;
+	char *cte = NULL;
 	int closed, rc = 1;
 
 	/* RFC 8551 3.10 / P9: standard or x- name, quoted or not; a missing
@@ -246,6 +270,15 @@ take_detached(const struct walker *w, GMimeContentType *ct,
 		goto out;
 	}
 	set_found(f, prefix, top);
+	if ((cte = multipart_encoding(w, hdr0)) != NULL) {
+		char *why = g_strdup_printf("multipart/signed with "
+		                            "Content-Transfer-Encoding %.40s",
+		    cte);
+
+		malformed(f, why);
+		g_free(why);
+		goto out;
+	}
 	if (arr->len != 2) {
 		malformed(f,
 		    arr->len < 2 ? "multipart/signed with fewer than two parts"
@@ -271,6 +304,7 @@ take_detached(const struct walker *w, GMimeContentType *ct,
 	if ((f->cms_der = decode_body(w, hdr, sbody)) == NULL)
 		f->oom = 1;
 out:
+	g_free(cte);
 	if (sct != NULL)
 		g_object_unref(sct);
 	g_array_free(arr, TRUE);
@@ -359,7 +393,7 @@ walk(const struct walker *w, struct kyso_span e, const char *prefix, int top,
 	if ((ct = content_type_of(w, hdr)) == NULL)
 		return;
 	if (g_mime_content_type_is_type(ct, "multipart", "signed")) {
-		if (take_detached(w, ct, body, prefix, top))
+		if (take_detached(w, ct, hdr, body, prefix, top))
 			goto out;
 	} else if (g_mime_content_type_is_type(ct, "multipart", "encrypted")) {
 		f->encrypted = top;

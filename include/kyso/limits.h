@@ -119,6 +119,11 @@
 #define KYSO_DEFAULT_TOKEN_WAIT_MS 3000
 #define KYSO_DEFAULT_TOKEN_QUEUE   8
 
+/* Seconds a claimed signingTime may lie outside its certificate's
+ * validity before the signature is not valid (policy/inbound.c): clocks
+ * are off, and some Vietnamese tools write local time (UTC+7) as UTC. */
+#define KYSO_SIGNING_TIME_SLACK (24 * 3600)
+
 /* Hex digits of a SHA-256 certificate fingerprint (SealTable, KindTable). */
 #define KYSO_FINGERPRINT_HEX 64
 

@@ -319,6 +319,17 @@ detached o-two-mailboxes "$V, giamdoc@example.org" "$content" "$w/o-agency.der"
 case_line o-two-mailboxes "$V" crl any "$ok1" policy
 detached o-display-spoof "\"$V\" <vanthu@sotttt-hagiang.example>" "$content" "$w/o-agency.der"
 case_line o-display-spoof "$V" crl any "$ok1" policy
+# the mailbox is the signer's own certified address, the display name shows
+# another (raw, RFC 2047 encoded, full-width at sign): a reader who sees the
+# name sees the chairman; never a pass. Its own address as the name passes.
+detached o-display-other "\"chutich@hagiang.gov.vn\" <$P>" "$content" "$w/o-personal.der"
+case_line o-display-other "$P" crl any "$ok1 s0.email=1" policy
+detached o-display-other-enc "=?UTF-8?Q?chutich=40hagiang.gov.vn?= <$P>" "$content" "$w/o-personal.der"
+case_line o-display-other-enc "$P" crl any "$ok1 s0.email=1" policy
+detached o-display-other-wide "=?UTF-8?B?$(printf 'chutich\357\274\240hagiang.gov.vn' | base64 -w0)?= <$P>" "$content" "$w/o-personal.der"
+case_line o-display-other-wide "$P" crl any "$ok1 s0.email=1" policy
+detached o-display-self "\"$P\" <$P>" "$content" "$w/o-personal.der"
+case_line o-display-self "$P" crl any "$ok1 s0.email=1" pass
 
 head -c 600 /dev/urandom >"$w/garbage.der"
 detached o-garbage "$V" "$content" "$w/garbage.der"
@@ -387,6 +398,19 @@ case_line o-unsigned-own "$V" crl any "found=0" none
 	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
 } >"$m/o-unsigned-ext.eml"
 case_line o-unsigned-ext "someone@example.org" crl any "found=0" none
+# unsigned, a provincial address only in the display name as a reader
+# sees it (RFC 2047 encoded, full-width at sign): still the warning (the
+# from column is that address: the one the warning is about)
+{
+	hdrs "=?UTF-8?Q?chutich=40hagiang.gov.vn?= <someone@example.org>" o-unsigned-own-display-enc
+	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
+} >"$m/o-unsigned-own-display-enc.eml"
+case_line o-unsigned-own-display-enc "chutich@hagiang.gov.vn" crl any "found=0" none
+{
+	hdrs "=?UTF-8?B?$(printf 'chutich\357\274\240hagiang.gov.vn' | base64 -w0)?= <someone@example.org>" o-unsigned-own-display-wide
+	printf 'Content-Type: text/plain\r\n\r\nNo signature here.\r\n'
+} >"$m/o-unsigned-own-display-wide.eml"
+case_line o-unsigned-own-display-wide "chutich@hagiang.gov.vn" crl any "found=0" none
 
 # ---- OpenSSL, opaque
 ossl_sign "$w/op-agency.der" sotttt-agency sotttt-agency -certfile "$CH" -nodetach
@@ -585,6 +609,16 @@ add_field d-top-cte "$ov" end 'Content-Transfer-Encoding: 7bit' 'Content-Transfe
 case_line d-top-cte "$V" crl any "found=1 malformed=1 reasonnote=duplicate_Content-Transfer-Encoding_at_the_top_level" permerror
 add_field d-top-mimever "$ov" end 'Mime-Version: 1.0'
 case_line d-top-mimever "$V" crl any "found=1 malformed=1 reasonnote=duplicate_MIME-Version_at_the_top_level" permerror
+# a transfer encoding on the multipart/signed itself (RFC 2045 6.4: only
+# 7bit, 8bit, binary): a client that decodes it (mutt does) reads other
+# parts than the raw structure - a soft line break ("=" at a line end)
+# joins a delimiter to the line before it
+add_field d-top-cte-qp "$ov" end 'Content-Transfer-Encoding: quoted-printable'
+case_line d-top-cte-qp "$V" crl any "found=1 malformed=1 reasonnote=multipart/signed_with_Content-Transfer-Encoding_quoted-printable" permerror
+add_field d-top-cte-b64 "$ov" end 'Content-Transfer-Encoding: BASE64'
+case_line d-top-cte-b64 "$V" crl any "found=1 malformed=1 reasonnote=multipart/signed_with_Content-Transfer-Encoding_BASE64" permerror
+add_field d-top-cte-7bit "$ov" end 'Content-Transfer-Encoding: 7Bit '
+case_line d-top-cte-7bit "$V" crl any "$ok1 part=TEXT" pass
 # the signed part's own header, signed at test time: the signature is good
 printf '%s\n' 'Content-Type: text/plain; charset=utf-8' 'Content-Type: text/html; charset=utf-8' \
 	'Content-Transfer-Encoding: 7bit' '' '<p>Pay 1000000 VND to account 666.</p>' | crlf >"$w/d-signed-ct.mime"

@@ -104,6 +104,66 @@ main(void)
 	g_free(ar);
 	kyso_inbound_verdict_clear(&v);
 
+	/* the signer's own claim of when it signed: a certificate not valid
+	 * then (beyond a day of clock slack) makes no valid signature; a
+	 * time an RFC 3161 token proves is judged instead (timestamp.c) */
+	{
+		static const struct {
+			long off; /* signingTime - notBefore, seconds */
+			time_t proven;
+			int pass;
+			const char *what;
+		} st[] = {
+		    {-400L * 86400, 0, 0,
+		        "claimed 400 days before the certificate existed "
+		        "(backdated)"},
+		    {-2L * 86400, 0, 0, "claimed two days before notBefore"},
+		    {3L * 365 * 86400, 0, 0,
+		        "claimed two years after notAfter"},
+		    {-3600, 0, 1, "an hour before notBefore: clock slack"},
+		    {1L * 86400, 0, 1, "inside the validity"},
+		    {-400L * 86400, 1772413200, 1,
+		        "a proven signing time decides, not the claim"},
+		};
+		size_t k;
+
+		si[0].email = (char *)"vanthu@sotttt.hagiang.gov.vn";
+		si[0].email_matches = 1;
+		si[0].issuer_rfc4514 = (char *)"CN=CA";
+		si[0].not_before = 1764547200; /* 2025-12-01 */
+		si[0].not_after = si[0].not_before + 365L * 86400;
+		r.nsigners = 1;
+		for (k = 0; k < G_N_ELEMENTS(st); k++) {
+			si[0].signing_time = si[0].not_before + st[k].off;
+			si[0].proven_time = st[k].proven;
+			kyso_inbound_judge(NULL, &r,
+			    "vanthu@sotttt.hagiang.gov.vn", 0, &v);
+			ar = kyso_ar_header_format("mx",
+			    "vanthu@sotttt.hagiang.gov.vn", &r, &v);
+			if (st[k].pass)
+				CHECK(v.result == KYSO_RES_PASS,
+				    "signing time %s: pass (%s)", st[k].what,
+				    ar);
+			else
+				CHECK(v.result == KYSO_RES_POLICY &&
+				        v.why == KYSO_WHY_SIGNTIME &&
+				        strstr(ar, "smime=pass") == NULL &&
+				        strstr(ar,
+				            "claimed signing time "
+				            "outside") != NULL,
+				    "signing time %s: policy (%s)", st[k].what,
+				    ar);
+			g_free(ar);
+			kyso_inbound_verdict_clear(&v);
+		}
+		si[0].signing_time = si[0].proven_time = 0;
+		CHECK((kyso_inbound_judge(NULL, &r,
+		           "vanthu@sotttt.hagiang.gov.vn", 0, &v),
+		          v.result == KYSO_RES_PASS),
+		    "no signingTime attribute: nothing claimed, pass");
+		kyso_inbound_verdict_clear(&v);
+	}
+
 	memset(&r, 0, sizeof(r));
 	r.found = 1;
 	r.malformed = 1;

@@ -83,6 +83,47 @@ kind_of(const struct kyso_trust *t, X509 *x)
 	return kyso_cert_kind_name(kyso_cert_kind(t, x));
 }
 
+/* A certificate whose SAN rfc822Name, subject emailAddress and CN hold an
+ * embedded NUL octet (len bytes each): the null-prefix attack on names
+ * (a registration authority that checks "ends with @evil.example" issues
+ * "chutich@hagiang.gov.vn\0@evil.example"). */
+static X509 *
+make_nul(const char *san, int san_len, const char *cn, int cn_len,
+    const char *mail, int mail_len)
+{
+	X509 *x = X509_new();
+	X509_NAME *n = X509_NAME_new();
+	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+	GENERAL_NAME *g;
+	ASN1_IA5STRING *ia5;
+
+	X509_NAME_add_entry_by_NID(n, NID_commonName, V_ASN1_UTF8STRING,
+	    (const unsigned char *)cn, cn_len, -1, 0);
+	if (mail != NULL)
+		X509_NAME_add_entry_by_NID(n, NID_pkcs9_emailAddress,
+		    V_ASN1_IA5STRING, (const unsigned char *)mail, mail_len, -1,
+		    0);
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 10);
+	X509_set_subject_name(x, n);
+	X509_set_issuer_name(x, n);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, key);
+	if (san != NULL) {
+		ia5 = ASN1_IA5STRING_new();
+		ASN1_STRING_set(ia5, san, san_len);
+		g = GENERAL_NAME_new();
+		GENERAL_NAME_set0_value(g, GEN_EMAIL, ia5);
+		sk_GENERAL_NAME_push(gens, g);
+		X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, 0);
+	}
+	GENERAL_NAMES_free(gens);
+	X509_sign(x, key, EVP_sha256());
+	X509_NAME_free(n);
+	return x;
+}
+
 int
 main(void)
 {
@@ -179,6 +220,43 @@ main(void)
 	CHECK(!kyso_cert_email_matches(person,
 	          "nguyenvanan@sotttt.hagiang.gov"),
 	    "a prefix of the address does not match");
+
+	/* an embedded NUL ends nothing: the name is all its octets, the NUL
+	 * shown as a space (a control character, doc/VERDICTS.md), and an
+	 * address holding one is nobody's address */
+	{
+		static const char san[] =
+		    "chutich@hagiang.gov.vn\0@evil.example";
+		static const char cn[] = "Ủy ban nhân dân tỉnh Hà Giang\0(giả)";
+		static const char mail[] =
+		    "vanthu@hagiang.gov.vn\0.evil.example";
+		X509 *nul = make_nul(san, (int)sizeof(san) - 1, cn,
+		    (int)sizeof(cn) - 1, NULL, 0);
+		X509 *nulmail = make_nul(NULL, 0, cn, (int)sizeof(cn) - 1, mail,
+		    (int)sizeof(mail) - 1);
+
+		CHECK(!kyso_cert_email_matches(nul, "chutich@hagiang.gov.vn"),
+		    "a SAN e-mail with an embedded NUL does not match the "
+		    "address before the NUL");
+		CHECK(!kyso_cert_email_matches(nulmail,
+		          "vanthu@hagiang.gov.vn"),
+		    "nor does a subject emailAddress with one");
+		s = kyso_cert_email(nul);
+		CHECK(s != NULL &&
+		        strcmp(s, "chutich@hagiang.gov.vn @evil.example") == 0,
+		    "the e-mail shown is the whole SAN value: %s",
+		    s ? s : "(none)");
+		g_free(s);
+		s = kyso_cert_name_attr(X509_get_subject_name(nul),
+		    NID_commonName);
+		CHECK(s != NULL &&
+		        strcmp(s, "Ủy ban nhân dân tỉnh Hà Giang (giả)") == 0,
+		    "a common name with an embedded NUL is shown whole: %s",
+		    s ? s : "(none)");
+		g_free(s);
+		X509_free(nul);
+		X509_free(nulmail);
+	}
 
 	/* fingerprint */
 	s = kyso_cert_fingerprint(seal);

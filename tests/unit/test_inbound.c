@@ -223,9 +223,18 @@ main(int argc, char **argv)
 		    strcmp(c->name, "o-two-from") == 0 ||
 		    strcmp(c->name, "o-two-mailboxes") == 0 ||
 		    strcmp(c->name, "o-display-spoof") == 0 ||
+		    g_str_has_prefix(c->name, "o-display-other") ||
 		    g_str_has_prefix(c->name, "o-ubnd-wrongdomain"))
 			CHECK(g_str_has_prefix(dv, "Cảnh báo:"),
 			    "%s: own-domain warning: %s", c->name, dv);
+		if (g_str_has_prefix(c->name, "o-display-other"))
+			CHECK(strstr(dv,
+			          "From display name shows another "
+			          "address") != NULL &&
+			        strstr(r.ar_value, "smime=pass") == NULL,
+			    "%s: a display name showing another address is "
+			    "no pass: %s",
+			    c->name, dv);
 		if (strcmp(c->name, "o-unsigned-ext") == 0)
 			CHECK(strstr(dv, "Cảnh báo") == NULL,
 			    "external unsigned mail has no own-domain warning");

@@ -310,6 +310,40 @@ main(void)
 		    "a tag without its end is not ours (%s)", c);
 		g_free(b);
 		g_free(c);
+		/* a forged tag written decomposed (NFD) looks the same:
+		 * it is ours and goes, raw or encoded; and a tag configured
+		 * decomposed still finds the composed one */
+		{
+			char *tag = g_strdup_printf("%s Re: x",
+			    "[Đã ký số: Ủy ban nhân dân tỉnh Hà Giang]");
+			char *nfd = g_utf8_normalize(tag, -1, G_NORMALIZE_NFD);
+			char *enc =
+			    g_mime_utils_header_encode_text(NULL, nfd, "UTF-8");
+			char *td =
+			    g_utf8_normalize(tags[0], -1, G_NORMALIZE_NFD);
+			const char *const dtags[] = {td, NULL};
+			char *x = kyso_subject_base(nfd, tags);
+			char *y = kyso_subject_base(enc, tags);
+			char *z = kyso_subject_base(tag, dtags);
+
+			CHECK(strcmp(nfd, tag) != 0 &&
+			        strcmp(x, "Re: x") == 0 &&
+			        strcmp(y, "Re: x") == 0,
+			    "a decomposed (NFD) forged tag is stripped, raw "
+			    "and encoded: '%s', '%s'",
+			    x, y);
+			CHECK(strcmp(z, "Re: x") == 0,
+			    "a decomposed configured tag strips the composed "
+			    "one: '%s'",
+			    z);
+			g_free(tag);
+			g_free(nfd);
+			g_free(enc);
+			g_free(td);
+			g_free(x);
+			g_free(y);
+			g_free(z);
+		}
 		c = kyso_subject_tag_fill(tags[0], "Sở [X] ]");
 		b = kyso_subject_base(c, tags);
 		CHECK(strcmp(c, "[Đã ký số: Sở [X   ]") == 0 && b[0] == '\0',

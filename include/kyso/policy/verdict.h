@@ -61,10 +61,14 @@ enum kyso_why {
 	KYSO_WHY_OTHER_SIGNER,   /* this signer holds, another does not */
 	KYSO_WHY_HEADER_CHANGED, /* a protected header field (RFC 9788)
 	                            differs from the outer one */
+	KYSO_WHY_DISPLAY_OTHER,  /* From's display name or comment shows
+	                            another address than its mailbox */
+	KYSO_WHY_SIGNTIME,       /* the claimed signing time is outside the
+	                            certificate's validity */
 };
 
 /* The last reason (the verdict words in verdict.c cover every one). */
-#define KYSO_WHY_LAST KYSO_WHY_HEADER_CHANGED
+#define KYSO_WHY_LAST KYSO_WHY_SIGNTIME
 
 /* Header protection (RFC 9788) as the verdict sees it: bit i stands for
  * kyso_protected_fields[i]. */
@@ -124,6 +128,15 @@ struct kyso_header;
 void kyso_inbound_judge_headers(struct kyso_verdict *v,
     const struct kyso_verify_result *res, const struct kyso_header *outer,
     size_t n, const char *const *strip);
+
+/* From display names (policy/inbound.c): a pass becomes policy
+ * (KYSO_WHY_DISPLAY_OTHER) when the one From field (in outer[n]) shows,
+ * in its display name or a comment, after RFC 2047 decoding and NFKC
+ * (a full-width at sign is one), an address other than from_addr: a
+ * reader who sees only the name would take that address for the signer.
+ * Its own address as its name is no change. */
+void kyso_inbound_judge_display(struct kyso_verdict *v,
+    const struct kyso_header *outer, size_t n, const char *from_addr);
 
 /* Names of protected field i: Vietnamese (UTF-8) and English. */
 const char *kyso_protected_field_vi(int i);
