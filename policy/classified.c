@@ -555,19 +555,36 @@ struct walk {
 	int alt_text;  /* a text part of the alternative was scanned */
 };
 
-/* A leaf: its file name, and the top of the first text part. */
+/* The names of an entity, any kind (a forwarded message attached as
+ * "TỐI MẬT.eml" too): the Content-Disposition filename and the
+ * Content-Type name, both, as mail programs show one or the other. */
+static void
+visit_names(struct walk *w, GMimeObject *obj)
+{
+	GMimeContentDisposition *disp =
+	    g_mime_object_get_content_disposition(obj);
+	const char *names[2], *marking = NULL;
+	size_t i;
+
+	names[0] = disp != NULL
+	    ? g_mime_content_disposition_get_parameter(disp, "filename")
+	    : NULL;
+	names[1] = g_mime_object_get_content_type_parameter(obj, "name");
+	for (i = 0; i < 2 && !w->hit; i++)
+		if (names[i] != NULL &&
+		    kyso_classified_match(w->c, names[i], &marking)) {
+			(void)snprintf(w->why, w->whylen,
+			    "%s in attachment name", marking);
+			w->hit = 1;
+		}
+}
+
+/* A leaf: the top of the first text part. */
 static void
 visit_leaf(struct walk *w, GMimePart *part)
 {
 	const char *marking = NULL;
-	const char *name = g_mime_part_get_filename(part);
 
-	if (name != NULL && kyso_classified_match(w->c, name, &marking)) {
-		(void)snprintf(w->why, w->whylen, "%s in attachment name",
-		    marking);
-		w->hit = 1;
-		return;
-	}
 	if (!w->body_done && GMIME_IS_TEXT_PART(part)) {
 		/* each alternative is what some reader shows first */
 		if (w->in_alt > 0)
@@ -594,6 +611,9 @@ walk_tree(struct walk *w, GMimeObject *obj, int depth)
 	int i, n, alt;
 
 	if (w->hit || obj == NULL || depth > KYSO_MAX_MIME_DEPTH)
+		return;
+	visit_names(w, obj);
+	if (w->hit)
 		return;
 	if (GMIME_IS_MULTIPART(obj)) {
 		alt =

@@ -233,6 +233,36 @@ main(void)
 	    "an HTML message about passwords (\"<b>mật</b> khẩu\") is not "
 	    "classified");
 
+	/* every name a mail program may show for an attachment */
+	CHECK(check_message(c,
+	          "From: a@hagiang.gov.vn\r\nSubject: Gui tai lieu\r\n"
+	          "MIME-Version: 1.0\r\n"
+	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+	          "Content-Type: text/plain\r\n\r\nKinh gui.\r\n--b\r\n"
+	          "Content-Type: application/pdf; "
+	          "name=\"=?UTF-8?B?UUQgVOG7kEkgTeG6rFQucGRm?=\"\r\n"
+	          "Content-Disposition: attachment; filename=\"QD.pdf\"\r\n"
+	          "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n",
+	          why, sizeof(why)) &&
+	        strstr(why, "attachment") != NULL,
+	    "Content-Type name \"QD TỐI MẬT.pdf\" beside an innocent "
+	    "filename: %s",
+	    why);
+	CHECK(check_message(c,
+	          "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
+	          "MIME-Version: 1.0\r\n"
+	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+	          "Content-Type: text/plain\r\n\r\nXem tep.\r\n--b\r\n"
+	          "Content-Type: message/rfc822\r\n"
+	          "Content-Disposition: attachment; "
+	          "filename*=utf-8''T%E1%BB%90I%20M%E1%BA%ACT%20QD12."
+	          "eml\r\n\r\n"
+	          "From: x@hagiang.gov.vn\r\nSubject: QD 12\r\n\r\nx\r\n"
+	          "--b--\r\n",
+	          why, sizeof(why)) &&
+	        strstr(why, "attachment") != NULL,
+	    "forwarded message attached as \"TỐI MẬT QD12.eml\": %s", why);
+
 	kyso_classified_free(c);
 	kyso_mime_shutdown();
 	return TEST_DONE();
