@@ -608,6 +608,7 @@ walk_tree(struct walk *w, GMimeObject *obj, int depth)
 {
 	const char *marking = NULL, *subject;
 	GMimeMessage *m;
+	struct walk saved;
 	int i, n, alt;
 
 	if (w->hit || obj == NULL || depth > KYSO_MAX_MIME_DEPTH)
@@ -641,7 +642,14 @@ walk_tree(struct walk *w, GMimeObject *obj, int depth)
 			w->hit = 1;
 			return;
 		}
+		/* a forwarded message is a document of its own: the top of
+		 * its first text part is read too */
+		saved = *w;
+		w->body_done = w->in_alt = w->alt_text = 0;
 		walk_tree(w, g_mime_message_get_mime_part(m), depth + 1);
+		w->body_done = saved.body_done;
+		w->in_alt = saved.in_alt;
+		w->alt_text = saved.alt_text;
 	} else if (GMIME_IS_PART(obj)) {
 		visit_leaf(w, GMIME_PART(obj));
 	}

@@ -233,6 +233,22 @@ main(void)
 	    "an HTML message about passwords (\"<b>mật</b> khẩu\") is not "
 	    "classified");
 
+	CHECK(check_message(c,
+	          "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
+	          "MIME-Version: 1.0\r\n"
+	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+	          "Content-Type: text/plain\r\n\r\nXem thu duoi.\r\n--b\r\n"
+	          "Content-Type: message/rfc822\r\n\r\n"
+	          "From: x@hagiang.gov.vn\r\nSubject: Bao cao\r\n"
+	          "Content-Type: text/plain; charset=utf-8\r\n"
+	          "Content-Transfer-Encoding: 8bit\r\n\r\n"
+	          "UBND T\xe1\xbb\x88NH H\xc3\x80 GIANG\r\n\r\n"
+	          "T\xe1\xbb\x90I M\xe1\xba\xacT\r\n\r\nK\xc3\xadnh "
+	          "g\xe1\xbb\xadi\r\n"
+	          "--b--\r\n",
+	          why, sizeof(why)) &&
+	        strstr(why, "stamp") != NULL,
+	    "stamp at the top of a forwarded message's own text: %s", why);
 	/* every name a mail program may show for an attachment */
 	CHECK(check_message(c,
 	          "From: a@hagiang.gov.vn\r\nSubject: Gui tai lieu\r\n"
