@@ -579,6 +579,16 @@ visit_names(struct walk *w, GMimeObject *obj)
 		}
 }
 
+/* Is the part an attachment (Content-Disposition: attachment)? */
+static int
+attached(GMimePart *part)
+{
+	GMimeContentDisposition *disp =
+	    g_mime_object_get_content_disposition(GMIME_OBJECT(part));
+
+	return disp != NULL && g_mime_content_disposition_is_attachment(disp);
+}
+
 /* A leaf: the top of the first text part. */
 static void
 visit_leaf(struct walk *w, GMimePart *part)
@@ -586,10 +596,12 @@ visit_leaf(struct walk *w, GMimePart *part)
 	const char *marking = NULL;
 
 	if (!w->body_done && GMIME_IS_TEXT_PART(part)) {
-		/* each alternative is what some reader shows first */
+		/* each alternative is what some reader shows first; a text
+		 * file attached before the text shown is read, and the text
+		 * after it too */
 		if (w->in_alt > 0)
 			w->alt_text = 1;
-		else
+		else if (!attached(part))
 			w->body_done = 1;
 		if (check_body(w->c, part, &marking)) {
 			(void)snprintf(w->why, w->whylen,

@@ -249,6 +249,22 @@ main(void)
 	          why, sizeof(why)) &&
 	        strstr(why, "stamp") != NULL,
 	    "stamp at the top of a forwarded message's own text: %s", why);
+	CHECK(check_message(c,
+	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+	          "MIME-Version: 1.0\r\n"
+	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+	          "Content-Type: text/plain\r\n"
+	          "Content-Disposition: attachment; filename=ghichu.txt\r\n\r\n"
+	          "ghi chu\r\n--b\r\n"
+	          "Content-Type: text/plain; charset=utf-8\r\n"
+	          "Content-Transfer-Encoding: 8bit\r\n\r\n"
+	          "T\xe1\xbb\x90I M\xe1\xba\xacT\r\n\r\nK\xc3\xadnh "
+	          "g\xe1\xbb\xadi\r\n"
+	          "--b--\r\n",
+	          why, sizeof(why)) &&
+	        strstr(why, "stamp") != NULL,
+	    "stamp in the text shown, after a text file attached first: %s",
+	    why);
 	/* every name a mail program may show for an attachment */
 	CHECK(check_message(c,
 	          "From: a@hagiang.gov.vn\r\nSubject: Gui tai lieu\r\n"
