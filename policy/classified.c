@@ -366,19 +366,25 @@ html_entity(const char *p, size_t *len)
 	    {"uacute", 0xFA},
 	    {"yacute", 0xFD},
 	};
-	const char *semi = strchr(p, ';');
+	const char *semi;
 	size_t n, i;
 	guint64 v;
 	char *end;
 
-	if (semi == NULL || (n = (size_t)(semi - p)) < 2 || n > 20)
+	/* a bounded look for the ';' (no rescans of a long '&' run) */
+	for (semi = p + 1; semi < p + 21 && *semi != '\0' && *semi != ';';
+	     semi++)
+		;
+	if (*semi != ';' || (n = (size_t)(semi - p)) < 2)
 		return 0;
 	*len = n + 1;
 	if (p[1] == '#') {
-		v = (p[2] == 'x' || p[2] == 'X')
-		    ? g_ascii_strtoull(p + 3, &end, 16)
-		    : g_ascii_strtoull(p + 2, &end, 10);
-		if (end != semi || end == p + 2 || end == p + 3)
+		const char *digits = p + 2 + (p[2] == 'x' || p[2] == 'X');
+
+		if (!g_ascii_isxdigit(*digits))
+			return 0;
+		v = g_ascii_strtoull(digits, &end, digits > p + 2 ? 16 : 10);
+		if (end != semi)
 			return 0;
 		return v > 0 && v <= 0x10FFFF && !(v >= 0xD800 && v <= 0xDFFF)
 		    ? (gunichar)v
@@ -392,12 +398,13 @@ html_entity(const char *p, size_t *len)
 }
 
 /* After the tag at p ('<'): past a comment, past the content of a
- * head, style or script element, or past the tag; *brk when the tag
- * breaks the line (any element but the inline ones). */
+ * style or script element (not of a head: a browser shows text there),
+ * or past the tag; *brk when the tag breaks the line (any element but
+ * the inline ones). */
 static const char *
 html_skip_tag(const char *p, int *brk)
 {
-	static const char *const hidden[] = {"head", "style", "script"};
+	static const char *const hidden[] = {"style", "script"};
 	const char *name = p + 1 + (p[1] == '/'), *q, *gt;
 	size_t len, i;
 	char close[16];

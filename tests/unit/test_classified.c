@@ -123,6 +123,38 @@ main(void)
 	          why, sizeof(why)) &&
 	        strstr(why, "stamp") != NULL,
 	    "stamp line \"*** MẬT ***\" at the top of a QP text: %s", why);
+	CHECK(check_message(c,
+	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+	          "MIME-Version: 1.0\r\n"
+	          "Content-Type: text/html; charset=utf-8\r\n\r\n"
+	          "<html><head><meta charset=utf-8><p>M&#7852;T</p>"
+	          "<p>K&iacute;nh g&#7917;i</p>\r\n",
+	          why, sizeof(why)) &&
+	        strstr(why, "stamp") != NULL,
+	    "stamp in an HTML text whose <head> is never closed (a browser "
+	    "shows it): %s",
+	    why);
+	{
+		/* broken markup ends the text, never the reading */
+		static const char *const broken[] = {"<", "&", "&#", "&#x;",
+		    "&#99999999999999999999;", "<!--", "<style>",
+		    "<a href=", "</", "<script>x</scrip", "&amp",
+		    "<b>M&#7852;T"};
+		size_t k;
+		int none = 1;
+
+		for (k = 0; k < sizeof(broken) / sizeof(broken[0]); k++) {
+			char *m = g_strdup_printf(
+			    "From: a@hagiang.gov.vn\r\nSubject: x\r\n"
+			    "MIME-Version: 1.0\r\n"
+			    "Content-Type: text/html\r\n\r\nKinh gui %s",
+			    broken[k]);
+
+			none = none && !check_message(c, m, why, sizeof(why));
+			g_free(m);
+		}
+		CHECK(none, "HTML cut short anywhere is read without harm");
+	}
 	CHECK(!check_message(c,
 	          "From: a@hagiang.gov.vn\r\nSubject: Doi mat khau\r\n"
 	          "Content-Type: text/plain; charset=utf-8\r\n\r\n"
