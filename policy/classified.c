@@ -263,6 +263,24 @@ find_marking(const char *hay, const char *needle, int multiword)
 	return 0;
 }
 
+/* fold_text() of text, or, when text is not UTF-8 (raw 8-bit bytes with
+ * no charset said), of text read as windows-1258, the Vietnamese legacy
+ * charset a mail program may still show it in; NULL when neither. */
+static char *
+fold_any(const char *text)
+{
+	char *utf8, *folded;
+
+	if (g_utf8_validate(text, -1, NULL))
+		return fold_text(text);
+	utf8 = g_convert(text, -1, "UTF-8", "WINDOWS-1258", NULL, NULL, NULL);
+	if (utf8 == NULL)
+		return NULL;
+	folded = fold_text(utf8);
+	g_free(utf8);
+	return folded;
+}
+
 /* Does folded text (fold_text()) bear a marking? */
 static int
 match_folded(const struct kyso_classified *c, const char *folded,
@@ -286,10 +304,9 @@ kyso_classified_match(const struct kyso_classified *c, const char *text,
 	char *folded;
 	int hit;
 
-	if (c == NULL || text == NULL || !g_utf8_validate(text, -1, NULL))
+	if (c == NULL || text == NULL || (folded = fold_any(text)) == NULL)
 		return 0;
-	folded = fold_text(text);
-	hit = folded != NULL && match_folded(c, folded, marking);
+	hit = match_folded(c, folded, marking);
 	g_free(folded);
 	return hit;
 }
@@ -534,8 +551,7 @@ check_body(const struct kyso_classified *c, GMimePart *part,
 	     i++) {
 		char *fl, *l;
 
-		if (!g_utf8_validate(lines[i], -1, NULL) ||
-		    (fl = fold_text(lines[i])) == NULL)
+		if ((fl = fold_any(lines[i])) == NULL)
 			continue;
 		/* a stamp is a line of its own: the marking and at most
 		 * brackets, stars or dashes around it, measured as read

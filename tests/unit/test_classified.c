@@ -15,17 +15,11 @@ static const struct {
 	const char *text;
 	int want;
 } cases[] = {
-    {"TỐI MẬT: Kế hoạch phòng thủ", 1},
-    {"Kế hoạch tuyệt mật năm 2026", 1},
-    {"tối mật", 1},
-    {"[Mật] Báo cáo tình hình", 1},
-    {"(MẬT) Báo cáo", 1},
-    {"MẬT - Báo cáo quý III", 1},
-    {"  Mật: công văn số 12", 1},
-    {"MẬT", 1},
+    {"TỐI MẬT: Kế hoạch phòng thủ", 1}, {"Kế hoạch tuyệt mật năm 2026", 1},
+    {"tối mật", 1}, {"[Mật] Báo cáo tình hình", 1}, {"(MẬT) Báo cáo", 1},
+    {"MẬT - Báo cáo quý III", 1}, {"  Mật: công văn số 12", 1}, {"MẬT", 1},
     /* decomposed (NFD) accents, as some keyboards produce */
-    {"TO\xcc\x82\xcc\x81I MA\xcc\xa3\xcc\x82T", 1},
-    {"TOI MAT - ke hoach", 1},
+    {"TO\xcc\x82\xcc\x81I MA\xcc\xa3\xcc\x82T", 1}, {"TOI MAT - ke hoach", 1},
     {"Quyet dinh TUYET MAT.pdf", 1},
     /* evasions: what a reader sees as the marking is the marking
      * (invisible format characters, other spaces, compatibility forms
@@ -48,14 +42,15 @@ static const struct {
     {"M\u1eadt\u00a0kh\u1ea9u m\u1edbi", 0}, /* still not a label */
     {"Cuộc họp về bảo\u200b mật", 0},
     {"\u041c\u0410\u0422\u0415\u0420\u0418\u0410\u041b", 0}, /* МАТЕРИАЛ */
-    {"V/V BẢO MẬT THÔNG TIN", 0},
-    {"Giữ bí mật", 0},
-    {"Mật độ dân số", 0},
-    {"automat", 0},
-    {"TOI MATERIAL", 0},
-    {"Tài liệu này không mật", 0},
-    {"Họp giao ban tuần", 0},
-    {"\xff\xfe not UTF-8", 0},
+    {"V/V BẢO MẬT THÔNG TIN", 0}, {"Giữ bí mật", 0}, {"Mật độ dân số", 0},
+    {"automat", 0}, {"TOI MATERIAL", 0}, {"Tài liệu này không mật", 0},
+    {"Họp giao ban tuần", 0}, {"\xff\xfe not UTF-8", 0},
+    /* raw 8-bit windows-1258 (Vietnamese legacy charset): M, Â, combining
+     * dot below, T */
+    {"M\xc2\xf2T: k\xea\xd2 hoa\xf2"
+     "ch",
+        1},
+    {"M\xe2\xf2t kh\xe2\xd2u", 0}, /* "Mật khẩu" */
 };
 
 static int
@@ -296,6 +291,16 @@ main(void)
 	          why, sizeof(why)) &&
 	        strstr(why, "stamp") != NULL,
 	    "stamp in the text shown, after a text file attached first: %s",
+	    why);
+	CHECK(check_message(c,
+	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+	          "MIME-Version: 1.0\r\n"
+	          "Content-Type: text/plain\r\n"
+	          "Content-Transfer-Encoding: 8bit\r\n\r\n"
+	          "UBND TINH HA GIANG\r\n\r\n[M\xc2\xf2T]\r\n\r\nKinh gui\r\n",
+	          why, sizeof(why)) &&
+	        strstr(why, "stamp") != NULL,
+	    "stamp \"[MẬT]\" in raw windows-1258 bytes, no charset said: %s",
 	    why);
 	/* every name a mail program may show for an attachment */
 	CHECK(check_message(c,

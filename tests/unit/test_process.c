@@ -362,6 +362,16 @@ main(void)
 	    o.log);
 	kyso_outcome_clear(&o);
 	run(cfg, "127.0.0.1", NULL,
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\n"
+	    "Subject: M\xc2\xf2T: ke hoach\r\n\r\nhi\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_REJECT && o.body == NULL &&
+	        strstr(o.log, "classified=\"MAT in Subject\"") != NULL,
+	    "a raw 8-bit windows-1258 Subject \"MẬT: ...\" is refused, never "
+	    "signed: %s",
+	    o.log);
+	kyso_outcome_clear(&o);
+	run(cfg, "127.0.0.1", NULL,
 	    "From: vanthu@sotttt.hagiang.gov.vn\r\nSubject: Cong van\r\n"
 	    "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n"
 	    "\r\n<html><body><p align=center><b>T&#7888;I M&#7852;T</b></p>"
