@@ -15,8 +15,9 @@
 #include "kyso/smime/mime.h"
 
 struct marking {
-	char *nfc;    /* as configured, NFC */
-	char *folded; /* case-folded NFC, for case-insensitive matching */
+	char *nfc;      /* as configured, NFC */
+	char *folded;   /* case-folded NFC, for case-insensitive matching */
+	char *squeezed; /* folded, letters and digits only ("tốimật") */
 	int multiword;
 };
 
@@ -140,6 +141,19 @@ fold_text(const char *text)
 	return out;
 }
 
+/* The letters and digits of text[0..len) (len -1: all), g_free(). */
+static char *
+squeeze(const char *text, gssize len)
+{
+	GString *g = g_string_new(NULL);
+	const char *p, *end = len < 0 ? text + strlen(text) : text + len;
+
+	for (p = text; p < end && *p != '\0'; p = g_utf8_next_char(p))
+		if (g_unichar_isalnum(g_utf8_get_char(p)))
+			g_string_append_unichar(g, g_utf8_get_char(p));
+	return g_string_free(g, FALSE);
+}
+
 struct kyso_classified *
 kyso_classified_new(const char *markings)
 {
@@ -169,6 +183,7 @@ kyso_classified_new(const char *markings)
 			continue;
 		}
 		c->m[c->n].nfc = nfc;
+		c->m[c->n].squeezed = squeeze(c->m[c->n].folded, -1);
 		c->m[c->n].multiword = strchr(c->m[c->n].folded, ' ') != NULL;
 		c->n++;
 	}
@@ -192,6 +207,7 @@ kyso_classified_free(struct kyso_classified *c)
 	for (i = 0; i < c->n; i++) {
 		g_free(c->m[i].nfc);
 		g_free(c->m[i].folded);
+		g_free(c->m[i].squeezed);
 	}
 	free(c->m);
 	free(c);
@@ -281,6 +297,43 @@ fold_any(const char *text)
 	return folded;
 }
 
+/* Is text[0..len) a marking spelt out letter by letter ("M.Ậ.T",
+ * "T Ố I  M Ậ T", "M-Ậ-T"): nothing but its letters once the rest goes? */
+static int
+spelt_out(const struct marking *m, const char *text, gssize len)
+{
+	char *sq;
+	int hit;
+
+	if (*m->squeezed == '\0')
+		return 0;
+	sq = squeeze(text, len);
+	hit = strcmp(sq, m->squeezed) == 0;
+	g_free(sq);
+	return hit;
+}
+
+/* Is a marking spelt out as the whole text, in brackets, or as a label
+ * before ':' '|' or " - "? */
+static int
+spelt_label(const struct marking *m, const char *folded)
+{
+	const char *p, *close, *end;
+
+	if (spelt_out(m, folded, -1))
+		return 1;
+	for (p = folded; (p = strpbrk(p, "[(")) != NULL; p = close) {
+		if ((close = strpbrk(p + 1, "])")) == NULL)
+			break;
+		if (spelt_out(m, p + 1, close - p - 1))
+			return 1;
+	}
+	end = folded + strcspn(folded, ":|");
+	if ((p = strstr(folded, " - ")) != NULL && p < end)
+		end = p;
+	return *end != '\0' && spelt_out(m, folded, end - folded);
+}
+
 /* Does folded text (fold_text()) bear a marking? */
 static int
 match_folded(const struct kyso_classified *c, const char *folded,
@@ -289,7 +342,8 @@ match_folded(const struct kyso_classified *c, const char *folded,
 	size_t i;
 
 	for (i = 0; i < c->n; i++)
-		if (find_marking(folded, c->m[i].folded, c->m[i].multiword)) {
+		if (find_marking(folded, c->m[i].folded, c->m[i].multiword) ||
+		    spelt_label(&c->m[i], folded)) {
 			if (marking != NULL)
 				*marking = c->m[i].nfc;
 			return 1;

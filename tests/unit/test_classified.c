@@ -38,7 +38,11 @@ static const struct {
     {"Kế hoạch T\u041e\u0302\u0301I M\u1eac\u03a4", 1},   /* Cyrillic O
                                                    + accents, Greek T */
     {"TOI \U0001d40c\U0001d400\U0001d413 - ke hoach", 1}, /* bold MAT */
-    {"Mật khẩu mới của hệ thống thư", 0},
+    /* spelt out letter by letter, as a whole, in brackets or a label */
+    {"M.Ậ.T: kế hoạch", 1}, {"[M Ậ T] Báo cáo", 1}, {"T-Ố-I  M-Ậ-T", 1},
+    {"Báo cáo (T U Y Ệ T  M Ậ T)", 1}, {"T.O.I M.A.T - ke hoach", 1},
+    {"Mật khẩu: 123456", 0}, {"Bảo mật: hướng dẫn", 0},
+    {"Báo cáo (mật độ dân số)", 0}, {"Mật khẩu mới của hệ thống thư", 0},
     {"M\u1eadt\u00a0kh\u1ea9u m\u1edbi", 0}, /* still not a label */
     {"Cuộc họp về bảo\u200b mật", 0},
     {"\u041c\u0410\u0422\u0415\u0420\u0418\u0410\u041b", 0}, /* МАТЕРИАЛ */
