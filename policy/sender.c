@@ -315,13 +315,21 @@ kyso_policy_from_address(const struct kyso_header *headers, size_t n, char *out,
 	return 0;
 }
 
-/* Is the word [w, w+len) address-like (text@text) and not addr? */
+/* Is the word [w, w+len) address-like (text@text) and not addr? Quotes
+ * and dots around it are not part of it (Outlook's "'a@b'" name). */
 static int
 other_address(const char *w, size_t len, const char *addr)
 {
-	const char *at = memchr(w, '@', len);
+	const char *at;
 
-	return at != NULL && at > w && at < w + len - 1 &&
+	for (; len > 0 && (*w == '\'' || *w == '.'); w++, len--)
+		;
+	for (; len > 0 && (w[len - 1] == '\'' || w[len - 1] == '.'); len--)
+		;
+	if ((at = memchr(w, '@', len)) == NULL)
+		return 0;
+
+	return at > w && at < w + len - 1 &&
 	    !(strlen(addr) == len && g_ascii_strncasecmp(w, addr, len) == 0);
 }
 

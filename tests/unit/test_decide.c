@@ -190,6 +190,12 @@ static const struct dcase cases[] = {
     {"own address as display name signs", C_BASE, NULL, ALICE, NULL, "",
         {"\"Alice@HaGiang.gov.vn\" <" ALICE ">"}, SIGN, O_AUTH, "b",
         "auth sender", ALICE},
+    {"own address in quotes as display name (Outlook) signs", C_BASE, NULL,
+        ALICE, NULL, "", {"\"'" ALICE "'\" <" ALICE ">"}, SIGN, O_AUTH, "b",
+        "auth sender", ALICE},
+    {"attack: another address in quotes as display name", C_BASE, NULL, ALICE,
+        NULL, "", {"\"'gd@ubnd.hagiang.gov.vn.'\" <" ALICE ">"}, ACC, O_AUTH,
+        NULL, "From display name or comment holds another", ALICE},
     /* signing domains and the table */
     {"foreign domain", C_BASE, NULL, VANTHU, NULL, "", {"a@gmail.com"}, ACC,
         O_AUTH, NULL, "not a signing domain", "a@gmail.com"},
