@@ -297,41 +297,29 @@ fold_any(const char *text)
 	return folded;
 }
 
-/* Is text[0..len) a marking spelt out letter by letter ("M.Ậ.T",
- * "T Ố I  M Ậ T", "M-Ậ-T"): nothing but its letters once the rest goes? */
-static int
-spelt_out(const struct marking *m, const char *text, gssize len)
+/* Where a marking spelt out letter by letter ("M.Ậ.T", "T Ố I  M Ậ T",
+ * "M-Ậ-T") counts: the letters of the whole text, of each bracketed
+ * piece and of the label before ':' '|' or " - " (squeeze()d, into
+ * GPtrArray of g_free()d strings). */
+static GPtrArray *
+spelt_pieces(const char *folded)
 {
-	char *sq;
-	int hit;
-
-	if (*m->squeezed == '\0')
-		return 0;
-	sq = squeeze(text, len);
-	hit = strcmp(sq, m->squeezed) == 0;
-	g_free(sq);
-	return hit;
-}
-
-/* Is a marking spelt out as the whole text, in brackets, or as a label
- * before ':' '|' or " - "? */
-static int
-spelt_label(const struct marking *m, const char *folded)
-{
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
 	const char *p, *close, *end;
 
-	if (spelt_out(m, folded, -1))
-		return 1;
-	for (p = folded; (p = strpbrk(p, "[(")) != NULL; p = close) {
+	g_ptr_array_add(v, squeeze(folded, -1));
+	for (p = folded; v->len < 16 && (p = strpbrk(p, "[(")) != NULL;
+	     p = close) {
 		if ((close = strpbrk(p + 1, "])")) == NULL)
 			break;
-		if (spelt_out(m, p + 1, close - p - 1))
-			return 1;
+		g_ptr_array_add(v, squeeze(p + 1, close - p - 1));
 	}
 	end = folded + strcspn(folded, ":|");
 	if ((p = strstr(folded, " - ")) != NULL && p < end)
 		end = p;
-	return *end != '\0' && spelt_out(m, folded, end - folded);
+	if (*end != '\0')
+		g_ptr_array_add(v, squeeze(folded, end - folded));
+	return v;
 }
 
 /* Does folded text (fold_text()) bear a marking? */
@@ -339,16 +327,20 @@ static int
 match_folded(const struct kyso_classified *c, const char *folded,
     const char **marking)
 {
-	size_t i;
+	GPtrArray *pieces = spelt_pieces(folded);
+	size_t i, k;
+	int hit = 0;
 
-	for (i = 0; i < c->n; i++)
-		if (find_marking(folded, c->m[i].folded, c->m[i].multiword) ||
-		    spelt_label(&c->m[i], folded)) {
-			if (marking != NULL)
-				*marking = c->m[i].nfc;
-			return 1;
-		}
-	return 0;
+	for (i = 0; i < c->n && !hit; i++) {
+		hit = find_marking(folded, c->m[i].folded, c->m[i].multiword);
+		for (k = 0; k < pieces->len && !hit; k++)
+			hit = *c->m[i].squeezed != '\0' &&
+			    strcmp(pieces->pdata[k], c->m[i].squeezed) == 0;
+		if (hit && marking != NULL)
+			*marking = c->m[i].nfc;
+	}
+	g_ptr_array_free(pieces, TRUE);
+	return hit;
 }
 
 int
@@ -576,6 +568,33 @@ part_text(GMimePart *part, size_t max)
 	return buf;
 }
 
+/* Does a UTF-8 line hold more than 32 characters that stay visible once
+ * folded (not white space, invisible, a combining mark or a stamp's
+ * bracket, star or dash)? Folding keeps at least one byte of each, so it
+ * cannot be a stamp; most lines of a text are such (folding is dear). */
+static int
+surely_long(const char *line)
+{
+	const char *p;
+	int n = 0;
+
+	if (!g_utf8_validate(line, -1, NULL))
+		return 0;
+	for (p = line; *p != '\0' && n <= 32; p = g_utf8_next_char(p)) {
+		gunichar u = g_utf8_get_char(p);
+		GUnicodeType t = g_unichar_type(u);
+
+		if (g_unichar_isspace(u) || invisible(u) ||
+		    t == G_UNICODE_SPACE_SEPARATOR ||
+		    t == G_UNICODE_NON_SPACING_MARK ||
+		    t == G_UNICODE_ENCLOSING_MARK ||
+		    (u < 0x80 && strchr("[]()*-_=", (int)u) != NULL))
+			continue;
+		n++;
+	}
+	return n > 32;
+}
+
 /* The top KYSO_CLASSIFIED_SCAN_LINES non-blank lines of a text part
  * (an HTML one as the text it shows), each looked at as a stamp. */
 static int
@@ -605,6 +624,10 @@ check_body(const struct kyso_classified *c, GMimePart *part,
 	     i++) {
 		char *fl, *l;
 
+		if (surely_long(lines[i])) {
+			seen++; /* not blank, and no stamp: no need to fold */
+			continue;
+		}
 		if ((fl = fold_any(lines[i])) == NULL)
 			continue;
 		/* a stamp is a line of its own: the marking and at most
