@@ -621,23 +621,22 @@ kyso_config_lookup_sender(const struct kyso_config *cfg, const char *address)
 }
 
 /* 1 when address is the login's own: the login itself when it holds '@',
- * else login@D for a domain D of the Domain key; case-insensitive. */
+ * else login@D when D is the one domain of the Domain key; with several
+ * (agencies) a bare login does not say which is its own: "alice" of one
+ * agency is not "alice" of another. Case-insensitive. */
 static int
 own_address(const struct kyso_config *cfg, const char *login,
     const char *address)
 {
-	size_t llen = strlen(login), i;
+	size_t llen = strlen(login);
 
 	if (strchr(login, '@') != NULL)
 		return g_ascii_strcasecmp(login, address) == 0;
-	if (llen == 0 || g_ascii_strncasecmp(address, login, llen) != 0 ||
+	if (llen == 0 || cfg->domains.n != 1 ||
+	    g_ascii_strncasecmp(address, login, llen) != 0 ||
 	    address[llen] != '@')
 		return 0;
-	for (i = 0; i < cfg->domains.n; i++)
-		if (g_ascii_strcasecmp(address + llen + 1, cfg->domains.v[i]) ==
-		    0)
-			return 1;
-	return 0;
+	return g_ascii_strcasecmp(address + llen + 1, cfg->domains.v[0]) == 0;
 }
 
 enum kyso_login_grant

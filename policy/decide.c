@@ -229,6 +229,16 @@ kyso_policy_decide(const struct kyso_config *cfg,
 		set_reason(d, "envelope sender %s does not match From", shown);
 		return 0;
 	}
+	/* the seal vouches for what the reader sees as the sender */
+	if (kyso_policy_from_names_other(env->headers, env->nheaders,
+	        d->from_addr)) {
+		d->action = KYSO_ACTION_ACCEPT;
+		d->cert_id = NULL;
+		set_reason(d,
+		    "From display name or comment holds another "
+		    "address");
+		return 0;
+	}
 	if ((d->signer = kyso_config_signer(cfg, d->cert_id)) == NULL) {
 		kyso_err_set(err, KYSO_E_INTERNAL,
 		    "certificate id %s has no loaded signer", d->cert_id);

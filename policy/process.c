@@ -514,7 +514,14 @@ is_classified(const struct kyso_config *cfg, const struct kyso_envelope *env,
 			char *s = g_mime_utils_header_decode_text(NULL,
 			    env->headers[i].value);
 
-			if ((hit = kyso_classified_match(c, s, &marking)))
+			/* raw 8-bit bytes as they are too (windows-1258):
+			 * decoding reads them as Latin-1 */
+			hit = kyso_classified_match(c, s, &marking) ||
+			    (!g_utf8_validate(env->headers[i].value, -1,
+			         NULL) &&
+			        kyso_classified_match(c, env->headers[i].value,
+			            &marking));
+			if (hit)
 				(void)snprintf(why, sizeof(why),
 				    "%s in Subject", marking);
 			g_free(s);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <gmime/gmime.h>
 
 #include "kyso/policy/policy.h"
 #include "config_int.h"
@@ -312,4 +313,51 @@ kyso_policy_from_address(const struct kyso_header *headers, size_t n, char *out,
 		return -1;
 	}
 	return 0;
+}
+
+/* Is the word [w, w+len) address-like (text@text) and not addr? Quotes
+ * and dots around it are not part of it (Outlook's "'a@b'" name). */
+static int
+other_address(const char *w, size_t len, const char *addr)
+{
+	const char *at;
+
+	for (; len > 0 && (*w == '\'' || *w == '.'); w++, len--)
+		;
+	for (; len > 0 && (w[len - 1] == '\'' || w[len - 1] == '.'); len--)
+		;
+	if ((at = memchr(w, '@', len)) == NULL)
+		return 0;
+
+	return at > w && at < w + len - 1 &&
+	    !(strlen(addr) == len && g_ascii_strncasecmp(w, addr, len) == 0);
+}
+
+int
+kyso_policy_from_names_other(const struct kyso_header *headers, size_t n,
+    const char *addr)
+{
+	const char *raw = NULL, *p;
+	char *text, *nfkc;
+	size_t i, len;
+	int found = 0;
+
+	for (i = 0; i < n; i++)
+		if (headers[i].name != NULL &&
+		    g_ascii_strcasecmp(headers[i].name, "From") == 0)
+			raw = headers[i].value;
+	if (raw == NULL || addr == NULL)
+		return 0;
+	text = g_mime_utils_header_decode_text(NULL, raw);
+	nfkc = g_utf8_normalize(text, -1, G_NORMALIZE_NFKC);
+	for (p = nfkc != NULL ? nfkc : text; *p != '\0' && !found; p += len) {
+		/* words end at white space and at what encloses an address
+		 * or a name (the angle address is one such word) */
+		len = strcspn(p, " \t\r\n<>\"(),;:[]");
+		found = len > 0 && other_address(p, len, addr);
+		len += len == 0;
+	}
+	g_free(nfkc);
+	g_free(text);
+	return found;
 }

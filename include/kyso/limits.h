@@ -101,6 +101,9 @@
  * (stamps sit at the top of a document). */
 #define KYSO_CLASSIFIED_SCAN_BYTES 4096
 #define KYSO_CLASSIFIED_SCAN_LINES 20
+/* ... of an HTML text, before its markup is taken away (a <head> with
+ * style sheets comes first) */
+#define KYSO_CLASSIFIED_HTML_BYTES 32768
 
 /* PKCS#11 tokens: the module when the table names none, bounds of what
  * is read from a token, how many times a signature opens a new session

@@ -25,6 +25,7 @@ enum cfgname {
 	C_LOGINS,
 	C_LOGINS_ACCEPT,
 	C_UNAUTH_TEMPFAIL,
+	C_TWO_DOMAINS,
 	C_COUNT
 };
 
@@ -39,6 +40,8 @@ static const char *const cfg_extra[C_COUNT] = {
     [C_LOGINS] = "",
     [C_LOGINS_ACCEPT] = "OnUnauthorizedSender accept\n",
     [C_UNAUTH_TEMPFAIL] = "OnUnauthorizedSender tempfail\n",
+    /* Domain is set by load_cfg: two agencies here */
+    [C_TWO_DOMAINS] = "",
 };
 
 #define ACC    KYSO_ACTION_ACCEPT
@@ -166,6 +169,33 @@ static const struct dcase cases[] = {
     {"own address only as display name", C_BASE, NULL, VANTHU, NULL, "",
         {"\"" VANTHU "\" <evil@gmail.com>"}, ACC, O_AUTH, NULL,
         "not a signing domain", "evil@gmail.com"},
+    /* the seal vouches for the sender the reader sees: no other address
+     * in the display name or a comment, in any spelling */
+    {"attack: another agency's address as display name", C_BASE, NULL, ALICE,
+        NULL, "", {"\"giamdoc@sotttt.hagiang.gov.vn\" <" ALICE ">"}, ACC,
+        O_AUTH, NULL, "From display name or comment holds another", ALICE},
+    {"attack: another address as encoded-word display name", C_BASE, NULL,
+        ALICE, NULL, "",
+        {"=?utf-8?q?giamdoc=40sotttt=2Ehagiang=2Egov=2Evn?= <" ALICE ">"}, ACC,
+        O_AUTH, NULL, "From display name or comment holds another", ALICE},
+    {"attack: another address with a fullwidth at sign", C_BASE, NULL, ALICE,
+        NULL, "", {"\"giamdoc\xef\xbc\xa0sotttt.hagiang.gov.vn\" <" ALICE ">"},
+        ACC, O_AUTH, NULL, "From display name or comment holds another", ALICE},
+    {"attack: another address in a comment", C_BASE, NULL, ALICE, NULL, "",
+        {ALICE " (giamdoc@sotttt.hagiang.gov.vn)"}, ACC, O_AUTH, NULL,
+        "From display name or comment holds another", ALICE},
+    {"attack: another address in a name, internal host", C_BASE, "10.1.2.3",
+        NULL, NULL, "", {"Giam doc (gd@ubnd.hagiang.gov.vn) <" VANTHU ">"}, ACC,
+        O_INT, NULL, "From display name or comment holds another", VANTHU},
+    {"own address as display name signs", C_BASE, NULL, ALICE, NULL, "",
+        {"\"Alice@HaGiang.gov.vn\" <" ALICE ">"}, SIGN, O_AUTH, "b",
+        "auth sender", ALICE},
+    {"own address in quotes as display name (Outlook) signs", C_BASE, NULL,
+        ALICE, NULL, "", {"\"'" ALICE "'\" <" ALICE ">"}, SIGN, O_AUTH, "b",
+        "auth sender", ALICE},
+    {"attack: another address in quotes as display name", C_BASE, NULL, ALICE,
+        NULL, "", {"\"'gd@ubnd.hagiang.gov.vn.'\" <" ALICE ">"}, ACC, O_AUTH,
+        NULL, "From display name or comment holds another", ALICE},
     /* signing domains and the table */
     {"foreign domain", C_BASE, NULL, VANTHU, NULL, "", {"a@gmail.com"}, ACC,
         O_AUTH, NULL, "not a signing domain", "a@gmail.com"},
@@ -253,6 +283,17 @@ static const struct dcase cases[] = {
         "alice@sotttt.hagiang.gov.vn", NULL, "alice@sotttt.hagiang.gov.vn",
         {BOB}, REJ, O_AUTH, NULL, "login alice@sotttt.hagiang.gov.vn " NOTYOURS,
         BOB},
+    /* a bare login does not say which of several Domains is its own */
+    {"attack: bare login, two Domains: the other agency's same-named "
+     "mailbox",
+        C_TWO_DOMAINS, STRANGER, "alice", NULL, "",
+        {"alice@sotttt.hagiang.gov.vn"}, REJ, O_AUTH, NULL,
+        "login alice " NOTYOURS, "alice@sotttt.hagiang.gov.vn"},
+    {"bare login, two Domains: no address is surely its own", C_TWO_DOMAINS,
+        STRANGER, "alice", NULL, "", {ALICE}, REJ, O_AUTH, NULL,
+        "login alice " NOTYOURS, ALICE},
+    {"full login, two Domains: own address signs", C_TWO_DOMAINS, STRANGER,
+        ALICE, NULL, "", {ALICE}, SIGN, O_AUTH, "b", "auth sender", ALICE},
     {"attack: bare login signs another's address", C_BASE, STRANGER, "alice",
         NULL, "", {VANTHU}, REJ, O_AUTH, NULL, "login alice " NOTYOURS, VANTHU},
     {"attack: OnUnauthorizedSender tempfail", C_UNAUTH_TEMPFAIL, STRANGER,
@@ -329,14 +370,15 @@ load_cfg(enum cfgname which, const char *certs, const char *signing)
 	char *text, name[32];
 
 	text = g_strdup_printf("Socket unix:/run/kyso.sock\n"
-	                       "Domain hagiang.gov.vn\n"
+	                       "Domain hagiang.gov.vn%s\n"
 	                       "SubDomains yes\n"
 	                       "InternalHosts 127.0.0.1, ::1, 10.0.0.0/8\n"
 	                       "MTA ORIGINATING\n"
 	                       "CertificateTable %s\n"
 	                       "SigningTable %s\n"
 	                       "%s%s%s%s",
-	    certs, signing, cfg_extra[which],
+	    which == C_TWO_DOMAINS ? ", sotttt.hagiang.gov.vn" : "", certs,
+	    signing, cfg_extra[which],
 	    which == C_LOGINS || which == C_LOGINS_ACCEPT ? "LoginTable " : "",
 	    which == C_LOGINS || which == C_LOGINS_ACCEPT ? fx_path("logins")
 	                                                  : "",

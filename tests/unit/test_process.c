@@ -348,6 +348,52 @@ main(void)
 	    "our mail marked TOI MAT is refused, never signed: %s", o.log);
 	kyso_outcome_clear(&o);
 
+	/* a marking hidden from a raw reader is still a marking */
+	run(cfg, "127.0.0.1", NULL,
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\n"
+	    "Subject: "
+	    "=?UTF-8?Q?T=E1=BB=90I=C2=A0M=E2=80=8B=E1=BA=ACT=3A_k=E1=BA="
+	    "BF_ho=E1=BA=A1ch?=\r\n\r\nhi\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_REJECT && o.body == NULL &&
+	        strstr(o.log, "classified=\"TOI MAT in Subject\"") != NULL,
+	    "TỐI MẬT with a no-break space and a zero-width space in the "
+	    "Subject is refused, never signed: %s",
+	    o.log);
+	kyso_outcome_clear(&o);
+	run(cfg, "127.0.0.1", NULL,
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\n"
+	    "Subject: M\xc2\xf2T: ke hoach\r\n\r\nhi\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_REJECT && o.body == NULL &&
+	        strstr(o.log, "classified=\"MAT in Subject\"") != NULL,
+	    "a raw 8-bit windows-1258 Subject \"MẬT: ...\" is refused, never "
+	    "signed: %s",
+	    o.log);
+	kyso_outcome_clear(&o);
+	run(cfg, "127.0.0.1", NULL,
+	    "From: vanthu@sotttt.hagiang.gov.vn\r\nSubject: Cong van\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n"
+	    "\r\n<html><body><p align=center><b>T&#7888;I M&#7852;T</b></p>"
+	    "<p>K&iacute;nh g&#7917;i</p></body></html>\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_REJECT && o.body == NULL &&
+	        strstr(o.log, "classified=\"TOI MAT stamp in the text\"") !=
+	            NULL,
+	    "an HTML text stamped TỐI MẬT is refused, never signed: %s", o.log);
+	kyso_outcome_clear(&o);
+	run(cfg, "127.0.0.1", NULL,
+	    "From: \"giamdoc@ubnd.hagiang.gov.vn\" "
+	    "<vanthu@sotttt.hagiang.gov.vn>\r\nSubject: x\r\n\r\nhi\r\n",
+	    &o);
+	CHECK(o.action == KYSO_ACTION_ACCEPT && o.body == NULL &&
+	        strcmp(o.result, "unsigned") == 0 &&
+	        strstr(o.log, "display name or comment holds another") != NULL,
+	    "another address as the display name: passed on unsigned, the "
+	    "log says why: %s",
+	    o.log);
+	kyso_outcome_clear(&o);
+
 	run(cfg, "203.0.113.5", NULL,
 	    "From: a@example.org\r\nSubject: [MAT] tin tuc\r\n\r\nhi\r\n", &o);
 	CHECK(o.action == KYSO_ACTION_ACCEPT && strcmp(o.result, "none") == 0,

@@ -30,7 +30,8 @@ void kyso_classified_free(struct kyso_classified *c);
 int kyso_classified_check(const struct kyso_classified *c, GMimeMessage *msg,
     char *why, size_t whylen);
 
-/* The same test on one piece of text (exposed for tests). */
+/* The same test on one piece of text (exposed for tests); text that is
+ * not UTF-8 is read as windows-1258. */
 int kyso_classified_match(const struct kyso_classified *c, const char *text,
     const char **marking);
 

@@ -83,6 +83,13 @@ int kyso_policy_decide(const struct kyso_config *cfg,
 int kyso_policy_from_address(const struct kyso_header *headers, size_t n,
     char *out, size_t outlen, struct kyso_err *err);
 
+/* 1 when the display name or a comment of the (single) From field, RFC 2047
+ * decoded and NFKC-normalised ("＠" is "@"), holds an address-like word
+ * (text@text) other than addr, the From address: a seal must not vouch
+ * for "giamdoc@other.agency" <clerk@ours>. */
+int kyso_policy_from_names_other(const struct kyso_header *headers, size_t n,
+    const char *addr);
+
 const char *kyso_action_name(enum kyso_action a);
 const char *kyso_origin_name(enum kyso_origin o);
 
