@@ -17,9 +17,8 @@
  */
 #include <string.h>
 
-#include <gmime/gmime.h>
-
 #include "kyso/policy/inbound.h"
+#include "kyso/policy/policy.h"
 #include "kyso/smime/signer.h"
 #include "kyso/policy/verdict.h"
 
@@ -286,84 +285,19 @@ kyso_inbound_verdict_clear(struct kyso_verdict *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* From value raw as a reader sees it: unfolded, encoded words decoded,
- * valid UTF-8, NFKC (full-width and small at signs and letters become
- * ASCII). g_free. */
-static char *
-from_text(const char *raw)
-{
-	char *unf = g_strdup(raw), *dec, *valid, *norm, *p;
-
-	for (p = unf; *p != '\0'; p++)
-		if (*p == '\r' || *p == '\n')
-			*p = ' ';
-	dec = g_mime_utils_header_decode_text(NULL, unf);
-	valid = g_utf8_make_valid(dec != NULL ? dec : unf, -1);
-	norm = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
-	g_free(unf);
-	g_free(dec);
-	if (norm == NULL)
-		return valid;
-	g_free(valid);
-	return norm;
-}
-
-/* What ends an address a reader would pick out of a text. */
-#define ADDR_STOP " \t\"'<>(),;:[]@"
-
-/* 1 when text shows an address (local@domain, neither side empty) that
- * is not addr (case folded). */
-static int
-shows_other_address(const char *text, const char *addr)
-{
-	char *want = g_utf8_casefold(addr, -1), *cand, *got;
-	const char *at, *b, *e;
-	int other = 0;
-
-	for (at = strchr(text, '@'); at != NULL && !other;
-	     at = strchr(at + 1, '@')) {
-		for (b = at; b > text && strchr(ADDR_STOP, b[-1]) == NULL; b--)
-			;
-		for (e = at + 1; *e != '\0' && strchr(ADDR_STOP, *e) == NULL;
-		     e++)
-			;
-		while (e > at + 1 && e[-1] == '.')
-			e--;
-		if (b == at || e == at + 1)
-			continue;
-		cand = g_strndup(b, (gsize)(e - b));
-		got = g_utf8_casefold(cand, -1);
-		other = strcmp(got, want) != 0;
-		g_free(cand);
-		g_free(got);
-	}
-	g_free(want);
-	return other;
-}
-
 void
 kyso_inbound_judge_display(struct kyso_verdict *v,
     const struct kyso_header *outer, size_t n, const char *from_addr)
 {
-	const char *raw = NULL;
-	char *text;
 	size_t i, count = 0;
-	int other;
 
 	if (v->result != KYSO_RES_PASS || from_addr == NULL)
 		return;
 	for (i = 0; i < n; i++)
-		if (outer[i].name != NULL && outer[i].value != NULL &&
-		    g_ascii_strcasecmp(outer[i].name, "From") == 0) {
-			raw = outer[i].value;
-			count++;
-		}
-	if (count != 1)
-		return; /* no single From: not a pass already */
-	text = from_text(raw);
-	other = shows_other_address(text, from_addr);
-	g_free(text);
-	if (!other)
+		count += outer[i].name != NULL && outer[i].value != NULL &&
+		    g_ascii_strcasecmp(outer[i].name, "From") == 0;
+	/* no single From: not a pass already */
+	if (count != 1 || !kyso_policy_from_names_other(outer, n, from_addr))
 		return;
 	v->result = KYSO_RES_POLICY;
 	v->why = KYSO_WHY_DISPLAY_OTHER;
@@ -420,7 +354,7 @@ from_claims_own_domain(const struct kyso_config *cfg,
 			continue;
 		own = text_claims_own_domain(cfg, h[i].value);
 		if (!own) {
-			text = from_text(h[i].value);
+			text = kyso_policy_reader_text(h[i].value);
 			own = text_claims_own_domain(cfg, text);
 			g_free(text);
 		}

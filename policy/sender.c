@@ -333,12 +333,31 @@ other_address(const char *w, size_t len, const char *addr)
 	    !(strlen(addr) == len && g_ascii_strncasecmp(w, addr, len) == 0);
 }
 
+char *
+kyso_policy_reader_text(const char *raw)
+{
+	char *unf = g_strdup(raw), *dec, *valid, *norm, *p;
+
+	for (p = unf; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	dec = g_mime_utils_header_decode_text(NULL, unf);
+	valid = g_utf8_make_valid(dec != NULL ? dec : unf, -1);
+	norm = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+	g_free(unf);
+	g_free(dec);
+	if (norm == NULL)
+		return valid;
+	g_free(valid);
+	return norm;
+}
+
 int
 kyso_policy_from_names_other(const struct kyso_header *headers, size_t n,
     const char *addr)
 {
 	const char *raw = NULL, *p;
-	char *text, *nfkc;
+	char *text;
 	size_t i, len;
 	int found = 0;
 
@@ -348,16 +367,14 @@ kyso_policy_from_names_other(const struct kyso_header *headers, size_t n,
 			raw = headers[i].value;
 	if (raw == NULL || addr == NULL)
 		return 0;
-	text = g_mime_utils_header_decode_text(NULL, raw);
-	nfkc = g_utf8_normalize(text, -1, G_NORMALIZE_NFKC);
-	for (p = nfkc != NULL ? nfkc : text; *p != '\0' && !found; p += len) {
+	text = kyso_policy_reader_text(raw);
+	for (p = text; *p != '\0' && !found; p += len) {
 		/* words end at white space and at what encloses an address
 		 * or a name (the angle address is one such word) */
 		len = strcspn(p, " \t\r\n<>\"(),;:[]");
 		found = len > 0 && other_address(p, len, addr);
 		len += len == 0;
 	}
-	g_free(nfkc);
 	g_free(text);
 	return found;
 }

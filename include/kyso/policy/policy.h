@@ -83,10 +83,16 @@ int kyso_policy_decide(const struct kyso_config *cfg,
 int kyso_policy_from_address(const struct kyso_header *headers, size_t n,
     char *out, size_t outlen, struct kyso_err *err);
 
-/* 1 when the display name or a comment of the (single) From field, RFC 2047
- * decoded and NFKC-normalised ("＠" is "@"), holds an address-like word
- * (text@text) other than addr, the From address: a seal must not vouch
- * for "giamdoc@other.agency" <clerk@ours>. */
+/* A header field value as a reader sees it: unfolded, RFC 2047 encoded
+ * words decoded, valid UTF-8, NFKC (full-width and small at signs and
+ * letters become ASCII). g_free. */
+char *kyso_policy_reader_text(const char *raw);
+
+/* 1 when the display name or a comment of the (last) From field, as a
+ * reader sees it (kyso_policy_reader_text), holds an address-like word
+ * (text@text) other than addr, the From address: neither a seal nor a
+ * verdict may vouch for "giamdoc@other.agency" <clerk@ours>. Used by the
+ * signing decision and the inbound verdict alike. */
 int kyso_policy_from_names_other(const struct kyso_header *headers, size_t n,
     const char *addr);
 
