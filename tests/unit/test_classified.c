@@ -57,6 +57,178 @@ static const struct {
     {"M\xe2\xf2t kh\xe2\xd2u", 0}, /* "Mật khẩu" */
 };
 
+/* Whole messages: where the marking hides and what the check must name
+ * ("Subject", "attachment", "stamp"), or NULL for a message that must not
+ * be classified. */
+static const struct {
+	const char *what;  /* the case, as the test names it */
+	const char *where; /* a word of the reason, or NULL: not classified */
+	const char *msg;
+} messages[] = {
+    {"RFC 2047 encoded Subject \"[MẬT] Báo cáo\"", "Subject",
+        "From: a@hagiang.gov.vn\r\n"
+        "Subject: =?UTF-8?B?W03huqxUXSBCw6FvIGPDoW8=?=\r\n\r\nx\r\n"},
+    {"RFC 2231 attachment name \"QD TỐI MẬT.pdf\"", "attachment",
+        "From: a@hagiang.gov.vn\r\nSubject: Gui tai lieu\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Type: text/plain\r\n\r\nKinh gui.\r\n--b\r\n"
+        "Content-Type: application/pdf\r\n"
+        "Content-Disposition: attachment; "
+        "filename*=utf-8''QD%20T%E1%BB%90I%20M%E1%BA%ACT.pdf\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n"},
+    {"stamp line \"*** MẬT ***\" at the top of a QP text", "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "UBND T=E1=BB=88NH H=C3=80 GIANG\r\n\r\n"
+        "*** M=E1=BA=ACT ***\r\n\r\nK=C3=ADnh g=E1=BB=ADi...\r\n"},
+    {"stamp in an HTML text whose <head> is never closed (a browser "
+     "shows it)",
+        "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n"
+        "<html><head><meta charset=utf-8><p>M&#7852;T</p>"
+        "<p>K&iacute;nh g&#7917;i</p>\r\n"},
+    /* broken markup ends the text, never the reading */
+    {"an ordinary message about passwords is not classified", NULL,
+        "From: a@hagiang.gov.vn\r\nSubject: Doi mat khau\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Vui l\xc3\xb2ng \xc4\x91\xe1\xbb\x95i m\xe1\xba\xadt "
+        "kh\xe1\xba\xa9u tr\xc6\xb0\xe1\xbb\x9b\x63 th\xe1\xbb\xa9 "
+        "6.\r\n"},
+    /* the attacker forwards the document inside a message/rfc822 part */
+    {"attachment name \"QD TỐI MẬT.pdf\" inside a forwarded message",
+        "attachment",
+        "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Type: text/plain\r\n\r\nXem thu duoi.\r\n--b\r\n"
+        "Content-Type: message/rfc822\r\n\r\n"
+        "From: x@hagiang.gov.vn\r\nSubject: Bao cao\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n"
+        "Content-Type: text/plain\r\n\r\nKinh gui.\r\n--c\r\n"
+        "Content-Type: application/pdf\r\n"
+        "Content-Disposition: attachment; "
+        "filename*=utf-8''QD%20T%E1%BB%90I%20M%E1%BA%ACT.pdf\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n"
+        "--c--\r\n\r\n--b--\r\n"},
+    {"Subject \"[MẬT] Báo cáo\" of a forwarded message", "Subject",
+        "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: message/rfc822\r\n\r\n"
+        "From: x@hagiang.gov.vn\r\n"
+        "Subject: =?UTF-8?B?W03huqxUXSBCw6FvIGPDoW8=?=\r\n\r\nx\r\n"},
+    /* the stamp as a reader sees it, wherever the text hides it */
+    {"stamp \"MẬT\" padded past 32 bytes with zero-width spaces", "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+        "M=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B"
+        "=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B=E1=BA=ACT\r\n"
+        "\r\nK=C3=ADnh g=E1=BB=ADi...\r\n"},
+    {"stamp \"MẬT\" in a windows-1258 text (Vietnamese legacy "
+     "charset)",
+        "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=windows-1258\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        "UBND TINH HA GIANG\r\n\r\nM\xc2\xf2T\r\n\r\nKinh gui\r\n"},
+    {"stamp \"TỐI MẬT\" in a UTF-16 text", "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-16\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        "//"
+        "5VAEIATgBEACAAVADIHk4ASAAgAEgAwAAgAEcASQBBAE4ARwANAAoADQAKAFQA"
+        "0B5JACAATQCsHlQADQAKAA0ACgBLAO0AbgBoACAAZwDtHmkADQAKAA==\r\n"},
+    {"stamp \"MẬT\" in an HTML text, tags and entities in the word", "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n"
+        "<html><head><style>p{margin:0}</style></head><body>"
+        "<p>UBND T&#7880;NH H&Agrave; GIANG</p><p "
+        "style=\"text-align:center\"><b>M&#x1ead;<!-- x -->T</b></p>"
+        "<p>K&iacute;nh g&#7917;i c&aacute;c s&#7903;...</p>"
+        "</body></html>\r\n"},
+    {"stamp only in the HTML alternative a reader sees", "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/alternative; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\n"
+        "Xem ban HTML.\r\n--b\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n"
+        "<div><span>T&#7888;I M&#7852;T</span></div>"
+        "<div>K&iacute;nh g&#7917;i</div>\r\n--b--\r\n"},
+    {"an HTML message about passwords (\"<b>mật</b> khẩu\") is not "
+     "classified",
+        NULL,
+        "From: a@hagiang.gov.vn\r\nSubject: Doi mat khau\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\n\r\n"
+        "<p>Vui l&ograve;ng &#273;&#7893;i <b>m&#7853;t</b> "
+        "<i>kh&#7849;u</i> tr&#432;&#7899;c th&#7913; 6.</p>\r\n"},
+    {"stamp at the top of a forwarded message's own text", "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Type: text/plain\r\n\r\nXem thu duoi.\r\n--b\r\n"
+        "Content-Type: message/rfc822\r\n\r\n"
+        "From: x@hagiang.gov.vn\r\nSubject: Bao cao\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        "UBND T\xe1\xbb\x88NH H\xc3\x80 GIANG\r\n\r\n"
+        "T\xe1\xbb\x90I M\xe1\xba\xacT\r\n\r\nK\xc3\xadnh "
+        "g\xe1\xbb\xadi\r\n"
+        "--b--\r\n"},
+    {"stamp in the text shown, after a text file attached first", "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Type: text/plain\r\n"
+        "Content-Disposition: attachment; filename=ghichu.txt\r\n\r\n"
+        "ghi chu\r\n--b\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        "T\xe1\xbb\x90I M\xe1\xba\xacT\r\n\r\nK\xc3\xadnh "
+        "g\xe1\xbb\xadi\r\n"
+        "--b--\r\n"},
+    {"stamp \"[MẬT]\" in raw windows-1258 bytes, no charset said", "stamp",
+        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        "UBND TINH HA GIANG\r\n\r\n[M\xc2\xf2T]\r\n\r\nKinh gui\r\n"},
+    /* every name a mail program may show for an attachment */
+    {"Content-Type name \"QD TỐI MẬT.pdf\" beside an innocent "
+     "filename",
+        "attachment",
+        "From: a@hagiang.gov.vn\r\nSubject: Gui tai lieu\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Type: text/plain\r\n\r\nKinh gui.\r\n--b\r\n"
+        "Content-Type: application/pdf; "
+        "name=\"=?UTF-8?B?UUQgVOG7kEkgTeG6rFQucGRm?=\"\r\n"
+        "Content-Disposition: attachment; filename=\"QD.pdf\"\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n"},
+    {"forwarded message attached as \"TỐI MẬT QD12.eml\"", "attachment",
+        "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Type: text/plain\r\n\r\nXem tep.\r\n--b\r\n"
+        "Content-Type: message/rfc822\r\n"
+        "Content-Disposition: attachment; "
+        "filename*=utf-8''T%E1%BB%90I%20M%E1%BA%ACT%20QD12."
+        "eml\r\n\r\n"
+        "From: x@hagiang.gov.vn\r\nSubject: QD 12\r\n\r\nx\r\n"
+        "--b--\r\n"},
+};
+
 static int
 check_message(const struct kyso_classified *c, const char *text, char *why,
     size_t len)
@@ -94,45 +266,16 @@ main(void)
 	        kyso_classified_new(" , ") == NULL,
 	    "\"none\" or an empty list switches the check off");
 
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\n"
-	          "Subject: =?UTF-8?B?W03huqxUXSBCw6FvIGPDoW8=?=\r\n\r\nx\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "Subject") != NULL,
-	    "RFC 2047 encoded Subject \"[MẬT] Báo cáo\": %s", why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Gui tai lieu\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-	          "Content-Type: text/plain\r\n\r\nKinh gui.\r\n--b\r\n"
-	          "Content-Type: application/pdf\r\n"
-	          "Content-Disposition: attachment; "
-	          "filename*=utf-8''QD%20T%E1%BB%90I%20M%E1%BA%ACT.pdf\r\n"
-	          "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "attachment") != NULL,
-	    "RFC 2231 attachment name \"QD TỐI MẬT.pdf\": %s", why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: text/plain; charset=utf-8\r\n"
-	          "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-	          "UBND T=E1=BB=88NH H=C3=80 GIANG\r\n\r\n"
-	          "*** M=E1=BA=ACT ***\r\n\r\nK=C3=ADnh g=E1=BB=ADi...\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp line \"*** MẬT ***\" at the top of a QP text: %s", why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: text/html; charset=utf-8\r\n\r\n"
-	          "<html><head><meta charset=utf-8><p>M&#7852;T</p>"
-	          "<p>K&iacute;nh g&#7917;i</p>\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp in an HTML text whose <head> is never closed (a browser "
-	    "shows it): %s",
-	    why);
+	for (i = 0; i < sizeof(messages) / sizeof(messages[0]); i++) {
+		int hit = check_message(c, messages[i].msg, why, sizeof(why));
+
+		if (messages[i].where != NULL)
+			CHECK(hit && strstr(why, messages[i].where) != NULL,
+			    "%s: %s", messages[i].what, why);
+		else
+			CHECK(!hit, "%s", messages[i].what);
+	}
+
 	{
 		/* broken markup ends the text, never the reading */
 		static const char *const broken[] = {"<", "&", "&#", "&#x;",
@@ -154,187 +297,6 @@ main(void)
 		}
 		CHECK(none, "HTML cut short anywhere is read without harm");
 	}
-	CHECK(!check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Doi mat khau\r\n"
-	          "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-	          "Vui l\xc3\xb2ng \xc4\x91\xe1\xbb\x95i m\xe1\xba\xadt "
-	          "kh\xe1\xba\xa9u tr\xc6\xb0\xe1\xbb\x9b\x63 th\xe1\xbb\xa9 "
-	          "6.\r\n",
-	          why, sizeof(why)),
-	    "an ordinary message about passwords is not classified");
-	/* the attacker forwards the document inside a message/rfc822 part */
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-	          "Content-Type: text/plain\r\n\r\nXem thu duoi.\r\n--b\r\n"
-	          "Content-Type: message/rfc822\r\n\r\n"
-	          "From: x@hagiang.gov.vn\r\nSubject: Bao cao\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n"
-	          "Content-Type: text/plain\r\n\r\nKinh gui.\r\n--c\r\n"
-	          "Content-Type: application/pdf\r\n"
-	          "Content-Disposition: attachment; "
-	          "filename*=utf-8''QD%20T%E1%BB%90I%20M%E1%BA%ACT.pdf\r\n"
-	          "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n"
-	          "--c--\r\n\r\n--b--\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "attachment") != NULL,
-	    "attachment name \"QD TỐI MẬT.pdf\" inside a forwarded message: "
-	    "%s",
-	    why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: message/rfc822\r\n\r\n"
-	          "From: x@hagiang.gov.vn\r\n"
-	          "Subject: =?UTF-8?B?W03huqxUXSBCw6FvIGPDoW8=?=\r\n\r\nx\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "Subject") != NULL,
-	    "Subject \"[MẬT] Báo cáo\" of a forwarded message: %s", why);
-	/* the stamp as a reader sees it, wherever the text hides it */
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: text/plain; charset=utf-8\r\n"
-	          "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-	          "M=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B"
-	          "=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B=E2=80=8B=E1=BA=ACT\r\n"
-	          "\r\nK=C3=ADnh g=E1=BB=ADi...\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp \"MẬT\" padded past 32 bytes with zero-width spaces: %s",
-	    why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: text/plain; charset=windows-1258\r\n"
-	          "Content-Transfer-Encoding: 8bit\r\n\r\n"
-	          "UBND TINH HA GIANG\r\n\r\nM\xc2\xf2T\r\n\r\nKinh gui\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp \"MẬT\" in a windows-1258 text (Vietnamese legacy "
-	    "charset): %s",
-	    why);
-	CHECK(
-	    check_message(c,
-	        "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
-	        "MIME-Version: 1.0\r\n"
-	        "Content-Type: text/plain; charset=utf-16\r\n"
-	        "Content-Transfer-Encoding: base64\r\n\r\n"
-	        "//"
-	        "5VAEIATgBEACAAVADIHk4ASAAgAEgAwAAgAEcASQBBAE4ARwANAAoADQAKAFQA"
-	        "0B5JACAATQCsHlQADQAKAA0ACgBLAO0AbgBoACAAZwDtHmkADQAKAA==\r\n",
-	        why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp \"TỐI MẬT\" in a UTF-16 text: %s", why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: text/html; charset=utf-8\r\n\r\n"
-	          "<html><head><style>p{margin:0}</style></head><body>"
-	          "<p>UBND T&#7880;NH H&Agrave; GIANG</p><p "
-	          "style=\"text-align:center\"><b>M&#x1ead;<!-- x -->T</b></p>"
-	          "<p>K&iacute;nh g&#7917;i c&aacute;c s&#7903;...</p>"
-	          "</body></html>\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp \"MẬT\" in an HTML text, tags and entities in the word: "
-	    "%s",
-	    why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: multipart/alternative; boundary=b\r\n\r\n"
-	          "--b\r\nContent-Type: text/plain\r\n\r\n"
-	          "Xem ban HTML.\r\n--b\r\n"
-	          "Content-Type: text/html; charset=utf-8\r\n\r\n"
-	          "<div><span>T&#7888;I M&#7852;T</span></div>"
-	          "<div>K&iacute;nh g&#7917;i</div>\r\n--b--\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp only in the HTML alternative a reader sees: %s", why);
-	CHECK(!check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Doi mat khau\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: text/html; charset=utf-8\r\n\r\n"
-	          "<p>Vui l&ograve;ng &#273;&#7893;i <b>m&#7853;t</b> "
-	          "<i>kh&#7849;u</i> tr&#432;&#7899;c th&#7913; 6.</p>\r\n",
-	          why, sizeof(why)),
-	    "an HTML message about passwords (\"<b>mật</b> khẩu\") is not "
-	    "classified");
-
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-	          "Content-Type: text/plain\r\n\r\nXem thu duoi.\r\n--b\r\n"
-	          "Content-Type: message/rfc822\r\n\r\n"
-	          "From: x@hagiang.gov.vn\r\nSubject: Bao cao\r\n"
-	          "Content-Type: text/plain; charset=utf-8\r\n"
-	          "Content-Transfer-Encoding: 8bit\r\n\r\n"
-	          "UBND T\xe1\xbb\x88NH H\xc3\x80 GIANG\r\n\r\n"
-	          "T\xe1\xbb\x90I M\xe1\xba\xacT\r\n\r\nK\xc3\xadnh "
-	          "g\xe1\xbb\xadi\r\n"
-	          "--b--\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp at the top of a forwarded message's own text: %s", why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-	          "Content-Type: text/plain\r\n"
-	          "Content-Disposition: attachment; filename=ghichu.txt\r\n\r\n"
-	          "ghi chu\r\n--b\r\n"
-	          "Content-Type: text/plain; charset=utf-8\r\n"
-	          "Content-Transfer-Encoding: 8bit\r\n\r\n"
-	          "T\xe1\xbb\x90I M\xe1\xba\xacT\r\n\r\nK\xc3\xadnh "
-	          "g\xe1\xbb\xadi\r\n"
-	          "--b--\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp in the text shown, after a text file attached first: %s",
-	    why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Cong van\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: text/plain\r\n"
-	          "Content-Transfer-Encoding: 8bit\r\n\r\n"
-	          "UBND TINH HA GIANG\r\n\r\n[M\xc2\xf2T]\r\n\r\nKinh gui\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "stamp") != NULL,
-	    "stamp \"[MẬT]\" in raw windows-1258 bytes, no charset said: %s",
-	    why);
-	/* every name a mail program may show for an attachment */
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Gui tai lieu\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-	          "Content-Type: text/plain\r\n\r\nKinh gui.\r\n--b\r\n"
-	          "Content-Type: application/pdf; "
-	          "name=\"=?UTF-8?B?UUQgVOG7kEkgTeG6rFQucGRm?=\"\r\n"
-	          "Content-Disposition: attachment; filename=\"QD.pdf\"\r\n"
-	          "Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--b--\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "attachment") != NULL,
-	    "Content-Type name \"QD TỐI MẬT.pdf\" beside an innocent "
-	    "filename: %s",
-	    why);
-	CHECK(check_message(c,
-	          "From: a@hagiang.gov.vn\r\nSubject: Chuyen tiep\r\n"
-	          "MIME-Version: 1.0\r\n"
-	          "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
-	          "Content-Type: text/plain\r\n\r\nXem tep.\r\n--b\r\n"
-	          "Content-Type: message/rfc822\r\n"
-	          "Content-Disposition: attachment; "
-	          "filename*=utf-8''T%E1%BB%90I%20M%E1%BA%ACT%20QD12."
-	          "eml\r\n\r\n"
-	          "From: x@hagiang.gov.vn\r\nSubject: QD 12\r\n\r\nx\r\n"
-	          "--b--\r\n",
-	          why, sizeof(why)) &&
-	        strstr(why, "attachment") != NULL,
-	    "forwarded message attached as \"TỐI MẬT QD12.eml\": %s", why);
 
 	kyso_classified_free(c);
 	kyso_mime_shutdown();
